@@ -1,0 +1,495 @@
+"""Run optimizers on a 2D surface: one jitted ``lax.scan`` over steps, ``vmap`` over runs.
+
+A *kernel* is compiled once per (surface, optimizer kind, mode). Hyperparameters,
+start points and the ε of "close to a minimum" enter it as arrays, so new values
+never recompile; the number of steps is rounded up to one of
+:data:`STEP_BUCKETS` and the number of runs to a power of two, so those rarely
+do either. Two modes share one step function:
+
+* ``record=True`` returns every step (path, loss, gradient, update, the moments
+  ``m`` and ``s``): what the race page animates.
+* ``record=False`` returns only summaries (final point and loss, the step a run
+  diverged at, the first step it came within ε of a minimum): what sweeps over
+  thousands of runs need, at a fraction of the memory.
+
+Divergence: a run is *diverged* at step k when its loss or gradient at the k-th
+point is not finite, or the point has left a box ``DIVERGE_FACTOR`` times the
+surface's size around its domain. From then on it stays frozen at its last good
+point, so no NaN or inf ever leaves the engine.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from .expressions import parse_surface
+from .optimizers import OPTIMIZERS, Optimizer, get_optimizer, moments
+from .surfaces import Surface, get_surface
+
+STEP_BUCKETS: tuple[int, ...] = (100, 200, 500, 1000, 2000, 5000, 10000)
+MAX_STEPS = STEP_BUCKETS[-1]
+DIVERGE_FACTOR = 100.0
+_BIG = float(np.finfo(np.float32).max)
+
+#: How many times each kernel has been traced (compiled), by (surface key, optimizer, mode).
+TRACES: Counter[tuple[str, str, bool]] = Counter()
+
+
+def bucket_steps(steps: int) -> int:
+    """The compiled step count that serves ``steps`` (the smallest bucket ≥ steps)."""
+    steps = int(steps)
+    if steps < 1:
+        raise ValueError("steps must be at least 1")
+    if steps > MAX_STEPS:
+        raise ValueError(f"steps must be at most {MAX_STEPS}, got {steps}")
+    return next(b for b in STEP_BUCKETS if b >= steps)
+
+
+def bucket_runs(n: int) -> int:
+    """The compiled run count that serves ``n`` runs (the next power of two)."""
+    return 1 << max(0, int(n) - 1).bit_length()
+
+
+def as_surface(surface: str | Surface, **params: float) -> Surface:
+    """A built-in name, a :class:`Surface`, or a formula in x and y."""
+    if isinstance(surface, Surface):
+        return surface
+    try:
+        return get_surface(surface, **params)
+    except ValueError:
+        if any(c in str(surface) for c in "xy") and not str(surface).isidentifier():
+            return parse_surface(str(surface))
+        raise
+
+
+def hparam_union(opts: Sequence[Optimizer]) -> tuple[str, ...]:
+    """All hyperparameter names of ``opts``, in first-seen order (a kernel's hp columns)."""
+    names: list[str] = []
+    for o in opts:
+        names.extend(n for n in o.hparam_names if n not in names)
+    return tuple(names)
+
+
+@functools.lru_cache(maxsize=512)
+def _kernel(surface: Surface, opts: tuple[Optimizer, ...], record: bool) -> Any:
+    """Compile-once runner for ``opts`` on ``surface``.
+
+    With one optimizer the step calls its update directly. With several, each
+    run carries an optimizer index and the step picks the update with
+    ``lax.switch`` (under ``vmap`` every branch is evaluated and the right one
+    selected): one compiled program then serves any mix of optimizers, which
+    is what a race wants, while sweeps over one optimizer get the lean kernel.
+    """
+    names = hparam_union(opts)
+    value_and_grad = jax.value_and_grad(surface.loss)
+    center = jnp.asarray(surface.center, jnp.float32)
+    bound = jnp.float32(DIVERGE_FACTOR * surface.scale)
+    minima = jnp.asarray(surface.minima_array)
+
+    def check(p: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array]:
+        loss, grad = value_and_grad(p)
+        # NaN fails every comparison, so the box test also rejects a NaN position.
+        ok = (
+            jnp.isfinite(loss) & jnp.all(jnp.isfinite(grad)) & jnp.all(jnp.abs(p - center) <= bound)
+        )
+        return loss, grad, ok
+
+    def dist2(p: jax.Array) -> jax.Array:
+        """Squared distance to the nearest known minimum (inf if none).
+
+        Written out minimum by minimum: elementwise code that XLA fuses, where a
+        reduction over a length-2 axis per run would not vectorise.
+        """
+        best = jnp.float32(jnp.inf)
+        for mx, my in surface.minima_array.tolist():
+            best = jnp.minimum(best, jnp.square(p[0] - mx) + jnp.square(p[1] - my))
+        return best
+
+    def nearest_index(p: jax.Array) -> jax.Array:
+        if minima.shape[0] == 0:
+            return jnp.int32(-1)
+        return jnp.argmin(jnp.sum(jnp.square(minima - p), axis=-1)).astype(jnp.int32)
+
+    def branch(i: int) -> Any:
+        opt = opts[i]
+
+        def step(g: jax.Array, states: tuple, p: jax.Array, hp: dict) -> Any:
+            p_new, st = opt.update(g, states[i], p, hp)
+            return p_new, (*states[:i], st, *states[i + 1 :])
+
+        return step
+
+    branches = [branch(i) for i in range(len(opts))]
+
+    def update(kind: jax.Array, g: jax.Array, states: tuple, p: jax.Array, hp: dict) -> Any:
+        if len(branches) == 1:
+            return branches[0](g, states, p, hp)
+        return jax.lax.switch(kind, branches, g, states, p, hp)
+
+    def state_moments(kind: jax.Array, states: tuple, p: jax.Array) -> Any:
+        both = [moments(o, st, p) for o, st in zip(opts, states, strict=True)]
+        if len(both) == 1:
+            return both[0]
+        m = jnp.stack([b[0] for b in both])[kind]
+        s = jnp.stack([b[1] for b in both])[kind]
+        return m, s
+
+    def one_run(
+        kind: jax.Array,
+        hp_vec: jax.Array,
+        start: jax.Array,
+        eps: jax.Array,
+        n_steps: jax.Array,
+        steps: int,
+    ) -> Any:
+        hp = {n: hp_vec[i] for i, n in enumerate(names)}
+        state0 = tuple(o.init(start, hp) for o in opts)
+        eps2 = jnp.square(eps)
+
+        def advance(carry: Any, t: jax.Array) -> tuple[Any, Any]:
+            """One step. A dead run keeps its last good point; its state may rot (unused)."""
+            p, state, alive, div_at, p_good, l_good, hit_at, hit_p = carry
+            loss, grad, ok = check(p)
+            good = alive & ok
+            div_at = jnp.where(alive & ~ok, t, div_at)
+            p_good = jnp.where(good, p, p_good)
+            l_good = jnp.where(good, loss, l_good)
+            first_hit = good & (hit_at < 0) & (dist2(p) <= eps2)
+            hit_at = jnp.where(first_hit, t, hit_at)
+            hit_p = jnp.where(first_hit, p, hit_p)
+            p_new, state = update(kind, grad, state, p, hp)
+            p_next = jnp.where(good, p_new, p_good)
+            new = (p_next, state, good, div_at, p_good, l_good, hit_at, hit_p)
+            return new, (p, loss, grad, p_new, good)
+
+        init = (
+            start,
+            state0,
+            jnp.bool_(True),
+            jnp.int32(-1),
+            start,
+            jnp.float32(_BIG),
+            jnp.int32(-1),
+            start,
+        )
+        if record:
+
+            def body(carry: Any, t: jax.Array) -> Any:
+                new, (p, loss, grad, p_new, good) = advance(carry, t)
+                live = t < n_steps  # bucket padding past the requested steps changes nothing
+                carry = jax.tree.map(lambda a, b: jnp.where(live, a, b), new, carry)
+                m, s = state_moments(kind, new[1], p)
+                g = jnp.where(good, grad, 0.0)
+                return carry, (p, loss, g, jnp.where(good, p_new - p, 0.0), m, s)
+
+            carry, outs = jax.lax.scan(body, init, jnp.arange(steps, dtype=jnp.int32))
+        else:
+            carry = jax.lax.fori_loop(0, n_steps, lambda t, c: advance(c, t)[0], init)
+
+        p, _, alive, div_at, p_good, l_good, hit_at, hit_p = carry
+        loss, _, ok = check(p)
+        good = alive & ok
+        div_at = jnp.where(alive & ~ok, n_steps, div_at)
+        final_p = jnp.where(good, p, p_good)
+        final_loss = jnp.where(good, loss, l_good)
+        first_hit = good & (hit_at < 0) & (dist2(final_p) <= eps2)
+        hit_at = jnp.where(first_hit, n_steps, hit_at)
+        hit_p = jnp.where(first_hit, final_p, hit_p)
+        summary = {
+            "final_position": final_p,
+            "final_loss": final_loss,
+            "diverged_at": div_at,
+            "hit_step": hit_at,
+            "hit_index": jnp.where(hit_at >= 0, nearest_index(hit_p), -1),
+        }
+        if record:
+            path, loss_seq, grad, update_seq, m, s = outs
+            summary |= {
+                "path": jnp.concatenate([path, final_p[None]], axis=0),
+                "loss": jnp.concatenate([loss_seq, final_loss[None]], axis=0),
+                "grad": grad,
+                "update": update_seq,
+                "m": m,
+                "s": s,
+            }
+        return summary
+
+    @functools.partial(jax.jit, static_argnames=("steps",))
+    def kernel(
+        kinds: jax.Array,
+        hp: jax.Array,
+        starts: jax.Array,
+        eps: jax.Array,
+        n_steps: jax.Array,
+        steps: int,
+    ) -> Any:
+        TRACES[(surface.key, "+".join(o.name for o in opts), record)] += 1
+        run = jax.vmap(one_run, in_axes=(0, 0, 0, None, None, None))
+        return run(kinds, hp, starts, eps, n_steps, steps)
+
+    return kernel
+
+
+def default_eps(surface: Surface) -> float:
+    """Distance that counts as "at a minimum": 1 % of the surface's half-width."""
+    return 0.01 * surface.scale
+
+
+def run_batch(
+    surface: str | Surface,
+    optimizer: str | Optimizer,
+    hparams: np.ndarray | Sequence[Mapping[str, float]],
+    starts: np.ndarray | Sequence[Sequence[float]],
+    steps: int,
+    *,
+    record: bool = False,
+    eps: float | None = None,
+) -> dict[str, np.ndarray]:
+    """Run one optimizer many times at once (the building block of sweeps).
+
+    Args:
+      surface: a built-in name, :class:`Surface` or formula.
+      optimizer: an optimizer name or :class:`Optimizer`.
+      hparams: an (n, P) array in ``optimizer.hparam_names`` order, or n mappings
+        (missing keys take the defaults).
+      starts: (n, 2) start points, or one (2,) start shared by every run.
+      steps: number of updates (≤ :data:`MAX_STEPS`).
+      record: return every step (``path``, ``loss``, ``grad``, ``update``, ``m``, ``s``)
+        as well as the summaries.
+      eps: distance to a minimum that counts as reached (default :func:`default_eps`).
+
+    Returns:
+      numpy arrays with a leading run axis: ``final_position`` (n, 2), ``final_loss``,
+      ``diverged_at`` (−1 never), ``hit_step`` (first step within ε of a minimum, −1
+      never), ``hit_index`` (which minimum), and with ``record`` the per-step arrays.
+    """
+    opt = get_optimizer(optimizer)
+    hp = _hp_matrix(opt, hparams)
+    return _run(surface, (opt,), np.zeros(len(hp), np.int32), hp, starts, steps, record, eps)
+
+
+def _run(
+    surface: str | Surface,
+    opts: tuple[Optimizer, ...],
+    kinds: np.ndarray,
+    hp: np.ndarray,
+    starts: Any,
+    steps: int,
+    record: bool,
+    eps: float | None,
+) -> dict[str, np.ndarray]:
+    surf = as_surface(surface)
+    n = hp.shape[0]
+    st = np.asarray(starts, np.float32)
+    if st.shape == (2,):
+        st = np.broadcast_to(st, (n, 2))
+    if st.shape != (n, 2):
+        raise ValueError(f"starts must have shape (2,) or ({n}, 2), got {st.shape}")
+    if not np.all(np.isfinite(st)):
+        raise ValueError("start points must be finite numbers")
+    total = bucket_steps(steps)
+    padded = bucket_runs(n)
+    if padded > n:
+        pad = padded - n
+        kinds = np.concatenate([kinds, np.repeat(kinds[:1], pad)])
+        hp = np.concatenate([hp, np.repeat(hp[:1], pad, axis=0)])
+        st = np.concatenate([st, np.repeat(st[:1], pad, axis=0)])
+    e = np.float32(default_eps(surf) if eps is None else eps)
+    kernel = _kernel(surf, opts, bool(record))
+    out = kernel(
+        jnp.asarray(kinds, jnp.int32),
+        jnp.asarray(hp),
+        jnp.asarray(st),
+        e,
+        np.int32(steps),
+        steps=total,
+    )
+    return _finish(jax.device_get(out), n, int(steps), total, bool(record))
+
+
+def _hp_matrix(opt: Optimizer, hparams: Any) -> np.ndarray:
+    if isinstance(hparams, np.ndarray) and hparams.ndim == 2:
+        if hparams.shape[1] != len(opt.hparams):
+            raise ValueError(
+                f"{opt.display} takes {len(opt.hparams)} hyperparameters "
+                f"({', '.join(opt.hparam_names)}), got {hparams.shape[1]} columns"
+            )
+        hp = hparams.astype(np.float32)
+    else:
+        rows = [opt.resolve(h) for h in hparams]
+        if not rows:
+            raise ValueError("at least one run is needed")
+        hp = np.array([[r[k] for k in opt.hparam_names] for r in rows], np.float32)
+    if not np.all(np.isfinite(hp)):
+        raise ValueError("hyperparameters must be finite numbers")
+    return hp
+
+
+def _finish(out: dict[str, Any], n: int, steps: int, total: int, record: bool) -> dict:
+    """Trim padding, cut to the requested steps, freeze diverged runs, drop non-finite values."""
+    res = {k: np.array(v[:n]) for k, v in out.items()}
+    if record:
+        if steps < total:
+            res["path"] = res["path"][:, : steps + 1]
+            res["loss"] = res["loss"][:, : steps + 1]
+            for k in ("grad", "update", "m", "s"):
+                res[k] = res[k][:, :steps]
+        for r in np.flatnonzero(res["diverged_at"] >= 0):
+            k = int(res["diverged_at"][r])
+            if k == 0:
+                continue
+            res["path"][r, k:] = res["path"][r, k - 1]
+            res["loss"][r, k:] = res["loss"][r, k - 1]
+            res["grad"][r, k:] = 0.0
+            res["update"][r, k - 1 :] = 0.0
+            res["m"][r, k:] = res["m"][r, k - 1]
+            res["s"][r, k:] = res["s"][r, k - 1]
+        res["final_position"] = res["path"][:, -1]
+        res["final_loss"] = res["loss"][:, -1]
+    for k, v in res.items():
+        if v.dtype.kind == "f":
+            res[k] = np.nan_to_num(v, nan=0.0, posinf=_BIG, neginf=-_BIG)
+    return res
+
+
+# ------------------------------------------------------------------- the race
+class RaceResult(NamedTuple):
+    """Trajectories of several optimizers from one start on one surface.
+
+    Arrays have a leading run axis (one run per optimizer setting):
+    ``path`` (runs, steps+1, 2) and ``loss`` (runs, steps+1) at every point;
+    ``grad`` (runs, steps, 2) the gradient used at step t; ``update`` the step
+    actually taken; ``m`` and ``s`` the course's first and second moments after
+    step t (zeros where the optimizer has none); ``diverged_at`` (runs,) the step
+    a run blew up at, −1 if never.
+    """
+
+    surface: Surface
+    optimizers: tuple[str, ...]
+    labels: tuple[str, ...]
+    colors: tuple[str, ...]
+    hparams: tuple[dict[str, float], ...]
+    start: tuple[float, float]
+    steps: int
+    path: np.ndarray
+    loss: np.ndarray
+    grad: np.ndarray
+    update: np.ndarray
+    m: np.ndarray
+    s: np.ndarray
+    diverged_at: np.ndarray
+    hit_step: np.ndarray
+    hit_index: np.ndarray
+    eps: float
+
+    @property
+    def n_runs(self) -> int:
+        return len(self.labels)
+
+
+RunSpec = tuple[str, Mapping[str, float]]
+
+#: Every optimizer, in registry order: the race kernel serves any mix of them.
+_ALL: tuple[Optimizer, ...] = tuple(OPTIMIZERS.values())
+#: Harmless values for hp columns a run's optimizer does not read (kept finite).
+_FILL = {"beta_1": 0.9, "beta_2": 0.999, "rho": 0.9, "epsilon": 1e-7}
+
+
+def normalize_runs(
+    optimizers: Mapping[str, Mapping[str, float] | None] | Iterable[str | RunSpec],
+) -> list[tuple[Optimizer, dict[str, float]]]:
+    """Accept ``{"adam": {"learning_rate": 0.1}}``, ``["sgd", "adam"]`` or
+    ``[("momentum", {"momentum": 0.5}), ("momentum", {"momentum": 0.9})]``."""
+    items: list[Any] = list(optimizers.items()) if isinstance(optimizers, Mapping) else []
+    if not isinstance(optimizers, Mapping):
+        for item in optimizers:
+            items.append((item, None) if isinstance(item, str | Optimizer) else item)
+    runs = []
+    for name, hp in items:
+        opt = get_optimizer(name)
+        runs.append((opt, opt.resolve(hp or {})))
+    if not runs:
+        raise ValueError("choose at least one optimizer")
+    return runs
+
+
+def run_labels(runs: Sequence[tuple[Optimizer, Mapping[str, float]]]) -> list[str]:
+    """Display names; an optimizer that appears twice gets the settings that differ."""
+    labels = []
+    for opt, hp in runs:
+        same = [h for o, h in runs if o.name == opt.name]
+        if len(same) == 1:
+            labels.append(opt.display)
+            continue
+        differing = [k for k in opt.hparam_names if len({h[k] for h in same}) > 1]
+        detail = ", ".join(f"{k}={hp[k]:g}" for k in differing) or "copy"
+        labels.append(f"{opt.display} ({detail})")
+    return labels
+
+
+def race(
+    surface: str | Surface,
+    optimizers: Mapping[str, Mapping[str, float] | None] | Iterable[str | RunSpec],
+    start: Sequence[float] | None = None,
+    steps: int = 300,
+    *,
+    eps: float | None = None,
+) -> RaceResult:
+    """Race optimizers from one start point on a surface.
+
+    Args:
+      surface: a built-in name (``"two_wells"``), a :class:`Surface` or a formula
+        in x and y (``"x**2 + 10*y**2"``).
+      optimizers: optimizer name → Keras hyperparameters, or a list of names or
+        ``(name, hparams)`` pairs (to race one optimizer with several settings).
+      start: the start point (default: the surface's suggested start).
+      steps: number of updates, 1 … :data:`MAX_STEPS`.
+      eps: distance to a minimum that counts as reaching it (for ``hit_step``).
+
+    Example:
+      >>> r = race("two_wells", {"sgd": {"learning_rate": 0.01}, "adam": {"learning_rate": 0.1}})
+      >>> r.path.shape
+      (2, 301, 2)
+    """
+    surf = as_surface(surface)
+    runs = normalize_runs(optimizers)
+    p0 = surf.start if start is None else tuple(float(v) for v in start)
+    if len(p0) != 2 or not all(np.isfinite(p0)):
+        raise ValueError("start must be two finite numbers (x, y)")
+    loss0 = float(surf.f(np.float32(p0[0]), np.float32(p0[1])))
+    if not np.isfinite(loss0):
+        raise ValueError(f"the loss is not finite at the start point {p0}")
+    e = default_eps(surf) if eps is None else float(eps)
+
+    names = hparam_union(_ALL)
+    index = {o.name: i for i, o in enumerate(_ALL)}
+    kinds = np.array([index[o.name] for o, _ in runs], np.int32)
+    hp = np.array([[h.get(k, _FILL.get(k, 0.0)) for k in names] for _, h in runs], np.float32)
+    out = _run(surf, _ALL, kinds, hp, p0, steps, True, e)
+
+    return RaceResult(
+        surface=surf,
+        optimizers=tuple(o.name for o, _ in runs),
+        labels=tuple(run_labels(runs)),
+        colors=tuple(o.color for o, _ in runs),
+        hparams=tuple(h for _, h in runs),
+        start=(float(p0[0]), float(p0[1])),
+        steps=int(steps),
+        path=out["path"],
+        loss=out["loss"],
+        grad=out["grad"],
+        update=out["update"],
+        m=out["m"],
+        s=out["s"],
+        diverged_at=out["diverged_at"],
+        hit_step=out["hit_step"],
+        hit_index=out["hit_index"],
+        eps=e,
+    )
