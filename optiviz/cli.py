@@ -1,0 +1,78 @@
+"""The ``optiviz`` command: start the app (a thin wrapper around ``streamlit run``).
+
+    optiviz                      # serve on http://localhost:8501
+    optiviz --port 8600          # any streamlit flag passes through
+    optiviz --server.address 0.0.0.0 --port 80   # a classroom server
+
+Flags that are not optiviz's own are handed to ``streamlit run`` unchanged;
+``--port P`` and ``--address A`` are shorthands for ``--server.port`` and
+``--server.address``.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+#: Streamlit options optiviz always sets: no telemetry, no browser tab, no file watcher.
+_DEFAULTS = {
+    "--server.headless": "true",
+    "--browser.gatherUsageStats": "false",
+    "--server.fileWatcherType": "none",
+}
+_SHORT = {"--port": "--server.port", "--address": "--server.address"}
+
+
+def app_path() -> Path:
+    """The app's entry file: the checkout's ``app.py``, else the copy packaged in the wheel."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here.parent / "app.py", here / "_app" / "app.py"):
+        if candidate.is_file():
+            return candidate
+    raise FileNotFoundError("optiviz's app.py was not found next to the package")
+
+
+def build_argv(args: list[str]) -> list[str]:
+    """``streamlit run`` arguments for the given optiviz command-line arguments."""
+    out: list[str] = []
+    given: set[str] = set()
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        key, eq, value = arg.partition("=")
+        key = _SHORT.get(key, key)
+        if (
+            key.startswith("--")
+            and not eq
+            and i + 1 < len(args)
+            and not args[i + 1].startswith("--")
+        ):
+            value, eq = args[i + 1], "="
+            i += 1
+        given.add(key)
+        out.append(f"{key}={value}" if eq else key)
+        i += 1
+    for key, value in _DEFAULTS.items():
+        if key not in given:
+            out.append(f"{key}={value}")
+    return ["streamlit", "run", str(app_path()), *out]
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] in {"-h", "--help"}:
+        print(__doc__)
+        return
+    if args and args[0] == "--version":
+        from . import __version__
+
+        print(f"optiviz {__version__}")
+        return
+    from streamlit.web import cli as stcli
+
+    sys.argv = build_argv(args)
+    sys.exit(stcli.main())
+
+
+if __name__ == "__main__":
+    main()
