@@ -66,7 +66,7 @@ _BINOPS: dict[type, tuple[str, Callable[[Array, Array], Array]]] = {
 
 _OP_NAMES = {
     ast.BitXor: "'^' (write powers as x**2)",
-    ast.FloorDiv: "'//'",
+    ast.FloorDiv: "'//' (use / to divide)",
     ast.Mod: "'%'",
     ast.MatMult: "'@'",
     ast.BitAnd: "'&'",
@@ -135,11 +135,20 @@ def _depth(node: ast.AST, limit: int) -> int:
     return deepest
 
 
+_CONSTANT_KINDS = {
+    bool: "True / False are not numbers here: write 1 or 0",
+    type(None): "None is not allowed in a formula",
+    type(...): "'...' is not allowed in a formula",
+    complex: "complex numbers (like 1j) are not allowed",
+    str: "text in quotes is not allowed",
+    bytes: "text in quotes is not allowed",
+}
+
+
 def _number(value: object, node: ast.AST) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        if isinstance(value, str):
-            raise ExpressionError("text in quotes is not allowed", _where(node))
-        raise ExpressionError(f"{type(value).__name__} values are not allowed", _where(node))
+        message = _CONSTANT_KINDS.get(type(value), f"{type(value).__name__} values are not allowed")
+        raise ExpressionError(message, _where(node))
     try:
         out = float(value)
     except OverflowError:
@@ -236,6 +245,15 @@ def _const_int(node: ast.AST) -> int | None:
     return int(v)
 
 
+def _syntax_hint(msg: str) -> str:
+    """Python's syntax message, reworded where a student's slip is the likely cause."""
+    if "decimal literal" in msg:  # "2x"
+        return "a number is directly followed by a letter: write 2*x, not 2x"
+    if "forgot a comma" in msg:  # "2 x", "sin(x y)"
+        return "two terms with nothing between them: is a * or + missing?"
+    return msg
+
+
 def compile_expression(text: str) -> Fn:
     """Parse ``text`` into a jax-traceable function f(x, y) (raises :class:`ExpressionError`)."""
     if not isinstance(text, str):
@@ -253,7 +271,9 @@ def compile_expression(text: str) -> Fn:
         tree = ast.parse(stripped, mode="eval")
     except SyntaxError as err:
         col = (err.offset - 1) if err.offset else None
-        raise ExpressionError(f"this is not a valid formula: {err.msg}", col) from None
+        raise ExpressionError(
+            f"this is not a valid formula: {_syntax_hint(err.msg)}", col
+        ) from None
     except (RecursionError, MemoryError, ValueError):
         raise ExpressionError("the formula is nested too deeply or is malformed") from None
     _depth(tree.body, MAX_DEPTH)
@@ -265,43 +285,81 @@ def compile_expression(text: str) -> Fn:
     return fn
 
 
-def _grid_minima(f: Fn, domain: tuple[tuple[float, float], tuple[float, float]]) -> list[Minimum]:
-    """Estimate minima: strict local minima of a 121×121 grid, refined on finer local grids."""
+#: side of the grid a typed formula is checked and searched for minima on
+_GRID_N = 121
+
+
+def _evaluate(f: Fn, X: np.ndarray, Y: np.ndarray) -> np.ndarray:
+    """f at float32 points, as a float64 array of X's shape."""
+    try:
+        Z = np.asarray(f(jnp.asarray(X, jnp.float32), jnp.asarray(Y, jnp.float32)), np.float64)
+    except (TypeError, ValueError, ArithmeticError) as err:
+        raise ExpressionError(f"the formula cannot be evaluated: {err}") from None
+    return np.broadcast_to(Z, np.shape(X))
+
+
+def _grid(
+    f: Fn, domain: tuple[tuple[float, float], tuple[float, float]], n: int = _GRID_N
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(X, Y, Z): f on an n×n grid over the domain, Z[i, j] = f(X[i, j], Y[i, j])."""
     (x0, x1), (y0, y1) = domain
-    n = 121
-    xs = np.linspace(x0, x1, n)
-    ys = np.linspace(y0, y1, n)
-    X, Y = np.meshgrid(xs, ys)
-    Z = np.asarray(f(jnp.asarray(X, jnp.float32), jnp.asarray(Y, jnp.float32)), np.float64)
-    Z = np.broadcast_to(Z, X.shape)
+    X, Y = np.meshgrid(np.linspace(x0, x1, n), np.linspace(y0, y1, n))
+    return X, Y, _evaluate(f, X, Y)
+
+
+def _grid_minima(
+    f: Fn,
+    domain: tuple[tuple[float, float], tuple[float, float]],
+    grid: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+) -> list[Minimum]:
+    """Estimate minima: strict local minima of a 121×121 grid, refined on finer local grids.
+
+    All candidates are refined together (one evaluation of f per zoom level), so a
+    formula with thousands of ripples costs no more calls than a bowl.
+    """
+    (x0, x1), (y0, y1) = domain
+    X, Y, Z = grid if grid is not None else _grid(f, domain)
+    n = Z.shape[0]
     core = Z[1:-1, 1:-1]
-    is_min = np.ones_like(core, bool)
+    is_min = np.isfinite(core)
     for di in (-1, 0, 1):
         for dj in (-1, 0, 1):
             if di or dj:
                 is_min &= core < Z[1 + di : n - 1 + di, 1 + dj : n - 1 + dj]
-    cand = [(xs[j + 1], ys[i + 1]) for i, j in zip(*np.nonzero(is_min), strict=True)]
+    rows, cols = np.nonzero(is_min)
+    if rows.size == 0:
+        return []
+    # Pad the candidates to a power of two (repeating the last): eager jax compiles each
+    # operation once per shape, so a few candidate counts serve every formula.
+    size = 1 << (rows.size - 1).bit_length()
+    rows = np.concatenate([rows, np.full(size - rows.size, rows[-1])])
+    cols = np.concatenate([cols, np.full(size - cols.size, cols[-1])])
+    cx, cy = X[rows + 1, cols + 1], Y[rows + 1, cols + 1]
     hx, hy = (x1 - x0) / (n - 1), (y1 - y0) / (n - 1)
-    found: list[tuple[float, float, float]] = []
-    for cx, cy in cand:
-        for _ in range(3):  # zoom in three times, 21×21 each
-            gx = np.linspace(cx - hx, cx + hx, 21)
-            gy = np.linspace(cy - hy, cy + hy, 21)
-            GX, GY = np.meshgrid(gx, gy)
-            G = np.asarray(f(jnp.asarray(GX, jnp.float32), jnp.asarray(GY, jnp.float32)))
-            G = np.broadcast_to(G, GX.shape)
-            k = int(np.argmin(G))
-            cx, cy = float(GX.flat[k]), float(GY.flat[k])
-            hx, hy = hx / 10, hy / 10
-        hx, hy = (x1 - x0) / (n - 1), (y1 - y0) / (n - 1)
-        found.append((cx, cy, float(np.asarray(f(jnp.float32(cx), jnp.float32(cy))))))
-    found.sort(key=lambda t: t[2])
-    found = found[:8]
+    t = np.linspace(-1.0, 1.0, 21)
+    pick = np.arange(size)
+    for _ in range(3):  # zoom in three times, 21×21 around each candidate
+        GX, GY = np.broadcast_arrays(
+            cx[:, None, None] + hx * t[None, None, :], cy[:, None, None] + hy * t[None, :, None]
+        )
+        G = _evaluate(f, GX, GY).reshape(cx.size, -1)
+        k = np.argmin(np.where(np.isfinite(G), G, np.inf), axis=1)
+        cx, cy = GX.reshape(cx.size, -1)[pick, k], GY.reshape(cy.size, -1)[pick, k]
+        hx, hy = hx / 10, hy / 10
+    values = _evaluate(f, cx, cy)
+    # a set: padding repeats candidates; non-finite values (NaN sorts badly) are dropped
+    found = sorted(
+        {
+            (float(v), float(px), float(py))
+            for px, py, v in zip(cx, cy, values, strict=True)
+            if math.isfinite(v)
+        }
+    )[:8]
     if not found:
         return []
-    best = found[0][2]
+    best = found[0][0]
     tol = 1e-4 * max(1.0, abs(best))
-    return [Minimum(x, y, v, is_global=(v - best) <= tol) for x, y, v in found]
+    return [Minimum(x, y, v, is_global=(v - best) <= tol) for v, x, y in found]
 
 
 def parse_surface(
@@ -312,7 +370,7 @@ def parse_surface(
     """A :class:`Surface` from a typed formula, checked to be finite on the domain.
 
     Raises :class:`ExpressionError` for anything that is not a whitelisted formula,
-    or whose value is not finite somewhere on a 41×41 grid over the domain.
+    or whose value is not finite somewhere on a 121×121 grid over the domain.
     """
     (x0, x1), (y0, y1) = domain = (
         (float(domain[0][0]), float(domain[0][1])),
@@ -323,14 +381,7 @@ def parse_surface(
     if max(abs(x0), abs(x1), abs(y0), abs(y1)) > 1e6:
         raise ExpressionError("the domain is too large (|x|, |y| ≤ 1e6)")
     fn = compile_expression(text)
-    xs = np.linspace(x0, x1, 41, dtype=np.float32)
-    ys = np.linspace(y0, y1, 41, dtype=np.float32)
-    X, Y = np.meshgrid(xs, ys)
-    try:
-        Z = np.asarray(fn(jnp.asarray(X), jnp.asarray(Y)), np.float32)
-    except (TypeError, ValueError, ArithmeticError) as err:
-        raise ExpressionError(f"the formula cannot be evaluated: {err}") from None
-    Z = np.broadcast_to(Z, X.shape)
+    X, Y, Z = grid = _grid(fn, domain)
     bad = ~np.isfinite(Z)
     if bad.any():
         i, j = np.argwhere(bad)[0]
@@ -338,7 +389,7 @@ def parse_surface(
             f"the formula is not finite at (x, y) = ({X[i, j]:.3g}, {Y[i, j]:.3g}) "
             "inside the domain: change the formula or the domain"
         )
-    minima = tuple(_grid_minima(fn, domain))
+    minima = tuple(_grid_minima(fn, domain, grid))
     if start is None:
         start = (x0 + 0.8 * (x1 - x0), y0 + 0.8 * (y1 - y0))
     key = f"expr:{' '.join(text.split())}@{domain}"

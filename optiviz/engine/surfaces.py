@@ -13,6 +13,7 @@ tests check each one has a vanishing gradient and the published value.
 
 from __future__ import annotations
 
+import inspect
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -190,6 +191,23 @@ def _rastrigin_minima() -> tuple[Minimum, ...]:
     return tuple(sorted(out, key=lambda m: (not m.is_global, m.value)))
 
 
+def _num(v: float) -> str:
+    """``v`` for a key: short (``10``) where that is exact, else every digit.
+
+    Keys name compiled kernels, so two different parameter values must never
+    print the same (``f"{v:g}"`` alone maps 1234.567 and 1234.5671 to one key).
+    """
+    short = f"{v:g}"
+    return short if float(short) == v else repr(v)
+
+
+def _check_kappa(kappa: float) -> float:
+    kappa = float(kappa)
+    if not (1.0 <= kappa <= 1e4):  # also refuses NaN
+        raise ValueError("kappa (condition number) must be between 1 and 10000")
+    return kappa
+
+
 def quadratic_bowl() -> Surface:
     return Surface(
         key="quadratic_bowl",
@@ -208,11 +226,9 @@ def quadratic_bowl() -> Surface:
 
 def elongated_bowl(kappa: float = 10.0) -> Surface:
     """x² + κy²: a valley whose walls are κ times steeper than its floor."""
-    kappa = float(kappa)
-    if not (1.0 <= kappa <= 1e4):
-        raise ValueError("kappa (condition number) must be between 1 and 10000")
+    kappa = _check_kappa(kappa)
     return Surface(
-        key=f"elongated_bowl(kappa={kappa:g})",
+        key=f"elongated_bowl(kappa={_num(kappa)})",
         name="elongated_bowl",
         title=f"Elongated bowl (κ = {kappa:g})",
         f=lambda x, y: x**2 + kappa * y**2,
@@ -230,9 +246,9 @@ def elongated_bowl(kappa: float = 10.0) -> Surface:
 
 def rotated_bowl(kappa: float = 20.0, angle: float = 30.0) -> Surface:
     """An ill-conditioned bowl turned by ``angle`` degrees, so its valley is not axis-aligned."""
-    kappa, angle = float(kappa), float(angle)
-    if not (1.0 <= kappa <= 1e4):
-        raise ValueError("kappa (condition number) must be between 1 and 10000")
+    kappa, angle = _check_kappa(kappa), float(angle)
+    if not math.isfinite(angle):
+        raise ValueError("angle must be a finite number of degrees")
     c, s = math.cos(math.radians(angle)), math.sin(math.radians(angle))
 
     def f(x: Array, y: Array) -> Array:
@@ -241,7 +257,7 @@ def rotated_bowl(kappa: float = 20.0, angle: float = 30.0) -> Surface:
         return u**2 + kappa * v**2
 
     return Surface(
-        key=f"rotated_bowl(kappa={kappa:g},angle={angle:g})",
+        key=f"rotated_bowl(kappa={_num(kappa)},angle={_num(angle)})",
         name="rotated_bowl",
         title=f"Rotated bowl (κ = {kappa:g}, {angle:g}°)",
         f=f,
@@ -333,7 +349,8 @@ _FIXED: dict[str, Callable[[], Surface]] = {
         log_scale=True,
         latex=r"(x+2y-7)^2 + (2x+y-5)^2",
         description="A tilted quadratic valley (condition number 9): simple, but not round.",
-        hessian_max=20.0,
+        # Hessian [[10, 8], [8, 10]]: eigenvalues 18 and 2
+        hessian_max=18.0,
     ),
     "saddle": lambda: _make(
         "saddle",
@@ -454,4 +471,12 @@ def get_surface(name: str | Surface, **params: float) -> Surface:
     if key not in _FIXED:
         raise ValueError(f"unknown surface {name!r}; choose one of: {', '.join(SURFACE_NAMES)}")
     factory = _FIXED[key]
-    return factory(**params) if params else factory()
+    if not params:
+        return factory()
+    try:
+        inspect.signature(factory).bind(**params)
+    except TypeError:
+        accepted = list(inspect.signature(factory).parameters)
+        takes = f"takes only {', '.join(accepted)}" if accepted else "takes no parameters"
+        raise ValueError(f"surface {key!r} {takes}, not {', '.join(sorted(params))}") from None
+    return factory(**params)
