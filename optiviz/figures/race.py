@@ -1,0 +1,573 @@
+"""Figures of an optimizer race: animated contour, 3D surface, loss curves, step inspector.
+
+Data in, Figure out. ``grid`` is ``(xs, ys, Z)`` as returned by
+``Surface.grid``; ``result`` is a race result (anything with the fields of
+``optiviz.engine.RaceResult``). Nothing here computes a trajectory.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from .style import SURFACE_SCALE, apply_style, fmt_number, log_levels, log_ticks, style_for
+
+Grid = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+GLOBAL_COLOR = "#F5C400"
+#: the colourbar sits just right of the plot; the legend goes beyond it (LEGEND_X)
+_COLORBAR = {"x": 1.0, "xanchor": "left", "thickness": 14, "len": 0.9}
+LEGEND_X = 1.16
+LOCAL_COLOR = "#444444"
+
+
+def frame_steps(steps: int, frames: int = 120) -> np.ndarray:
+    """The steps shown as animation frames: at most ``frames``, first and last included."""
+    k = min(int(frames), int(steps) + 1)
+    return np.unique(np.round(np.linspace(0, steps, k)).astype(int))
+
+
+def _f32(a: Any) -> np.ndarray:
+    return np.asarray(a, np.float32)
+
+
+def _typed(a: Any) -> dict:
+    """A float32 array as plotly.js's typed-array spec, encoded here once.
+
+    plotly would produce the same spec, but routes every array through a generic
+    dataframe check first (~0.2 ms each): too slow for thousands of frame arrays.
+    """
+    arr = np.ascontiguousarray(a, np.float32)
+    return {"dtype": "f4", "bdata": base64.b64encode(arr.tobytes()).decode("ascii")}
+
+
+def surface_contour(grid: Grid, surface: Any, slide: bool = False) -> go.Contour:
+    """The loss surface as filled contours, on a log scale where the surface asks for it."""
+    xs, ys, z = grid
+    common = {
+        "x": _f32(xs),
+        "y": _f32(ys),
+        "colorscale": SURFACE_SCALE,
+        "line": {"color": "rgba(90,100,115,0.35)", "width": 0.6},
+        "ncontours": 28,
+        "name": "loss",
+        "showlegend": False,
+    }
+    if surface.log_scale:
+        levels, shift = log_levels(z, surface.min_value)
+        tickvals, ticktext = log_ticks(levels, shift)
+        return go.Contour(
+            z=_f32(levels),
+            colorbar={
+                "title": {"text": "loss (log)"},
+                "tickvals": tickvals,
+                "ticktext": ticktext,
+                **_COLORBAR,
+            },
+            customdata=_f32(z),
+            hovertemplate="x=%{x:.3f}<br>y=%{y:.3f}<br>loss=%{customdata:.4g}<extra></extra>",
+            **common,
+        )
+    return go.Contour(
+        z=_f32(z),
+        colorbar={"title": {"text": "loss"}, **_COLORBAR},
+        hovertemplate="x=%{x:.3f}<br>y=%{y:.3f}<br>loss=%{z:.4g}<extra></extra>",
+        **common,
+    )
+
+
+def minima_traces(surface: Any, slide: bool = False) -> list[go.Scatter]:
+    """Global minima as gold stars, local minima as open diamonds."""
+    s = style_for(slide)
+    out = []
+    for is_global, name, symbol, color in (
+        (True, "global minimum", "star", GLOBAL_COLOR),
+        (False, "local minimum", "diamond-open", LOCAL_COLOR),
+    ):
+        pts = [m for m in surface.minima if m.is_global == is_global]
+        if not pts:
+            continue
+        out.append(
+            go.Scatter(
+                x=[m.x for m in pts],
+                y=[m.y for m in pts],
+                mode="markers",
+                name=name + ("s" if len(pts) > 1 else ""),
+                marker={
+                    "symbol": symbol,
+                    "size": s.head * 1.6,
+                    "color": color,
+                    "line": {"color": "black", "width": 1.5},
+                },
+                hovertemplate=name + " (%{x:.3f}, %{y:.3f})<extra></extra>",
+            )
+        )
+    return out
+
+
+def click_grid(grid: Grid, n: int = 41) -> go.Scatter:
+    """Invisible points over the domain: clicking one reports a position (sets the start)."""
+    xs, ys, _ = grid
+    gx = np.linspace(float(xs[0]), float(xs[-1]), n)
+    gy = np.linspace(float(ys[0]), float(ys[-1]), n)
+    X, Y = np.meshgrid(gx, gy)
+    return go.Scatter(
+        x=_f32(X.ravel()),
+        y=_f32(Y.ravel()),
+        mode="markers",
+        marker={"size": 14, "color": "rgba(0,0,0,0)"},
+        hoverinfo="skip",
+        showlegend=False,
+        name="click to set the start",
+    )
+
+
+def quiver_trace(
+    xs: np.ndarray, ys: np.ndarray, u: np.ndarray, v: np.ndarray, slide: bool = False
+) -> go.Scatter:
+    """Arrows of the downhill direction −∇J on a coarse grid (direction only: sizes span decades).
+
+    ``xs``, ``ys`` are 1-D grid coordinates; ``u``, ``v`` the −gradient components, shape (ny, nx).
+    """
+    X, Y = np.meshgrid(xs, ys)
+    norm = np.hypot(u, v)
+    ok = np.isfinite(norm) & (norm > 0)
+    cell = 0.42 * min(abs(xs[1] - xs[0]), abs(ys[1] - ys[0]))
+    dx = np.where(ok, u / np.where(ok, norm, 1), 0) * cell
+    dy = np.where(ok, v / np.where(ok, norm, 1), 0) * cell
+    px, py = [], []
+    for x0, y0, ex, ey, good in zip(
+        X.ravel(), Y.ravel(), dx.ravel(), dy.ravel(), ok.ravel(), strict=True
+    ):
+        if not good:
+            continue
+        x1, y1 = x0 + ex, y0 + ey
+        # shaft plus a two-stroke head
+        hx, hy = -0.35 * ex, -0.35 * ey
+        px += [x0, x1, None, x1, x1 + hx - 0.25 * hy, None, x1, x1 + hx + 0.25 * hy, None]
+        py += [y0, y1, None, y1, y1 + hy + 0.25 * hx, None, y1, y1 + hy - 0.25 * hx, None]
+    return go.Scatter(
+        x=px,
+        y=py,
+        mode="lines",
+        line={"color": "rgba(60,60,60,0.45)", "width": 1.2 if not slide else 2},
+        name="downhill (−∇J)",
+        hoverinfo="skip",
+    )
+
+
+def _run_name(result: Any, i: int) -> str:
+    div = int(result.diverged_at[i])
+    return f"{result.labels[i]} — diverged at step {div}" if div >= 0 else result.labels[i]
+
+
+def _trail_and_head(result: Any, i: int, step: int, idx: np.ndarray, slide: bool) -> tuple:
+    s = style_for(slide)
+    path = result.path[i]
+    keep = idx[idx <= step]
+    pts = np.concatenate([path[keep], path[step : step + 1]])
+    diverged = 0 <= int(result.diverged_at[i]) <= step
+    trail = go.Scatter(
+        x=_f32(pts[:, 0]),
+        y=_f32(pts[:, 1]),
+        mode="lines",
+        line={"color": result.colors[i], "width": s.line},
+        name=_run_name(result, i),
+        legendgroup=str(i),
+        hoverinfo="skip",
+    )
+    head = go.Scatter(
+        x=_f32(path[step : step + 1, 0]),
+        y=_f32(path[step : step + 1, 1]),
+        mode="markers",
+        marker={
+            "color": result.colors[i],
+            "size": s.head * (1.3 if diverged else 1.0),
+            "symbol": "x" if diverged else "circle",
+            "line": {"color": "black", "width": 1.2},
+        },
+        name=result.labels[i],
+        legendgroup=str(i),
+        showlegend=False,
+        customdata=[[step, float(result.loss[i, step])]],
+        hovertemplate=result.labels[i]
+        + "<br>step %{customdata[0]}<br>(%{x:.4f}, %{y:.4f})<br>loss %{customdata[1]:.5g}"
+        + "<extra></extra>",
+    )
+    return trail, head
+
+
+def _axes(fig: go.Figure, surface: Any) -> None:
+    (x0, x1), (y0, y1) = surface.domain
+    fig.update_xaxes(range=[x0, x1], title_text="x", constrain="domain", showgrid=False)
+    fig.update_yaxes(
+        range=[y0, y1],
+        title_text="y",
+        scaleanchor="x",
+        scaleratio=1,
+        constrain="domain",
+        showgrid=False,
+    )
+
+
+def race_animation(
+    grid: Grid,
+    result: Any,
+    *,
+    frames: int = 80,
+    trail_points: int = 150,
+    slide: bool = False,
+    quiver: tuple | None = None,
+    clickable: bool = True,
+    title: str | None = None,
+) -> go.Figure:
+    """The hero figure: every optimizer's trail and head moving over the contour.
+
+    Play buttons at three speeds, a pause button and a scrub slider over the
+    steps. The figure opens on the last frame, so a still export shows the
+    whole race.
+    """
+    surface = result.surface
+    steps = int(result.steps)
+    shown = frame_steps(steps, frames)
+    trail_idx = frame_steps(steps, trail_points)
+    static: list[go.BaseTraceType] = [surface_contour(grid, surface, slide)]
+    if clickable:
+        static.append(click_grid(grid))
+    if quiver is not None:
+        static.append(quiver_trace(*quiver, slide=slide))
+    static += minima_traces(surface, slide)
+    s = style_for(slide)
+    static.append(
+        go.Scatter(
+            x=[result.start[0]],
+            y=[result.start[1]],
+            mode="markers",
+            name="start",
+            marker={
+                "symbol": "circle-open",
+                "size": s.head * 1.5,
+                "color": "black",
+                "line": {"width": 2},
+            },
+            hovertemplate="start (%{x:.3f}, %{y:.3f})<extra></extra>",
+        )
+    )
+    n_static = len(static)
+    n = len(result.labels)
+    moving = list(range(n_static, n_static + 2 * n))
+
+    def moving_traces(step: int) -> list[go.Scatter]:
+        out: list[go.Scatter] = []
+        for i in range(n):
+            out.extend(_trail_and_head(result, i, step, trail_idx, slide))
+        return out
+
+    def frame_data(step: int) -> list[dict]:
+        """Only what changes between frames (positions, hover numbers, a diverged head)."""
+        out: list[dict] = []
+        for i in range(n):
+            path = result.path[i]
+            keep = trail_idx[trail_idx <= step]
+            pts = np.concatenate([path[keep], path[step : step + 1]])
+            out.append({"type": "scatter", "x": _typed(pts[:, 0]), "y": _typed(pts[:, 1])})
+            head = {
+                "type": "scatter",
+                "x": _typed(path[step : step + 1, 0]),
+                "y": _typed(path[step : step + 1, 1]),
+                "customdata": [[step, float(result.loss[i, step])]],
+            }
+            diverged = 0 <= int(result.diverged_at[i]) <= step
+            head["marker"] = {"symbol": "x" if diverged else "circle"}
+            out.append(head)
+        return out
+
+    fig = go.Figure(data=static + moving_traces(int(shown[-1])))
+    # The moving traces were validated once above; the frames only repeat their
+    # positions, so they skip plotly's per-property validation (assigning
+    # ``fig.frames`` would re-validate every frame: ~1 s for 120 frames × 16 traces).
+    fig._frame_objs = tuple(
+        go.Frame(data=frame_data(int(k)), traces=moving, name=str(int(k)), _validate=False)
+        for k in shown
+    )
+    play = {
+        "frame": {"redraw": False},
+        "transition": {"duration": 0},
+        "fromcurrent": False,
+        "mode": "immediate",
+    }
+
+    def speed(ms: int) -> dict:
+        return {**play, "frame": {"duration": ms, "redraw": False}}
+
+    fig.update_layout(
+        updatemenus=[
+            {
+                "type": "buttons",
+                "direction": "left",
+                "x": 0.0,
+                "y": -0.1,
+                "xanchor": "left",
+                "yanchor": "top",
+                "showactive": False,
+                "pad": {"r": 8, "t": 8},
+                "buttons": [
+                    {"label": "▶ Play", "method": "animate", "args": [None, speed(70)]},
+                    {"label": "Slow", "method": "animate", "args": [None, speed(180)]},
+                    {"label": "Fast", "method": "animate", "args": [None, speed(25)]},
+                    {
+                        "label": "❚❚ Pause",
+                        "method": "animate",
+                        "args": [
+                            [None],
+                            {"frame": {"duration": 0, "redraw": False}, "mode": "immediate"},
+                        ],
+                    },
+                ],
+            }
+        ],
+        sliders=[
+            {
+                "active": len(shown) - 1,
+                "x": 0.4,
+                "len": 0.6,
+                "y": -0.1,
+                "yanchor": "top",
+                "currentvalue": {"prefix": "step ", "font": {"size": s.font}},
+                "pad": {"t": 8},
+                "steps": [
+                    {
+                        "label": str(int(k)),
+                        "method": "animate",
+                        "args": [
+                            [str(int(k))],
+                            {"frame": {"duration": 0, "redraw": False}, "mode": "immediate"},
+                        ],
+                    }
+                    for k in shown
+                ],
+            }
+        ],
+        legend={"orientation": "v", "x": LEGEND_X, "y": 1.0, "xanchor": "left"},
+        hovermode="closest",
+        clickmode="event+select",
+        dragmode="pan",
+    )
+    apply_style(fig, slide, title or surface.title)
+    fig.update_layout(margin={"b": 120})
+    _axes(fig, surface)
+    return fig
+
+
+def surface_3d(grid: Grid, result: Any, *, slide: bool = False) -> go.Figure:
+    """The surface as a 3D sheet with every run's path drawn on it."""
+    xs, ys, z = grid
+    surface = result.surface
+    s = style_for(slide)
+    zs = np.asarray(z, np.float64)
+    display = log_levels(zs, surface.min_value)[0] if surface.log_scale else zs
+    lo, hi = float(np.nanmin(display)), float(np.nanmax(display))
+    fig = go.Figure(
+        go.Surface(
+            x=_f32(xs),
+            y=_f32(ys),
+            z=_f32(display),
+            colorscale=SURFACE_SCALE,
+            showscale=False,
+            opacity=0.92,
+            name="loss",
+            hovertemplate="x=%{x:.3f}<br>y=%{y:.3f}<extra></extra>",
+        )
+    )
+    (x0, x1), (y0, y1) = surface.domain
+    lift = 0.01 * (hi - lo)
+    for i in range(len(result.labels)):
+        path = result.path[i]
+        loss = result.loss[i].astype(np.float64)
+        zp = (
+            log_levels(np.concatenate([zs.ravel(), loss]), surface.min_value)[0][zs.size :]
+            if surface.log_scale
+            else loss
+        )
+        inside = (path[:, 0] >= x0) & (path[:, 0] <= x1) & (path[:, 1] >= y0) & (path[:, 1] <= y1)
+        zp = np.clip(zp, lo, hi) + lift
+        fig.add_trace(
+            go.Scatter3d(
+                x=_f32(np.where(inside, path[:, 0], np.nan)),
+                y=_f32(np.where(inside, path[:, 1], np.nan)),
+                z=_f32(zp),
+                mode="lines",
+                line={"color": result.colors[i], "width": s.line * 2},
+                name=_run_name(result, i),
+            )
+        )
+    fig.update_layout(
+        scene={
+            "xaxis": {"title": {"text": "x"}, "range": [x0, x1]},
+            "yaxis": {"title": {"text": "y"}, "range": [y0, y1]},
+            "zaxis": {"title": {"text": "log loss" if surface.log_scale else "loss"}},
+            "aspectmode": "manual",
+            "aspectratio": {"x": 1, "y": (y1 - y0) / (x1 - x0), "z": 0.6},
+        },
+    )
+    return apply_style(fig, slide, f"{surface.title}: 3D view")
+
+
+def progress_curves(result: Any, distance: np.ndarray, *, slide: bool = False) -> go.Figure:
+    """Loss above the best known minimum (log axis) and distance to the nearest minimum."""
+    s = style_for(slide)
+    surface = result.surface
+    floor = surface.min_value
+    loss = np.asarray(result.loss, np.float64)
+    if floor is not None:
+        gap = loss - floor
+        loss_title = f"loss − {fmt_number(floor)} (the global minimum)"
+    else:
+        gap = loss
+        loss_title = "loss"
+    log_loss = bool(np.all(gap > 0))
+    has_min = bool(len(surface.minima))
+    fig = make_subplots(
+        rows=1,
+        cols=2 if has_min else 1,
+        subplot_titles=(loss_title, "distance to the nearest minimum")
+        if has_min
+        else (loss_title,),
+        horizontal_spacing=0.1,
+    )
+    steps = np.arange(loss.shape[1])
+    for i, label in enumerate(result.labels):
+        div = int(result.diverged_at[i])
+        end = div if div >= 0 else len(steps)
+        common = {"line": {"color": result.colors[i], "width": s.line}, "legendgroup": str(i)}
+        y = np.maximum(gap[i, :end], 1e-12) if log_loss else gap[i, :end]
+        fig.add_trace(
+            go.Scatter(x=steps[:end], y=_f32(y), name=_run_name(result, i), mode="lines", **common),
+            row=1,
+            col=1,
+        )
+        if div >= 0:
+            fig.add_trace(
+                go.Scatter(
+                    x=[max(div - 1, 0)],
+                    y=[float(y[-1]) if len(y) else 0.0],
+                    mode="markers+text",
+                    marker={"symbol": "x", "size": s.head * 1.3, "color": result.colors[i]},
+                    text=["diverged"],
+                    textposition="top center",
+                    showlegend=False,
+                    legendgroup=str(i),
+                    hovertemplate=f"{label} diverged at step {div}<extra></extra>",
+                ),
+                row=1,
+                col=1,
+            )
+        if has_min:
+            fig.add_trace(
+                go.Scatter(
+                    x=steps[:end],
+                    y=_f32(np.maximum(distance[i, :end], 1e-9)),
+                    mode="lines",
+                    showlegend=False,
+                    name=label,
+                    **common,
+                ),
+                row=1,
+                col=2,
+            )
+    fig.update_xaxes(title_text="step")
+    if log_loss:
+        fig.update_yaxes(type="log", row=1, col=1)
+    if has_min:
+        fig.update_yaxes(type="log", row=1, col=2)
+        fig.add_hline(
+            y=float(result.eps),
+            line={"dash": "dot", "color": "#777"},
+            annotation_text="ε",
+            row=1,
+            col=2,
+        )
+    apply_style(fig, slide, "How fast each optimizer gets there")
+    fig.update_layout(height=style_for(slide).height * 0.75, hovermode="x unified")
+    return fig
+
+
+def inspector_figure(
+    grid: Grid,
+    result: Any,
+    run: int,
+    step: int,
+    *,
+    slide: bool = False,
+    arrow_scale: float | None = None,
+) -> tuple[go.Figure, float]:
+    """One step of one run, magnified: −η∇J (plain GD's step), the velocity m (if any) and
+    the step actually taken, as arrows from the current point.
+
+    Returns the figure and the factor the arrows were scaled by (so the page can say so).
+    """
+    surface = result.surface
+    s = style_for(slide)
+    path = result.path[run]
+    step = int(np.clip(step, 0, result.steps - 1))
+    p = path[step]
+    lr = float(result.hparams[run].get("learning_rate", 0.0))
+    g = result.grad[run, step].astype(np.float64)
+    vecs: list[tuple[str, np.ndarray, str]] = [
+        ("−η∇J (what plain GD would do)", -lr * g, "#D55E00"),
+    ]
+    m = result.m[run, step].astype(np.float64)
+    name = result.optimizers[run]
+    if name in ("momentum", "nesterov"):
+        vecs.append(("m (velocity)", m, "#CC79A7"))
+    vecs.append(("step taken", result.update[run, step].astype(np.float64), "#000000"))
+    (x0, x1), (y0, y1) = surface.domain
+    target = 0.18 * max(x1 - x0, y1 - y0)
+    longest = max((float(np.hypot(*v)) for _, v, _ in vecs), default=0.0)
+    if arrow_scale is None:
+        arrow_scale = 1.0 if longest == 0 or longest >= 0.05 * target else target / longest
+    fig = go.Figure([surface_contour(grid, surface, slide)])
+    fig.add_trace(
+        go.Scatter(
+            x=_f32(path[: step + 1, 0]),
+            y=_f32(path[: step + 1, 1]),
+            mode="lines+markers",
+            line={"color": result.colors[run], "width": s.line},
+            marker={"size": 4},
+            name=f"{result.labels[run]}, steps 0–{step}",
+        )
+    )
+    fig.add_traces(minima_traces(surface, slide))
+    for label, v, color in vecs:
+        end = p + arrow_scale * v
+        fig.add_annotation(
+            x=float(end[0]),
+            y=float(end[1]),
+            ax=float(p[0]),
+            ay=float(p[1]),
+            xref="x",
+            yref="y",
+            axref="x",
+            ayref="y",
+            showarrow=True,
+            arrowhead=3,
+            arrowsize=1.2,
+            arrowwidth=s.line,
+            arrowcolor=color,
+            text="",
+        )
+        # legend entry for the arrow
+        fig.add_trace(
+            go.Scatter(
+                x=[None], y=[None], mode="lines", line={"color": color, "width": s.line}, name=label
+            )
+        )
+    scale_note = f" (arrows ×{fmt_number(arrow_scale)})" if arrow_scale != 1.0 else ""
+    apply_style(fig, slide, f"{result.labels[run]} at step {step}{scale_note}")
+    _axes(fig, surface)
+    fig.update_layout(legend={"orientation": "h", "y": -0.15})
+    return fig, arrow_scale

@@ -1,0 +1,113 @@
+"""Shared look of every optiviz figure: screen vs slide mode, export settings, log colouring.
+
+Pure plotly + numpy (no JAX, no Streamlit).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import plotly.graph_objects as go
+
+
+@dataclass(frozen=True)
+class Style:
+    """Sizes for one presentation mode."""
+
+    font: int
+    title_font: int
+    line: float
+    head: float
+    width: int | None
+    height: int
+    template: str
+
+
+SCREEN = Style(
+    font=13, title_font=16, line=2.5, head=11, width=None, height=560, template="plotly_white"
+)
+#: Slide mode: big type, thick lines, white background, 16:9.
+SLIDE = Style(
+    font=22, title_font=28, line=5.0, head=18, width=1600, height=900, template="simple_white"
+)
+
+#: Surface colours: pale and neutral, so the optimizers' colours carry the picture.
+SURFACE_SCALE = [
+    [0.0, "#ffffff"],
+    [0.25, "#e8eef4"],
+    [0.5, "#cfd9e3"],
+    [0.75, "#b3c0cd"],
+    [1.0, "#97a4b2"],
+]
+
+
+def style_for(slide: bool) -> Style:
+    return SLIDE if slide else SCREEN
+
+
+def apply_style(fig: go.Figure, slide: bool, title: str | None = None) -> go.Figure:
+    """Fonts, background and size for screen or slide mode."""
+    s = style_for(slide)
+    fig.update_layout(
+        template=s.template,
+        font={"size": s.font, "family": "Helvetica, Arial, sans-serif"},
+        paper_bgcolor="white",
+        plot_bgcolor="white",
+        height=s.height,
+        margin={"l": 60, "r": 30, "t": 70 if title else 30, "b": 60},
+        legend={"font": {"size": s.font}},
+    )
+    if s.width:
+        fig.update_layout(width=s.width)
+    if title:
+        fig.update_layout(title={"text": title, "font": {"size": s.title_font}, "x": 0.01})
+    return fig
+
+
+def export_config(filename: str, slide: bool, fmt: str = "png") -> dict:
+    """plotly modebar config: the camera button saves a high-resolution image."""
+    s = style_for(slide)
+    return {
+        "displaylogo": False,
+        "toImageButtonOptions": {
+            "format": fmt,
+            "filename": filename,
+            "width": s.width or 1600,
+            "height": s.height if s.width else 900,
+            "scale": 2,
+        },
+        "modeBarButtonsToRemove": ["lasso2d", "select2d"],
+    }
+
+
+def log_levels(z: np.ndarray, floor: float | None = None) -> tuple[np.ndarray, float]:
+    """log10(z − floor + δ) for colouring a surface whose values span decades.
+
+    Returns the transformed array and the offset δ; use :func:`log_ticks` for
+    colourbar labels in the original units.
+    """
+    z = np.asarray(z, np.float64)
+    lo = float(np.nanmin(z)) if floor is None else min(float(floor), float(np.nanmin(z)))
+    span = float(np.nanmax(z)) - lo
+    delta = max(span * 1e-6, 1e-12)
+    return np.log10(z - lo + delta), lo - delta
+
+
+def log_ticks(levels: np.ndarray, shift: float) -> tuple[list[float], list[str]]:
+    """Tick positions (in log units) and labels (in loss units) for a log colourbar."""
+    lo, hi = float(np.nanmin(levels)), float(np.nanmax(levels))
+    ticks = list(range(int(np.ceil(lo)), int(np.floor(hi)) + 1))
+    if len(ticks) > 8:
+        ticks = ticks[:: int(np.ceil(len(ticks) / 8))]
+    return [float(t) for t in ticks], [fmt_number(10.0**t + shift) for t in ticks]
+
+
+def fmt_number(v: float) -> str:
+    """Short human format: 0.0123, 1.2e+05, 3."""
+    if v == 0 or not np.isfinite(v):
+        return "0" if v == 0 else str(v)
+    a = abs(v)
+    if 1e-3 <= a < 1e4:
+        return f"{v:.3g}"
+    return f"{v:.2g}"

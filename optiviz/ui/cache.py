@@ -1,0 +1,63 @@
+"""Engine calls and heavy figures cached across reruns and sessions.
+
+``st.cache_resource`` (not ``cache_data``): results hold the surface's
+functions, which do not pickle, and are never mutated, so every session can
+share one copy. Entries are bounded so a classroom's worth of scenes cannot
+grow the server without limit.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+
+from optiviz.engine import RaceResult, race
+from optiviz.engine.fields import gradient_field
+from optiviz.engine.outcomes import distance_to_minima
+from optiviz.engine.surfaces import Surface
+from optiviz.figures import race as race_figures
+
+RunKey = tuple[tuple[str, tuple[tuple[str, float], ...]], ...]
+
+
+def run_key(runs: list[tuple[str, dict[str, float]]]) -> RunKey:
+    return tuple((name, tuple(sorted(hp.items()))) for name, hp in runs)
+
+
+@st.cache_resource(max_entries=256, show_spinner=False, ttl=3600)
+def cached_race(
+    surface_key: str, _surface: Surface, runs: RunKey, start: tuple[float, float], steps: int
+) -> RaceResult:
+    return race(_surface, [(n, dict(hp)) for n, hp in runs], start=start, steps=steps)
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def cached_grid(surface_key: str, _surface: Surface, n: int = 120) -> tuple[np.ndarray, ...]:
+    return _surface.grid(n)
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def cached_quiver(surface_key: str, _surface: Surface) -> tuple[np.ndarray, ...]:
+    return gradient_field(_surface)
+
+
+@st.cache_resource(max_entries=64, show_spinner=False, ttl=3600)
+def cached_animation(key: tuple, _result: RaceResult, slide: bool, quiver: bool) -> go.Figure:
+    surface = _result.surface
+    q = cached_quiver(surface.key, surface) if quiver else None
+    return race_figures.race_animation(
+        cached_grid(surface.key, surface), _result, slide=slide, quiver=q
+    )
+
+
+def distances(result: RaceResult) -> np.ndarray:
+    return distance_to_minima(result.path, result.surface.minima_array)
+
+
+def race_key(
+    surface: Surface, runs: RunKey, start: tuple[float, float], steps: int
+) -> tuple[Any, ...]:
+    return (surface.key, runs, start, steps)

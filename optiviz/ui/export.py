@@ -1,0 +1,43 @@
+"""Download buttons for a figure: offline HTML and a server-rendered GIF."""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from optiviz.figures.export import animated_gif, standalone_html
+
+
+def _fresh(key: str, token: int) -> bytes | None:
+    """A prepared file, if it was made from the figure now on screen."""
+    held = st.session_state.get(key)
+    return held[1] if held and held[0] == token else None
+
+
+def export_buttons(fig: go.Figure, filename: str, slide: bool) -> None:
+    token = id(fig)  # cached figures are shared objects: same scene, same id
+    c1, c2 = st.columns(2)
+    with c1:
+        if st.button("Prepare offline HTML", key=f"{filename}-html-go"):
+            st.session_state[f"{filename}-html"] = (token, standalone_html(fig))
+        data = _fresh(f"{filename}-html", token)
+        if data:
+            st.download_button(
+                "⬇ Download HTML", data, file_name=f"{filename}.html", mime="text/html"
+            )
+    with c2:
+        if st.button("Make an animated GIF", key=f"{filename}-gif-go"):
+            bar = st.progress(0.0, text="Rendering frames…")
+            size = (1600, 900) if slide else (960, 600)
+            try:
+                gif = animated_gif(
+                    fig, width=size[0], height=size[1], progress=lambda f: bar.progress(f)
+                )
+                st.session_state[f"{filename}-gif"] = (token, gif)
+                bar.empty()
+            except RuntimeError as err:
+                bar.empty()
+                st.error(str(err))
+        gif = _fresh(f"{filename}-gif", token)
+        if gif:
+            st.download_button("⬇ Download GIF", gif, file_name=f"{filename}.gif", mime="image/gif")

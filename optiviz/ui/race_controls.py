@@ -1,0 +1,274 @@
+"""The sidebar of the race page: surface, start, steps, racers and their Keras hyperparameters.
+
+Every control is URL-backed (see :mod:`optiviz.ui.url_state`). The same
+optimizer can race twice with different settings: its second copy has the id
+``<name>_2``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import streamlit as st
+
+from optiviz.engine import (
+    CLASSIC,
+    OPTIMIZERS,
+    SURFACE_NAMES,
+    ExpressionError,
+    get_surface,
+    parse_surface,
+)
+from optiviz.engine.presets import race_hparams
+from optiviz.engine.surfaces import Surface
+
+from .url_state import Param, snap
+
+PAGE = "race"
+CUSTOM = "custom"
+MAX_STEPS = 2000
+LR_OPTIONS = (
+    *(float(f"{m * 10.0**e:.3g}") for e in range(-6, 2) for m in (1, 1.5, 2, 3, 4, 5, 7)),
+    100.0,
+)
+EPS_OPTIONS = (0.0, 1e-10, 1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 0.1, 1.0)
+BETA2_OPTIONS = (0.0, 0.5, 0.9, 0.95, 0.99, 0.995, 0.999, 0.9995, 0.9999, 0.99999)
+RACER_IDS = tuple(OPTIMIZERS) + tuple(f"{n}_2" for n in OPTIMIZERS)
+DEFAULT_FORMULA = "x**2 + 3*y**2 + sin(3*x)"
+
+
+def optimizer_of(racer: str) -> str:
+    return racer.removesuffix("_2")
+
+
+def racer_title(racer: str) -> str:
+    opt = OPTIMIZERS[optimizer_of(racer)]
+    return opt.display + (" (2nd)" if racer.endswith("_2") else "")
+
+
+@dataclass
+class RaceSettings:
+    surface: Surface
+    start: tuple[float, float]
+    steps: int
+    racers: list[str]
+    hparams: dict[str, dict[str, float]]
+    quiver: bool
+    slide: bool
+
+    def runs(self) -> list[tuple[str, dict[str, float]]]:
+        return [(optimizer_of(r), self.hparams[r]) for r in self.racers]
+
+
+def _peek_surface_name() -> str:
+    name = st.session_state.get("surface") or st.query_params.get("surface") or "two_wells"
+    return name if name in SURFACE_NAMES or name == CUSTOM else "two_wells"
+
+
+@st.cache_resource(max_entries=256, show_spinner=False)
+def formula_surface(text: str, domain: tuple[tuple[float, float], tuple[float, float]]) -> Surface:
+    """Parsed formulas are shared by every session (the surface holds compiled functions)."""
+    return parse_surface(text, domain)
+
+
+def _hp_param(racer: str, h: Any, surface: Surface) -> Param:
+    key = f"{racer}.{h.name}"
+    default = race_hparams(surface, optimizer_of(racer))[h.name]
+    if h.name == "learning_rate":
+        return Param(key, snap(default, LR_OPTIONS), low=0.0, high=100.0, options=LR_OPTIONS)
+    if h.boolean:
+        return Param(key, bool(default), kind="bool")
+    if h.name == "epsilon":
+        return Param(key, default, low=0.0, high=1.0, options=EPS_OPTIONS)
+    if h.name == "beta_2":
+        return Param(key, default, low=0.0, high=0.99999, options=BETA2_OPTIONS)
+    return Param(key, float(default), low=h.low, high=h.high)
+
+
+def schema(surface: Surface) -> list[Param]:
+    """Every setting of the race page, with defaults that depend on the surface."""
+    (x0, x1), (y0, y1) = surface.domain
+    wx, wy = x1 - x0, y1 - y0
+    params = [
+        Param("surface", "two_wells", kind="choice", choices=(*SURFACE_NAMES, CUSTOM)),
+        Param("formula", DEFAULT_FORMULA, kind="str", max_len=300),
+        Param("xmin", -2.0, low=-1e6, high=1e6),
+        Param("xmax", 2.0, low=-1e6, high=1e6),
+        Param("ymin", -2.0, low=-1e6, high=1e6),
+        Param("ymax", 2.0, low=-1e6, high=1e6),
+        Param("x0", float(surface.start[0]), low=x0 - wx, high=x1 + wx),
+        Param("y0", float(surface.start[1]), low=y0 - wy, high=y1 + wy),
+        Param("steps", 300, kind="int", low=1, high=MAX_STEPS),
+        Param("racers", list(CLASSIC), kind="multi", choices=tuple(OPTIMIZERS)),
+        Param("copies", [], kind="multi", choices=tuple(OPTIMIZERS)),
+        Param("quiver", False, kind="bool"),
+        Param("slide", False, kind="bool"),
+        Param("inspect_step", 10, kind="int", low=0, high=MAX_STEPS),
+        Param("inspect_run", "", kind="str", max_len=40),
+    ]
+    for racer in RACER_IDS:
+        params += [_hp_param(racer, h, surface) for h in OPTIMIZERS[optimizer_of(racer)].hparams]
+    return params
+
+
+def current_surface() -> tuple[Surface, str | None]:
+    """The chosen surface, and an error message if a typed formula could not be used."""
+    name = _peek_surface_name()
+    if name != CUSTOM:
+        return get_surface(name), None
+    ss = st.session_state
+    domain = (
+        (float(ss.get("xmin", -2.0)), float(ss.get("xmax", 2.0))),
+        (float(ss.get("ymin", -2.0)), float(ss.get("ymax", 2.0))),
+    )
+    text = str(ss.get("formula", DEFAULT_FORMULA))
+    try:
+        return formula_surface(text, domain), None
+    except ExpressionError as err:
+        return get_surface("quadratic_bowl"), str(err)
+
+
+def _on_surface_change() -> None:
+    """A new surface brings its own start point and learning rates."""
+    surface, _ = current_surface()
+    for p in schema(surface):
+        if p.key in ("x0", "y0") or p.key.endswith(".learning_rate"):
+            st.session_state[p.key] = p.default
+
+
+def _hp_widget(racer: str, h: Any) -> None:
+    key = f"{racer}.{h.name}"
+    label = h.name
+    if h.name == "learning_rate":
+        st.select_slider(label, LR_OPTIONS, key=key, help=h.help + " (log scale)", format_func=_fmt)
+    elif h.boolean:
+        st.checkbox(label, key=key, help=h.help)
+    elif h.name == "epsilon":
+        st.select_slider(label, EPS_OPTIONS, key=key, help=h.help, format_func=_fmt)
+    elif h.name == "beta_2":
+        st.select_slider(label, BETA2_OPTIONS, key=key, help=h.help, format_func=_fmt)
+    else:
+        st.slider(
+            label,
+            float(h.low),
+            float(h.high),
+            key=key,
+            step=0.01 if h.high <= 1 else 0.05,
+            help=h.help,
+        )
+
+
+def _fmt(v: float) -> str:
+    return f"{v:g}"
+
+
+def sidebar(surface: Surface, error: str | None) -> RaceSettings:
+    """Draw the sidebar and return what it says."""
+    ss = st.session_state
+    with st.sidebar:
+        st.selectbox(
+            "Loss surface",
+            (*SURFACE_NAMES, CUSTOM),
+            key="surface",
+            format_func=lambda n: "✏️ your own formula" if n == CUSTOM else get_surface(n).title,
+            on_change=_on_surface_change,
+            help="The function J(x, y) the optimizers try to minimise.",
+        )
+        if ss["surface"] == CUSTOM:
+            st.text_input(
+                "f(x, y) =",
+                key="formula",
+                max_chars=300,
+                help="Use x, y, numbers, + - * / **, pi, e and sin cos tan exp log sqrt abs tanh "
+                "arctan sinh cosh sigmoid minimum maximum.",
+                on_change=_on_surface_change,
+            )
+            c1, c2 = st.columns(2)
+            c1.number_input("x min", key="xmin", on_change=_on_surface_change)
+            c2.number_input("x max", key="xmax", on_change=_on_surface_change)
+            c1.number_input("y min", key="ymin", on_change=_on_surface_change)
+            c2.number_input("y max", key="ymax", on_change=_on_surface_change)
+            if error:
+                st.error(error, icon="⚠️")
+        (x0, x1), (y0, y1) = surface.domain
+        st.caption("Start point — or click on the contour")
+        c1, c2 = st.columns(2)
+        c1.number_input(
+            "x₀",
+            key="x0",
+            step=0.1,
+            format="%.3f",
+            min_value=x0 - (x1 - x0),
+            max_value=x1 + (x1 - x0),
+        )
+        c2.number_input(
+            "y₀",
+            key="y0",
+            step=0.1,
+            format="%.3f",
+            min_value=y0 - (y1 - y0),
+            max_value=y1 + (y1 - y0),
+        )
+        st.slider(
+            "Steps",
+            10,
+            MAX_STEPS,
+            key="steps",
+            step=10,
+            help="Number of updates each optimizer makes.",
+        )
+        st.multiselect(
+            "Optimizers",
+            tuple(OPTIMIZERS),
+            key="racers",
+            format_func=lambda n: OPTIMIZERS[n].display,
+            help="Who races. Colours stay the same on every page.",
+        )
+        st.multiselect(
+            "Race a second copy of",
+            tuple(OPTIMIZERS),
+            key="copies",
+            format_func=lambda n: OPTIMIZERS[n].display,
+            help="Race an optimizer twice with different settings (e.g. momentum 0.5 vs 0.9).",
+        )
+        racers = [*ss["racers"], *(f"{c}_2" for c in ss["copies"])]
+        hparams: dict[str, dict[str, float]] = {}
+        for racer in racers:
+            opt = OPTIMIZERS[optimizer_of(racer)]
+            with st.expander(f"{racer_title(racer)} settings"):
+                st.caption(opt.summary)
+                for h in opt.hparams:
+                    _hp_widget(racer, h)
+            hparams[racer] = {h.name: float(ss[f"{racer}.{h.name}"]) for h in opt.hparams}
+        st.divider()
+        st.toggle(
+            "Gradient field", key="quiver", help="Arrows pointing downhill (−∇J) over the contour."
+        )
+        st.toggle("Slide mode", key="slide", help="Big fonts, thick lines, white background, 16:9.")
+    start = (float(ss["x0"]), float(ss["y0"]))
+    if not all(math.isfinite(v) for v in start):
+        start = surface.start
+    return RaceSettings(
+        surface=surface,
+        start=start,
+        steps=int(np.clip(ss["steps"], 1, MAX_STEPS)),
+        racers=racers,
+        hparams=hparams,
+        quiver=bool(ss["quiver"]),
+        slide=bool(ss["slide"]),
+    )
+
+
+def set_start_from_click(chart_key: str) -> None:
+    """``on_select`` callback of the contour: the clicked point becomes the start."""
+    event = st.session_state.get(chart_key)
+    points = (event or {}).get("selection", {}).get("points", []) if event else []
+    if not points:
+        return
+    x, y = points[0].get("x"), points[0].get("y")
+    if isinstance(x, int | float) and isinstance(y, int | float):
+        st.session_state["x0"] = float(x)
+        st.session_state["y0"] = float(y)

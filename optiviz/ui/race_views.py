@@ -1,0 +1,116 @@
+"""Blocks of the race page below the hero figure: outcomes, inspector, Keras code, exports."""
+
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+
+from optiviz.engine import OPTIMIZERS, RaceResult
+from optiviz.engine.outcomes import race_outcomes
+from optiviz.figures import race as race_figures
+from optiviz.figures.equations import step_equations
+from optiviz.figures.style import export_config
+
+from .export import export_buttons
+
+
+def outcome_table(result: RaceResult) -> None:
+    rows = []
+    for o in race_outcomes(result):
+        rows.append(
+            {
+                "optimizer": o.label,
+                "final loss": "—" if o.diverged_at is not None else f"{o.final_loss:.6g}",
+                "ended in": {
+                    "global": "🟡 global minimum",
+                    "local": "◇ local minimum",
+                    "none": "no known minimum",
+                    "diverged": f"💥 diverged at step {o.diverged_at}",
+                }[o.reached],
+                "steps to ε": "—" if o.steps_to_eps is None else o.steps_to_eps,
+                "final (x, y)": f"({o.final_x:.4g}, {o.final_y:.4g})",
+            }
+        )
+    st.dataframe(rows, hide_index=True, width="stretch")
+    st.caption(
+        f"ε = {result.eps:.3g}: a run counts as having reached a minimum once it is that close. "
+        "A diverged run is frozen at its last finite point."
+    )
+
+
+def inspector(result: RaceResult, grid: tuple, slide: bool) -> None:
+    """Pick a racer and a step: arrows for the gradient, the velocity and the actual step,
+    beside the update rule with this step's numbers."""
+    labels = list(result.labels)
+    ss = st.session_state
+    if ss.get("inspect_run") not in labels:
+        ss["inspect_run"] = labels[0]
+    ss["inspect_step"] = int(np.clip(ss.get("inspect_step", 0), 0, max(result.steps - 1, 0)))
+    c1, c2 = st.columns([1, 2])
+    c1.selectbox("Optimizer", labels, key="inspect_run")
+    c2.slider("Step", 0, max(result.steps - 1, 1), key="inspect_step")
+    run = labels.index(ss["inspect_run"])
+    step = int(ss["inspect_step"])
+    name = result.optimizers[run]
+    opt = OPTIMIZERS[name]
+    fig, _ = race_figures.inspector_figure(grid, result, run, step, slide=slide)
+    left, right = st.columns([3, 2])
+    with left:
+        st.plotly_chart(fig, key="inspector_chart", config=export_config("optiviz-step", slide))
+    with right:
+        st.markdown(f"**{opt.display}: the rule as the course writes it**")
+        st.latex(opt.latex)
+        if opt.keras_note:
+            st.caption("What Keras computes: " + opt.keras_note)
+        st.markdown("**This step, with its numbers**")
+        hp = result.hparams[run]
+        zeros = np.zeros(2)
+        m_prev = result.m[run, step - 1] if step > 0 else zeros
+        if step > 0:
+            s_prev = result.s[run, step - 1]
+        else:
+            s_prev = (
+                np.full(2, hp.get("initial_accumulator_value", 0.0)) if name == "adagrad" else zeros
+            )
+        for line in step_equations(
+            name,
+            hp,
+            step,
+            result.path[run, step],
+            result.grad[run, step],
+            m_prev,
+            s_prev,
+            result.m[run, step],
+            result.s[run, step],
+            result.update[run, step],
+        ):
+            st.latex(line)
+        st.caption(
+            f"Accumulators after this step: m = ({result.m[run, step][0]:.4g}, "
+            f"{result.m[run, step][1]:.4g}), s = ({result.s[run, step][0]:.4g}, "
+            f"{result.s[run, step][1]:.4g})"
+        )
+
+
+def keras_code(result: RaceResult) -> None:
+    lines = ["import keras", ""]
+    for label, name, hp in zip(result.labels, result.optimizers, result.hparams, strict=True):
+        var = label.lower().split(" (")[0].replace(" ", "_")
+        lines.append(f"{var} = {OPTIMIZERS[name].keras_code(hp)}")
+    st.code("\n".join(lines), language="python")
+    st.caption("Paste into a notebook: each line builds the optimizer exactly as it raced here.")
+    names = list(dict.fromkeys(result.optimizers))
+    with st.expander("Show the code: the engine's own update functions"):
+        for name in names:
+            st.code(inspect.getsource(OPTIMIZERS[name].update), language="python")
+
+
+def exports(fig: go.Figure, result: RaceResult, slide: bool) -> None:
+    st.caption(
+        "PNG or SVG: use the camera icon on any chart (high resolution; choose the format "
+        "below). HTML keeps the animation and opens offline."
+    )
+    export_buttons(fig, f"optiviz-race-{result.surface.name}", slide)

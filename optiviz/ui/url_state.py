@@ -1,0 +1,156 @@
+"""Page settings that live in the URL, so a copied link restores the exact scene.
+
+A page declares its settings as :class:`Param` objects. :func:`restore` runs
+before the widgets are drawn: on a session's first run (or whenever the URL
+changed under it) it parses ``st.query_params`` into ``st.session_state``
+(where widgets with the same key pick the values up). Anything unknown or
+malformed falls back to its default and is reported once, never raised.
+:func:`publish` runs after the widgets and writes the non-default values back.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import streamlit as st
+
+_SEEN = "_url_state_seen"
+NOTICES = "_url_state_notices"
+
+
+@dataclass(frozen=True)
+class Param:
+    """One URL-backed setting; ``key`` is both the query parameter and the widget key."""
+
+    key: str
+    default: Any
+    kind: str = "float"  # float | int | bool | str | choice | multi
+    low: float | None = None
+    high: float | None = None
+    choices: Sequence[Any] = field(default_factory=tuple)
+    #: snap floats to the nearest of these (select_slider options)
+    options: Sequence[float] | None = None
+    max_len: int = 300
+
+    def parse(self, raw: str | list[str]) -> Any:
+        """The value for text from the URL; raises ValueError with a reason."""
+        text = raw if isinstance(raw, str) else ",".join(raw)
+        if len(text) > max(self.max_len, 50):
+            raise ValueError("value too long")
+        if self.kind == "bool":
+            low = text.strip().lower()
+            if low in ("1", "true", "yes", "on"):
+                return True
+            if low in ("0", "false", "no", "off"):
+                return False
+            raise ValueError("expected true or false")
+        if self.kind == "str":
+            return text
+        if self.kind == "choice":
+            if text not in self.choices:
+                raise ValueError(f"expected one of {', '.join(map(str, self.choices))}")
+            return text
+        if self.kind == "multi":
+            items = [t for t in text.split(",") if t]
+            bad = [t for t in items if t not in self.choices]
+            if bad:
+                raise ValueError(f"unknown {', '.join(bad)}")
+            return list(dict.fromkeys(items))
+        value = float(text)
+        if not math.isfinite(value):
+            raise ValueError("not a finite number")
+        if (self.low is not None and value < self.low) or (
+            self.high is not None and value > self.high
+        ):
+            raise ValueError(f"outside {self.low:g} … {self.high:g}")
+        if self.kind == "int":
+            return round(value)
+        if self.options:
+            return snap(value, self.options)
+        return value
+
+    def format(self, value: Any) -> str:
+        if self.kind == "bool":
+            return "1" if value else "0"
+        if self.kind == "multi":
+            return ",".join(value)
+        if self.kind == "float":
+            return f"{float(value):.6g}"
+        return str(value)
+
+
+def snap(value: float, options: Sequence[float]) -> float:
+    """The option nearest to ``value`` (in log terms when both are positive)."""
+
+    def gap(o: float) -> float:
+        if o > 0 and value > 0:
+            return abs(math.log(o / value))
+        return abs(o - value) + 1e9
+
+    return min(options, key=gap)
+
+
+def _current_query() -> dict[str, str]:
+    return {k: st.query_params.get(k) for k in st.query_params}
+
+
+def restore(params: Iterable[Param], *, page: str) -> None:
+    """Load settings from the URL into ``st.session_state`` (first run, or the URL changed).
+
+    Widgets created afterwards with ``key=param.key`` show the restored values.
+    Keys already in the session (the user moved a widget) are left alone.
+    """
+    params = list(params)
+    query = _current_query()
+    seen = st.session_state.get(_SEEN, {})
+    fresh = seen.get(page) is None or seen.get(page) != query
+    notices: list[str] = []
+    known = {p.key for p in params}
+    for p in params:
+        if p.key in query and fresh:
+            try:
+                st.session_state[p.key] = p.parse(query[p.key])
+            except (ValueError, TypeError) as err:
+                notices.append(f"`{p.key}={query[p.key][:40]}` ignored ({err}); using the default.")
+                st.session_state[p.key] = p.default
+        elif p.key not in st.session_state:
+            st.session_state[p.key] = p.default
+    if fresh:
+        unknown = [k for k in query if k not in known and k != "page"]
+        if unknown:
+            notices.append(f"Unknown link setting(s) ignored: {', '.join(sorted(unknown))[:200]}.")
+        st.session_state[NOTICES] = notices
+        seen = dict(seen)
+        seen[page] = query
+        st.session_state[_SEEN] = seen
+
+
+def reset(params: Iterable[Param], keys: Callable[[str], bool] | None = None) -> None:
+    """Put settings back to their defaults (all, or those whose key passes ``keys``)."""
+    for p in params:
+        if keys is None or keys(p.key):
+            st.session_state[p.key] = p.default
+
+
+def publish(params: Iterable[Param], *, page: str) -> None:
+    """Write every non-default setting to the URL (defaults are left out to keep links short)."""
+    out: dict[str, str] = {}
+    for p in params:
+        value = st.session_state.get(p.key, p.default)
+        if value != p.default:
+            out[p.key] = p.format(value)
+    if out != _current_query():
+        st.query_params.from_dict(out)
+    seen = dict(st.session_state.get(_SEEN, {}))
+    seen[page] = out
+    st.session_state[_SEEN] = seen
+
+
+def show_notices() -> None:
+    """Tell the user, once, which link settings could not be used."""
+    notices = st.session_state.pop(NOTICES, [])
+    if notices:
+        st.warning("This link had settings that could not be used:\n\n- " + "\n- ".join(notices))

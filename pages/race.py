@@ -1,0 +1,64 @@
+"""Optimizer race: several optimizers start from one point on a loss surface."""
+
+import streamlit as st
+
+from optiviz.figures import race as race_figures
+from optiviz.figures.style import export_config
+from optiviz.ui import cache, race_views, url_state
+from optiviz.ui import race_controls as rc
+
+st.title("Optimizer race")
+st.caption(
+    "Every optimizer starts at the same point and follows its own update rule downhill. "
+    "Press ▶ to watch, drag the slider to scrub, click the contour to move the start."
+)
+url_state.restore(rc.schema(rc.current_surface()[0]), page=rc.PAGE)
+url_state.show_notices()
+surface, error = rc.current_surface()
+settings = rc.sidebar(surface, error)
+params = rc.schema(surface)
+url_state.publish(params, page=rc.PAGE)
+if error:
+    st.error(f"Your formula can't be raced yet: {error}")
+    st.stop()
+if not settings.racers:
+    st.info("Choose at least one optimizer in the sidebar.")
+    st.stop()
+
+runs = cache.run_key(settings.runs())
+try:
+    result = cache.cached_race(surface.key, surface, runs, settings.start, settings.steps)
+except ValueError as err:
+    st.error(str(err))
+    st.stop()
+key = cache.race_key(surface, runs, settings.start, settings.steps)
+fig = cache.cached_animation(key, result, settings.slide, settings.quiver)
+grid = cache.cached_grid(surface.key, surface)
+
+if surface.description:
+    st.markdown(f"**{surface.title}** — {surface.description}")
+if surface.latex:
+    st.latex(rf"J(x, y) = {surface.latex}")
+tabs = st.tabs(["Race", "3D view", "Loss & distance", "Step inspector", "Keras code", "Export"])
+with tabs[0]:
+    st.plotly_chart(
+        fig,
+        key="race_chart",
+        on_select=lambda: rc.set_start_from_click("race_chart"),
+        selection_mode="points",
+        config=export_config(f"optiviz-race-{surface.name}", settings.slide),
+    )
+    race_views.outcome_table(result)
+with tabs[1]:
+    st.plotly_chart(race_figures.surface_3d(grid, result, slide=settings.slide), key="race_3d")
+with tabs[2]:
+    curves = race_figures.progress_curves(result, cache.distances(result), slide=settings.slide)
+    st.plotly_chart(
+        curves, key="race_curves", config=export_config("optiviz-progress", settings.slide)
+    )
+with tabs[3]:
+    race_views.inspector(result, grid, settings.slide)
+with tabs[4]:
+    race_views.keras_code(result)
+with tabs[5]:
+    race_views.exports(fig, result, settings.slide)

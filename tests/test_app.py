@@ -1,0 +1,176 @@
+"""The app under Streamlit's AppTest: every page runs clean, controls and links work."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+TIMEOUT = 180
+
+
+def fresh(query: dict[str, str] | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    for k, v in (query or {}).items():
+        at.query_params[k] = v
+    return at
+
+
+def race_page(query: dict[str, str] | None = None) -> AppTest:
+    at = fresh(query)
+    at.switch_page("pages/race.py")
+    return at.run()
+
+
+def clean(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def chart_spec(at: AppTest, index: int = 0) -> dict:
+    return json.loads(at.get("plotly_chart")[index].proto.spec)
+
+
+def decode(v: object) -> np.ndarray:
+    if isinstance(v, dict) and "bdata" in v:
+        return np.frombuffer(base64.b64decode(v["bdata"]), v["dtype"])
+    return np.asarray(v, float)
+
+
+def table_text(at: AppTest) -> str:
+    return " ".join(str(df.value.to_dict()) for df in at.dataframe)
+
+
+def test_home_runs_clean() -> None:
+    at = fresh().run()
+    clean(at)
+    assert at.get("plotly_chart"), "the home page shows the live race"
+    assert "optiviz" in at.title[0].value
+
+
+def test_race_defaults() -> None:
+    at = race_page()
+    clean(at)
+    spec = chart_spec(at)
+    assert 1 < len(spec["frames"]) <= 120
+    assert len(at.get("plotly_chart")[0].proto.spec) < 2_000_000
+    names = [t.get("name") for t in spec["data"]]
+    for label in ("GD", "Momentum", "AdaGrad", "RMSProp", "Adam"):
+        assert label in names
+    assert "global minimum" in table_text(at) or "local minimum" in table_text(at)
+    assert any("keras.optimizers.SGD" in c.value for c in at.code)
+
+
+def test_every_control_type() -> None:
+    at = race_page()
+    at.sidebar.selectbox(key="surface").set_value("rosenbrock").run()
+    clean(at)
+    assert at.sidebar.number_input(key="x0").value == pytest.approx(-1.5)
+    at.sidebar.slider(key="steps").set_value(150).run()
+    at.sidebar.multiselect(key="racers").set_value(["momentum", "adam"]).run()
+    at.sidebar.multiselect(key="copies").set_value(["momentum"]).run()
+    clean(at)
+    at.sidebar.slider(key="momentum_2.momentum").set_value(0.5).run()
+    at.sidebar.select_slider(key="adam.learning_rate").set_value(0.1).run()
+    at.sidebar.checkbox(key="adam.amsgrad").check().run()
+    at.sidebar.number_input(key="x0").set_value(0.5).run()
+    at.sidebar.toggle(key="quiver").set_value(True).run()
+    at.sidebar.toggle(key="slide").set_value(True).run()
+    clean(at)
+    spec = chart_spec(at)
+    names = [t.get("name") for t in spec["data"]]
+    assert "Momentum (momentum=0.9)" in names and "Momentum (momentum=0.5)" in names
+    assert "downhill (−∇J)" in names
+    assert spec["layout"]["width"] == 1600 and spec["layout"]["height"] == 900
+    assert at.query_params["steps"] == ["150"] or at.query_params["steps"] == "150"
+
+
+def test_inspector_controls() -> None:
+    at = race_page()
+    at.selectbox(key="inspect_run").set_value("Momentum").run()
+    at.slider(key="inspect_step").set_value(25).run()
+    clean(at)
+    latex = " ".join(el.value for el in at.latex)
+    assert r"\mathbf{m} \leftarrow" in latex
+
+
+def test_invalid_formula_shows_message_and_keeps_text() -> None:
+    at = race_page()
+    at.sidebar.selectbox(key="surface").set_value("custom").run()
+    clean(at)
+    at.sidebar.text_input(key="formula").input("x^2 + y").run()
+    clean(at)
+    messages = " ".join(e.value for e in at.error)
+    assert "**" in messages
+    assert at.sidebar.text_input(key="formula").value == "x^2 + y"
+    at.sidebar.text_input(key="formula").input("__import__('os')").run()
+    clean(at)
+    assert at.error
+    at.sidebar.text_input(key="formula").input("x**2 + 4*y**2").run()
+    clean(at)
+    assert not at.error and at.get("plotly_chart")
+
+
+def test_diverging_setting_shows_diverged() -> None:
+    at = race_page({"surface": "rosenbrock", "racers": "sgd", "sgd.learning_rate": "5"})
+    clean(at)
+    assert "diverged" in table_text(at)
+    spec = chart_spec(at)
+    for trace in spec["data"]:
+        for axis in ("x", "y"):
+            if axis in trace and trace[axis] is not None:
+                values = decode(trace[axis])
+                assert np.isfinite(values[~np.isnan(values)]).all()
+
+
+def test_link_restores_every_setting() -> None:
+    query = {
+        "surface": "himmelblau",
+        "x0": "1.25",
+        "y0": "-2.5",
+        "steps": "420",
+        "racers": "nesterov,adamax",
+        "copies": "nesterov",
+        "nesterov.learning_rate": "0.002",
+        "nesterov_2.momentum": "0.3",
+        "adamax.beta_1": "0.8",
+        "quiver": "1",
+        "slide": "1",
+    }
+    at = race_page(query)
+    clean(at)
+    assert not at.warning
+    sb = at.sidebar
+    assert sb.selectbox(key="surface").value == "himmelblau"
+    assert sb.number_input(key="x0").value == pytest.approx(1.25)
+    assert sb.number_input(key="y0").value == pytest.approx(-2.5)
+    assert sb.slider(key="steps").value == 420
+    assert sb.multiselect(key="racers").value == ["nesterov", "adamax"]
+    assert sb.multiselect(key="copies").value == ["nesterov"]
+    assert sb.select_slider(key="nesterov.learning_rate").value == pytest.approx(0.002)
+    assert sb.slider(key="nesterov_2.momentum").value == pytest.approx(0.3)
+    assert sb.slider(key="adamax.beta_1").value == pytest.approx(0.8)
+    assert sb.toggle(key="quiver").value and sb.toggle(key="slide").value
+
+
+def test_malformed_link_falls_back_with_notice() -> None:
+    at = race_page(
+        {
+            "steps": "lots",
+            "racers": "adam,warpdrive",
+            "x0": "nan",
+            "adam.learning_rate": "-3",
+            "surface": "<script>",
+            "bogus": "1",
+        }
+    )
+    clean(at)
+    warning = " ".join(w.value for w in at.warning)
+    for key in ("steps", "racers", "x0", "adam.learning_rate", "surface", "bogus"):
+        assert key in warning
+    assert at.sidebar.slider(key="steps").value == 300
+    assert at.get("plotly_chart")
