@@ -105,7 +105,9 @@ def test_summary_mode_matches_record_mode() -> None:
 
 
 def test_formula_surface_race() -> None:
-    r = optiviz.race("x**2 + 10*y**2", {"adam": {"learning_rate": 0.1}}, start=(1.5, 1.0), steps=300)
+    r = optiviz.race(
+        "x**2 + 10*y**2", {"adam": {"learning_rate": 0.1}}, start=(1.5, 1.0), steps=300
+    )
     assert r.surface.name == "custom"
     assert np.linalg.norm(r.path[0, -1]) < 0.05
 

@@ -120,7 +120,8 @@ def click_grid(grid: Grid, n: int = 41) -> go.Scatter:
         y=_f32(Y.ravel()),
         mode="markers",
         marker={"size": 14, "color": "rgba(0,0,0,0)"},
-        hoverinfo="skip",
+        # hover must stay on: plotly reports clicks only on hoverable points
+        hovertemplate="(%{x:.2f}, %{y:.2f})<br>click to start here<extra></extra>",
         showlegend=False,
         name="click to set the start",
     )
