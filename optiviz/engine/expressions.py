@@ -258,7 +258,12 @@ def compile_expression(text: str) -> Fn:
     """Parse ``text`` into a jax-traceable function f(x, y) (raises :class:`ExpressionError`)."""
     if not isinstance(text, str):
         raise ExpressionError("the formula must be text")
-    stripped = text.strip()
+    # Line breaks and tabs mean nothing in a formula (Python would read a line break as
+    # the end of the expression, or an indent); each becomes one space, so the columns
+    # in messages still point into the text as typed.
+    flat = "".join(" " if c.isspace() else c for c in text)
+    stripped = flat.strip()
+    lead = len(flat) - len(flat.lstrip())
     if not stripped:
         raise ExpressionError("the formula is empty: type something like x**2 + 3*y**2")
     if len(stripped) > MAX_LENGTH:
@@ -270,13 +275,16 @@ def compile_expression(text: str) -> Fn:
     try:
         tree = ast.parse(stripped, mode="eval")
     except SyntaxError as err:
-        col = (err.offset - 1) if err.offset else None
+        col = (err.offset - 1 + lead) if err.offset else None
         raise ExpressionError(
             f"this is not a valid formula: {_syntax_hint(err.msg)}", col
         ) from None
     except (RecursionError, MemoryError, ValueError):
         raise ExpressionError("the formula is nested too deeply or is malformed") from None
     _depth(tree.body, MAX_DEPTH)
+    for node in ast.walk(tree):  # columns in the text as typed, leading spaces included
+        if isinstance(getattr(node, "col_offset", None), int):
+            node.col_offset += lead
     names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
     fn = _build(tree.body)
     if not names & set(VARIABLES):
