@@ -15,6 +15,13 @@ look-ahead, where epsilon sits in Adam), each optimizer carries both: ``latex``
 is the slide's form and ``keras_note`` says what Keras does instead. The tests
 pin the relation.
 
+Hyperparameters reach the update rules as float32 numbers. Keras keeps the
+Python float and forms a few complements from it in double precision
+(``1 - beta_2`` in Adam, ``1 - beta_1`` in Adam and AdaMax, ``1 - rho`` in
+RMSProp); for a β that float32 cannot hold exactly (0.9999) the engine's 1 − β
+then differs in the 4th-5th digit (β₂ = 0.9999: Adam's first step by 8e-5,
+relative). With float32-exact values the two agree to rounding.
+
 The course calls the first moment / velocity ``m`` and the second moment /
 accumulator ``s``; :func:`moments` returns those two for every optimizer, with
 zeros where a rule has no such quantity.
@@ -28,6 +35,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import jax.numpy as jnp
+import numpy as np
 
 Array = Any
 HP = Mapping[str, Array]
@@ -351,11 +359,15 @@ class Optimizer:
 
 
 def _fmt(v: float, boolean: bool) -> str:
+    """A Python literal for a hyperparameter: the shortest decimal that rounds to the
+    float32 the engine computes with (``0.0031622776`` for 10^-2.5, ``0.999`` for 0.999),
+    so the Keras optimizer built from the code gets the engine's values, not 6-digit
+    approximations of them."""
     if boolean:
         return "True" if v > 0.5 else "False"
     if v == int(v) and abs(v) < 1e6:
         return repr(float(v))
-    return f"{v:.6g}"
+    return str(np.float32(v))
 
 
 def _none_moments(state: Any) -> tuple[None, None]:
@@ -440,7 +452,7 @@ OPTIMIZERS: dict[str, Optimizer] = {
         Optimizer(
             name="adagrad",
             display="AdaGrad",
-            color="#8C8C8C",
+            color="#5E5E5E",
             hparams=(
                 _lr(0.001),
                 HParam(

@@ -77,7 +77,9 @@ def animated_gif(
             png = pio.to_image(still, format="png", width=width, height=height, validate=False)
         except Exception as err:
             raise RuntimeError(f"could not render frame {i}: {err}") from err
-        images.append(Image.open(io.BytesIO(png)).convert("RGB").quantize(colors=128))
+        # octree keeps the few saturated trail colours distinct from the many pale greys
+        rgb = Image.open(io.BytesIO(png)).convert("RGB")
+        images.append(rgb.quantize(colors=256, method=Image.Quantize.FASTOCTREE))
         if progress:
             progress((i + 1) / len(stills))
     buf = io.BytesIO()

@@ -230,7 +230,9 @@ def race_animation(
 
     Play buttons at three speeds, a pause button and a scrub slider over the
     steps. The figure opens on the last frame, so a still export shows the
-    whole race.
+    whole race. Frames are stored unvalidated for speed: ``fig.show()``,
+    ``write_html`` and ``to_dict()`` work as usual, but read a frame's traces
+    through ``fig.to_dict()["frames"]`` (plotly cannot re-wrap them as objects).
     """
     surface = result.surface
     steps = int(result.steps)
