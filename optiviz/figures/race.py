@@ -63,7 +63,7 @@ def surface_contour(grid: Grid, surface: Any, slide: bool = False) -> go.Contour
         return go.Contour(
             z=_f32(levels),
             colorbar={
-                "title": {"text": "loss (log)"},
+                "title": {"text": "loss − min<br>(log)"},
                 "tickvals": tickvals,
                 "ticktext": ticktext,
                 **_COLORBAR,

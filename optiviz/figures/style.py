@@ -95,12 +95,13 @@ def log_levels(z: np.ndarray, floor: float | None = None) -> tuple[np.ndarray, f
 
 
 def log_ticks(levels: np.ndarray, shift: float) -> tuple[list[float], list[str]]:
-    """Tick positions (in log units) and labels (in loss units) for a log colourbar."""
+    """Tick positions (log units) and labels for a log colourbar, labelled in
+    "loss above its minimum" (10ᵗ): round numbers, whatever the minimum is."""
     lo, hi = float(np.nanmin(levels)), float(np.nanmax(levels))
     ticks = list(range(int(np.ceil(lo)), int(np.floor(hi)) + 1))
     if len(ticks) > 8:
         ticks = ticks[:: int(np.ceil(len(ticks) / 8))]
-    return [float(t) for t in ticks], [fmt_number(10.0**t + shift) for t in ticks]
+    return [float(t) for t in ticks], [fmt_number(10.0**t) for t in ticks]
 
 
 def fmt_number(v: float) -> str:
