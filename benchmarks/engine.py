@@ -75,7 +75,7 @@ def optiviz_w1_fused(surface: str) -> Callable[[], object]:
         init = tuple((p0, st) for st in states)
         return jax.lax.scan(body, init, None, length=STEPS)[1]
 
-    hps = tuple({k: jnp.float32(v) for k, v in o.defaults().items()} for o in opts)
+    hps = tuple({k: jnp.float32(v) for k, v in o.with_derived(o.defaults()).items()} for o in opts)
     p0 = jnp.asarray(s.start, jnp.float32)
     return lambda: run(hps, p0)
 

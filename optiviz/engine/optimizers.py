@@ -183,8 +183,9 @@ def rmsprop_update(
     mean of g from s; ``momentum`` > 0 accumulates the increments first.
     """
     rho, lr, eps = hp["rho"], hp["learning_rate"], hp["epsilon"]
-    s = rho * state.s + (1 - rho) * jnp.square(g)
-    mg = rho * state.mg + (1 - rho) * g
+    one_minus_rho = hp["one_minus_rho"]  # 1 − ρ, formed in double precision as Keras does
+    s = rho * state.s + one_minus_rho * jnp.square(g)
+    mg = rho * state.mg + one_minus_rho * g
     centered = hp["centered"] > 0.5
     denominator = jnp.where(centered, s - jnp.square(mg) + eps, s + eps)
     increment = (lr * g) / jnp.sqrt(denominator)
@@ -222,8 +223,9 @@ def adam_update(g: Array, state: AdamState, params: Array, hp: HP) -> tuple[Arra
     t = state.t + 1
     tf = t.astype(params.dtype)
     alpha = hp["learning_rate"] * jnp.sqrt(1 - _power(b2, tf)) / (1 - _power(b1, tf))
-    m = state.m + (g - state.m) * (1 - b1)
-    s = state.s + (jnp.square(g) - state.s) * (1 - b2)
+    # 1 − β₁ and 1 − β₂ are formed in double precision before rounding, as Keras does
+    m = state.m + (g - state.m) * hp["one_minus_beta_1"]
+    s = state.s + (jnp.square(g) - state.s) * hp["one_minus_beta_2"]
     s_max = jnp.maximum(state.s_max, s)
     s_used = jnp.where(hp["amsgrad"] > 0.5, s_max, s)
     new = params - (m * alpha) / (jnp.sqrt(s_used) + hp["epsilon"])
@@ -289,7 +291,7 @@ def adamax_update(g: Array, state: AdamaxState, params: Array, hp: HP) -> tuple[
     b1 = hp["beta_1"]
     t = state.t + 1
     b1_power = _power(b1, t.astype(params.dtype))
-    m = state.m + (g - state.m) * (1 - b1)
+    m = state.m + (g - state.m) * hp["one_minus_beta_1"]  # 1 − β₁ formed in double, as Keras
     u = jnp.maximum(hp["beta_2"] * state.u, jnp.abs(g))
     new = params - (hp["learning_rate"] * m) / ((1 - b1_power) * (u + hp["epsilon"]))
     return new, AdamaxState(m, u, t)
@@ -312,6 +314,10 @@ class Optimizer:
     keras_fixed: tuple[tuple[str, Any], ...] = ()
     keras_note: str = ""
     summary: str = ""
+    #: quantities Keras forms from the Python floats in double precision before they
+    #: meet float32 (``1 - beta_1``); computed the same way and handed to ``update``
+    #: as extra ``hp`` entries, so decimal settings like β₂ = 0.999 match Keras exactly
+    derived: tuple[tuple[str, Callable[[Mapping[str, Any]], Any]], ...] = ()
 
     def __hash__(self) -> int:
         return hash(self.name)
@@ -322,6 +328,18 @@ class Optimizer:
     @property
     def hparam_names(self) -> tuple[str, ...]:
         return tuple(h.name for h in self.hparams)
+
+    @property
+    def kernel_names(self) -> tuple[str, ...]:
+        """What ``update`` reads from ``hp``: the hyperparameters, then the derived values."""
+        return self.hparam_names + tuple(name for name, _ in self.derived)
+
+    def with_derived(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """``values`` plus the derived entries, computed in float64 (works on arrays too)."""
+        out = dict(values)
+        for name, fn in self.derived:
+            out[name] = fn({k: np.asarray(v, np.float64) for k, v in values.items()})
+        return out
 
     def defaults(self) -> dict[str, float]:
         """The hyperparameters this optimizer starts with (Keras's, except where noted)."""
@@ -398,6 +416,11 @@ _BETA_2 = HParam(
     0.0,
     0.99999,
     help="β₂: decay rate of the running mean of squared gradients (the RMSProp part).",
+)
+
+_ONE_MINUS_BETAS = (
+    ("one_minus_beta_1", lambda h: 1 - h["beta_1"]),
+    ("one_minus_beta_2", lambda h: 1 - h["beta_2"]),
 )
 
 OPTIMIZERS: dict[str, Optimizer] = {
@@ -514,6 +537,7 @@ OPTIMIZERS: dict[str, Optimizer] = {
             latex=r"\mathbf{s} \leftarrow \beta\mathbf{s} + (1-\beta)\,\nabla_\theta J(\theta)\otimes\nabla_\theta J(\theta)"
             r"\\ \theta \leftarrow \theta - \eta\,\nabla_\theta J(\theta) \oslash \sqrt{\mathbf{s}+\epsilon}",
             keras_class="RMSprop",
+            derived=(("one_minus_rho", lambda h: 1 - h["rho"]),),
             keras_note="Keras names the decay rate rho (the slide's β).",
             summary="AdaGrad with a memory that fades: only recent squared gradients count.",
         ),
@@ -545,6 +569,7 @@ OPTIMIZERS: dict[str, Optimizer] = {
             r"\\ \hat{\mathbf{s}} \leftarrow \frac{\mathbf{s}}{1-\beta_2^{\,t}}"
             r"\\ \theta \leftarrow \theta + \eta\,\hat{\mathbf{m}} \oslash \sqrt{\hat{\mathbf{s}}+\epsilon}",
             keras_class="Adam",
+            derived=_ONE_MINUS_BETAS,
             keras_note=(
                 "Keras keeps m as a mean of +g (the slide stores −g), folds both bias "
                 r"corrections into the step size η·√(1−β₂ᵗ)/(1−β₁ᵗ), and adds ε outside the "
@@ -581,6 +606,7 @@ OPTIMIZERS: dict[str, Optimizer] = {
             r"\\ \mathbf{u} \leftarrow \max\!\left(\beta_2\mathbf{u},\ |\nabla_\theta J(\theta)|\right)"
             r"\\ \theta \leftarrow \theta - \frac{\eta}{1-\beta_1^{\,t}}\;\mathbf{m} \oslash (\mathbf{u}+\epsilon)",
             keras_class="Adamax",
+            derived=_ONE_MINUS_BETAS[:1],
             summary="Adam with the infinity norm: s is replaced by a decaying maximum of |g|.",
         ),
     )

@@ -83,7 +83,7 @@ def _kernel(surface: Surface, opt: Optimizer, record: bool) -> Any:
     run, and such a kernel measured 10 ms warm against ~2 ms for eight per-kind
     kernels (8 optimizers × 500 steps, this 2-core CPU).
     """
-    names = opt.hparam_names
+    names = opt.kernel_names
     value_and_grad = jax.value_and_grad(surface.loss)
     center = jnp.asarray(surface.center, jnp.float32)
     bound = jnp.float32(DIVERGE_FACTOR * surface.scale)
@@ -279,21 +279,25 @@ def _run(
 
 
 def _hp_matrix(opt: Optimizer, hparams: Any) -> np.ndarray:
+    """(n, len(opt.kernel_names)) float32: the hyperparameters, then the derived values
+    (computed in float64 from the given numbers before rounding, as Keras does)."""
     if isinstance(hparams, np.ndarray) and hparams.ndim == 2:
         if hparams.shape[1] != len(opt.hparams):
             raise ValueError(
                 f"{opt.display} takes {len(opt.hparams)} hyperparameters "
                 f"({', '.join(opt.hparam_names)}), got {hparams.shape[1]} columns"
             )
-        hp = hparams.astype(np.float32)
+        columns = {k: hparams[:, i].astype(np.float64) for i, k in enumerate(opt.hparam_names)}
     else:
         rows = [opt.resolve(h) for h in hparams]
         if not rows:
             raise ValueError("at least one run is needed")
-        hp = np.array([[r[k] for k in opt.hparam_names] for r in rows], np.float32)
+        columns = {k: np.array([r[k] for r in rows], np.float64) for k in opt.hparam_names}
+    full = opt.with_derived(columns)
+    hp = np.stack([np.asarray(full[k], np.float64) for k in opt.kernel_names], axis=1)
     if not np.all(np.isfinite(hp)):
         raise ValueError("hyperparameters must be finite numbers")
-    return hp
+    return hp.astype(np.float32)
 
 
 def _finish(out: dict[str, Any], n: int, steps: int, total: int, record: bool) -> dict:
