@@ -38,9 +38,6 @@ from .surfaces import Surface, get_surface
 STEP_BUCKETS: tuple[int, ...] = (100, 200, 500, 1000, 2000, 5000, 10000)
 MAX_STEPS = STEP_BUCKETS[-1]
 DIVERGE_FACTOR = 100.0
-#: A race pads each optimizer's runs to at least this many, so racing the same optimizer
-#: with up to four settings never recompiles.
-RACE_RUNS = 4
 _BIG = float(np.finfo(np.float32).max)
 
 #: How many times each kernel has been traced (compiled), by (surface key, optimizer, mode).
@@ -91,10 +88,11 @@ def _kernel(surface: Surface, opt: Optimizer, record: bool) -> Any:
 
     def check(p: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array]:
         loss, grad = value_and_grad(p)
+        # Written coordinate by coordinate: reductions over a length-2 axis (jnp.all)
+        # do not fuse in XLA's CPU loops and made each step several times slower.
         # NaN fails every comparison, so the box test also rejects a NaN position.
-        ok = (
-            jnp.isfinite(loss) & jnp.all(jnp.isfinite(grad)) & jnp.all(jnp.abs(p - center) <= bound)
-        )
+        ok = jnp.isfinite(loss) & jnp.isfinite(grad[0]) & jnp.isfinite(grad[1])
+        ok = ok & (jnp.abs(p[0] - center[0]) <= bound) & (jnp.abs(p[1] - center[1]) <= bound)
         return loss, grad, ok
 
     def dist2(p: jax.Array) -> jax.Array:
@@ -174,24 +172,18 @@ def _kernel(surface: Surface, opt: Optimizer, record: bool) -> Any:
         first_hit = good & (hit_at < 0) & (dist2(final_p) <= eps2)
         hit_at = jnp.where(first_hit, end, hit_at)
         hit_p = jnp.where(first_hit, final_p, hit_p)
-        summary = {
-            "final_position": final_p,
-            "final_loss": final_loss,
-            "diverged_at": div_at,
-            "hit_step": hit_at,
-            "hit_index": jnp.where(hit_at >= 0, nearest_index(hit_p), -1),
-        }
-        if record:
-            path, loss_seq, grad, update_seq, m, s = outs
-            summary |= {
-                "path": jnp.concatenate([path, final_p[None]], axis=0),
-                "loss": jnp.concatenate([loss_seq, final_loss[None]], axis=0),
-                "grad": grad,
-                "update": update_seq,
-                "m": m,
-                "s": s,
-            }
-        return summary
+        # Packed into one float and one int array: each array leaving the device costs
+        # a transfer, and a race makes one call per run (see _unpack for the layout).
+        hit_index = jnp.where(hit_at >= 0, nearest_index(hit_p), -1)
+        ints = jnp.stack([div_at, hit_at, hit_index]).astype(jnp.int32)
+        if not record:
+            return jnp.concatenate([final_p, final_loss[None]]), ints
+        path, loss_seq, grad, update_seq, m, s = outs
+        per_step = jnp.concatenate(
+            [path, loss_seq[:, None], grad, update_seq, m, s], axis=1
+        )  # (steps, 11)
+        last = jnp.concatenate([final_p, final_loss[None], jnp.zeros(8, jnp.float32)])
+        return jnp.concatenate([per_step, last[None]], axis=0), ints
 
     @functools.partial(jax.jit, static_argnames=("steps",))
     def kernel(
@@ -269,8 +261,8 @@ def _run(
     e = np.float32(default_eps(surf) if eps is None else eps)
     kernel = _kernel(surf, opt, bool(record))
     out = kernel(
-        jnp.asarray(hp),
-        jnp.asarray(st),
+        np.ascontiguousarray(hp, np.float32),  # numpy straight in: jnp.asarray costs ~0.2 ms
+        np.ascontiguousarray(st, np.float32),
         e,
         np.int32(steps),
         steps=total if record else 0,  # summaries loop to n_steps: one compile for any count
@@ -300,9 +292,29 @@ def _hp_matrix(opt: Optimizer, hparams: Any) -> np.ndarray:
     return hp.astype(np.float32)
 
 
-def _finish(out: dict[str, Any], n: int, steps: int, total: int, record: bool) -> dict:
+def _unpack(floats: np.ndarray, ints: np.ndarray, record: bool) -> dict[str, np.ndarray]:
+    """The kernel's two packed arrays as named fields (copies, so they can be edited)."""
+    res = {
+        "diverged_at": ints[:, 0].copy(),
+        "hit_step": ints[:, 1].copy(),
+        "hit_index": ints[:, 2].copy(),
+    }
+    if not record:
+        res["final_position"] = floats[:, :2].copy()
+        res["final_loss"] = floats[:, 2].copy()
+        return res
+    # columns: x, y, loss, gx, gy, update x, y, m x, y, s x, y; the last row is the end point
+    res["path"] = floats[:, :, 0:2].copy()
+    res["loss"] = floats[:, :, 2].copy()
+    for name, col in (("grad", 3), ("update", 5), ("m", 7), ("s", 9)):
+        res[name] = floats[:, :-1, col : col + 2].copy()
+    return res
+
+
+def _finish(out: Any, n: int, steps: int, total: int, record: bool) -> dict:
     """Trim padding, cut to the requested steps, freeze diverged runs, drop non-finite values."""
-    res = {k: np.array(v[:n]) for k, v in out.items()}
+    floats, ints = (np.asarray(a)[:n] for a in out)
+    res = _unpack(floats, ints, record)
     if record:
         if steps < total:
             res["path"] = res["path"][:, : steps + 1]
@@ -328,7 +340,7 @@ def _finish(out: dict[str, Any], n: int, steps: int, total: int, record: bool) -
         res["final_position"] = res["path"][:, -1]
         res["final_loss"] = res["loss"][:, -1]
     for k, v in res.items():
-        if v.dtype.kind == "f":
+        if v.dtype.kind == "f" and not np.isfinite(v).all():
             res[k] = np.nan_to_num(v, nan=0.0, posinf=_BIG, neginf=-_BIG)
     return res
 
@@ -435,29 +447,24 @@ def race(
         raise ValueError("start must be two finite numbers (x, y)")
     e = default_eps(surf) if eps is None else float(eps)
 
-    groups: dict[str, list[int]] = {}
+    def run_one(i: int) -> dict[str, np.ndarray]:
+        opt, hp = runs[i]
+        return _run(surf, opt, _hp_matrix(opt, [hp]), p0, steps, True, e)
+
+    # One compiled scan per optimizer kind, called once per run: a batch of one keeps
+    # XLA's CPU loop fast (stacking per-step records for 8+ values at once was ~10x
+    # slower per step), and racing an optimizer twice reuses the same executable.
+    # Kinds not compiled yet (the first race on a surface) compile in parallel threads.
+    cold = {}
     for i, (opt, _) in enumerate(runs):
-        groups.setdefault(opt.name, []).append(i)
-
-    def run_group(idx: list[int]) -> dict[str, np.ndarray]:
-        opt = runs[idx[0]][0]
-        hp = _hp_matrix(opt, [runs[i][1] for i in idx])
-        return _run(surf, opt, hp, p0, steps, True, e, min_runs=RACE_RUNS)
-
-    # One compiled scan per optimizer kind. Kernels not compiled yet (the first race
-    # on a surface) compile in parallel threads; warm ones run in turn, which is faster
-    # than starting threads.
-    cold = [idx for idx in groups.values() if (surf, runs[idx[0]][0], steps) not in _WARM]
+        if (surf, opt, bucket_steps(steps)) not in _WARM:
+            cold.setdefault(opt.name, i)
     if len(cold) > 1:
         with ThreadPoolExecutor(max_workers=min(len(cold), os.cpu_count() or 1)) as pool:
-            list(pool.map(run_group, cold))
-    results = [run_group(idx) for idx in groups.values()]
-    _WARM.update((surf, runs[idx[0]][0], steps) for idx in groups.values())
-    out: dict[str, np.ndarray] = {}
-    order = [i for idx in groups.values() for i in idx]
-    inverse = np.argsort(order)
-    for key in results[0]:
-        out[key] = np.concatenate([r[key] for r in results])[inverse]
+            list(pool.map(run_one, cold.values()))
+    parts = [run_one(i) for i in range(len(runs))]
+    _WARM.update((surf, opt, bucket_steps(steps)) for opt, _ in runs)
+    out = {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
 
     if np.any(out["diverged_at"] == 0):
         raise ValueError(
