@@ -70,7 +70,10 @@ def main(argv: list[str] | None = None) -> None:
         return
     from streamlit.web import cli as stcli
 
+    from .warmup import start_in_background
+
     sys.argv = build_argv(args)
+    start_in_background()  # compile the opening scene while the server starts
     sys.exit(stcli.main())
 
 

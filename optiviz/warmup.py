@@ -1,0 +1,35 @@
+"""Warm a fresh server up before the first student arrives.
+
+Importing JAX and compiling the kernels of the opening scene take seconds on a
+small machine. The ``optiviz`` command runs :func:`warm_up` in a background
+thread as the server starts, so by the time a browser asks for the home page
+the engine's compiled kernels (shared by every session of the process) and
+plotly's validators are ready.
+"""
+
+from __future__ import annotations
+
+import threading
+
+
+def warm_up() -> None:
+    """Compile the opening scene's kernels and build its figure once (results discarded)."""
+    from .engine import CLASSIC, get_surface, race
+    from .engine.presets import race_hparams
+    from .figures import race as race_figures
+
+    surface = get_surface("two_wells")
+    result = race(surface, [(n, race_hparams(surface, n)) for n in CLASSIC], steps=300)
+    race_figures.race_animation(surface.grid(120), result)
+
+
+def start_in_background() -> threading.Thread:
+    def run() -> None:
+        try:
+            warm_up()
+        except Exception as err:  # a failed warm-up only costs the first visitor some time
+            print(f"optiviz: warm-up skipped ({err})")
+
+    thread = threading.Thread(target=run, name="optiviz-warm-up", daemon=True)
+    thread.start()
+    return thread
