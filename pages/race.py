@@ -3,7 +3,6 @@
 import streamlit as st
 
 from optiviz.figures import race as race_figures
-from optiviz.figures.style import export_config
 from optiviz.ui import cache, race_views, url_state
 from optiviz.ui import race_controls as rc
 
@@ -46,18 +45,17 @@ with tabs[0]:
         key="race_chart",
         on_select=lambda: rc.set_start_from_click("race_chart"),
         selection_mode="points",
-        config=export_config(f"optiviz-race-{surface.name}", settings.slide),
+        config=settings.chart_config(f"race-{surface.name}"),
     )
     race_views.outcome_table(result)
 with tabs[1]:
-    st.plotly_chart(race_figures.surface_3d(grid, result, slide=settings.slide), key="race_3d")
+    fig3d = race_figures.surface_3d(grid, result, slide=settings.slide)
+    st.plotly_chart(fig3d, key="race_3d", config=settings.chart_config("race-3d"))
 with tabs[2]:
     curves = race_figures.progress_curves(result, cache.distances(result), slide=settings.slide)
-    st.plotly_chart(
-        curves, key="race_curves", config=export_config("optiviz-progress", settings.slide)
-    )
+    st.plotly_chart(curves, key="race_curves", config=settings.chart_config("progress"))
 with tabs[3]:
-    race_views.inspector(result, grid, settings.slide)
+    race_views.inspector(result, grid, settings)
 with tabs[4]:
     race_views.keras_code(result)
 with tabs[5]:

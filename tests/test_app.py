@@ -80,7 +80,11 @@ def test_every_control_type() -> None:
     at.sidebar.number_input(key="x0").set_value(0.5).run()
     at.sidebar.toggle(key="quiver").set_value(True).run()
     at.sidebar.toggle(key="slide").set_value(True).run()
+    at.sidebar.radio(key="image").set_value("svg").run()
     clean(at)
+    config = json.loads(at.get("plotly_chart")[0].proto.config)
+    assert config["toImageButtonOptions"]["format"] == "svg"
+    assert config["toImageButtonOptions"]["width"] == 1600
     spec = chart_spec(at)
     names = [t.get("name") for t in spec["data"]]
     assert "Momentum (momentum=0.9)" in names and "Momentum (momentum=0.5)" in names

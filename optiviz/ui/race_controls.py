@@ -24,6 +24,7 @@ from optiviz.engine import (
 )
 from optiviz.engine.presets import race_hparams
 from optiviz.engine.surfaces import Surface
+from optiviz.figures.style import export_config
 
 from .url_state import Param, snap
 
@@ -58,6 +59,11 @@ class RaceSettings:
     hparams: dict[str, dict[str, float]]
     quiver: bool
     slide: bool
+    image: str = "png"
+
+    def chart_config(self, name: str) -> dict:
+        """Modebar settings: the camera saves ``name`` as a high-resolution PNG or SVG."""
+        return export_config(f"optiviz-{name}", self.slide, self.image)
 
     def runs(self) -> list[tuple[str, dict[str, float]]]:
         return [(optimizer_of(r), self.hparams[r]) for r in self.racers]
@@ -106,6 +112,7 @@ def schema(surface: Surface) -> list[Param]:
         Param("copies", [], kind="multi", choices=tuple(OPTIMIZERS)),
         Param("quiver", False, kind="bool"),
         Param("slide", False, kind="bool"),
+        Param("image", "png", kind="choice", choices=("png", "svg")),
         Param("inspect_step", 10, kind="int", low=0, high=MAX_STEPS),
         Param("inspect_run", "", kind="str", max_len=40),
     ]
@@ -248,6 +255,14 @@ def sidebar(surface: Surface, error: str | None) -> RaceSettings:
             "Gradient field", key="quiver", help="Arrows pointing downhill (−∇J) over the contour."
         )
         st.toggle("Slide mode", key="slide", help="Big fonts, thick lines, white background, 16:9.")
+        st.radio(
+            "Camera icon saves",
+            ("png", "svg"),
+            key="image",
+            horizontal=True,
+            format_func=str.upper,
+            help="Format of the image the camera icon on each chart downloads (high resolution).",
+        )
     start = (float(ss["x0"]), float(ss["y0"]))
     if not all(math.isfinite(v) for v in start):
         start = surface.start
@@ -259,6 +274,7 @@ def sidebar(surface: Surface, error: str | None) -> RaceSettings:
         hparams=hparams,
         quiver=bool(ss["quiver"]),
         slide=bool(ss["slide"]),
+        image=str(ss["image"]),
     )
 
 

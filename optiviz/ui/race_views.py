@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
@@ -12,7 +13,6 @@ from optiviz.engine import OPTIMIZERS, RaceResult
 from optiviz.engine.outcomes import race_outcomes
 from optiviz.figures import race as race_figures
 from optiviz.figures.equations import step_equations
-from optiviz.figures.style import export_config
 
 from .export import export_buttons
 
@@ -41,7 +41,7 @@ def outcome_table(result: RaceResult) -> None:
     )
 
 
-def inspector(result: RaceResult, grid: tuple, slide: bool) -> None:
+def inspector(result: RaceResult, grid: tuple, settings: Any) -> None:
     """Pick a racer and a step: arrows for the gradient, the velocity and the actual step,
     beside the update rule with this step's numbers."""
     labels = list(result.labels)
@@ -56,10 +56,10 @@ def inspector(result: RaceResult, grid: tuple, slide: bool) -> None:
     step = int(ss["inspect_step"])
     name = result.optimizers[run]
     opt = OPTIMIZERS[name]
-    fig, _ = race_figures.inspector_figure(grid, result, run, step, slide=slide)
+    fig, _ = race_figures.inspector_figure(grid, result, run, step, slide=settings.slide)
     left, right = st.columns([3, 2])
     with left:
-        st.plotly_chart(fig, key="inspector_chart", config=export_config("optiviz-step", slide))
+        st.plotly_chart(fig, key="inspector_chart", config=settings.chart_config("step"))
     with right:
         st.markdown(f"**{opt.display}: the rule as the course writes it**")
         st.latex(opt.latex)
