@@ -68,9 +68,15 @@ def main(argv: list[str] | None = None) -> None:
 
         print(f"optiviz {__version__}")
         return
+    from streamlit.runtime.pages_manager import PagesManager
     from streamlit.web import cli as stcli
 
     from .warmup import start_in_background
+
+    # app.py routes with st.navigation. Streamlit would otherwise treat the pages/
+    # folder next to it as an old-style multipage app until st.navigation first ran,
+    # so a shared link to /race opened first on a fresh server would skip the router.
+    PagesManager.uses_pages_directory = False
 
     sys.argv = build_argv(args)
     start_in_background()  # compile the opening scene while the server starts

@@ -122,19 +122,13 @@ def shoot(pg, name: str) -> None:
     pg.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
-def test_home_renders_offline(page, server) -> None:
-    page.goto(server)
-    wait_rendered(page)
-    shoot(page, "home")
-    assert page.get_by_text("optiviz — see how neural networks learn").is_visible()
-    assert page.outside == []
-    assert real_errors(page) == []
-
-
 def test_race_page_play_slide_click(page, server) -> None:
+    # First visit of a fresh server, straight to a shared link: the router must run.
     page.goto(f"{server}/race")
     wait_rendered(page)
     shoot(page, "race-initial")
+    nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
+    assert "Optimizer race" in nav and "Home" in nav, nav
     chart = page.locator('[data-testid="stPlotlyChart"] .js-plotly-plot').first
     last = chart.evaluate("gd => gd._fullLayout.sliders[0].active")
     assert last > 10
@@ -172,5 +166,14 @@ def test_race_page_play_slide_click(page, server) -> None:
     x_after = page.get_by_label("x₀").input_value()
     assert x_after != x_before and float(x_after) == pytest.approx(-1.5, abs=0.06)
     shoot(page, "race-after-click")
+    assert page.outside == []
+    assert real_errors(page) == []
+
+
+def test_home_renders_offline(page, server) -> None:
+    page.goto(server)
+    wait_rendered(page)
+    shoot(page, "home")
+    assert page.get_by_text("optiviz — see how neural networks learn").is_visible()
     assert page.outside == []
     assert real_errors(page) == []
