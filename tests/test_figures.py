@@ -151,3 +151,15 @@ def test_gif_export(race8, grid) -> None:
     gif = animated_gif(fig, width=480, height=300, max_frames=3, progress=seen.append)
     assert gif[:6] in (b"GIF87a", b"GIF89a")
     assert seen[-1] == pytest.approx(1.0)
+
+
+def test_second_copy_of_an_optimizer_is_dashed(grid) -> None:
+    r = optiviz.race(
+        "two_wells", [("momentum", {"momentum": 0.5}), ("momentum", {"momentum": 0.9})], steps=50
+    )
+    fig = F.race_animation(grid, r)
+    trails = [t for t in fig.data if t.name in r.labels and t.showlegend is not False]
+    assert [t.line.dash for t in trails] == ["solid", "dash"]
+    assert trails[0].line.color == trails[1].line.color
+    curves = F.progress_curves(r, distance_to_minima(r.path, r.surface.minima_array))
+    assert {t.line.dash for t in curves.data if t.mode == "lines"} == {"solid", "dash"}

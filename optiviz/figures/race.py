@@ -161,6 +161,16 @@ def quiver_trace(
     )
 
 
+_DASHES = ("solid", "dash", "dot", "dashdot")
+
+
+def run_dash(result: Any, i: int) -> str:
+    """Line style of run ``i``: solid, and dashed / dotted for the second, third… run of
+    the same optimizer (they share its colour)."""
+    k = sum(1 for name in result.optimizers[:i] if name == result.optimizers[i])
+    return _DASHES[k % len(_DASHES)]
+
+
 def _run_name(result: Any, i: int) -> str:
     div = int(result.diverged_at[i])
     return f"{result.labels[i]} — diverged at step {div}" if div >= 0 else result.labels[i]
@@ -176,7 +186,7 @@ def _trail_and_head(result: Any, i: int, step: int, idx: np.ndarray, slide: bool
         x=_f32(pts[:, 0]),
         y=_f32(pts[:, 1]),
         mode="lines",
-        line={"color": result.colors[i], "width": s.line},
+        line={"color": result.colors[i], "width": s.line, "dash": run_dash(result, i)},
         name=_run_name(result, i),
         legendgroup=str(i),
         hoverinfo="skip",
@@ -404,7 +414,7 @@ def surface_3d(grid: Grid, result: Any, *, slide: bool = False) -> go.Figure:
                 y=_f32(np.where(inside, path[:, 1], np.nan)),
                 z=_f32(zp),
                 mode="lines",
-                line={"color": result.colors[i], "width": s.line * 2},
+                line={"color": result.colors[i], "width": s.line * 2, "dash": run_dash(result, i)},
                 name=_run_name(result, i),
             )
         )
@@ -426,9 +436,11 @@ def progress_curves(result: Any, distance: np.ndarray, *, slide: bool = False) -
     surface = result.surface
     floor = surface.min_value
     loss = np.asarray(result.loss, np.float64)
-    if floor is not None:
+    if floor is not None and floor != 0:
         gap = loss - floor
-        loss_title = f"loss − {fmt_number(floor)} (the global minimum)"
+        loss_title = f"loss above the global minimum ({fmt_number(floor)})"
+    elif floor == 0:
+        gap, loss_title = loss, "loss (global minimum 0)"
     else:
         gap = loss
         loss_title = "loss"
@@ -446,7 +458,10 @@ def progress_curves(result: Any, distance: np.ndarray, *, slide: bool = False) -
     for i, label in enumerate(result.labels):
         div = int(result.diverged_at[i])
         end = div if div >= 0 else len(steps)
-        common = {"line": {"color": result.colors[i], "width": s.line}, "legendgroup": str(i)}
+        common = {
+            "line": {"color": result.colors[i], "width": s.line, "dash": run_dash(result, i)},
+            "legendgroup": str(i),
+        }
         y = np.maximum(gap[i, :end], 1e-12) if log_loss else gap[i, :end]
         fig.add_trace(
             go.Scatter(x=steps[:end], y=_f32(y), name=_run_name(result, i), mode="lines", **common),
@@ -531,8 +546,8 @@ def inspector_figure(
     (x0, x1), (y0, y1) = surface.domain
     target = 0.18 * max(x1 - x0, y1 - y0)
     longest = max((float(np.hypot(*v)) for _, v, _ in vecs), default=0.0)
-    if arrow_scale is None:
-        arrow_scale = 1.0 if longest == 0 or longest >= 0.05 * target else target / longest
+    if arrow_scale is None:  # magnify arrows too small to see in the zoomed window
+        arrow_scale = 1.0 if longest == 0 or longest >= 0.25 * target else 0.5 * target / longest
     fig = go.Figure([surface_contour(grid, surface, slide)])
     fig.add_trace(
         go.Scatter(
@@ -559,7 +574,8 @@ def inspector_figure(
             showarrow=True,
             arrowhead=3,
             arrowsize=1.2,
-            arrowwidth=s.line,
+            # the velocity is drawn wider: for Momentum it coincides with the step taken
+            arrowwidth=s.line * (2.2 if label.startswith("m (") else 1.0),
             arrowcolor=color,
             text="",
         )
@@ -572,5 +588,12 @@ def inspector_figure(
     scale_note = f" (arrows ×{fmt_number(arrow_scale)})" if arrow_scale != 1.0 else ""
     apply_style(fig, slide, f"{result.labels[run]} at step {step}{scale_note}")
     _axes(fig, surface)
+    # magnify: a window around the current point, large enough for every arrow
+    reach = max(
+        [0.15 * max(x1 - x0, y1 - y0)]
+        + [1.4 * arrow_scale * float(np.hypot(*v)) for _, v, _ in vecs]
+    )
+    fig.update_xaxes(range=[float(p[0]) - reach, float(p[0]) + reach])
+    fig.update_yaxes(range=[float(p[1]) - reach, float(p[1]) + reach])
     fig.update_layout(legend={"orientation": "h", "y": -0.15})
     return fig, arrow_scale

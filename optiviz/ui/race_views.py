@@ -57,7 +57,7 @@ def inspector(result: RaceResult, grid: tuple, settings: Any) -> None:
     name = result.optimizers[run]
     opt = OPTIMIZERS[name]
     fig, _ = race_figures.inspector_figure(grid, result, run, step, slide=settings.slide)
-    left, right = st.columns([3, 2])
+    left, right = st.columns([1, 1])
     with left:
         st.plotly_chart(fig, key="inspector_chart", config=settings.chart_config("step"))
     with right:
@@ -65,34 +65,34 @@ def inspector(result: RaceResult, grid: tuple, settings: Any) -> None:
         st.latex(opt.latex)
         if opt.keras_note:
             st.caption("What Keras computes: " + opt.keras_note)
-        st.markdown("**This step, with its numbers**")
-        hp = result.hparams[run]
-        zeros = np.zeros(2)
-        m_prev = result.m[run, step - 1] if step > 0 else zeros
-        if step > 0:
-            s_prev = result.s[run, step - 1]
-        else:
-            s_prev = (
-                np.full(2, hp.get("initial_accumulator_value", 0.0)) if name == "adagrad" else zeros
-            )
-        for line in step_equations(
-            name,
-            hp,
-            step,
-            result.path[run, step],
-            result.grad[run, step],
-            m_prev,
-            s_prev,
-            result.m[run, step],
-            result.s[run, step],
-            result.update[run, step],
-        ):
-            st.latex(line)
-        st.caption(
-            f"Accumulators after this step: m = ({result.m[run, step][0]:.4g}, "
-            f"{result.m[run, step][1]:.4g}), s = ({result.s[run, step][0]:.4g}, "
-            f"{result.s[run, step][1]:.4g})"
+    st.markdown("**This step, with its numbers** (vectors are (x, y) pairs)")
+    hp = result.hparams[run]
+    zeros = np.zeros(2)
+    m_prev = result.m[run, step - 1] if step > 0 else zeros
+    if step > 0:
+        s_prev = result.s[run, step - 1]
+    else:
+        s_prev = (
+            np.full(2, hp.get("initial_accumulator_value", 0.0)) if name == "adagrad" else zeros
         )
+    for line in step_equations(
+        name,
+        hp,
+        step,
+        result.path[run, step],
+        result.grad[run, step],
+        m_prev,
+        s_prev,
+        result.m[run, step],
+        result.s[run, step],
+        result.update[run, step],
+    ):
+        st.latex(line)
+    m, s = result.m[run, step], result.s[run, step]
+    st.caption(
+        f"Accumulators after this step: m = ({m[0]:.5g}, {m[1]:.5g}), "
+        f"s = ({s[0]:.5g}, {s[1]:.5g}) (zero where {opt.display} keeps none)."
+    )
 
 
 def keras_code(result: RaceResult) -> None:
