@@ -14,7 +14,15 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .style import SURFACE_SCALE, apply_style, fmt_number, log_levels, log_ticks, style_for
+from .style import (
+    SURFACE_SCALE,
+    SURFACE_SCALE_3D,
+    apply_style,
+    fmt_number,
+    log_levels,
+    log_ticks,
+    style_for,
+)
 
 Grid = tuple[np.ndarray, np.ndarray, np.ndarray]
 
@@ -383,21 +391,24 @@ def surface_3d(grid: Grid, result: Any, *, slide: bool = False) -> go.Figure:
     s = style_for(slide)
     zs = np.asarray(z, np.float64)
     display = log_levels(zs, surface.min_value)[0] if surface.log_scale else zs
-    lo, hi = float(np.nanmin(display)), float(np.nanmax(display))
+    # the log of a surface plunges to -inf at its minimum: cut the last percent of depth
+    lo, hi = float(np.nanpercentile(display, 1)), float(np.nanmax(display))
+    display = np.clip(display, lo, hi)
     fig = go.Figure(
         go.Surface(
             x=_f32(xs),
             y=_f32(ys),
             z=_f32(display),
-            colorscale=SURFACE_SCALE,
+            colorscale=SURFACE_SCALE_3D,
             showscale=False,
-            opacity=0.92,
+            opacity=0.8,
+            lighting={"ambient": 0.7, "diffuse": 0.6, "specular": 0.05},
             name="loss",
             hovertemplate="x=%{x:.3f}<br>y=%{y:.3f}<extra></extra>",
         )
     )
     (x0, x1), (y0, y1) = surface.domain
-    lift = 0.01 * (hi - lo)
+    lift = 0.03 * (hi - lo)  # paths float just above the sheet, so it never hides them
     for i in range(len(result.labels)):
         path = result.path[i]
         loss = result.loss[i].astype(np.float64)
@@ -425,6 +436,7 @@ def surface_3d(grid: Grid, result: Any, *, slide: bool = False) -> go.Figure:
             "zaxis": {"title": {"text": "log loss" if surface.log_scale else "loss"}},
             "aspectmode": "manual",
             "aspectratio": {"x": 1, "y": (y1 - y0) / (x1 - x0), "z": 0.6},
+            "camera": {"eye": {"x": 0.9, "y": -1.3, "z": 1.5}},  # high enough to see into valleys
         },
     )
     return apply_style(fig, slide, f"{surface.title}: 3D view")

@@ -42,6 +42,15 @@ SURFACE_SCALE = [
 ]
 
 
+#: In 3D the shading needs a wider range of tones to show the shape.
+SURFACE_SCALE_3D = [
+    [0.0, "#f4f7fa"],
+    [0.35, "#c9d5e0"],
+    [0.7, "#8fa2b5"],
+    [1.0, "#5d7084"],
+]
+
+
 def style_for(slide: bool) -> Style:
     return SLIDE if slide else SCREEN
 
