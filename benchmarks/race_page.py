@@ -23,8 +23,9 @@ import time
 import urllib.request
 from pathlib import Path
 
+from optiviz._chromium import CHROMIUM, CHROMIUM_ARGS
+
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
 
 
 def slider_budget(repeats: int) -> None:
@@ -91,18 +92,8 @@ def first_paint(cache_dir: str, label: str) -> None:
             except OSError:
                 time.sleep(0.1)
         t_up = time.perf_counter() - t0
-        args = [
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            "--disable-quic",
-        ]
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=args)
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             page = browser.new_page()
             t1 = time.perf_counter()
             page.goto(url)

@@ -14,17 +14,9 @@ from pathlib import Path
 
 import pytest
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
+from optiviz._chromium import CHROMIUM
+from optiviz._chromium import CHROMIUM_ARGS as ARGS
+
 ROOT = Path(__file__).resolve().parents[1]
 SHOTS = ROOT / "test-results" / "screenshots"
 RENDERED = """() => {

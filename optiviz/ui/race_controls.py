@@ -202,23 +202,18 @@ def sidebar(surface: Surface, error: str | None) -> RaceSettings:
                 st.error(error, icon="⚠️")
         (x0, x1), (y0, y1) = surface.domain
         st.caption("Start point — or click on the contour")
-        c1, c2 = st.columns(2)
-        c1.number_input(
-            "x₀",
-            key="x0",
-            step=0.1,
-            format="%.3f",
-            min_value=x0 - (x1 - x0),
-            max_value=x1 + (x1 - x0),
-        )
-        c2.number_input(
-            "y₀",
-            key="y0",
-            step=0.1,
-            format="%.3f",
-            min_value=y0 - (y1 - y0),
-            max_value=y1 + (y1 - y0),
-        )
+        # the start may lie up to one domain-width outside the plotted square
+        for col, label, key, lo, hi in zip(
+            st.columns(2), ("x₀", "y₀"), ("x0", "y0"), (x0, y0), (x1, y1), strict=True
+        ):
+            col.number_input(
+                label,
+                key=key,
+                step=0.1,
+                format="%.3f",
+                min_value=2 * lo - hi,
+                max_value=2 * hi - lo,
+            )
         st.slider(
             "Steps",
             10,
