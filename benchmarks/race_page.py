@@ -70,7 +70,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def first_paint(cache_dir: str, label: str) -> None:
+def first_paint(cache_dir: str, label: str, wait: float = 0.0) -> None:
     from playwright.sync_api import sync_playwright
 
     port = _free_port()
@@ -92,6 +92,7 @@ def first_paint(cache_dir: str, label: str) -> None:
             except OSError:
                 time.sleep(0.1)
         t_up = time.perf_counter() - t0
+        time.sleep(wait)  # a teacher who starts the server before the class arrives
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             page = browser.new_page()
@@ -108,12 +109,13 @@ def first_paint(cache_dir: str, label: str) -> None:
             )
             t_paint = time.perf_counter()
             browser.close()
-        total = t_paint - t0
+        start = t0 + wait  # the clock starts when the visitor could first have come
         print(
             f"cold server, {label}: server up {t_up:.1f} s; after the request, title painted "
             f"{t_text - t1:.1f} s, live race chart rendered {t_paint - t1:.1f} s; "
-            f"first paint {t_text - t0:.1f} s and chart {total:.1f} s from process start "
-            f"(budget 8 s: x{(t_text - t0) / 8:.2f} / x{total / 8:.2f})"
+            f"first paint {t_text - start:.1f} s and chart {t_paint - start:.1f} s "
+            f"from process start{' + wait' if wait else ''} "
+            f"(budget 8 s: x{(t_text - start) / 8:.2f} / x{(t_paint - start) / 8:.2f})"
         )
     finally:
         proc.terminate()
@@ -133,6 +135,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as cache:
         first_paint(cache, "empty compile cache")
         first_paint(cache, "compile cache from the run above")
+        first_paint(cache, "first visitor 20 s after the start", wait=20)
 
 
 if __name__ == "__main__":

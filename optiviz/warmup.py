@@ -4,12 +4,15 @@ Importing JAX and compiling the kernels of the opening scene take seconds on a
 small machine. The ``optiviz`` command runs :func:`warm_up` in a background
 thread as the server starts, so by the time a browser asks for the home page
 the engine's compiled kernels (shared by every session of the process) and
-plotly's validators are ready.
+plotly's validators are ready. It waits a few seconds first, so it does not slow
+the server's own start.
 """
 
 from __future__ import annotations
 
+import os
 import threading
+import time
 
 
 def warm_up() -> None:
@@ -23,8 +26,15 @@ def warm_up() -> None:
     race_figures.race_animation(surface.grid(120), result)
 
 
-def start_in_background() -> threading.Thread:
+def start_in_background() -> threading.Thread | None:
+    """Start :func:`warm_up` in a daemon thread (``OPTIVIZ_WARMUP=0`` turns it off)."""
+    if os.environ.get("OPTIVIZ_WARMUP", "1") == "0":
+        return None
+
     def run() -> None:
+        # Let the server come up first: on two cores, importing JAX alongside Streamlit's
+        # own start-up delayed the first paint of the page by seconds.
+        time.sleep(float(os.environ.get("OPTIVIZ_WARMUP_DELAY", "3")))
         try:
             warm_up()
         except Exception as err:  # a failed warm-up only costs the first visitor some time

@@ -2,15 +2,17 @@
 
 import streamlit as st
 
-from optiviz.figures import race as race_figures
-from optiviz.ui import cache, race_views, url_state
-from optiviz.ui import race_controls as rc
-
+# Text first, engine after: on a cold server the title paints while JAX still loads.
 st.title("Optimizer race")
 st.caption(
     "Every optimizer starts at the same point and follows its own update rule downhill. "
     "Press ▶ to watch, drag the slider to scrub, click the contour to move the start."
 )
+
+from optiviz.figures import race as race_figures  # noqa: E402
+from optiviz.ui import cache, race_views, url_state  # noqa: E402
+from optiviz.ui import race_controls as rc  # noqa: E402
+
 url_state.restore(rc.schema(rc.current_surface()[0]), page=rc.PAGE)
 url_state.show_notices()
 surface, error = rc.current_surface()

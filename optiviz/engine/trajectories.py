@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import functools
 import os
+import threading
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -381,7 +382,9 @@ class RaceResult(NamedTuple):
 
 
 RunSpec = tuple[str, Mapping[str, float]]
+#: (surface, optimizer, step bucket) whose race kernel has run in this process
 _WARM: set[tuple[Surface, Optimizer, int]] = set()
+_COMPILE_LOCKS: dict[tuple[Surface, Optimizer, int], threading.Lock] = {}
 
 
 def normalize_runs(
@@ -455,15 +458,27 @@ def race(
     # XLA's CPU loop fast (stacking per-step records for 8+ values at once was ~10x
     # slower per step), and racing an optimizer twice reuses the same executable.
     # Kinds not compiled yet (the first race on a surface) compile in parallel threads.
+    bucket = bucket_steps(steps)
     cold = {}
     for i, (opt, _) in enumerate(runs):
-        if (surf, opt, bucket_steps(steps)) not in _WARM:
+        if (surf, opt, bucket) not in _WARM:
             cold.setdefault(opt.name, i)
+
+    def compile_once(i: int) -> None:
+        # Sessions racing the same new scene at once (a classroom, or the server's
+        # warm-up and its first visitor) wait for one compilation instead of repeating it.
+        key = (surf, runs[i][0], bucket)
+        with _COMPILE_LOCKS.setdefault(key, threading.Lock()):
+            if key not in _WARM:
+                run_one(i)
+                _WARM.add(key)
+
     if len(cold) > 1:
         with ThreadPoolExecutor(max_workers=min(len(cold), os.cpu_count() or 1)) as pool:
-            list(pool.map(run_one, cold.values()))
+            list(pool.map(compile_once, cold.values()))
+    elif cold:
+        compile_once(next(iter(cold.values())))
     parts = [run_one(i) for i in range(len(runs))]
-    _WARM.update((surf, opt, bucket_steps(steps)) for opt, _ in runs)
     out = {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
 
     if np.any(out["diverged_at"] == 0):
