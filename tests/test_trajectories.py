@@ -141,3 +141,16 @@ def test_start_with_infinite_loss_is_rejected() -> None:
 def test_buckets() -> None:
     assert T.bucket_steps(1) == 100 and T.bucket_steps(500) == 500 and T.bucket_steps(501) == 1000
     assert [T.bucket_runs(n) for n in (1, 2, 3, 5, 16, 17)] == [1, 2, 4, 8, 16, 32]
+
+
+def test_concurrent_sessions_compile_a_new_scene_once() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    surface = optiviz.get_surface("elongated_bowl", kappa=7.25)  # a scene no test used before
+    with ThreadPoolExecutor(4) as pool:
+        results = list(
+            pool.map(lambda _: optiviz.race(surface, ["sgd", "adam"], steps=60), range(4))
+        )
+    traced = {k: v for k, v in T.TRACES.items() if k[0] == surface.key}
+    assert traced == {(surface.key, "sgd", True): 1, (surface.key, "adam", True): 1}
+    assert all(np.array_equal(r.path, results[0].path) for r in results)
