@@ -9,4 +9,8 @@ race = st.Page(
     "pages/race.py", title="Optimizer race", icon=":material/sports_score:", url_path="race"
 )
 
-st.navigation({"": [home], "Optimizers": [race]}).run()
+landscape = st.Page(
+    "pages/landscape.py", title="Landscape", icon=":material/grid_on:", url_path="landscape"
+)
+
+st.navigation({"": [home], "Optimizers": [race, landscape]}).run()

@@ -31,6 +31,9 @@ _ENGINE_NAMES = (
     "parse_surface",
     "race",
     "run_batch",
+    "sweep",
+    "basins",
+    "fair_comparison",
 )
 
 __all__ = ["__version__", *_ENGINE_NAMES]

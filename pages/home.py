@@ -38,6 +38,12 @@ cards = [
         "GD, Momentum, Nesterov, AdaGrad, RMSProp, Adam, Nadam and AdaMax on 16 surfaces "
         "or your own formula; step-by-step inspector; copy as Keras; export to slides.",
     ),
+    (
+        "pages/landscape.py",
+        "🗺️ Landscape",
+        "Thousands of runs at once: which learning rate diverges (and what theory predicts), "
+        "which start ends in which minimum, and each optimizer with its best learning rate.",
+    ),
 ]
 cols = st.columns(3)
 for i, (page, title, text) in enumerate(cards):

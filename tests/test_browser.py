@@ -169,3 +169,25 @@ def test_home_renders_offline(page, server) -> None:
     assert page.get_by_text("optiviz — see how neural networks learn").is_visible()
     assert page.outside == []
     assert real_errors(page) == []
+
+
+def test_landscape_renders_and_links_to_the_race(page, server) -> None:
+    page.goto(f"{server}/landscape?grid=50&basin_opts=sgd,momentum")
+    wait_rendered(page, timeout=180_000)
+    shoot(page, "landscape")
+    charts = page.locator('[data-testid="stPlotlyChart"] .js-plotly-plot')
+    assert charts.count() >= 1
+    # click a map cell: a link to the race page with that setting appears
+    box = charts.first.evaluate(
+        """gd => {
+            const L = gd._fullLayout, r = gd.getBoundingClientRect();
+            return {x: r.left + L.xaxis._offset + L.xaxis._length * 0.3,
+                    y: r.top + L.yaxis._offset + L.yaxis._length * 0.7};
+        }"""
+    )
+    page.mouse.click(box["x"], box["y"])
+    link = page.get_by_role("link", name=re.compile("Race learning_rate="))
+    link.wait_for(timeout=60_000)
+    assert "race?" in link.get_attribute("href")
+    assert page.outside == []
+    assert real_errors(page) == []

@@ -141,6 +141,7 @@ def test_start_with_infinite_loss_is_rejected() -> None:
 def test_buckets() -> None:
     assert T.bucket_steps(1) == 100 and T.bucket_steps(500) == 500 and T.bucket_steps(501) == 1000
     assert [T.bucket_runs(n) for n in (1, 2, 3, 5, 16, 17)] == [1, 2, 4, 8, 16, 32]
+    assert T.bucket_runs(4096) == 4096 and T.bucket_runs(40_000) == 40_960
 
 
 def test_concurrent_sessions_compile_a_new_scene_once() -> None:

@@ -1,0 +1,277 @@
+"""Figures of many runs at once: hyperparameter maps, basins of attraction, a fair comparison.
+
+Data in (``SweepResult``, ``BasinsResult``, ``FairResult`` from
+``optiviz.engine.sweeps``), Figure out.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from .race import GLOBAL_COLOR, minima_traces
+from .style import apply_style, fmt_number, style_for
+
+DIVERGED_COLOR = "#3B0A0A"
+#: on maps, diverged cells are neutral grey: viridis has no grey, while its dark end
+#: (the lowest losses) would be mistaken for a dark "diverged" colour
+MAP_DIVERGED_COLOR = "#A6A6A6"
+NONE_COLOR = "#FFFFFF"
+#: local minima take these, in order (global ones share GLOBAL_COLOR)
+LOCAL_COLORS = ("#56B4E9", "#009E73", "#CC79A7", "#D55E00", "#0072B2", "#999999", "#E69F00")
+LOG_PARAMS = ("epsilon", "initial_accumulator_value")
+
+
+def _param_axis(param: str | None, values: np.ndarray) -> tuple[np.ndarray, str, str]:
+    if param is None:
+        return np.array([0.0]), "", "linear"
+    return values, param, "log" if param in LOG_PARAMS else "linear"
+
+
+def hyperparameter_map(
+    result: Any, metric: str = "final_loss", *, slide: bool = False
+) -> go.Figure:
+    """Learning rate (rows, log axis) × a second hyperparameter (columns), coloured by
+    final loss above the best known minimum or by steps to reach ε; diverged cells dark.
+
+    On quadratic bowls the stability boundary theory predicts is drawn on top:
+    GD diverges for lr > 2/L, heavy-ball momentum for lr·L > 2(1 + β).
+    """
+    s = style_for(slide)
+    surface = result.surface
+    xs, xtitle, xtype = _param_axis(result.param, result.values)
+    lrs = result.learning_rates
+    div = result.diverged
+    floor = surface.min_value if surface.min_value is not None else float(np.min(result.final_loss))
+    if metric == "steps_to_eps":
+        z = np.where(result.steps_to_eps >= 0, result.steps_to_eps, np.nan).astype(float)
+        ztitle = "steps to ε"
+        colorscale = "Viridis_r"
+    else:
+        z = np.log10(np.maximum(result.final_loss - floor, 1e-12))
+        ztitle = "final loss − min<br>(log₁₀)"
+        colorscale = "Viridis"
+    z = np.where(div, np.nan, z)
+    custom = np.stack(
+        [
+            np.broadcast_to(lrs[:, None], z.shape),
+            np.broadcast_to(np.nan_to_num(result.values)[None, :], z.shape),
+            result.final_loss,
+            result.steps_to_eps,
+            result.diverged_at,
+        ],
+        axis=-1,
+    )
+    hover = (
+        "learning_rate %{customdata[0]:.3g}"
+        + (f"<br>{result.param} %{{customdata[1]:.4g}}" if result.param else "")
+        + "<br>final loss %{customdata[2]:.4g}<br>steps to ε %{customdata[3]}"
+        + "<br>diverged at %{customdata[4]} (−1: never)<extra></extra>"
+    )
+    fig = go.Figure(
+        go.Heatmap(
+            x=xs,
+            y=lrs,
+            z=z,
+            colorscale=colorscale,
+            colorbar={"title": {"text": ztitle}},
+            customdata=custom,
+            hovertemplate=hover,
+            name=ztitle,
+        )
+    )
+    if div.any():
+        fig.add_trace(
+            go.Heatmap(
+                x=xs,
+                y=lrs,
+                z=np.where(div, 1.0, np.nan),
+                colorscale=[[0, MAP_DIVERGED_COLOR], [1, MAP_DIVERGED_COLOR]],
+                showscale=False,
+                customdata=custom,
+                hovertemplate=hover,
+                name="diverged",
+            )
+        )
+        fig.add_trace(  # a legend entry for the dark cells
+            go.Scatter(
+                x=[None],
+                y=[None],
+                mode="markers",
+                marker={"symbol": "square", "size": 14, "color": MAP_DIVERGED_COLOR},
+                name="diverged",
+            )
+        )
+    L = surface.hessian_max
+    if L:
+        if result.optimizer == "sgd" or result.param is None:
+            fig.add_trace(
+                go.Scatter(
+                    x=[xs[0], xs[-1]] if len(xs) > 1 else [xs[0] - 0.5, xs[0] + 0.5],
+                    y=[2.0 / L, 2.0 / L],
+                    mode="lines",
+                    line={"color": "#E69F00", "width": s.line, "dash": "dash"},
+                    name=f"theory: lr = 2/L = {fmt_number(2.0 / L)}",
+                )
+            )
+        elif result.optimizer in ("momentum", "nesterov") and result.param == "momentum":
+            beta = np.linspace(float(xs[0]), float(xs[-1]), 100)
+            fig.add_trace(
+                go.Scatter(
+                    x=beta,
+                    y=2.0 * (1.0 + beta) / L,
+                    mode="lines",
+                    line={"color": "#E69F00", "width": s.line, "dash": "dash"},
+                    name="theory: lr·L = 2(1 + β)",
+                )
+            )
+    fig.update_yaxes(
+        type="log", title_text="learning_rate", range=[np.log10(lrs[0]), np.log10(lrs[-1])]
+    )
+    fig.update_xaxes(title_text=xtitle, type=xtype, showticklabels=result.param is not None)
+    what = ztitle.split("<br>")[0]
+    title = f"{result.optimizer}: {what} after {result.steps} steps on {surface.title}"
+    apply_style(fig, slide, title)
+    fig.update_layout(legend={"orientation": "h", "y": -0.15}, clickmode="event+select")
+    return fig
+
+
+def map_click_grid(result: Any) -> go.Scatter:
+    """Invisible points at the cell centres: a click reports (value, learning rate)."""
+    xs, _, _ = _param_axis(result.param, result.values)
+    X, Y = np.meshgrid(xs, result.learning_rates)
+    return go.Scatter(
+        x=X.ravel(),
+        y=Y.ravel(),
+        mode="markers",
+        marker={"size": 6, "color": "rgba(0,0,0,0)"},
+        hovertemplate="click to race this setting<extra></extra>",
+        showlegend=False,
+        name="click to race this setting",
+    )
+
+
+def basin_colors(surface: Any) -> list[str]:
+    """A colour per minimum: gold for global minima, distinct colours for local ones."""
+    out, k = [], 0
+    for m in surface.minima:
+        if m.is_global:
+            out.append(GLOBAL_COLOR)
+        else:
+            out.append(LOCAL_COLORS[k % len(LOCAL_COLORS)])
+            k += 1
+    return out
+
+
+def basins_figure(
+    result: Any, labels: list[str] | None = None, *, slide: bool = False
+) -> go.Figure:
+    """One panel per optimizer: each start coloured by where its run ended (the minimum's
+    colour, white for no known minimum, dark for diverged)."""
+    surface = result.surface
+    n = len(result.optimizers)
+    labels = labels or list(result.optimizers)
+    cols = min(n, 4)
+    rows = -(-n // cols)
+    titles = [
+        f"{label}: {100 * share:.0f}% reach the global minimum"
+        for label, share in zip(labels, result.share_global, strict=True)
+    ]
+    fig = make_subplots(
+        rows=rows, cols=cols, subplot_titles=titles, horizontal_spacing=0.05, vertical_spacing=0.12
+    )
+    colors = basin_colors(surface)
+    # codes: -2 diverged, -1 none, 0.. minima -> shift by 2 for a discrete scale
+    palette = [DIVERGED_COLOR, NONE_COLOR, *colors]
+    k = len(palette)
+    scale = []
+    for i, c in enumerate(palette):
+        scale += [[i / k, c], [(i + 1) / k, c]]
+    for idx in range(n):
+        r, c = idx // cols + 1, idx % cols + 1
+        z = result.minimum_index[idx] + 2
+        fig.add_trace(
+            go.Heatmap(
+                x=result.xs,
+                y=result.ys,
+                z=z,
+                zmin=-0.5,
+                zmax=k - 0.5,
+                colorscale=scale,
+                showscale=False,
+                hovertemplate="start (%{x:.2f}, %{y:.2f})<extra></extra>",
+                name=labels[idx],
+            ),
+            row=r,
+            col=c,
+        )
+        for t in minima_traces(surface, slide):
+            t.showlegend = idx == 0
+            t.marker.size = style_for(slide).head
+            fig.add_trace(t, row=r, col=c)
+    for name, color in (("no known minimum", NONE_COLOR), ("diverged", DIVERGED_COLOR)):
+        fig.add_trace(
+            go.Scatter(
+                x=[None],
+                y=[None],
+                mode="markers",
+                marker={
+                    "symbol": "square",
+                    "size": 14,
+                    "color": color,
+                    "line": {"color": "#888", "width": 1},
+                },
+                name=name,
+            )
+        )
+    fig.update_xaxes(showgrid=False)
+    fig.update_yaxes(showgrid=False, scaleanchor="x")
+    apply_style(
+        fig,
+        slide,
+        f"Basins of attraction on {surface.title}: where each start ends, {result.steps} steps",
+    )
+    fig.update_layout(
+        height=style_for(slide).height * (0.6 + 0.4 * rows), legend={"orientation": "h", "y": -0.08}
+    )
+    return fig
+
+
+def fair_figure(
+    result: Any, labels: list[str], colors: list[str], *, slide: bool = False
+) -> go.Figure:
+    """Steps to reach ε of a minimum for each tuned optimizer (a bar per optimizer)."""
+    s = style_for(slide)
+    steps = np.where(result.steps_to_eps >= 0, result.steps_to_eps, np.nan)
+    text = [
+        f"lr {fmt_number(lr)}" + ("" if st >= 0 else " · not reached")
+        for lr, st in zip(result.tuned_lr, result.steps_to_eps, strict=True)
+    ]
+    budget = result.race.steps
+    fig = go.Figure(
+        go.Bar(
+            x=labels,
+            y=np.where(np.isnan(steps), budget, steps),
+            marker={
+                "color": colors,
+                "pattern": {"shape": ["" if st >= 0 else "/" for st in result.steps_to_eps]},
+            },
+            text=text,
+            textposition="outside",
+            customdata=np.stack([result.tuned_lr, result.final_loss], axis=-1),
+            hovertemplate="%{x}<br>tuned learning_rate %{customdata[0]:.3g}<br>"
+            "final loss %{customdata[1]:.4g}<extra></extra>",
+        )
+    )
+    fig.add_hline(
+        y=budget,
+        line={"dash": "dot", "color": "#777", "width": s.line / 2},
+        annotation_text="step budget",
+    )
+    fig.update_yaxes(title_text="steps to reach ε of a minimum", range=[0, budget * 1.15])
+    apply_style(fig, slide, "Each optimizer with its best learning rate: steps to the minimum")
+    fig.update_layout(showlegend=False)
+    return fig

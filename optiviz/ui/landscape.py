@@ -1,0 +1,189 @@
+"""Pieces of the landscape page: its URL-backed settings, cached sweeps, links to the race."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import numpy as np
+import streamlit as st
+
+from optiviz.engine import CLASSIC, OPTIMIZERS, SURFACE_NAMES, get_surface
+from optiviz.engine.surfaces import Surface
+from optiviz.engine.sweeps import (
+    DEFAULT_PARAM,
+    BasinsResult,
+    FairResult,
+    SweepResult,
+    fair_comparison,
+    sweep,
+)
+from optiviz.engine.sweeps import basins as run_basins
+
+from .url_state import Param
+
+PAGE = "landscape"
+MAP_SIZE = 64
+GRIDS = (50, 100, 150, 200)
+
+
+def schema(surface: Surface) -> list[Param]:
+    (x0, x1), (y0, y1) = surface.domain
+    names = tuple(OPTIMIZERS)
+    return [
+        Param("surface", "two_wells", kind="choice", choices=SURFACE_NAMES),
+        Param("steps", 300, kind="int", low=10, high=2000),
+        Param("x0", float(surface.start[0]), low=2 * x0 - x1, high=2 * x1 - x0),
+        Param("y0", float(surface.start[1]), low=2 * y0 - y1, high=2 * y1 - y0),
+        Param("map_opt", "momentum", kind="choice", choices=names),
+        Param("map_param", "auto", kind="str", max_len=40),
+        Param("metric", "final_loss", kind="choice", choices=("final_loss", "steps_to_eps")),
+        Param("basin_opts", ["sgd", "momentum", "adam"], kind="multi", choices=names),
+        Param("grid", 100, kind="int", low=10, high=200),
+        Param("fair_opts", list(CLASSIC), kind="multi", choices=names),
+        Param("slide", False, kind="bool"),
+    ]
+
+
+def show(name: str) -> str:
+    return OPTIMIZERS[name].display
+
+
+def sidebar() -> None:
+    """Surface, start, step budget and slide mode, shared by the three views."""
+    with st.sidebar:
+        st.selectbox(
+            "Loss surface",
+            SURFACE_NAMES,
+            key="surface",
+            format_func=lambda n: get_surface(n).title,
+            on_change=reset_start,
+        )
+        c1, c2 = st.columns(2)
+        c1.number_input("x₀", key="x0", step=0.1, format="%.3f")
+        c2.number_input("y₀", key="y0", step=0.1, format="%.3f")
+        st.slider("Steps", 10, 2000, key="steps", step=10, help="Every run gets the same budget.")
+        st.toggle("Slide mode", key="slide", help="Big fonts, thick lines, white background, 16:9.")
+
+
+def peek_surface() -> Surface:
+    name = st.session_state.get("surface") or st.query_params.get("surface") or "two_wells"
+    return get_surface(name if name in SURFACE_NAMES else "two_wells")
+
+
+def reset_start() -> None:
+    """A new surface brings its own suggested start."""
+    surface = get_surface(st.session_state["surface"])
+    st.session_state["x0"], st.session_state["y0"] = map(float, surface.start)
+
+
+def map_param_choices(optimizer: str) -> list[str]:
+    """The second hyperparameters a map can sweep (none for GD)."""
+    names = [
+        h.name for h in OPTIMIZERS[optimizer].hparams if h.name != "learning_rate" and not h.boolean
+    ]
+    return names or ["(learning rate only)"]
+
+
+def chosen_param(optimizer: str) -> str | None:
+    choices = map_param_choices(optimizer)
+    value = st.session_state.get("map_param", "auto")
+    if value not in choices:
+        value = DEFAULT_PARAM.get(optimizer, choices[0])
+        st.session_state["map_param"] = value if value in choices else choices[0]
+    value = st.session_state["map_param"]
+    return None if value.startswith("(") else value
+
+
+@st.cache_resource(max_entries=64, ttl=3600, show_spinner=False)
+def cached_sweep(
+    surface_key: str, _surface: Surface, optimizer: str, param: str | None, start: tuple, steps: int
+) -> SweepResult:
+    n = MAP_SIZE
+    return sweep(
+        _surface,
+        optimizer,
+        start=start,
+        param=param,
+        steps=steps,
+        learning_rates=np.logspace(-4, 1, n),
+    )
+
+
+@st.cache_resource(max_entries=64, ttl=3600, show_spinner=False)
+def cached_basins(
+    surface_key: str, _surface: Surface, optimizer: str, grid: int, steps: int
+) -> BasinsResult:
+    return run_basins(_surface, [optimizer], grid=grid, steps=steps)
+
+
+@st.cache_resource(max_entries=32, ttl=3600, show_spinner=False)
+def cached_fair(
+    surface_key: str, _surface: Surface, optimizers: tuple, start: tuple, steps: int
+) -> FairResult:
+    return fair_comparison(_surface, optimizers, start=start, steps=steps)
+
+
+def basins_with_progress(
+    surface: Surface, optimizers: list[str], grid: int, steps: int
+) -> BasinsResult:
+    """One optimizer at a time (each cached), with a progress bar while they run."""
+    bar = st.progress(0.0, text="Running every start point…")
+    parts = []
+    for i, name in enumerate(optimizers):
+        parts.append(cached_basins(surface.key, surface, name, grid, steps))
+        bar.progress((i + 1) / len(optimizers), text=f"{OPTIMIZERS[name].display} done")
+    bar.empty()
+    first = parts[0]
+    return first._replace(
+        optimizers=tuple(p.optimizers[0] for p in parts),
+        hparams=tuple(p.hparams[0] for p in parts),
+        minimum_index=np.concatenate([p.minimum_index for p in parts]),
+        share_global=np.concatenate([p.share_global for p in parts]),
+    )
+
+
+def race_link(result: SweepResult, lr: float, value: float | None) -> str:
+    """The race page's URL for one cell of a map (the race page rounds lr to its slider)."""
+    opt = result.optimizer
+    query = {
+        "surface": result.surface.name,
+        "racers": opt,
+        "x0": f"{result.start[0]:.6g}",
+        "y0": f"{result.start[1]:.6g}",
+        "steps": str(result.steps),
+        f"{opt}.learning_rate": f"{lr:.6g}",
+    }
+    if result.param is not None and value is not None:
+        query[f"{opt}.{result.param}"] = f"{value:.6g}"
+    return "race?" + urlencode(query)
+
+
+def clicked_cell(chart_key: str) -> tuple[float, float | None] | None:
+    """(learning rate, value) of the clicked map cell, if any."""
+    event = st.session_state.get(chart_key)
+    points = (event or {}).get("selection", {}).get("points", []) if event else []
+    for p in points:
+        x, y = p.get("x"), p.get("y")
+        if isinstance(y, int | float):
+            return float(y), (float(x) if isinstance(x, int | float) else None)
+    return None
+
+
+def fair_table(fair: FairResult) -> None:
+    rows = [
+        {
+            "optimizer": label,
+            "tuned learning_rate": f"{lr:.3g}",
+            "steps to ε": int(steps) if steps >= 0 else "not reached",
+            "final loss": f"{loss:.4g}",
+        }
+        for label, lr, steps, loss in zip(
+            fair.race.labels, fair.tuned_lr, fair.steps_to_eps, fair.final_loss, strict=True
+        )
+    ]
+    st.dataframe(rows, hide_index=True)
+    st.caption(
+        f"Each learning rate was chosen from {len(fair.learning_rates)} candidates "
+        f"({fair.learning_rates[0]:g} to {fair.learning_rates[-1]:g}) by the fewest steps to "
+        "reach ε of a minimum from this start, within the same step budget."
+    )

@@ -1,0 +1,79 @@
+"""Landscape: thousands of runs at once (hyperparameter maps, basins, a fair comparison)."""
+
+import streamlit as st
+
+# Text first, engine after: on a cold server the title paints while JAX still loads.
+st.title("Landscape: thousands of runs at once")
+st.caption(
+    "Which learning rate? Does momentum really skip local minima? Which optimizer is best? "
+    "Each picture below is thousands of complete runs, one per pixel."
+)
+
+from optiviz.engine import OPTIMIZERS, get_surface  # noqa: E402
+from optiviz.figures import landscape as figs  # noqa: E402
+from optiviz.figures.style import export_config  # noqa: E402
+from optiviz.ui import landscape as ls  # noqa: E402
+from optiviz.ui import url_state  # noqa: E402
+
+url_state.restore(ls.schema(ls.peek_surface()), page=ls.PAGE)
+url_state.show_notices()
+ss = st.session_state
+names = tuple(OPTIMIZERS)
+ls.sidebar()
+surface = get_surface(ss["surface"])
+start, steps, slide = (float(ss["x0"]), float(ss["y0"])), int(ss["steps"]), bool(ss["slide"])
+
+tab_map, tab_basins, tab_fair = st.tabs(
+    ["Hyperparameter map", "Basins of attraction", "Fair comparison"]
+)
+with tab_map:
+    c1, c2, c3 = st.columns(3)
+    c1.selectbox("Optimizer", names, key="map_opt", format_func=ls.show)
+    param = ls.chosen_param(ss["map_opt"])
+    c2.selectbox("Second hyperparameter", ls.map_param_choices(ss["map_opt"]), key="map_param")
+    c3.radio(
+        "Colour by",
+        ("final_loss", "steps_to_eps"),
+        key="metric",
+        horizontal=True,
+        format_func=lambda m: m.replace("_", " "),
+    )
+    with st.spinner("Running 4096 settings…"):
+        result = ls.cached_sweep(surface.key, surface, ss["map_opt"], param, start, steps)
+    fig = figs.hyperparameter_map(result, ss["metric"], slide=slide)
+    fig.add_trace(figs.map_click_grid(result))
+    st.plotly_chart(
+        fig,
+        key="map_chart",
+        on_select="rerun",
+        selection_mode="points",
+        config=export_config("optiviz-map", slide),
+    )
+    cell = ls.clicked_cell("map_chart")
+    if cell:
+        st.link_button(
+            f"🏁 Race learning_rate={cell[0]:.3g} on the race page", ls.race_link(result, *cell)
+        )
+    st.caption(
+        "Grey cells diverged. On the quadratic bowls the dashed line is where theory says "
+        "divergence starts. Click a cell to race that setting."
+    )
+with tab_basins:
+    st.multiselect("Optimizers", names, key="basin_opts", format_func=ls.show)
+    st.select_slider("Start points per side", ls.GRIDS, key="grid")
+    if ss["basin_opts"]:
+        b = ls.basins_with_progress(surface, list(ss["basin_opts"]), int(ss["grid"]), steps)
+        fig_b = figs.basins_figure(b, [ls.show(n) for n in b.optimizers], slide=slide)
+        st.plotly_chart(fig_b, key="basins_chart", config=export_config("optiviz-basins", slide))
+        st.caption(
+            "Each pixel is a start point, coloured by the minimum its run ends in (gold: global)."
+        )
+with tab_fair:
+    st.multiselect("Optimizers", names, key="fair_opts", format_func=ls.show)
+    if ss["fair_opts"]:
+        with st.spinner("Tuning each learning rate on 41 candidates…"):
+            fair = ls.cached_fair(surface.key, surface, tuple(ss["fair_opts"]), start, steps)
+        fig_f = figs.fair_figure(fair, list(fair.race.labels), list(fair.race.colors), slide=slide)
+        st.plotly_chart(fig_f, key="fair_chart", config=export_config("optiviz-fair", slide))
+        ls.fair_table(fair)
+url_state.publish(ls.schema(surface), page=ls.PAGE)
