@@ -15,7 +15,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .optimizers import Optimizer, get_optimizer
-from .outcomes import REACH_FACTOR
+from .outcomes import REACH_FACTOR, race_outcomes
 from .presets import race_hparams
 from .surfaces import Surface
 from .trajectories import RaceResult, as_surface, default_eps, race, run_batch
@@ -69,7 +69,8 @@ def classify(surface: Surface, final: np.ndarray, diverged: np.ndarray, eps: flo
 class SweepResult(NamedTuple):
     """A grid of runs over learning rate × one more hyperparameter, from one start.
 
-    ``final_loss``, ``steps_to_eps`` (first step within ε of a minimum, −1 never),
+    ``final_loss``, ``steps_to_eps`` (first step within ε of the minimum the run
+    ends in; −1 if it never got there or did not stay),
     ``diverged``, ``diverged_at`` and ``minimum_index`` are shaped
     (len(learning_rates), len(values)).
     """
@@ -126,6 +127,8 @@ def sweep(
         raise ValueError(f"{opt.display} has no hyperparameter {param!r}")
     if param == "learning_rate":
         raise ValueError("learning_rate is always the map's rows; choose another param")
+    if param is None and values is not None:
+        raise ValueError(f"values= needs a second hyperparameter ({opt.display} sweeps none here)")
     vals = (
         np.array([np.nan])
         if param is None
@@ -146,6 +149,11 @@ def sweep(
     out = run_batch(surf, opt, hp, p0, steps, eps=e)
     shape = (len(lrs), len(vals))
     diverged = out["diverged_at"] >= 0
+    where = classify(surf, out["final_position"], diverged, e)
+    # A run counts as having reached a minimum only if it also ends there: passing
+    # through ε of one and bouncing on would otherwise look fast.
+    settled = (out["hit_step"] >= 0) & (out["hit_index"] == where)
+    steps_to_eps = np.where(settled, out["hit_step"], -1).astype(np.int32)
     return SweepResult(
         surface=surf,
         optimizer=opt.name,
@@ -157,10 +165,10 @@ def sweep(
         eps=e,
         base=settings,
         final_loss=out["final_loss"].reshape(shape),
-        steps_to_eps=out["hit_step"].reshape(shape),
+        steps_to_eps=steps_to_eps.reshape(shape),
         diverged=diverged.reshape(shape),
         diverged_at=out["diverged_at"].reshape(shape),
-        minimum_index=classify(surf, out["final_position"], diverged, e).reshape(shape),
+        minimum_index=where.reshape(shape),
     )
 
 
@@ -252,7 +260,8 @@ class FairResult(NamedTuple):
 
 
 def best_rate(steps_to_eps: np.ndarray, final_loss: np.ndarray, diverged: np.ndarray) -> int:
-    """Index of the best run: fewest steps to ε; else (or on ties) the lowest final loss."""
+    """Index of the best run: fewest steps to ε; else (or on ties) the lowest final loss.
+    If every run diverged, the first (smallest) rate is returned and will show as diverged."""
     loss = np.where(diverged, np.inf, final_loss)
     reached = (steps_to_eps >= 0) & ~diverged
     if reached.any():
@@ -287,12 +296,13 @@ def fair_comparison(
         tuned.append(float(lrs[k]))
         runs.append((opt.name, {"learning_rate": float(lrs[k])}))
     r = race(surf, runs, start=p0, steps=steps, eps=eps)
+    settled = [-1 if o.steps_to_eps is None else o.steps_to_eps for o in race_outcomes(r)]
     return FairResult(
         surface=surf,
         optimizers=tuple(o.name for o in opts),
         learning_rates=lrs,
         tuned_lr=np.array(tuned),
-        steps_to_eps=r.hit_step.copy(),
+        steps_to_eps=np.array(settled, np.int32),
         final_loss=r.loss[:, -1].copy(),
         race=r,
     )
