@@ -14,6 +14,7 @@ from optiviz.figures import landscape as figs  # noqa: E402
 from optiviz.figures.style import export_config  # noqa: E402
 from optiviz.ui import landscape as ls  # noqa: E402
 from optiviz.ui import url_state  # noqa: E402
+from optiviz.ui.export import export_buttons  # noqa: E402
 
 url_state.restore(ls.schema(ls.peek_surface()), page=ls.PAGE)
 url_state.show_notices()
@@ -65,14 +66,15 @@ with tab_basins:
         b = ls.basins_with_progress(surface, list(ss["basin_opts"]), int(ss["grid"]), steps)
         fig_b = figs.basins_figure(b, [ls.show(n) for n in b.optimizers], slide=slide)
         st.plotly_chart(fig_b, key="basins_chart", config=export_config("optiviz-basins", slide))
+        with st.expander("Export"):
+            export_buttons(fig_b, "optiviz-basins", slide, gif=False)
         st.caption(
             "Each pixel is a start point, coloured by the minimum its run ends in (gold: global)."
         )
 with tab_fair:
     st.multiselect("Optimizers", names, key="fair_opts", format_func=ls.show)
     if ss["fair_opts"]:
-        with st.spinner("Tuning each learning rate on 41 candidates…"):
-            fair = ls.cached_fair(surface.key, surface, tuple(ss["fair_opts"]), start, steps)
+        fair = ls.fair_with_progress(surface, tuple(ss["fair_opts"]), start, steps)
         fig_f = figs.fair_figure(fair, list(fair.race.labels), list(fair.race.colors), slide=slide)
         st.plotly_chart(fig_f, key="fair_chart", config=export_config("optiviz-fair", slide))
         ls.fair_table(fair)

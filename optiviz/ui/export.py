@@ -14,7 +14,8 @@ def _fresh(key: str, token: int) -> bytes | None:
     return held[1] if held and held[0] == token else None
 
 
-def export_buttons(fig: go.Figure, filename: str, slide: bool) -> None:
+def export_buttons(fig: go.Figure, filename: str, slide: bool, gif: bool = True) -> None:
+    """Offline HTML (always) and an animated GIF (for animated figures) of ``fig``."""
     token = id(fig)  # cached figures are shared objects: same scene, same id
     c1, c2 = st.columns(2)
     with c1:
@@ -25,6 +26,8 @@ def export_buttons(fig: go.Figure, filename: str, slide: bool) -> None:
             st.download_button(
                 "⬇ Download HTML", data, file_name=f"{filename}.html", mime="text/html"
             )
+    if not gif:
+        return
     with c2:
         if st.button("Make an animated GIF", key=f"{filename}-gif-go"):
             bar = st.progress(0.0, text="Rendering frames…")

@@ -14,8 +14,9 @@ from optiviz.engine.sweeps import (
     BasinsResult,
     FairResult,
     SweepResult,
-    fair_comparison,
+    compare_tuned,
     sweep,
+    tune_learning_rate,
 )
 from optiviz.engine.sweeps import basins as run_basins
 
@@ -116,11 +117,30 @@ def cached_basins(
     return run_basins(_surface, [optimizer], grid=grid, steps=steps)
 
 
+@st.cache_resource(max_entries=128, ttl=3600, show_spinner=False)
+def cached_tune(
+    surface_key: str, _surface: Surface, optimizer: str, start: tuple, steps: int
+) -> float:
+    return tune_learning_rate(_surface, optimizer, start=start, steps=steps)
+
+
 @st.cache_resource(max_entries=32, ttl=3600, show_spinner=False)
-def cached_fair(
-    surface_key: str, _surface: Surface, optimizers: tuple, start: tuple, steps: int
+def cached_compare(
+    surface_key: str, _surface: Surface, tuned: tuple, start: tuple, steps: int
 ) -> FairResult:
-    return fair_comparison(_surface, optimizers, start=start, steps=steps)
+    return compare_tuned(_surface, dict(tuned), start=start, steps=steps)
+
+
+def fair_with_progress(surface: Surface, optimizers: tuple, start: tuple, steps: int) -> FairResult:
+    """Tune each optimizer (each cached) with a progress bar, then race them."""
+    bar = st.progress(0.0, text="Tuning each learning rate on 41 candidates…")
+    tuned = []
+    for i, name in enumerate(optimizers):
+        tuned.append((name, cached_tune(surface.key, surface, name, start, steps)))
+        bar.progress((i + 1) / (len(optimizers) + 1), text=f"{OPTIMIZERS[name].display} tuned")
+    result = cached_compare(surface.key, surface, tuple(tuned), start, steps)
+    bar.empty()
+    return result
 
 
 def basins_with_progress(
