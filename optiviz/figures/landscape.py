@@ -177,7 +177,7 @@ def basins_figure(
     cols = min(n, 4)
     rows = -(-n // cols)
     titles = [
-        f"{label}: {100 * share:.0f}% reach the global minimum"
+        f"<b>{label}</b><br>{100 * share:.0f}% of starts reach the global minimum"
         for label, share in zip(labels, result.share_global, strict=True)
     ]
     fig = make_subplots(
@@ -227,15 +227,26 @@ def basins_figure(
                 name=name,
             )
         )
-    fig.update_xaxes(showgrid=False)
-    fig.update_yaxes(showgrid=False, scaleanchor="x")
+    (x0, x1), (y0, y1) = surface.domain
+    for k in range(1, n + 1):  # each panel: the domain, at true aspect ratio
+        suffix = "" if k == 1 else str(k)
+        fig.layout[f"xaxis{suffix}"].update(range=[x0, x1], showgrid=False, constrain="domain")
+        fig.layout[f"yaxis{suffix}"].update(
+            range=[y0, y1], showgrid=False, scaleanchor=f"x{suffix}", constrain="domain"
+        )
     apply_style(
         fig,
         slide,
         f"Basins of attraction on {surface.title}: where each start ends, {result.steps} steps",
     )
+    # size the figure to the panels' true aspect ratio (width as on a wide page)
+    width = style_for(slide).width or 1200
+    panel = width / cols * (y1 - y0) / (x1 - x0)
+    height = int(np.clip(rows * (panel + 110) + 150, 350, 1600))
     fig.update_layout(
-        height=style_for(slide).height * (0.6 + 0.4 * rows), legend={"orientation": "h", "y": -0.08}
+        height=height,
+        margin={"t": 130},
+        legend={"orientation": "h", "y": -0.08, "yanchor": "top"},
     )
     return fig
 

@@ -104,7 +104,7 @@ def minima_traces(surface: Any, slide: bool = False) -> list[go.Scatter]:
                 x=[m.x for m in pts],
                 y=[m.y for m in pts],
                 mode="markers",
-                name=name + ("s" if len(pts) > 1 else ""),
+                name=name.replace("minimum", "minima") if len(pts) > 1 else name,
                 marker={
                     "symbol": symbol,
                     "size": s.head * 1.6,
