@@ -74,7 +74,11 @@ with tab_basins:
 with tab_fair:
     st.multiselect("Optimizers", names, key="fair_opts", format_func=ls.show)
     if ss["fair_opts"]:
-        fair = ls.fair_with_progress(surface, tuple(ss["fair_opts"]), start, steps)
+        try:
+            fair = ls.fair_with_progress(surface, tuple(ss["fair_opts"]), start, steps)
+        except ValueError as err:  # e.g. a start where the loss is not finite
+            st.error(str(err))
+            st.stop()
         fig_f = figs.fair_figure(fair, list(fair.race.labels), list(fair.race.colors), slide=slide)
         st.plotly_chart(fig_f, key="fair_chart", config=export_config("optiviz-fair", slide))
         ls.fair_table(fair)

@@ -91,3 +91,13 @@ def test_clicked_cell_link_opens_that_setting_on_the_race_page() -> None:
     assert at.sidebar.select_slider(key="momentum.learning_rate").value == 0.05
     assert np.isclose(at.sidebar.slider(key="momentum.momentum").value, 0.5)
     assert at.sidebar.slider(key="steps").value == 120
+
+
+def test_extreme_inputs_give_messages_not_tracebacks() -> None:
+    # a start far outside the domain: every map cell diverges, basins are unaffected
+    at = landscape({"x0": "5.9", "y0": "-5.9", "steps": "2000", "grid": "50", "basin_opts": "sgd"})
+    clean(at)
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert any(t.get("name") == "diverged" for t in spec["data"])
+    at = landscape({"surface": "goldstein_price", "map_opt": "adam", "grid": "50"})
+    clean(at)

@@ -59,9 +59,19 @@ def sidebar() -> None:
             format_func=lambda n: get_surface(n).title,
             on_change=reset_start,
         )
-        c1, c2 = st.columns(2)
-        c1.number_input("x₀", key="x0", step=0.1, format="%.3f")
-        c2.number_input("y₀", key="y0", step=0.1, format="%.3f")
+        (x0, x1), (y0, y1) = get_surface(st.session_state["surface"]).domain
+        # the start may lie up to one domain-width outside the plotted square
+        for col, label, key, lo, hi in zip(
+            st.columns(2), ("x₀", "y₀"), ("x0", "y0"), (x0, y0), (x1, y1), strict=True
+        ):
+            col.number_input(
+                label,
+                key=key,
+                step=0.1,
+                format="%.3f",
+                min_value=2 * lo - hi,
+                max_value=2 * hi - lo,
+            )
         st.slider("Steps", 10, 2000, key="steps", step=10, help="Every run gets the same budget.")
         st.toggle("Slide mode", key="slide", help="Big fonts, thick lines, white background, 16:9.")
 
