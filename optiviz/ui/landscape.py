@@ -20,6 +20,7 @@ from optiviz.engine.sweeps import (
 )
 from optiviz.engine.sweeps import basins as run_basins
 
+from .controls import start_point_inputs
 from .url_state import Param
 
 PAGE = "landscape"
@@ -59,19 +60,7 @@ def sidebar() -> None:
             format_func=lambda n: get_surface(n).title,
             on_change=reset_start,
         )
-        (x0, x1), (y0, y1) = get_surface(st.session_state["surface"]).domain
-        # the start may lie up to one domain-width outside the plotted square
-        for col, label, key, lo, hi in zip(
-            st.columns(2), ("x₀", "y₀"), ("x0", "y0"), (x0, y0), (x1, y1), strict=True
-        ):
-            col.number_input(
-                label,
-                key=key,
-                step=0.1,
-                format="%.3f",
-                min_value=2 * lo - hi,
-                max_value=2 * hi - lo,
-            )
+        start_point_inputs(get_surface(st.session_state["surface"]).domain)
         st.slider("Steps", 10, 2000, key="steps", step=10, help="Every run gets the same budget.")
         st.toggle("Slide mode", key="slide", help="Big fonts, thick lines, white background, 16:9.")
 

@@ -26,6 +26,7 @@ from optiviz.engine.presets import race_hparams
 from optiviz.engine.surfaces import Surface
 from optiviz.figures.style import export_config
 
+from .controls import start_point_inputs
 from .url_state import Param, snap
 
 PAGE = "race"
@@ -200,20 +201,8 @@ def sidebar(surface: Surface, error: str | None) -> RaceSettings:
             c2.number_input("y max", key="ymax", on_change=_on_surface_change)
             if error:
                 st.error(error, icon="⚠️")
-        (x0, x1), (y0, y1) = surface.domain
         st.caption("Start point — or click on the contour")
-        # the start may lie up to one domain-width outside the plotted square
-        for col, label, key, lo, hi in zip(
-            st.columns(2), ("x₀", "y₀"), ("x0", "y0"), (x0, y0), (x1, y1), strict=True
-        ):
-            col.number_input(
-                label,
-                key=key,
-                step=0.1,
-                format="%.3f",
-                min_value=2 * lo - hi,
-                max_value=2 * hi - lo,
-            )
+        start_point_inputs(surface.domain)
         st.slider(
             "Steps",
             10,

@@ -1,0 +1,17 @@
+"""Widget blocks shared by several pages."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+
+def start_point_inputs(domain: tuple[tuple[float, float], tuple[float, float]]) -> None:
+    """Two number inputs, keys ``x0`` and ``y0``, for a start point. It may lie up to one
+    domain-width outside the plotted square (the URL schemas use the same bounds)."""
+    (x0, x1), (y0, y1) = domain
+    for col, label, key, lo, hi in zip(
+        st.columns(2), ("x₀", "y₀"), ("x0", "y0"), (x0, y0), (x1, y1), strict=True
+    ):
+        col.number_input(
+            label, key=key, step=0.1, format="%.3f", min_value=2 * lo - hi, max_value=2 * hi - lo
+        )
