@@ -9,7 +9,6 @@ st.caption(
     "Press ▶ to watch, drag the slider to scrub, click the contour to move the start."
 )
 
-from optiviz.figures import race as race_figures  # noqa: E402
 from optiviz.ui import cache, race_views, url_state  # noqa: E402
 from optiviz.ui import race_controls as rc  # noqa: E402
 
@@ -50,11 +49,10 @@ with tabs[0]:
         config=settings.chart_config(f"race-{surface.name}"),
     )
     race_views.outcome_table(result)
+fig3d, curves = cache.cached_still_figures(key, result, settings.slide)
 with tabs[1]:
-    fig3d = race_figures.surface_3d(grid, result, slide=settings.slide)
     st.plotly_chart(fig3d, key="race_3d", config=settings.chart_config("race-3d"))
 with tabs[2]:
-    curves = race_figures.progress_curves(result, cache.distances(result), slide=settings.slide)
     st.plotly_chart(curves, key="race_curves", config=settings.chart_config("progress"))
 with tabs[3]:
     race_views.inspector(result, grid, settings)

@@ -2,15 +2,16 @@
 
 A *kernel* is compiled once per (surface, optimizer kind, mode). Hyperparameters,
 start points and the ε of "close to a minimum" enter it as arrays, so new values
-never recompile; the number of steps is rounded up to one of
-:data:`STEP_BUCKETS` and the number of runs to a power of two, so those rarely
-do either. Two modes share one step function:
+never recompile; the number of runs is rounded up to a bucket (:func:`bucket_runs`),
+so that rarely does either. Two modes share one step function:
 
 * ``record=True`` returns every step (path, loss, gradient, update, the moments
-  ``m`` and ``s``): what the race page animates.
+  ``m`` and ``s``): what the race page animates. Its step count is rounded up to
+  one of :data:`STEP_BUCKETS` and the record cut back afterwards.
 * ``record=False`` returns only summaries (final point and loss, the step a run
   diverged at, the first step it came within ε of a minimum): what sweeps over
-  thousands of runs need, at a fraction of the memory.
+  thousands of runs need, at a fraction of the memory. It loops to the requested
+  step count as a traced value, so any step count reuses one compiled kernel.
 
 Divergence: a run is *diverged* at step k when its loss or gradient at the k-th
 point is not finite, or the point has left a box ``DIVERGE_FACTOR`` times the
@@ -250,7 +251,6 @@ def _run(
     steps: int,
     record: bool,
     eps: float | None,
-    min_runs: int = 1,
     hits: bool = True,
 ) -> dict[str, np.ndarray]:
     surf = as_surface(surface)
@@ -265,7 +265,7 @@ def _run(
     if not np.all(np.isfinite(st)):
         raise ValueError("start points must be finite numbers")
     total = bucket_steps(steps)
-    padded = max(bucket_runs(n), min_runs)
+    padded = bucket_runs(n)
     if padded > n:
         pad = padded - n
         hp = np.concatenate([hp, np.repeat(hp[:1], pad, axis=0)])

@@ -53,8 +53,17 @@ def cached_animation(key: tuple, _result: RaceResult, slide: bool, quiver: bool)
     )
 
 
-def distances(result: RaceResult) -> np.ndarray:
-    return distance_to_minima(result.path, result.surface.minima_array)
+@st.cache_resource(max_entries=64, show_spinner=False, ttl=3600)
+def cached_still_figures(
+    key: tuple, _result: RaceResult, slide: bool
+) -> tuple[go.Figure, go.Figure]:
+    """The 3D view and the loss / distance curves of a race (built once per scene)."""
+    surface = _result.surface
+    distance = distance_to_minima(_result.path, surface.minima_array)
+    return (
+        race_figures.surface_3d(cached_grid(surface.key, surface), _result, slide=slide),
+        race_figures.progress_curves(_result, distance, slide=slide),
+    )
 
 
 def race_key(

@@ -11,7 +11,7 @@ malformed falls back to its default and is reported once, never raised.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -126,13 +126,6 @@ def restore(params: Iterable[Param], *, page: str) -> None:
         seen = dict(seen)
         seen[page] = query
         st.session_state[_SEEN] = seen
-
-
-def reset(params: Iterable[Param], keys: Callable[[str], bool] | None = None) -> None:
-    """Put settings back to their defaults (all, or those whose key passes ``keys``)."""
-    for p in params:
-        if keys is None or keys(p.key):
-            st.session_state[p.key] = p.default
 
 
 def publish(params: Iterable[Param], *, page: str) -> None:
