@@ -34,6 +34,14 @@ _ENGINE_NAMES = (
     "sweep",
     "basins",
     "fair_comparison",
+    "train",
+    "summary",
+    "make_dataset",
+    "load_csv",
+    "Dataset",
+    "DatasetError",
+    "TrainResult",
+    "Run",
 )
 
 __all__ = ["__version__", *_ENGINE_NAMES]

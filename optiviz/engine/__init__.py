@@ -1,33 +1,53 @@
 """optiviz's numerics: optimizers, surfaces and trajectories on JAX (no plotting, no UI)."""
 
 from . import _jaxsetup  # noqa: F401  (persistent compilation cache)
+from .activations import ACTIVATIONS
+from .datasets import DATASETS, Dataset, DatasetError, load_csv, make_dataset
 from .expressions import ExpressionError, parse_surface
+from .initializers import INITIALIZERS
+from .mlp import Architecture, ModelSummary
 from .optimizers import CLASSIC, OPTIMIZERS, HParam, Optimizer, get_optimizer
+from .schedules import SCHEDULES
 from .surfaces import SURFACE_NAMES, Minimum, Surface, get_surface
 from .sweeps import BasinsResult, FairResult, SweepResult, basins, fair_comparison, sweep
+from .training import Run, TrainResult, summary, train
 from .trajectories import MAX_STEPS, STEP_BUCKETS, RaceResult, race, run_batch
 
 __all__ = [
+    "ACTIVATIONS",
     "CLASSIC",
+    "DATASETS",
+    "INITIALIZERS",
     "MAX_STEPS",
     "OPTIMIZERS",
+    "SCHEDULES",
     "STEP_BUCKETS",
     "SURFACE_NAMES",
+    "Architecture",
     "BasinsResult",
+    "Dataset",
+    "DatasetError",
     "ExpressionError",
     "FairResult",
     "HParam",
     "Minimum",
+    "ModelSummary",
     "Optimizer",
     "RaceResult",
+    "Run",
     "Surface",
     "SweepResult",
+    "TrainResult",
     "basins",
     "fair_comparison",
     "get_optimizer",
     "get_surface",
+    "load_csv",
+    "make_dataset",
     "parse_surface",
     "race",
     "run_batch",
+    "summary",
     "sweep",
+    "train",
 ]

@@ -1,0 +1,873 @@
+"""Small classification datasets to train little MLPs on.
+
+Two kinds of data live here:
+
+* **Synthetic 2D sets** (``xor``, ``moons``, ``circles``, ``spirals``,
+  ``gaussians``). Each is a recipe: pick ``n`` points, place them on a shape that
+  depends on the class, then blur them with Gaussian noise of standard deviation
+  ``noise``. With two input features a page can draw the decision boundary the
+  network learns over the whole plane, which is the point of the playground.
+  Classes get (almost) equal numbers of points, and the coordinates stay roughly
+  inside ``[-3, 3]``, a range where default initializers and learning rates behave.
+* **Real data bundled with scikit-learn** (``iris_setosa``, ``iris``, ``digits``).
+  They are read from files installed with scikit-learn; nothing is downloaded.
+  ``iris_setosa`` is the course's perceptron example: petal length and width, and
+  the question "is this flower an *Iris setosa*?".
+
+Students can also bring their own 2D data as a CSV file (:func:`load_csv`).
+
+Every set is split into a training part (the network learns from it) and a
+validation part (held out, to see whether what was learnt generalises). The split
+is shuffled with ``seed`` and keeps the class proportions close in both parts
+(:func:`split`). Everything is deterministic: the same arguments give the same
+arrays, because all randomness comes from ``np.random.default_rng(seed)``.
+
+Arrays follow what the training engine expects: features ``float32`` of shape
+``(n, d)``, labels ``int32`` class indices ``0 .. n_classes - 1``.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+__all__ = [
+    "DATASETS",
+    "Dataset",
+    "DatasetError",
+    "DatasetInfo",
+    "load_csv",
+    "make_dataset",
+    "split",
+]
+
+Box = tuple[tuple[float, float], tuple[float, float]]
+
+MAX_VAL_SPLIT = 0.9
+CSV_MIN_ROWS = 10
+CSV_MAX_CLASSES = 10
+LABEL_COLUMN_NAMES = ("label", "class", "target", "y")
+
+
+class DatasetError(ValueError):
+    """A problem with a dataset request or a file, worded for a student to read."""
+
+
+@dataclass(frozen=True, eq=False)
+class Dataset:
+    """A classification dataset, already split into training and validation parts.
+
+    The arrays are read-only so that a cached dataset cannot be changed by accident.
+
+    Attributes:
+        name: registry key (``"moons"``) or ``"csv"`` for an uploaded file.
+        display: human-readable title (``"Two moons"``).
+        X_train, y_train: features ``float32 (n_train, d)`` and labels ``int32 (n_train,)``.
+        X_val, y_val: the held-out part; zero rows when ``val_split == 0``.
+        n_classes: number of classes; labels are ``0 .. n_classes - 1``.
+        feature_names: one name per column of ``X``.
+        class_names: one name per label value, in label order.
+        domain: ``((x_min, x_max), (y_min, y_max))``, a plotting box that holds every
+            point (train and validation) with about 10% margin; ``None`` unless ``d == 2``.
+    """
+
+    name: str
+    display: str
+    X_train: np.ndarray = field(repr=False)
+    y_train: np.ndarray = field(repr=False)
+    X_val: np.ndarray = field(repr=False)
+    y_val: np.ndarray = field(repr=False)
+    n_classes: int
+    feature_names: tuple[str, ...]
+    class_names: tuple[str, ...]
+    domain: Box | None
+
+    @property
+    def n_features(self) -> int:
+        """Number of input features ``d`` (the width of the network's input layer)."""
+        return int(self.X_train.shape[1])
+
+    @property
+    def n_train(self) -> int:
+        """Number of training examples."""
+        return int(self.X_train.shape[0])
+
+    @property
+    def n_val(self) -> int:
+        """Number of validation examples (0 when there is no validation part)."""
+        return int(self.X_val.shape[0])
+
+    @property
+    def is_2d(self) -> bool:
+        """True when there are exactly two features, so the data can be drawn on a plane."""
+        return self.n_features == 2
+
+    @property
+    def task(self) -> Literal["binary", "multiclass"]:
+        """``"binary"`` (one sigmoid output) or ``"multiclass"`` (softmax over classes)."""
+        return "binary" if self.n_classes == 2 else "multiclass"
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    """What the UI needs to offer a dataset: its title, a blurb and its slider ranges.
+
+    ``n`` is the total number of points before the split, ``noise`` the standard
+    deviation of the Gaussian blur (for ``gaussians``: the spread of each blob).
+    When ``has_n`` / ``has_noise`` is False the dataset is fixed and
+    :func:`make_dataset` ignores that argument.
+    """
+
+    name: str
+    display: str
+    description: str
+    two_d: bool
+    n_classes: int | None
+    default_n: int
+    n_range: tuple[int, int]
+    default_noise: float
+    noise_range: tuple[float, float]
+    has_noise: bool
+    has_n: bool
+
+
+# --------------------------------------------------------------------------- generators
+# Each synthetic generator takes (rng, n, noise) and returns X float64 (n, 2) and
+# integer labels y (n,). Points are produced class by class; the split shuffles them.
+
+
+def _class_sizes(n: int, k: int) -> list[int]:
+    """Split ``n`` points into ``k`` classes as evenly as possible (sizes differ by <= 1)."""
+    return [n // k + (1 if i < n % k else 0) for i in range(k)]
+
+
+def _xor(rng: np.random.Generator, n: int, noise: float) -> tuple[np.ndarray, np.ndarray]:
+    """Four blobs centred on (±1, ±1); a blob is class 1 when its centre has sign(x)·sign(y) < 0.
+
+    No single straight line separates the classes: this is the problem that a
+    single perceptron cannot solve and one hidden layer can (Minsky & Papert, 1969).
+    """
+    centres = np.array([[1.0, 1.0], [-1.0, -1.0], [-1.0, 1.0], [1.0, -1.0]])
+    labels = np.array([0, 0, 1, 1])
+    sizes = _class_sizes(n, 4)
+    # Interleave the sizes so that the two classes get n//2 and n - n//2 points.
+    which = np.repeat(np.array([0, 2, 1, 3]), sizes)
+    X = centres[which] + noise * rng.standard_normal((n, 2))
+    return X, labels[which]
+
+
+def _moons(rng: np.random.Generator, n: int, noise: float) -> tuple[np.ndarray, np.ndarray]:
+    """Two interleaving half circles of radius 1.
+
+    Class 0 is the upper arc (cos t, sin t) for t in [0, π]; class 1 is the same arc
+    turned upside down and shifted by (1, -0.5), so each moon's tip pokes into the
+    other's hollow. The pair is then centred on the origin.
+    """
+    n0, n1 = _class_sizes(n, 2)
+    t0 = rng.uniform(0.0, math.pi, n0)
+    t1 = rng.uniform(0.0, math.pi, n1)
+    upper = np.column_stack([np.cos(t0), np.sin(t0)])
+    lower = np.column_stack([1.0 - np.cos(t1), 0.5 - np.sin(t1)])
+    X = np.vstack([upper, lower]) - np.array([0.5, 0.25])
+    X += noise * rng.standard_normal((n, 2))
+    return X, np.repeat([0, 1], [n0, n1])
+
+
+def _circles(rng: np.random.Generator, n: int, noise: float) -> tuple[np.ndarray, np.ndarray]:
+    """A disk of radius 1 (class 0) inside a ring with radii 1.6 to 2.2 (class 1).
+
+    The boundary is a circle, which a network must build out of several straight
+    pieces (or a feature like x² + y²). Radii are drawn so that points are spread
+    evenly over the area (r = sqrt of a uniform number for the disk).
+    """
+    n0, n1 = _class_sizes(n, 2)
+    r0 = np.sqrt(rng.uniform(0.0, 1.0, n0))
+    r1 = np.sqrt(rng.uniform(1.6**2, 2.2**2, n1))
+    r = np.concatenate([r0, r1])
+    angle = rng.uniform(0.0, 2.0 * math.pi, n)
+    X = np.column_stack([r * np.cos(angle), r * np.sin(angle)])
+    X += noise * rng.standard_normal((n, 2))
+    return X, np.repeat([0, 1], [n0, n1])
+
+
+def _spirals(rng: np.random.Generator, n: int, noise: float) -> tuple[np.ndarray, np.ndarray]:
+    """Two spiral arms winding 1.5 turns around the origin, half a turn apart.
+
+    Along an arm, s runs from 0 to 1: radius r = 0.2 + 2.3·s and angle θ = 3π·s
+    (+ π for class 1). Near the centre the arms are close together, so a small
+    network needs many epochs, or more neurons, to untangle them.
+    """
+    n0, n1 = _class_sizes(n, 2)
+    s = rng.uniform(0.0, 1.0, n)
+    label = np.repeat([0, 1], [n0, n1])
+    r = 0.2 + 2.3 * s
+    theta = 3.0 * math.pi * s + math.pi * label
+    X = np.column_stack([r * np.cos(theta), r * np.sin(theta)])
+    X += noise * rng.standard_normal((n, 2))
+    return X, label
+
+
+def _gaussians(rng: np.random.Generator, n: int, noise: float) -> tuple[np.ndarray, np.ndarray]:
+    """Two round Gaussian blobs centred on (-1, -1) (class 0) and (1, 1) (class 1).
+
+    ``noise`` is each blob's standard deviation. The centres are 2√2 apart, so at
+    small spreads a single straight line (one neuron, or logistic regression)
+    separates the classes; as the spread grows the blobs overlap and no model can
+    be perfect.
+    """
+    n0, n1 = _class_sizes(n, 2)
+    label = np.repeat([0, 1], [n0, n1])
+    centres = np.array([[-1.0, -1.0], [1.0, 1.0]])
+    X = centres[label] + noise * rng.standard_normal((n, 2))
+    return X, label
+
+
+_GENERATORS: dict[
+    str, Callable[[np.random.Generator, int, float], tuple[np.ndarray, np.ndarray]]
+] = {
+    "xor": _xor,
+    "moons": _moons,
+    "circles": _circles,
+    "spirals": _spirals,
+    "gaussians": _gaussians,
+}
+
+_N_RANGE = (20, 5000)
+_IRIS_FEATURES = ("petal length (cm)", "petal width (cm)")
+
+
+def _synthetic(
+    name: str,
+    display: str,
+    description: str,
+    default_n: int,
+    noise: float,
+    hi: float,
+    lo: float = 0.0,
+) -> DatasetInfo:
+    return DatasetInfo(
+        name=name,
+        display=display,
+        description=description,
+        two_d=True,
+        n_classes=2,
+        default_n=default_n,
+        n_range=_N_RANGE,
+        default_noise=noise,
+        noise_range=(lo, hi),
+        has_noise=True,
+        has_n=True,
+    )
+
+
+def _fixed(
+    name: str, display: str, description: str, two_d: bool, n_classes: int, n: int
+) -> DatasetInfo:
+    return DatasetInfo(
+        name=name,
+        display=display,
+        description=description,
+        two_d=two_d,
+        n_classes=n_classes,
+        default_n=n,
+        n_range=(n, n),
+        default_noise=0.0,
+        noise_range=(0.0, 0.0),
+        has_noise=False,
+        has_n=False,
+    )
+
+
+DATASETS: dict[str, DatasetInfo] = {
+    "xor": _synthetic(
+        "xor",
+        "XOR",
+        "Four blobs at the corners of a square; opposite corners share a class. "
+        "No single line separates them, so a lone perceptron fails and one hidden layer succeeds.",
+        400,
+        0.25,
+        1.0,
+    ),
+    "moons": _synthetic(
+        "moons",
+        "Two moons",
+        "Two crescents hooked into each other. The boundary has to bend, "
+        "which takes a hidden layer with a few neurons.",
+        1000,
+        0.15,
+        0.5,
+    ),
+    "circles": _synthetic(
+        "circles",
+        "Circles",
+        "A disk surrounded by a ring. The network has to enclose the inner class, "
+        "building a closed curve out of straight pieces.",
+        600,
+        0.1,
+        0.5,
+    ),
+    "spirals": _synthetic(
+        "spirals",
+        "Two spirals",
+        "Two arms winding around each other. A hard one for small networks: "
+        "try more neurons, more layers and more epochs.",
+        600,
+        0.2,
+        0.6,
+    ),
+    "gaussians": _synthetic(
+        "gaussians",
+        "Two blobs",
+        "Two round clouds of points. With a small spread one straight line separates them; "
+        "raise the spread and they overlap.",
+        400,
+        0.5,
+        1.5,
+        0.05,
+    ),
+    "iris_setosa": _fixed(
+        "iris_setosa",
+        "Iris: setosa or not",
+        "Fisher's 150 iris flowers, described by petal length and width (cm). "
+        "Is the flower an Iris setosa? The course's perceptron example; linearly separable.",
+        True,
+        2,
+        150,
+    ),
+    "iris": _fixed(
+        "iris",
+        "Iris: three species",
+        "The same 150 flowers and two petal measurements, now telling all three species apart. "
+        "Versicolor and virginica overlap a little.",
+        True,
+        3,
+        150,
+    ),
+    "digits": _fixed(
+        "digits",
+        "Handwritten digits (8×8)",
+        "1,797 tiny grey-scale images of handwritten digits, 64 pixels each, scaled to [0, 1]. "
+        "Ten classes; too many features to draw as a plane.",
+        False,
+        10,
+        1797,
+    ),
+}
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _check_int(value: object, what: str) -> int:
+    """Return ``value`` as an int if it is a whole number (not a bool), else raise."""
+    if isinstance(value, bool):
+        raise DatasetError(f"{what} must be a whole number, got {value!r}.")
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)) and math.isfinite(value) and value == int(value):
+        return int(value)
+    raise DatasetError(f"{what} must be a whole number, got {value!r}.")
+
+
+def _check_float(value: object, what: str, lo: float, hi: float) -> float:
+    """Return ``value`` as a float if it is a finite number in [lo, hi], else raise."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise DatasetError(f"{what} must be a number between {lo:g} and {hi:g}, got {value!r}.")
+    x = float(value)
+    if not (math.isfinite(x) and lo <= x <= hi):
+        raise DatasetError(f"{what} must be between {lo:g} and {hi:g}, got {value!r}.")
+    return x
+
+
+def _check_seed(seed: object) -> int:
+    s = _check_int(seed, "seed")
+    if s < 0:
+        raise DatasetError(f"seed must be zero or a positive whole number, got {seed!r}.")
+    return s
+
+
+def _domain(X: np.ndarray, margin: float = 0.1) -> Box | None:
+    """A plotting box around 2D points: each axis spans [min, max] widened by 10% per side."""
+    if X.ndim != 2 or X.shape[1] != 2 or X.shape[0] == 0:
+        return None
+    lo = X.min(axis=0).astype(np.float64)
+    hi = X.max(axis=0).astype(np.float64)
+    box = []
+    for a, b in zip(lo, hi, strict=True):
+        span = b - a
+        pad = margin * span if span > 0 else max(1.0, 0.1 * abs(a))
+        box.append((float(a - pad), float(b + pad)))
+    return (box[0], box[1])
+
+
+def _readonly(a: np.ndarray) -> np.ndarray:
+    a.flags.writeable = False
+    return a
+
+
+def _allocate_val(counts: np.ndarray, val_split: float) -> np.ndarray:
+    """How many examples of each class go to validation.
+
+    The total is ``round(val_split · n)``, shared between the classes in proportion
+    to their sizes (largest remainders get the leftover units). With ``val_split > 0``
+    every class with at least two members keeps at least one example on each side;
+    that rule wins over the exact total, which may then be off by a few.
+    """
+    n = int(counts.sum())
+    if val_split <= 0 or n == 0:
+        return np.zeros_like(counts)
+    n_val = round(val_split * n)
+    quota = counts * n_val / n
+    alloc = np.floor(quota).astype(int)
+    order = np.argsort(-(quota - alloc), kind="stable")
+    alloc[order[: n_val - int(alloc.sum())]] += 1
+    lo = np.where(counts >= 2, 1, 0)
+    hi = np.where(counts >= 2, counts - 1, 0)
+    alloc = np.clip(alloc, lo, hi)
+    # Restore the total where the clipping allows it, touching the most over/under-served class.
+    while alloc.sum() > n_val and np.any(alloc > lo):
+        excess = np.where(alloc > lo, alloc - quota, -np.inf)
+        alloc[int(np.argmax(excess))] -= 1
+    while alloc.sum() < n_val and np.any(alloc < hi):
+        deficit = np.where(alloc < hi, quota - alloc, -np.inf)
+        alloc[int(np.argmax(deficit))] += 1
+    return alloc
+
+
+def split(
+    X: np.ndarray, y: np.ndarray, *, val_split: float, seed: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Shuffle ``(X, y)`` and cut it into a training and a validation part.
+
+    The cut is *stratified*: each class is shuffled and split on its own, so both
+    parts keep about the same class proportions as the whole set (and, when
+    ``val_split > 0``, every class with two or more members shows up in both parts).
+    About ``round(val_split · n)`` examples go to validation. The same ``seed``
+    always gives the same split.
+
+    Args:
+        X: features, shape ``(n, d)``.
+        y: integer labels, shape ``(n,)``.
+        val_split: fraction held out for validation, in ``[0, 0.9]``.
+        seed: seed for ``np.random.default_rng``.
+
+    Returns:
+        ``(X_train, y_train, X_val, y_val)`` as ``float32`` / ``int32`` arrays.
+    """
+    val_split = _check_float(val_split, "val_split", 0.0, MAX_VAL_SPLIT)
+    seed = _check_seed(seed)
+    X = np.asarray(X)
+    y = np.asarray(y)
+    if X.ndim != 2 or y.ndim != 1 or X.shape[0] != y.shape[0]:
+        raise DatasetError(
+            f"X must be (n, d) and y (n,) with the same n; got {X.shape} and {y.shape}."
+        )
+    rng = np.random.default_rng(seed)
+    classes, inverse = np.unique(y, return_inverse=True)
+    counts = np.bincount(inverse, minlength=len(classes))
+    n_val = _allocate_val(counts, val_split)
+    train_idx, val_idx = [], []
+    for c, k in enumerate(n_val):
+        members = rng.permutation(np.flatnonzero(inverse == c))
+        val_idx.append(members[:k])
+        train_idx.append(members[k:])
+    none = np.empty(0, dtype=np.intp)
+    train = rng.permutation(np.concatenate([none, *train_idx]))
+    val = rng.permutation(np.concatenate([none, *val_idx]))
+    return (
+        X[train].astype(np.float32),
+        y[train].astype(np.int32),
+        X[val].astype(np.float32),
+        y[val].astype(np.int32),
+    )
+
+
+def _build(
+    name: str,
+    display: str,
+    X: np.ndarray,
+    y: np.ndarray,
+    *,
+    n_classes: int,
+    feature_names: tuple[str, ...],
+    class_names: tuple[str, ...],
+    val_split: float,
+    seed: int,
+) -> Dataset:
+    X = np.asarray(X, dtype=np.float64)
+    X_train, y_train, X_val, y_val = split(X, y, val_split=val_split, seed=seed)
+    return Dataset(
+        name=name,
+        display=display,
+        X_train=_readonly(X_train),
+        y_train=_readonly(y_train),
+        X_val=_readonly(X_val),
+        y_val=_readonly(y_val),
+        n_classes=n_classes,
+        feature_names=feature_names,
+        class_names=class_names,
+        domain=_domain(X),
+    )
+
+
+def _select_classes(
+    X: np.ndarray, y: np.ndarray, class_names: tuple[str, ...], classes: Sequence[int]
+) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
+    """Keep only ``classes`` and relabel them 0..k-1 in the order given.
+
+    ``classes=(5, 6, 7, 8, 9)`` on digits turns a 5 into label 0 and a 9 into label 4,
+    which is how a transfer-learning demo trains a second network on the other digits.
+    """
+    k = len(class_names)
+    if isinstance(classes, (str, bytes)) or not isinstance(classes, Sequence):
+        raise DatasetError(f"classes must be a list of class numbers from 0 to {k - 1}.")
+    picked = [_check_int(c, "each entry of classes") for c in classes]
+    bad = [c for c in picked if not 0 <= c < k]
+    if bad:
+        raise DatasetError(f"classes must be numbers from 0 to {k - 1}; got {bad[0]}.")
+    if len(set(picked)) != len(picked):
+        raise DatasetError(f"classes must not repeat a class; got {list(picked)}.")
+    if len(picked) < 2:
+        raise DatasetError("classes must name at least two classes to tell apart.")
+    relabel = np.full(k, -1, dtype=np.int64)
+    relabel[picked] = np.arange(len(picked))
+    new_y = relabel[y]
+    keep = new_y >= 0
+    return X[keep], new_y[keep], tuple(class_names[c] for c in picked)
+
+
+@functools.cache
+def _iris() -> tuple[np.ndarray, np.ndarray]:
+    """Petal length and width (cm) of Fisher's 150 irises, and species 0/1/2.
+
+    Read from the copy bundled with scikit-learn (no download). Importing
+    scikit-learn takes a few seconds, so it happens here, on first use, and once.
+    """
+    from sklearn.datasets import load_iris
+
+    iris = load_iris()
+    return _readonly(iris.data[:, (2, 3)].astype(np.float64)), _readonly(
+        iris.target.astype(np.int64)
+    )
+
+
+@functools.cache
+def _digits() -> tuple[np.ndarray, np.ndarray]:
+    """The 1,797 8×8 digit images as rows of 64 pixels scaled to [0, 1], and their digits.
+
+    The pixels are counts from 0 to 16 (each is a 4×4 block of a 32×32 bitmap), so
+    dividing by 16 puts every feature in [0, 1]. Bundled with scikit-learn.
+    """
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    return _readonly(digits.data / 16.0), _readonly(digits.target.astype(np.int64))
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def make_dataset(
+    name: str,
+    *,
+    n: int | None = None,
+    noise: float | None = None,
+    val_split: float = 0.2,
+    seed: int = 0,
+    classes: Sequence[int] | None = None,
+) -> Dataset:
+    """Build one of the registered datasets (see :data:`DATASETS`) and split it.
+
+    Args:
+        name: a key of :data:`DATASETS`, e.g. ``"moons"``.
+        n: total number of points before the split (synthetic sets only; must lie in
+            the entry's ``n_range``). ``None`` means the entry's ``default_n``.
+        noise: standard deviation of the Gaussian blur (synthetic sets only; must lie in
+            ``noise_range``). ``None`` means ``default_noise``.
+        val_split: fraction held out for validation, in ``[0, 0.9]``.
+        seed: makes the points and the split reproducible.
+        classes: keep only these classes, relabelled ``0..k-1`` in the order given
+            (e.g. digits ``(5, 6, 7, 8, 9)``).
+
+    Raises:
+        DatasetError: for an unknown name or an out-of-range argument; the message
+            names what is allowed.
+    """
+    info = DATASETS.get(name) if isinstance(name, str) else None
+    if info is None:
+        raise DatasetError(f"Unknown dataset {name!r}; choose one of: {', '.join(DATASETS)}.")
+    val_split = _check_float(val_split, "val_split", 0.0, MAX_VAL_SPLIT)
+    seed = _check_seed(seed)
+
+    n_, noise_ = info.default_n, info.default_noise  # fixed sets ignore n and noise
+    if info.has_n:
+        lo, hi = info.n_range
+        n_ = info.default_n if n is None else _check_int(n, "n")
+        if not lo <= n_ <= hi:
+            raise DatasetError(f"n must be between {lo} and {hi} for {info.display}, got {n_}.")
+    if info.has_noise:
+        lo_f, hi_f = info.noise_range
+        noise_ = info.default_noise if noise is None else _check_float(noise, "noise", lo_f, hi_f)
+
+    if name in _GENERATORS:
+        X, y = _GENERATORS[name](np.random.default_rng(seed), n_, noise_)
+        features: tuple[str, ...] = ("x1", "x2")
+        class_names: tuple[str, ...] = ("class 0", "class 1")
+    elif name in ("iris", "iris_setosa"):
+        X, target = _iris()
+        features = _IRIS_FEATURES
+        if name == "iris_setosa":
+            y = (target == 0).astype(np.int64)
+            class_names = ("not setosa", "setosa")
+        else:
+            y = target
+            class_names = ("setosa", "versicolor", "virginica")
+    else:  # digits
+        X, y = _digits()
+        features = tuple(f"pixel ({r}, {c})" for r in range(8) for c in range(8))
+        class_names = tuple(str(d) for d in range(10))
+
+    if classes is not None:
+        X, y, class_names = _select_classes(X, y, class_names, classes)
+    return _build(
+        name,
+        info.display,
+        X,
+        y,
+        n_classes=len(class_names),
+        feature_names=features,
+        class_names=class_names,
+        val_split=val_split,
+        seed=seed,
+    )
+
+
+# --------------------------------------------------------------------------- CSV upload
+
+
+def _short(text: str, limit: int = 20) -> str:
+    """A cell value quoted for an error message, cut to ``limit`` characters."""
+    text = text if len(text) <= limit else text[:limit] + "…"
+    return repr(text)
+
+
+def _decode(data: bytes | str, max_bytes: int) -> str:
+    if isinstance(data, str):
+        size = len(data.encode("utf-8", errors="surrogatepass"))
+    elif isinstance(data, (bytes, bytearray, memoryview)):
+        data = bytes(data)
+        size = len(data)
+    else:
+        raise DatasetError(f"Expected the file's bytes or text, got {type(data).__name__}.")
+    if size == 0:
+        raise DatasetError("The file is empty.")
+    if size > max_bytes:
+        raise DatasetError(
+            f"The file is too large ({size:,} bytes); the limit is {max_bytes / 1e6:g} MB. "
+            "Upload a smaller sample of your data."
+        )
+    if isinstance(data, bytes):
+        try:
+            data = data.decode("utf-8-sig")
+        except UnicodeDecodeError as err:
+            raise DatasetError(
+                f"The file is not valid UTF-8 text (bad byte at position {err.start}). "
+                "Save it as 'CSV UTF-8' and try again."
+            ) from None
+    data = data.removeprefix("\ufeff")
+    if not data.strip():
+        raise DatasetError("The file is empty (only blank space).")
+    return data
+
+
+def _pick_delimiter(lines: list[str]) -> str:
+    """Find the delimiter: the one that splits the header into the most columns
+    and gives the same number of fields on the next few rows.
+
+    A tiny, predictable sniffer for the three usual delimiters; ``csv.Sniffer``
+    guesses too freely on small files.
+    """
+    best, best_key = ",", (-1, -1)
+    for delim in (",", ";", "\t"):
+        rows = list(csv.reader(lines[:20], delimiter=delim))
+        width = len(rows[0]) if rows else 0
+        consistent = all(len(r) == width for r in rows)
+        key = (int(consistent and width > 1), width if width > 1 else 0)
+        if key > best_key:
+            best, best_key = delim, key
+    return best
+
+
+def _label_column(header: list[str]) -> int:
+    """Index of the label column: the best-ranked name in ``LABEL_COLUMN_NAMES``, else the last.
+
+    ``y`` is the machine-learning name for a target, but next to a column called ``x``
+    it is a coordinate (a file ``x, y, colour``), so then it does not count.
+    """
+    lowered = [h.strip().lower() for h in header]
+    names = [n for n in LABEL_COLUMN_NAMES if n != "y" or "x" not in lowered]
+    for name in names:
+        if name in lowered:
+            return lowered.index(name)
+    return len(header) - 1
+
+
+def _parse_label_values(labels: list[str]) -> tuple[np.ndarray, tuple[str, ...]]:
+    """Map label strings to 0..k-1 in sorted order; numbers sort by value, text by text."""
+    try:
+        values = [float(s) for s in labels]
+        numeric = all(math.isfinite(v) for v in values)
+    except ValueError:
+        numeric = False
+    if numeric:
+        names: dict[float, str] = {}
+        for s, v in zip(labels, values, strict=True):
+            names.setdefault(v, str(int(v)) if v == int(v) else s)
+        keys = sorted(names)
+        index = {v: i for i, v in enumerate(keys)}
+        y = np.array([index[v] for v in values], dtype=np.int32)
+        return y, tuple(names[v] for v in keys)
+    keys_s = sorted(set(labels))
+    index_s = {s: i for i, s in enumerate(keys_s)}
+    return np.array([index_s[s] for s in labels], dtype=np.int32), tuple(keys_s)
+
+
+def load_csv(
+    data: bytes | str,
+    *,
+    val_split: float = 0.2,
+    seed: int = 0,
+    max_bytes: int = 5_000_000,
+    max_rows: int = 20_000,
+) -> Dataset:
+    """Read a student's own 2D classification data from CSV text.
+
+    Expected layout: a header row, then one row per example with exactly three
+    columns, two numeric features and one label. The label column is the one named
+    ``label``, ``class``, ``target`` or ``y`` (any case, in that order of preference;
+    ``y`` only when no column is called ``x``, since ``x, y, label`` means coordinates),
+    otherwise the last one.
+    Labels can be numbers or words; they are sorted and numbered ``0..k-1`` and the
+    original values become ``class_names``. Commas, semicolons and tabs all work as
+    delimiters, cells may have spaces around them, and a UTF-8 byte-order mark (as
+    Excel writes it) is fine. Error messages number rows the way a spreadsheet or a
+    text editor does: the header is row 1 and blank lines count.
+
+    Args:
+        data: the file's bytes (as uploaded) or its text.
+        val_split: fraction held out for validation, in ``[0, 0.9]``.
+        seed: seed of the shuffled, stratified split.
+        max_bytes: largest accepted file size.
+        max_rows: largest accepted number of data rows.
+
+    Returns:
+        A :class:`Dataset` named ``"csv"``, its ``domain`` fitted to the points.
+
+    Raises:
+        DatasetError: with a message naming the row, the column or the limit at fault.
+    """
+    val_split = _check_float(val_split, "val_split", 0.0, MAX_VAL_SPLIT)
+    seed = _check_seed(seed)
+    text = _decode(data, max_bytes)
+
+    # Blank lines are skipped; each remaining line keeps its 1-based number in the file.
+    numbered = [(i, line) for i, line in enumerate(text.splitlines(), start=1) if line.strip()]
+    lines = [line for _, line in numbered]
+    try:
+        rows = csv.reader(lines, delimiter=_pick_delimiter(lines))
+        header = [h.strip() for h in next(rows)]
+        ncol = len(header)
+        if ncol != 3:
+            what = "fewer" if ncol < 3 else "more"
+            raise DatasetError(
+                f"Found {ncol} column{'s' if ncol != 1 else ''} in the header, {what} than "
+                "expected: the file needs exactly 3 columns (two numeric features and one label)."
+            )
+        header = [h or f"column {j + 1}" for j, h in enumerate(header)]
+        label_col = _label_column(header)
+        label_name = _short(header[label_col], 30)
+        feat_cols = [j for j in range(3) if j != label_col]
+
+        feats: list[tuple[float, float]] = []
+        labels: list[str] = []
+        for k, row in enumerate(rows, start=1):
+            line_no = numbered[rows.line_num - 1][0]  # the row's line number in the file
+            if k > max_rows:
+                raise DatasetError(
+                    f"The file has more than {max_rows:,} data rows; the limit is {max_rows:,}."
+                )
+            if len(row) != ncol:
+                raise DatasetError(
+                    f"Row {line_no} has {len(row)} value{'s' if len(row) != 1 else ''} "
+                    f"but the header has {ncol} columns."
+                )
+            cells = [c.strip() for c in row]
+            pair = []
+            for j in feat_cols:
+                pair.append(_parse_feature(cells[j], line_no, header[j]))
+            label = cells[label_col]
+            if not label:
+                raise DatasetError(f"Row {line_no}, column {label_name}: the label is empty.")
+            if label.lower().lstrip("+-") in ("nan", "inf", "infinity"):
+                raise DatasetError(
+                    f"Row {line_no}, column {label_name}: {_short(label)} is not a "
+                    "usable label (missing value?)."
+                )
+            feats.append((pair[0], pair[1]))
+            labels.append(label)
+    except csv.Error as err:
+        raise DatasetError(f"Could not read the file as CSV: {err}.") from None
+
+    if len(feats) < CSV_MIN_ROWS:
+        raise DatasetError(
+            f"The file has only {len(feats)} data row{'s' if len(feats) != 1 else ''}; "
+            f"at least {CSV_MIN_ROWS} are needed to train and validate."
+        )
+    y, class_names = _parse_label_values(labels)
+    if len(class_names) < 2:
+        raise DatasetError(
+            f"Only one class ({_short(class_names[0])}) in label column {label_name}; "
+            "a classifier needs at least two."
+        )
+    if len(class_names) > CSV_MAX_CLASSES:
+        raise DatasetError(
+            f"Found {len(class_names)} different labels in column {label_name}; at most "
+            f"{CSV_MAX_CLASSES} classes are allowed. Is that really the label column?"
+        )
+    return _build(
+        "csv",
+        "Your CSV",
+        np.array(feats, dtype=np.float64),
+        y,
+        n_classes=len(class_names),
+        feature_names=(header[feat_cols[0]], header[feat_cols[1]]),
+        class_names=class_names,
+        val_split=val_split,
+        seed=seed,
+    )
+
+
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def _parse_feature(cell: str, line_no: int, column: str) -> float:
+    """One feature cell as a float, or a DatasetError that says where and why."""
+    where = f"Row {line_no}, column {_short(column, 30)}"
+    if not cell:
+        raise DatasetError(f"{where}: the cell is empty; every feature needs a number.")
+    try:
+        value = float(cell)
+    except ValueError:
+        hint = " Use a dot as the decimal separator." if "," in cell else ""
+        raise DatasetError(f"{where}: {_short(cell)} is not a number.{hint}") from None
+    if not math.isfinite(value):
+        raise DatasetError(f"{where}: {_short(cell)} is not a finite number (NaN or infinity).")
+    if abs(value) > _FLOAT32_MAX:
+        raise DatasetError(f"{where}: {_short(cell)} is too large for 32-bit floats.")
+    return value

@@ -1,0 +1,221 @@
+"""Kernel initializers as Keras 3 defines them (``keras/src/initializers``).
+
+How the first weights are drawn decides whether a signal survives a deep
+network. Glorot & Bengio (2010) asked that each layer keep the variance of its
+outputs equal to that of its inputs, forwards and backwards; that holds when the
+weights have variance ``scale / fan``:
+
+=============  ======================  =========  ==============================
+initializer    activation it suits     scale      fan
+=============  ======================  =========  ==============================
+Glorot         none, tanh, sigmoid     1          fan_avg = (fan_in + fan_out)/2
+He             ReLU and its variants   2          fan_in
+LeCun          SELU                    1          fan_in
+=============  ======================  =========  ==============================
+
+Each comes as ``*_uniform`` (uniform on ±√(3·scale/fan)) and ``*_normal``
+(a normal truncated at two standard deviations, widened by 1/0.8796 so that the
+variance after truncation is still scale/fan — exactly Keras's
+``VarianceScaling``). ``random_normal`` is Keras's ``RandomNormal`` (untruncated,
+stddev 0.05 by default; σ = 1 gives the "naive" explosion of the course) and
+``zeros`` makes every unit of a layer identical forever (the symmetry problem).
+
+The draw is a function of a traced ``index`` into :data:`INITIALIZER_NAMES`, so
+one compiled network serves every initializer (and ``vmap`` can run all of them
+at once, as the gradients lab does).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+Array = Any
+
+#: 1 / the standard deviation of a unit normal truncated to [−2, 2] (Keras's constant)
+TRUNCATED_STD = 0.87962566103423978
+
+
+@dataclass(frozen=True)
+class Initializer:
+    """One initializer: how its variance is set and how Keras names it."""
+
+    name: str
+    display: str
+    scale: float  # variance = scale / fan (VarianceScaling); stddev for random_normal
+    mode: str  # "fan_avg", "fan_in", "stddev" (random_normal) or "zeros"
+    distribution: str  # "uniform", "truncated_normal", "normal" or "zeros"
+    latex: str
+    summary: str
+
+    def variance(self, fan_in: int, fan_out: int, stddev: float = 0.05) -> float:
+        """The variance of one kernel entry for a layer with these fans."""
+        if self.mode == "zeros":
+            return 0.0
+        if self.mode == "stddev":
+            return stddev**2
+        fan = max(1.0, (fan_in + fan_out) / 2.0 if self.mode == "fan_avg" else fan_in)
+        return self.scale / fan
+
+    def keras(self, stddev: float = 0.05) -> str:
+        """The ``kernel_initializer=`` argument a student would write."""
+        if self.name == "random_normal" and stddev != 0.05:
+            return f"keras.initializers.RandomNormal(stddev={stddev!r})"
+        return repr(self.name)
+
+
+_GLOROT = r"\sigma^2 = \dfrac{1}{\mathrm{fan}_\mathrm{avg}}"
+_HE = r"\sigma^2 = \dfrac{2}{\mathrm{fan}_\mathrm{in}}"
+_LECUN = r"\sigma^2 = \dfrac{1}{\mathrm{fan}_\mathrm{in}}"
+
+INITIALIZERS: dict[str, Initializer] = {
+    i.name: i
+    for i in (
+        Initializer(
+            "glorot_uniform",
+            "Glorot uniform",
+            1.0,
+            "fan_avg",
+            "uniform",
+            _GLOROT,
+            "Keras's default: uniform on ±√(3/fan_avg). Suits tanh, sigmoid and no activation.",
+        ),
+        Initializer(
+            "glorot_normal",
+            "Glorot normal",
+            1.0,
+            "fan_avg",
+            "truncated_normal",
+            _GLOROT,
+            "Truncated normal with variance 1/fan_avg.",
+        ),
+        Initializer(
+            "he_uniform",
+            "He uniform",
+            2.0,
+            "fan_in",
+            "uniform",
+            _HE,
+            "Uniform on ±√(6/fan_in): twice Glorot's variance, because ReLU zeroes half "
+            "the signal.",
+        ),
+        Initializer(
+            "he_normal",
+            "He normal",
+            2.0,
+            "fan_in",
+            "truncated_normal",
+            _HE,
+            "Truncated normal with variance 2/fan_in: the usual choice for ReLU layers.",
+        ),
+        Initializer(
+            "lecun_uniform",
+            "LeCun uniform",
+            1.0,
+            "fan_in",
+            "uniform",
+            _LECUN,
+            "Uniform on ±√(3/fan_in).",
+        ),
+        Initializer(
+            "lecun_normal",
+            "LeCun normal",
+            1.0,
+            "fan_in",
+            "truncated_normal",
+            _LECUN,
+            "Truncated normal with variance 1/fan_in: what SELU needs to self-normalise.",
+        ),
+        Initializer(
+            "random_normal",
+            "Random normal",
+            0.05,
+            "stddev",
+            "normal",
+            r"w \sim \mathcal{N}(0, \sigma^2)",
+            "Plain normal with a fixed σ (Keras default 0.05), whatever the layer's size. "
+            "σ = 1 is the naive choice that makes deep nets explode or saturate.",
+        ),
+        Initializer(
+            "zeros",
+            "Zeros",
+            0.0,
+            "zeros",
+            "zeros",
+            r"w = 0",
+            "Every weight 0: all units of a layer get the same gradient and stay identical.",
+        ),
+    )
+}
+
+INITIALIZER_NAMES: tuple[str, ...] = tuple(INITIALIZERS)
+
+# per initializer, as arrays indexed by a traced index
+_SCALE = np.array([i.scale for i in INITIALIZERS.values()], np.float32)
+_MODE = np.array(
+    [("fan_avg", "fan_in", "stddev", "zeros").index(i.mode) for i in INITIALIZERS.values()],
+    np.int32,
+)
+_DIST = np.array(
+    [
+        ("uniform", "truncated_normal", "normal", "zeros").index(i.distribution)
+        for i in INITIALIZERS.values()
+    ],
+    np.int32,
+)
+
+
+def get_initializer(name: str | Initializer) -> Initializer:
+    if isinstance(name, Initializer):
+        return name
+    try:
+        return INITIALIZERS[name]
+    except KeyError:
+        raise ValueError(
+            f"unknown initializer {name!r}; choose one of: {', '.join(INITIALIZERS)}"
+        ) from None
+
+
+def index(name: str) -> int:
+    """Position of an initializer in :data:`INITIALIZER_NAMES` (what the kernels take)."""
+    return INITIALIZER_NAMES.index(get_initializer(name).name)
+
+
+def init_kernel(key: Array, shape: tuple[int, int], idx: Array, stddev: Array = 0.05) -> Array:
+    """Draw a ``(fan_in, fan_out)`` kernel for the initializer at traced ``idx``.
+
+    ``stddev`` is used by ``random_normal`` only. The three possible draws
+    (uniform, truncated normal, normal) share one key, and the chosen one is scaled:
+    uniform ``u·√(3·scale/fan)``, truncated ``t·√(scale/fan)/0.8796``, normal ``n·σ``.
+    """
+    fan_in, fan_out = shape
+    idx = jnp.asarray(idx, jnp.int32)
+    scale = jnp.asarray(_SCALE)[idx]
+    mode = jnp.asarray(_MODE)[idx]
+    dist = jnp.asarray(_DIST)[idx]
+    fan = jnp.where(mode == 0, max(1.0, (fan_in + fan_out) / 2.0), max(1.0, float(fan_in)))
+    var = scale / fan
+    k_u, k_t, k_n = jax.random.split(key, 3)
+    uniform = jax.random.uniform(k_u, shape, jnp.float32, -1.0, 1.0) * jnp.sqrt(3.0 * var)
+    trunc = jax.random.truncated_normal(k_t, -2.0, 2.0, shape, jnp.float32) * (
+        jnp.sqrt(var) / TRUNCATED_STD
+    )
+    normal = jax.random.normal(k_n, shape, jnp.float32) * jnp.asarray(stddev, jnp.float32)
+    out = jnp.where(dist == 0, uniform, jnp.where(dist == 1, trunc, normal))
+    return jnp.where(dist == 3, 0.0, out)
+
+
+def limit(name: str, fan_in: int, fan_out: int) -> float:
+    """The bound of a uniform initializer, or 2 truncated standard deviations."""
+    init = get_initializer(name)
+    var = init.variance(fan_in, fan_out)
+    if init.distribution == "uniform":
+        return math.sqrt(3.0 * var)
+    if init.distribution == "truncated_normal":
+        return 2.0 * math.sqrt(var) / TRUNCATED_STD
+    return math.inf
