@@ -1,0 +1,6 @@
+"""Work in progress: this page is being built."""
+
+import streamlit as st
+
+st.title("playground")
+st.info("This page is being built.")
