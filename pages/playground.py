@@ -1,6 +1,61 @@
-"""Work in progress: this page is being built."""
+"""Playground: train a small network on 2D data, several optimizers side by side."""
 
 import streamlit as st
 
-st.title("playground")
-st.info("This page is being built.")
+# Text first, engine after: on a cold server the title paints while JAX still loads.
+st.title("Network playground")
+st.caption(
+    "Build a small network, pick optimizers, and watch each one bend the decision "
+    "boundary around the data. All optimizers start from the same initial weights."
+)
+
+from optiviz.engine import DatasetError, summary  # noqa: E402
+from optiviz.engine.optimizers import OPTIMIZERS  # noqa: E402
+from optiviz.figures import networks as nf  # noqa: E402
+from optiviz.figures.style import export_config  # noqa: E402
+from optiviz.ui import networks as views  # noqa: E402
+from optiviz.ui import playground as pg  # noqa: E402
+from optiviz.ui import url_state  # noqa: E402
+
+url_state.restore(pg.schema(), page=pg.PAGE)
+url_state.show_notices()
+pg.sidebar()
+settings = pg.current()
+url_state.publish(pg.schema(), page=pg.PAGE)
+slide = bool(st.session_state["slide"])
+if not settings.optimizers:
+    st.info("Choose at least one optimizer in the sidebar.")
+    st.stop()
+try:
+    ds = pg.dataset(settings)
+    result = pg.train_with_progress(settings, ds)
+except (DatasetError, ValueError) as err:
+    st.error(str(err))
+    st.stop()
+
+colors = [OPTIMIZERS[name].color for name, _ in settings.optimizers]
+views.status_line(result)
+tabs = st.tabs(["Decision boundary", "History", "Gradients", "Weights", "Model", "Keras code"])
+with tabs[0]:
+    if ds.is_2d:
+        fig = views.cached_boundary(result, ds, slide, key=settings)
+        st.plotly_chart(fig, key="boundary", config=export_config("optiviz-boundary", slide))
+        views.export_box(fig, "optiviz-boundary", slide)
+    else:
+        st.info(f"{ds.display} has {ds.n_features} features: no plane to draw it on.")
+    st.dataframe(nf.final_table(result), hide_index=True, width="stretch")
+with tabs[1]:
+    st.plotly_chart(
+        nf.history_figure(result, colors, slide=slide),
+        key="history",
+        config=export_config("optiviz-history", slide),
+    )
+with tabs[2]:
+    views.gradients_tab(result, slide)
+with tabs[3]:
+    views.weights_tab(result, slide)
+with tabs[4]:
+    views.summary_table(summary(result))
+with tabs[5]:
+    run = views.pick_run(result, "code_run")
+    st.code(pg.keras_script(settings, ds, run), language="python")

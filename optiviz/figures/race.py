@@ -21,6 +21,7 @@ from .style import (
     fmt_number,
     log_levels,
     log_ticks,
+    play_controls,
     style_for,
 )
 
@@ -315,64 +316,8 @@ def race_animation(
         go.Frame(data=frame_data(int(k)), traces=moving, name=str(int(k)), _validate=False)
         for k in shown
     )
-    play = {
-        "frame": {"redraw": False},
-        "transition": {"duration": 0},
-        "fromcurrent": False,
-        "mode": "immediate",
-    }
-
-    def speed(ms: int) -> dict:
-        return {**play, "frame": {"duration": ms, "redraw": False}}
-
+    fig.update_layout(**play_controls([str(int(k)) for k in shown], "step ", s.font))
     fig.update_layout(
-        updatemenus=[
-            {
-                "type": "buttons",
-                "direction": "left",
-                "x": 0.0,
-                "y": -0.1,
-                "xanchor": "left",
-                "yanchor": "top",
-                "showactive": False,
-                "pad": {"r": 8, "t": 8},
-                "buttons": [
-                    {"label": "▶ Play", "method": "animate", "args": [None, speed(70)]},
-                    {"label": "Slow", "method": "animate", "args": [None, speed(180)]},
-                    {"label": "Fast", "method": "animate", "args": [None, speed(25)]},
-                    {
-                        "label": "❚❚ Pause",
-                        "method": "animate",
-                        "args": [
-                            [None],
-                            {"frame": {"duration": 0, "redraw": False}, "mode": "immediate"},
-                        ],
-                    },
-                ],
-            }
-        ],
-        sliders=[
-            {
-                "active": len(shown) - 1,
-                "x": 0.4,
-                "len": 0.6,
-                "y": -0.1,
-                "yanchor": "top",
-                "currentvalue": {"prefix": "step ", "font": {"size": s.font}},
-                "pad": {"t": 8},
-                "steps": [
-                    {
-                        "label": str(int(k)),
-                        "method": "animate",
-                        "args": [
-                            [str(int(k))],
-                            {"frame": {"duration": 0, "redraw": False}, "mode": "immediate"},
-                        ],
-                    }
-                    for k in shown
-                ],
-            }
-        ],
         legend={"orientation": "v", "x": LEGEND_X, "y": 1.0, "xanchor": "left"},
         hovermode="closest",
         clickmode="event+select",

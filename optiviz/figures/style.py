@@ -121,3 +121,65 @@ def fmt_number(v: float) -> str:
     if 1e-3 <= a < 1e4:
         return f"{v:.3g}"
     return f"{v:.2g}"
+
+
+def play_controls(
+    names: list[str],
+    prefix: str,
+    font: int,
+    *,
+    redraw: bool = False,
+    labels: list[str] | None = None,
+) -> dict:
+    """Layout entries for an animation: ▶ Play / Slow / Fast / ❚❚ Pause buttons and a
+    slider over the frames ``names`` (starting on the last one). ``redraw`` must be
+    True when the frames change heatmaps or contours (plotly only morphs scatters)."""
+
+    def speed(ms: int) -> dict:
+        return {
+            "frame": {"duration": ms, "redraw": redraw},
+            "transition": {"duration": 0},
+            "fromcurrent": False,
+            "mode": "immediate",
+        }
+
+    still = {"frame": {"duration": 0, "redraw": redraw}, "mode": "immediate"}
+    return {
+        "updatemenus": [
+            {
+                "type": "buttons",
+                "direction": "left",
+                "x": 0.0,
+                "y": -0.1,
+                "xanchor": "left",
+                "yanchor": "top",
+                "showactive": False,
+                "pad": {"r": 8, "t": 8},
+                "buttons": [
+                    {"label": "▶ Play", "method": "animate", "args": [None, speed(70)]},
+                    {"label": "Slow", "method": "animate", "args": [None, speed(180)]},
+                    {"label": "Fast", "method": "animate", "args": [None, speed(25)]},
+                    {
+                        "label": "❚❚ Pause",
+                        "method": "animate",
+                        "args": [[None], {**still, "frame": {"duration": 0, "redraw": False}}],
+                    },
+                ],
+            }
+        ],
+        "sliders": [
+            {
+                "active": len(names) - 1,
+                "x": 0.4,
+                "len": 0.6,
+                "y": -0.1,
+                "yanchor": "top",
+                "currentvalue": {"prefix": prefix, "font": {"size": font}},
+                "pad": {"t": 8},
+                "steps": [
+                    {"label": lab, "method": "animate", "args": [[name], still]}
+                    for name, lab in zip(names, labels or names, strict=True)
+                ],
+            }
+        ],
+    }

@@ -1,0 +1,164 @@
+"""Keras 3 code that builds, compiles and fits the network a page just trained.
+
+The text is what a student would type after the course: a ``keras.Sequential``
+of Dense layers (with ``BatchNormalization`` and ``Activation`` layers when batch
+norm is on, ``Dropout`` after each hidden layer when dropout is on), the
+optimizer's constructor with its clipping argument, the schedule and early
+stopping as callbacks, and ``model.fit`` with the same epochs, batch size and
+validation data. The data come from ``optiviz.make_dataset`` so the script runs
+as is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from . import schedules as sch
+from .activations import get_activation
+from .initializers import get_initializer
+from .optimizers import get_optimizer
+
+FULL_BATCH_NOTE = "  # the whole training set: full-batch gradient descent"
+
+
+def _num(v: float) -> str:
+    return repr(float(v))
+
+
+def _dense(units: int, extra: list[str]) -> str:
+    return f"keras.layers.Dense({', '.join([str(units), *extra])})"
+
+
+def training_script(
+    *,
+    dataset: str,
+    dataset_args: Mapping[str, Any],
+    n_classes: int,
+    n_features: int,
+    n_train: int,
+    hidden: Sequence[int],
+    activations: Sequence[str],
+    activation_params: Sequence[float | None] | None = None,
+    initializer: str = "glorot_uniform",
+    init_stddev: float = 0.05,
+    batch_norm: bool = False,
+    dropout: float = 0.0,
+    l1: float = 0.0,
+    l2: float = 0.0,
+    optimizer: str = "adam",
+    hparams: Mapping[str, float] | None = None,
+    clip: tuple[str, float] | None = None,
+    schedule: str = "constant",
+    schedule_params: Mapping[str, float] | None = None,
+    early_stopping: bool = False,
+    patience: int = 10,
+    epochs: int = 100,
+    batch_size: int | None = None,
+    loss: str | None = None,
+) -> str:
+    """A complete Keras 3 script for one run of the playground."""
+    init = get_initializer(initializer).keras(init_stddev)
+    reg = None
+    if l1 > 0 and l2 > 0:
+        reg = f"keras.regularizers.l1_l2(l1={_num(l1)}, l2={_num(l2)})"
+    elif l1 > 0:
+        reg = f"keras.regularizers.l1({_num(l1)})"
+    elif l2 > 0:
+        reg = f"keras.regularizers.l2({_num(l2)})"
+    common = [f"kernel_initializer={init}"] + ([f"kernel_regularizer={reg}"] if reg else [])
+    params = list(activation_params or [None] * len(hidden))
+    layers = [f"keras.Input(shape=({n_features},))"]
+    for units, name, p in zip(hidden, activations, params, strict=True):
+        act = get_activation(name)
+        custom = act.param is not None and p is not None and float(p) != act.param_default
+        if custom:
+            cls = {"leaky_relu": "LeakyReLU", "elu": "ELU"}[act.name]
+            act_layer = f"keras.layers.{cls}({act.param}={_num(float(p))})"
+        else:
+            act_layer = f'keras.layers.Activation("{act.name}")'
+        if batch_norm:
+            layers.append(_dense(units, ["use_bias=False", *common]))
+            layers.append("keras.layers.BatchNormalization()")
+            layers.append(act_layer)
+        elif custom:
+            layers.append(_dense(units, common))
+            layers.append(act_layer)
+        else:
+            layers.append(_dense(units, [f'activation="{act.name}"', *common]))
+        if dropout > 0:
+            layers.append(f"keras.layers.Dropout(rate={_num(dropout)})")
+    binary = n_classes == 2
+    out_act = "sigmoid" if binary else "softmax"
+    layers.append(_dense(1 if binary else n_classes, [f'activation="{out_act}"', *common]))
+    loss = loss or ("binary_crossentropy" if binary else "sparse_categorical_crossentropy")
+
+    opt = get_optimizer(optimizer)
+    opt_code = opt.keras_code(hparams)
+    if clip is not None:
+        opt_code = opt_code[:-1] + (", " if not opt_code.endswith("(") else "")
+        opt_code += f"{clip[0]}={_num(clip[1])})"
+
+    if dataset == "csv":  # the student's own file
+        keep = {k: v for k, v in dataset_args.items() if k in ("val_split", "seed")}
+        args = ", ".join(f"{k}={v!r}" for k, v in keep.items())
+        data_lines = [
+            "import keras",
+            "from optiviz import load_csv",
+            "",
+            'with open("your_data.csv", "rb") as f:  # the file you uploaded',
+            f"    ds = load_csv(f.read(), {args})",
+        ]
+    else:
+        args = ", ".join(f"{k}={v!r}" for k, v in dataset_args.items())
+        data_lines = [
+            "import keras",
+            "from optiviz import make_dataset",
+            "",
+            f'ds = make_dataset("{dataset}"{", " + args if args else ""})',
+        ]
+    lines = [
+        *data_lines,
+        "",
+        "model = keras.Sequential([",
+        *[f"    {layer}," for layer in layers],
+        "])",
+        "model.compile(",
+        f'    loss="{loss}",',
+        f"    optimizer={opt_code},",
+        '    metrics=["accuracy"],',
+        ")",
+        "model.summary()",
+    ]
+    callbacks = []
+    sched_code = sch.keras_code(
+        schedule,
+        schedule_params,
+        learning_rate=float(opt.resolve(hparams)["learning_rate"]),
+        epochs=epochs,
+    )
+    if sched_code:
+        lines += ["", sched_code]
+        callbacks.append("lr_scheduler")
+    if early_stopping:
+        lines += [
+            "",
+            "early_stopping = keras.callbacks.EarlyStopping(",
+            f'    monitor="val_loss", patience={int(patience)}, restore_best_weights=True',
+            ")",
+        ]
+        callbacks.append("early_stopping")
+    bs = n_train if batch_size is None else int(batch_size)
+    lines += [
+        "",
+        "history = model.fit(",
+        "    ds.X_train,",
+        "    ds.y_train,",
+        f"    epochs={int(epochs)},",
+        f"    batch_size={bs},{FULL_BATCH_NOTE if batch_size is None else ''}",
+        "    validation_data=(ds.X_val, ds.y_val),",
+    ]
+    if callbacks:
+        lines.append(f"    callbacks=[{', '.join(callbacks)}],")
+    lines.append(")")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,476 @@
+"""Figures of trained networks: decision boundaries over time, Keras's history plot,
+gradient norms per layer and epoch, weight histograms.
+
+Data in, Figure out. ``result`` is anything with the fields of
+``optiviz.engine.training.TrainResult``; ``colors`` gives one colour per run
+(the optimizers' fixed colours, usually). Nothing here trains a network.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from .style import apply_style, fmt_number, play_controls, style_for
+
+#: Okabe–Ito colours for classes (distinct for colour-blind viewers too)
+CLASS_COLORS = (
+    "#0072B2",
+    "#E69F00",
+    "#009E73",
+    "#CC79A7",
+    "#D55E00",
+    "#56B4E9",
+    "#F0E442",
+    "#000000",
+    "#999999",
+    "#7F3C8D",
+)
+
+
+def _mix(hex_color: str, amount: float) -> str:
+    """``hex_color`` blended with white (amount 0 = white, 1 = the colour)."""
+    rgb = [int(hex_color[i : i + 2], 16) for i in (1, 3, 5)]
+    out = [round(255 + (c - 255) * amount) for c in rgb]
+    return f"rgb({out[0]},{out[1]},{out[2]})"
+
+
+def _grid_shape(n: int, max_cols: int) -> tuple[int, int]:
+    cols = min(n, max_cols)
+    return math.ceil(n / cols), cols
+
+
+def _field(result: Any, run: int, snap: int) -> np.ndarray:
+    """What the boundary heatmap shows: P(class 1) for two classes, else the
+    predicted class (as a float) on the GRID × GRID grid."""
+    out = np.asarray(result.boundary[run, snap], np.float32)
+    n = len(result.grid_x)
+    z = out[:, 0] if out.shape[-1] == 1 else np.argmax(out, axis=-1).astype(np.float32)
+    return np.nan_to_num(z, nan=0.5).reshape(n, n)
+
+
+def boundary_animation(
+    result: Any,
+    *,
+    X: np.ndarray,
+    y: np.ndarray,
+    X_val: np.ndarray | None = None,
+    y_val: np.ndarray | None = None,
+    class_names: Sequence[str] = (),
+    feature_names: Sequence[str] = ("x₁", "x₂"),
+    runs: Sequence[int] | None = None,
+    slide: bool = False,
+    max_cols: int = 4,
+    title: str | None = None,
+) -> go.Figure:
+    """One panel per run: the network's decision function on the plane, animated
+    over training (the slider is the epoch), with the data on top.
+
+    Two classes: the colour is P(class 1) from the first class's colour through
+    white (0.5, the boundary) to the second's. More classes: each cell takes the
+    colour of the predicted class. Training points are filled, validation points
+    hollow.
+    """
+    s = style_for(slide)
+    runs = list(range(result.boundary.shape[0])) if runs is None else list(runs)
+    rows, cols = _grid_shape(len(runs), max_cols)
+    labels = [result.labels[i] for i in runs]
+    fig = make_subplots(
+        rows=rows,
+        cols=cols,
+        subplot_titles=labels,
+        horizontal_spacing=0.04,
+        vertical_spacing=0.1 if rows > 1 else 0.05,
+    )
+    n_classes = max(2, int(result.boundary.shape[-1])) if result.boundary.shape[-1] > 1 else 2
+    colors = [CLASS_COLORS[k % len(CLASS_COLORS)] for k in range(n_classes)]
+    if n_classes == 2:
+        scale = [
+            [0.0, _mix(colors[0], 0.75)],
+            [0.5, "rgb(255,255,255)"],
+            [1.0, _mix(colors[1], 0.75)],
+        ]
+        zmin, zmax = 0.0, 1.0
+    else:
+        scale = []
+        for k in range(n_classes):
+            c = _mix(colors[k], 0.45)
+            scale += [[k / n_classes, c], [(k + 1) / n_classes, c]]
+        zmin, zmax = -0.5, n_classes - 0.5
+    last = len(result.snapshot_epochs) - 1
+    heat_idx = []
+    names = list(class_names) or [f"class {k}" for k in range(n_classes)]
+    for p, run in enumerate(runs):
+        r, c = divmod(p, cols)
+        heat_idx.append(len(fig.data))
+        fig.add_trace(
+            go.Heatmap(
+                x=result.grid_x,
+                y=result.grid_y,
+                z=_field(result, run, last),
+                zmin=zmin,
+                zmax=zmax,
+                colorscale=scale,
+                showscale=False,
+                hovertemplate=(
+                    "x₁ %{x:.2f}, x₂ %{y:.2f}<br>P(class 1) %{z:.2f}<extra></extra>"
+                    if n_classes == 2
+                    else "x₁ %{x:.2f}, x₂ %{y:.2f}<br>predicted class %{z}<extra></extra>"
+                ),
+            ),
+            row=r + 1,
+            col=c + 1,
+        )
+        for k in range(n_classes):
+            for part, (Xs, ys) in enumerate(((X, y), (X_val, y_val))):
+                if Xs is None or len(Xs) == 0:
+                    continue
+                sel = np.asarray(ys) == k
+                if not sel.any():
+                    continue
+                fig.add_trace(
+                    go.Scatter(
+                        x=np.asarray(Xs)[sel, 0],
+                        y=np.asarray(Xs)[sel, 1],
+                        mode="markers",
+                        name=f"{names[k]} ({'validation' if part else 'training'})",
+                        legendgroup=f"{k}-{part}",
+                        showlegend=p == 0,
+                        marker={
+                            "color": "white" if part else colors[k],
+                            "size": (9 if slide else 5) + (1 if part else 0),
+                            "line": {
+                                "color": colors[k] if part else "#222",
+                                "width": 1.2 if part else 0.4,
+                            },
+                            "symbol": "circle",
+                        },
+                        hoverinfo="skip",
+                    ),
+                    row=r + 1,
+                    col=c + 1,
+                )
+    frames = []
+    epochs = [int(e) for e in result.snapshot_epochs]
+    for j, _e in enumerate(epochs):
+        frames.append(
+            go.Frame(
+                data=[{"type": "heatmap", "z": _field(result, run, j)} for run in runs],
+                traces=heat_idx,
+                name=str(j),
+                _validate=False,
+            )
+        )
+    fig._frame_objs = tuple(frames)
+    fig.update_layout(
+        **play_controls(
+            [str(j) for j in range(len(epochs))],
+            "epoch ",
+            s.font,
+            redraw=True,
+            labels=[str(e) for e in epochs],
+        )
+    )
+    apply_style(fig, slide, title)
+    height = max(s.height, 300 * rows + 160) if not slide else s.height
+    fig.update_layout(
+        height=height,
+        margin={"b": 110},
+        legend={"orientation": "h", "y": 1.02 + 0.04 * rows, "yanchor": "bottom", "x": 0},
+    )
+    fig.update_xaxes(showgrid=False, zeroline=False, constrain="domain")
+    fig.update_yaxes(showgrid=False, zeroline=False, scaleanchor="x", constrain="domain")
+    for p in range(len(runs)):
+        axis = "" if p == 0 else str(p + 1)
+        fig.layout[f"yaxis{axis}"].scaleanchor = f"x{axis}"
+    fig.update_xaxes(title_text=feature_names[0], row=rows, col=1)
+    fig.update_yaxes(title_text=feature_names[1], row=rows, col=1)
+    return fig
+
+
+def _stop_marks(result: Any, i: int) -> list[tuple[int, str]]:
+    marks = []
+    if int(result.diverged_epoch[i]) > 0:
+        marks.append((int(result.diverged_epoch[i]), "diverged"))
+    if int(result.stopped_epoch[i]) > 0:
+        marks.append((int(result.stopped_epoch[i]), "early stop"))
+    return marks
+
+
+def history_figure(
+    result: Any,
+    colors: Sequence[str],
+    *,
+    runs: Sequence[int] | None = None,
+    slide: bool = False,
+    log_loss: bool = True,
+    title: str | None = None,
+) -> go.Figure:
+    """Keras's history plot: loss and accuracy per epoch, training solid and
+    validation dashed, one colour per run. A run that stopped early or diverged
+    ends there, with a marker saying which."""
+    s = style_for(slide)
+    runs = list(range(len(result.labels))) if runs is None else list(runs)
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("Loss", "Accuracy"), horizontal_spacing=0.1)
+    has_val = bool(getattr(result, "dataset", None) is None or result.dataset.n_val > 0)
+    for i in runs:
+        n = max(int(result.epochs_run[i]), 1)
+        ep = np.arange(1, n + 1)
+        for col, key in ((1, "loss"), (2, "accuracy")):
+            for val in (False, True) if has_val else (False,):
+                k = f"val_{key}" if val else key
+                v = np.asarray(result.history[k][i, :n], np.float64)
+                fig.add_trace(
+                    go.Scatter(
+                        x=ep,
+                        y=v,
+                        mode="lines",
+                        name=f"{result.labels[i]} {'validation' if val else 'training'}",
+                        legendgroup=str(i),
+                        showlegend=col == 1,
+                        line={
+                            "color": colors[i],
+                            "width": s.line * 0.8,
+                            "dash": "dash" if val else "solid",
+                        },
+                        hovertemplate=f"{result.labels[i]}<br>epoch %{{x}}<br>{k} %{{y:.4g}}"
+                        "<extra></extra>",
+                    ),
+                    row=1,
+                    col=col,
+                )
+        for epoch, what in _stop_marks(result, i):
+            k = min(epoch, n) - 1
+            fig.add_trace(
+                go.Scatter(
+                    x=[k + 1],
+                    y=[float(result.history["loss"][i, k])],
+                    mode="markers+text",
+                    text=[what],
+                    textposition="top center",
+                    marker={
+                        "symbol": "x" if what == "diverged" else "line-ns-open",
+                        "size": 14,
+                        "color": colors[i],
+                        "line": {"width": 3, "color": colors[i]},
+                    },
+                    showlegend=False,
+                    hoverinfo="skip",
+                ),
+                row=1,
+                col=1,
+            )
+    if log_loss:
+        fig.update_yaxes(type="log", row=1, col=1)
+    fig.update_yaxes(range=[0, 1.02], row=1, col=2)
+    fig.update_xaxes(title_text="epoch")
+    apply_style(fig, slide, title)
+    fig.update_layout(legend={"orientation": "h", "y": -0.2, "x": 0}, margin={"b": 120})
+    if not slide:
+        fig.update_layout(height=460)
+    return fig
+
+
+def layer_names(n_dense: int) -> list[str]:
+    """'dense 1', …, the last one called 'output'."""
+    return [f"dense {i + 1}" for i in range(n_dense - 1)] + ["output"]
+
+
+def _safe_log10(a: np.ndarray) -> np.ndarray:
+    a = np.asarray(a, np.float64)
+    tiny = np.finfo(np.float32).tiny
+    return np.log10(np.clip(np.nan_to_num(a, nan=tiny, posinf=1e38), tiny, 1e38))
+
+
+def grad_norm_heatmaps(
+    result: Any,
+    *,
+    runs: Sequence[int] | None = None,
+    slide: bool = False,
+    max_cols: int = 4,
+    title: str | None = None,
+) -> go.Figure:
+    """Per run, a layer × epoch map of the kernel's gradient norm ‖∂L/∂W‖ on a log
+    colour scale shared by all panels: vanishing gradients show as a dark band at
+    the first layers, exploding ones as a bright one."""
+    style_for(slide)
+    runs = list(range(len(result.labels))) if runs is None else list(runs)
+    rows, cols = _grid_shape(len(runs), max_cols)
+    fig = make_subplots(
+        rows=rows,
+        cols=cols,
+        subplot_titles=[result.labels[i] for i in runs],
+        horizontal_spacing=0.05,
+        vertical_spacing=0.14 if rows > 1 else 0.1,
+    )
+    logs = [_safe_log10(result.grad_norms[i, : max(int(result.epochs_run[i]), 1)]) for i in runs]
+    lo = min(float(v.min()) for v in logs)
+    hi = max(float(v.max()) for v in logs)
+    if hi - lo < 1e-6:
+        hi = lo + 1
+    ticks = list(range(math.ceil(lo), math.floor(hi) + 1)) or [round(lo)]
+    names = layer_names(result.grad_norms.shape[-1])
+    for p, (i, z) in enumerate(zip(runs, logs, strict=True)):
+        r, c = divmod(p, cols)
+        fig.add_trace(
+            go.Heatmap(
+                z=z.T,
+                x=np.arange(1, z.shape[0] + 1),
+                y=names,
+                zmin=lo,
+                zmax=hi,
+                colorscale="Viridis",
+                showscale=p == 0,
+                colorbar={
+                    "title": {"text": "‖∂L/∂W‖"},
+                    "tickvals": ticks,
+                    "ticktext": [fmt_number(10.0**t) for t in ticks],
+                    "thickness": 14,
+                },
+                customdata=np.asarray(result.grad_norms[i, : z.shape[0]], np.float64).T,
+                hovertemplate="%{y}, epoch %{x}<br>‖∂L/∂W‖ = %{customdata:.3g}<extra></extra>",
+            ),
+            row=r + 1,
+            col=c + 1,
+        )
+    fig.update_xaxes(title_text="epoch", row=rows)
+    apply_style(fig, slide, title)
+    if not slide:
+        fig.update_layout(height=max(300, 260 * rows + 80))
+    return fig
+
+
+def layer_lines(
+    values: np.ndarray,
+    *,
+    epochs_run: int | None = None,
+    ylabel: str = "‖∂L/∂W‖",
+    log: bool = True,
+    names: Sequence[str] | None = None,
+    slide: bool = False,
+    title: str | None = None,
+) -> go.Figure:
+    """One line per layer over the epochs (``values`` shaped (epochs, layers)),
+    first layer dark, last layer light, on a log axis by default."""
+    s = style_for(slide)
+    v = np.asarray(values, np.float64)
+    n = v.shape[0] if epochs_run is None else max(int(epochs_run), 1)
+    v = v[:n]
+    layers = v.shape[1]
+    names = list(names) if names else layer_names(layers)
+    fig = go.Figure()
+    for j in range(layers):
+        shade = j / max(layers - 1, 1)
+        color = f"rgb({int(20 + 200 * shade)},{int(40 + 150 * shade)},{int(120 + 80 * shade)})"
+        y = v[:, j]
+        if log:
+            y = np.clip(np.nan_to_num(y, nan=1e-38, posinf=1e38), 1e-38, 1e38)
+        fig.add_trace(
+            go.Scatter(
+                x=np.arange(1, n + 1),
+                y=y,
+                mode="lines",
+                name=names[j],
+                line={"color": color, "width": s.line * 0.7},
+            )
+        )
+    fig.update_xaxes(title_text="epoch")
+    fig.update_yaxes(title_text=ylabel, type="log" if log else "linear", exponentformat="power")
+    apply_style(fig, slide, title)
+    if not slide:
+        fig.update_layout(height=420)
+    return fig
+
+
+def weight_histograms(
+    params: Any,
+    *,
+    initial: Any = None,
+    bins: int = 40,
+    slide: bool = False,
+    title: str | None = None,
+) -> go.Figure:
+    """One histogram per Dense layer of its kernel weights: now (filled) and, if
+    given, at initialization (outline) — how far training moved them."""
+    style_for(slide)
+    n = len(params)
+    rows, cols = _grid_shape(n, 4)
+    names = layer_names(n)
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=names, horizontal_spacing=0.06)
+    for j, layer in enumerate(params):
+        r, c = divmod(j, cols)
+        w = np.nan_to_num(np.asarray(layer["w"], np.float64).ravel())
+        series = [("after training", w, 0.75)]
+        if initial is not None:
+            series.insert(
+                0,
+                (
+                    "at initialization",
+                    np.nan_to_num(np.asarray(initial[j]["w"], np.float64).ravel()),
+                    0.0,
+                ),
+            )
+        lo = min(float(x.min()) for _, x, _ in series)
+        hi = max(float(x.max()) for _, x, _ in series)
+        if hi - lo < 1e-9:
+            lo, hi = lo - 0.5, hi + 0.5
+        edges = np.linspace(lo, hi, bins + 1)
+        centers = (edges[:-1] + edges[1:]) / 2
+        for name, x, fill in series:
+            counts, _ = np.histogram(x, edges)
+            fig.add_trace(
+                go.Bar(
+                    x=centers,
+                    y=counts,
+                    width=(hi - lo) / bins,
+                    name=name,
+                    legendgroup=name,
+                    showlegend=j == 0,
+                    marker={
+                        "color": f"rgba(0,114,178,{fill})",
+                        "line": {"color": "#0072B2" if fill else "#555", "width": 1.2},
+                    },
+                ),
+                row=r + 1,
+                col=c + 1,
+            )
+    fig.update_layout(barmode="overlay", bargap=0)
+    apply_style(fig, slide, title)
+    fig.update_layout(legend={"orientation": "h", "y": -0.15, "x": 0})
+    if not slide:
+        fig.update_layout(height=max(320, 260 * rows + 80))
+    return fig
+
+
+def final_table(result: Any) -> list[dict[str, Any]]:
+    """Rows for a results table: per run its final metrics and how it ended."""
+    rows = []
+    for i, label in enumerate(result.labels):
+        n = max(int(result.epochs_run[i]), 1)
+        h = {k: float(v[i, n - 1]) for k, v in result.history.items()}
+        if int(result.diverged_epoch[i]) > 0:
+            status = f"diverged at epoch {int(result.diverged_epoch[i])}"
+        elif int(result.stopped_epoch[i]) > 0:
+            status = (
+                f"early stop at epoch {int(result.stopped_epoch[i])} "
+                f"(best: {int(result.best_epoch[i])})"
+            )
+        else:
+            status = f"{n} epochs"
+        rows.append(
+            {
+                "run": label,
+                "loss": h["loss"],
+                "accuracy": h["accuracy"],
+                "val_loss": h["val_loss"],
+                "val_accuracy": h["val_accuracy"],
+                "final model val. accuracy": float(result.final_accuracy[i]),
+                "ended": status,
+            }
+        )
+    return rows

@@ -1,0 +1,142 @@
+"""Views of a trained network shared by the Networks and Foundations pages."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from typing import Any
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from optiviz.figures import networks as nf
+from optiviz.figures.style import export_config
+
+from .export import export_buttons
+
+
+def status_line(result: Any) -> None:
+    """One sentence per run that did not simply finish: diverged or stopped early."""
+    notes = []
+    for i, label in enumerate(result.labels):
+        if int(result.diverged_epoch[i]) > 0:
+            notes.append(
+                f"**{label}** diverged at epoch {int(result.diverged_epoch[i])} (its loss or "
+                "weights overflowed); its curves stop at the last finite epoch."
+            )
+        elif int(result.stopped_epoch[i]) > 0:
+            notes.append(
+                f"**{label}**: early stopping ended training at epoch "
+                f"{int(result.stopped_epoch[i])} and restored the weights of epoch "
+                f"{int(result.best_epoch[i])} (lowest validation loss)."
+            )
+    for note in notes:
+        st.caption(note)
+
+
+@st.cache_resource(max_entries=32, ttl=3600, show_spinner=False)
+def _boundary(key: Hashable, _result: Any, _ds: Any, slide: bool) -> go.Figure:
+    return nf.boundary_animation(
+        _result,
+        X=_ds.X_train,
+        y=_ds.y_train,
+        X_val=_ds.X_val,
+        y_val=_ds.y_val,
+        class_names=_ds.class_names,
+        feature_names=_ds.feature_names,
+        slide=slide,
+        title="Decision boundary during training (press ▶ Play)",
+    )
+
+
+def cached_boundary(result: Any, ds: Any, slide: bool, key: Hashable | None = None) -> go.Figure:
+    """The boundary animation, built once per scene (building it takes ~1 s).
+
+    ``key`` identifies the scene (the settings that produced ``result``); without
+    one the result object's identity is used, which is safe because training
+    results are themselves cached objects kept alive by their cache."""
+    return _boundary(key if key is not None else id(result), result, ds, slide)
+
+
+def export_box(fig: go.Figure, filename: str, slide: bool) -> None:
+    with st.expander("Export (offline HTML, animated GIF)"):
+        export_buttons(fig, filename, slide)
+
+
+def pick_run(result: Any, key: str) -> int:
+    """A selectbox over the runs; returns the chosen run's index."""
+    labels = list(result.labels)
+    if len(labels) == 1:
+        return 0
+    return st.selectbox(
+        "Run", range(len(labels)), key=key, format_func=lambda i: labels[i]
+    )
+
+
+def gradients_tab(result: Any, slide: bool) -> None:
+    st.plotly_chart(
+        nf.grad_norm_heatmaps(result, slide=slide, title="Gradient norm per layer and epoch"),
+        key="grad_heatmaps",
+        config=export_config("optiviz-gradient-norms", slide),
+    )
+    st.caption(
+        "Each cell is ‖∂L/∂W‖ of one layer's kernel, averaged over the epoch's batches "
+        "(log colour). Dark first layers next to bright last ones: vanishing gradients."
+    )
+    i = pick_run(result, "grad_run")
+    n = int(result.epochs_run[i])
+    c1, c2 = st.columns(2)
+    with c1:
+        st.plotly_chart(
+            nf.layer_lines(
+                result.grad_norms[i], epochs_run=n, slide=slide, title="Gradient norm per layer"
+            ),
+            key="grad_lines",
+            config=export_config("optiviz-gradient-lines", slide),
+        )
+    with c2:
+        st.plotly_chart(
+            nf.layer_lines(
+                result.update_ratios[i],
+                epochs_run=n,
+                ylabel="‖ΔW‖ / ‖W‖ per step",
+                slide=slide,
+                title="Update / weight ratio",
+            ),
+            key="ratio_lines",
+            config=export_config("optiviz-update-ratio", slide),
+        )
+    st.caption(
+        "The update/weight ratio says how much one step changes a layer: around 10⁻³ is "
+        "a common rule of thumb; far below, the layer barely learns; far above, it thrashes."
+    )
+
+
+def weights_tab(result: Any, slide: bool) -> None:
+    i = pick_run(result, "weights_run")
+    initial = getattr(result, "init_params", None)
+    st.plotly_chart(
+        nf.weight_histograms(
+            result.params[i],
+            initial=None if initial is None else initial[i],
+            slide=slide,
+            title=f"Kernel weights per layer — {result.labels[i]}",
+        ),
+        key="weights",
+        config=export_config("optiviz-weights", slide),
+    )
+
+
+def summary_table(s: Any) -> None:
+    """Keras's ``model.summary()`` as a table, with its totals."""
+    st.dataframe(
+        [{"Layer (type)": r["layer"], "Output Shape": r["output_shape"], "Param #": r["params"]}
+         for r in s.rows],
+        hide_index=True,
+        width="stretch",
+    )
+    st.markdown(
+        f"**Total params:** {s.total:,} · **Trainable:** {s.trainable:,} · "
+        f"**Non-trainable:** {s.non_trainable:,}"
+    )
+    with st.expander("As Keras prints it"):
+        st.code(str(s), language="text")
