@@ -40,6 +40,7 @@ with tabs[0]:
     if ds.is_2d:
         fig = views.cached_boundary(result, ds, slide, key=settings)
         st.plotly_chart(fig, key="boundary", config=export_config("optiviz-boundary", slide))
+        views.boundary_caption(ds.n_classes)
         views.export_box(fig, "optiviz-boundary", slide)
     else:
         st.info(f"{ds.display} has {ds.n_features} features: no plane to draw it on.")

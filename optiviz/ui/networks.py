@@ -44,7 +44,6 @@ def _boundary(key: Hashable, _result: Any, _ds: Any, slide: bool) -> go.Figure:
         class_names=_ds.class_names,
         feature_names=_ds.feature_names,
         slide=slide,
-        title="Decision boundary during training (press ▶ Play)",
     )
 
 
@@ -57,6 +56,19 @@ def cached_boundary(result: Any, ds: Any, slide: bool, key: Hashable | None = No
     return _boundary(key if key is not None else id(result), result, ds, slide)
 
 
+def boundary_caption(n_classes: int) -> None:
+    st.caption(
+        (
+            "Background: the network's probability of the second class, white where it is "
+            "50 % (the decision boundary)."
+            if n_classes == 2
+            else "Background: the class the network predicts at each point."
+        )
+        + " Filled dots are training data, hollow ones validation data. ▶ Play replays "
+        "the training; the slider picks an epoch."
+    )
+
+
 def export_box(fig: go.Figure, filename: str, slide: bool) -> None:
     with st.expander("Export (offline HTML, animated GIF)"):
         export_buttons(fig, filename, slide)
@@ -67,9 +79,7 @@ def pick_run(result: Any, key: str) -> int:
     labels = list(result.labels)
     if len(labels) == 1:
         return 0
-    return st.selectbox(
-        "Run", range(len(labels)), key=key, format_func=lambda i: labels[i]
-    )
+    return st.selectbox("Run", range(len(labels)), key=key, format_func=lambda i: labels[i])
 
 
 def gradients_tab(result: Any, slide: bool) -> None:
@@ -129,8 +139,10 @@ def weights_tab(result: Any, slide: bool) -> None:
 def summary_table(s: Any) -> None:
     """Keras's ``model.summary()`` as a table, with its totals."""
     st.dataframe(
-        [{"Layer (type)": r["layer"], "Output Shape": r["output_shape"], "Param #": r["params"]}
-         for r in s.rows],
+        [
+            {"Layer (type)": r["layer"], "Output Shape": r["output_shape"], "Param #": r["params"]}
+            for r in s.rows
+        ],
         hide_index=True,
         width="stretch",
     )

@@ -1,0 +1,204 @@
+"""The playground page under AppTest, its figures and its Keras code."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import optiviz
+from optiviz.engine.keras_code import training_script
+from optiviz.figures import networks as nf
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+SMALL = {"n": "200", "epochs": "20"}  # one small shape shared by most tests (one compile)
+
+
+def playground(query: dict[str, str] | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=300)
+    for k, v in {**SMALL, **(query or {})}.items():
+        at.query_params[k] = v
+    at.switch_page("pages/playground.py")
+    return at.run()
+
+
+def clean(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def specs(at: AppTest) -> list[dict]:
+    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+
+
+def finite_numbers(obj) -> bool:
+    """True when no float anywhere in a figure spec is NaN or infinite."""
+    if isinstance(obj, float):
+        return math.isfinite(obj)
+    if isinstance(obj, dict):
+        return all(finite_numbers(v) for v in obj.values())
+    if isinstance(obj, list):
+        return all(finite_numbers(v) for v in obj)
+    return True
+
+
+def test_defaults_render_every_view() -> None:
+    at = playground()
+    clean(at)
+    figs = specs(at)
+    assert len(figs) == 6  # boundary, history, heatmaps, 2 line charts, weights
+    boundary = figs[0]
+    assert len(boundary["frames"]) >= 10
+    assert sum(t["type"] == "heatmap" for t in boundary["data"]) == 2  # GD and Adam
+    table = at.dataframe[0].value
+    assert list(table["run"]) == ["GD", "Adam"]
+    assert (table["accuracy"] > 0.5).all()
+    code = at.code[-1].value
+    assert "keras.optimizers.SGD(learning_rate=0.3)" in code
+    assert 'make_dataset("moons", n=200' in code
+    assert all(finite_numbers(f["data"]) for f in figs)
+
+
+def test_controls_change_the_scene_and_the_url() -> None:
+    # shape-changing settings (layers, BN, dropout, batch size) come in one link, so the
+    # test compiles one network; the controls after it only change arrays
+    at = playground({"layers": "3", "a2": "leaky_relu", "bn": "1", "dropout": "0.2", "batch": "32"})
+    clean(at)
+    at.sidebar.slider(key="slope").set_value(0.1).run()
+    at.sidebar.selectbox(key="init").set_value("he_normal").run()
+    at.sidebar.multiselect(key="opts").set_value(["momentum", "rmsprop", "adam"]).run()
+    at.sidebar.selectbox(key="schedule").set_value("exponential").run()
+    at.sidebar.selectbox(key="clip").set_value("clipnorm").run()
+    at.sidebar.checkbox(key="es").check().run()
+    at.sidebar.slider(key="noise").set_value(0.3).run()
+    clean(at)
+    assert not at.error, [e.value for e in at.error]
+    q = dict(at.query_params)
+    assert q["layers"] == "3" and q["a2"] == "leaky_relu" and q["bn"] == "1"
+    assert q["opts"] == "momentum,rmsprop,adam" and q["schedule"] == "exponential"
+    assert q["init"] == "he_normal" and q["slope"] == "0.1" and q["es"] == "1"
+    assert list(at.dataframe[0].value["run"]) == ["Momentum", "RMSProp", "Adam"]
+    code = at.code[-1].value
+    assert "keras.layers.BatchNormalization()" in code and "LeakyReLU(negative_slope=0.1)" in code
+    assert "clipnorm=1.0" in code and "he_normal" in code
+    assert "LearningRateScheduler" in code and "EarlyStopping" in code
+    summary = at.dataframe[1].value
+    assert "BatchNormalization" in " ".join(summary["Layer (type)"])
+
+
+def test_a_link_restores_the_scene() -> None:
+    at = playground({"data": "circles", "layers": "1", "u0": "8", "a0": "tanh", "opts": "adam"})
+    clean(at)
+    assert at.sidebar.selectbox(key="data").value == "circles"
+    assert at.sidebar.select_slider(key="u0").value == 8
+    assert at.sidebar.selectbox(key="a0").value == "tanh"
+    assert list(at.dataframe[0].value["run"]) == ["Adam"]
+
+
+def test_malformed_links_fall_back_with_a_notice() -> None:
+    at = playground({"layers": "99", "opts": "sgd,warp", "adam.learning_rate": "nan"})
+    clean(at)
+    assert at.warning, "the page should say which link settings it ignored"
+    text = at.warning[0].value
+    assert "layers" in text and "opts" in text
+    assert at.sidebar.slider(key="layers").value == 2
+
+
+def test_multiclass_and_non_2d_data() -> None:
+    at = playground({"data": "iris", "layers": "1"})
+    clean(at)
+    assert len(specs(at)[0]["frames"]) > 0
+    at = playground({"data": "digits", "layers": "1", "epochs": "10", "opts": "adam"})
+    clean(at)
+    assert any("no plane" in i.value for i in at.info)
+
+
+def test_extreme_settings_show_a_message_or_a_diverged_run() -> None:
+    at = playground({"opts": "sgd", "sgd.learning_rate": "10", "a0": "relu", "l2": "0.1"})
+    clean(at)
+    for fig in specs(at):
+        assert finite_numbers(fig["data"])
+    at = playground({"opts": "adam", "adam.epsilon": "0"})
+    clean(at)
+
+
+@pytest.mark.parametrize(
+    "payload, message",
+    [
+        (b"", "empty"),
+        (b"a,b,label\n1,2,x\n", "row"),
+        (b"a,b,label\n" + b"1,oops,0\n" * 12, "oops"),
+        (b"a,b,label\n" + b"1,2,0\n" * 12, "one class"),
+    ],
+)
+def test_bad_csv_uploads_get_a_clear_message(payload: bytes, message: str) -> None:
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.query_params.update({"data": "csv"})
+    at.switch_page("pages/playground.py")
+    at.session_state["csv_file"] = _Upload("mine.csv", payload)
+    at.run()
+    clean(at)
+    assert at.error and message in at.error[0].value.lower()
+
+
+class _Upload:
+    """What st.file_uploader hands the page: name, size and getvalue()."""
+
+    def __init__(self, name: str, data: bytes) -> None:
+        self.name, self.size, self._data = name, len(data), data
+
+    def getvalue(self) -> bytes:
+        return self._data
+
+
+def test_history_figure_marks_early_stop_and_divergence() -> None:
+    ds = optiviz.make_dataset("moons", n=200, seed=1)
+    r = optiviz.train(
+        ds,
+        optimizers=[("sgd", {"learning_rate": 0.3}), ("sgd", {"learning_rate": 1e4})],
+        epochs=30,
+        loss="mse",
+        activation="relu",
+        early_stopping=True,
+        patience=3,
+    )
+    fig = nf.history_figure(r, ["#000000", "#E69F00"]).to_dict()
+    texts = [t.get("text") for t in fig["data"] if t.get("text")]
+    assert texts, "an early stop or a divergence should be marked"
+    for t in fig["data"]:
+        y = np.asarray(t.get("y", []), float)
+        assert np.isfinite(y).all()
+
+
+def test_keras_code_builds_the_same_model() -> None:
+    keras = pytest.importorskip("keras")
+    code = training_script(
+        dataset="moons",
+        dataset_args={"n": 100, "val_split": 0.2, "seed": 0},
+        n_classes=2,
+        n_features=2,
+        n_train=80,
+        hidden=(8, 4),
+        activations=("elu", "tanh"),
+        activation_params=(0.5, None),
+        batch_norm=True,
+        dropout=0.1,
+        l2=0.01,
+        optimizer="adam",
+        hparams={"learning_rate": 0.01},
+        clip=("clipvalue", 0.5),
+        schedule="power",
+        early_stopping=True,
+        epochs=2,
+    )
+    ns: dict = {}
+    exec(compile(code.replace("model.summary()", ""), "<keras code>", "exec"), ns)  # test only
+    model = ns["model"]
+    arch = optiviz.engine.mlp.build(2, 2, (8, 4), ("elu", "tanh"), batch_norm=True, dropout=True)
+    assert model.count_params() == optiviz.summary(arch).total
+    assert len(ns["history"].history["loss"]) == 2
+    assert isinstance(model.optimizer, keras.optimizers.Adam)
+    assert model.optimizer.clipvalue == 0.5
