@@ -1,6 +1,50 @@
-"""Work in progress: this page is being built."""
+"""Backpropagation, step by step, on a 2-2-1 network and one example."""
 
 import streamlit as st
 
-st.title("backprop")
-st.info("This page is being built.")
+# Text first, engine after: on a cold server the title paints while JAX still loads.
+st.title("Backpropagation, step by step")
+st.caption(
+    "One example goes forward through a tiny network, the error comes back, and every weight "
+    "learns how much it was to blame. Every number is written on the picture."
+)
+
+from optiviz.figures.backprop import network_figure  # noqa: E402
+from optiviz.figures.style import export_config  # noqa: E402
+from optiviz.ui import backprop as bp  # noqa: E402
+from optiviz.ui import url_state  # noqa: E402
+from optiviz.ui.export import export_buttons  # noqa: E402
+
+url_state.restore(bp.schema(), page=bp.PAGE)
+url_state.show_notices()
+bp.sidebar()
+slide = bool(st.session_state["slide"])
+
+st.markdown(
+    "Training a network on one example takes four moves: a **forward pass** computes each "
+    "unit's weighted sum Z and activation; the **loss** measures how far the output O is from "
+    "the target y; a **reverse pass** sends the error back layer by layer with the chain rule, "
+    "giving each weight its gradient; a **gradient-descent step** moves every weight a little "
+    "against its gradient. Step through them with the buttons; change any number in the sidebar."
+)
+try:
+    trace = bp.current_trace()
+except ValueError as err:  # a number outside the bounds (only reachable by editing state)
+    st.error(str(err))
+    trace = None
+stage = bp.stepper(trace)
+url_state.publish(bp.schema(), page=bp.PAGE)
+if trace is None:
+    st.stop()
+
+fig = network_figure(trace, stage, slide=slide)
+st.plotly_chart(fig, key="bp_chart", config=export_config("optiviz-backprop", slide))
+bp.explain(trace, stage)
+st.caption(
+    "Loss used here: L = ½(O − y)², so that ∂L/∂O = O − y and the errors E are exactly "
+    "∂L/∂Z (the course's E_o = (O − y)·f′(Z_o) and E_h = E_o·W_o·f′(Z_h)). Keras's "
+    "'mse' has no ½ and averages over outputs: its gradients would be twice these."
+)
+with st.expander("All nine weights: before, gradient, after · export"):
+    st.dataframe(bp.update_table(trace), hide_index=True)
+    export_buttons(fig, "optiviz-backprop", slide, gif=False)

@@ -1,0 +1,268 @@
+"""Pieces of the backpropagation page: URL settings, weight inputs, stage stepping, the
+arithmetic of each stage written out with the numbers substituted."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from optiviz.engine.backprop import (
+    ACTIVATIONS,
+    LIMIT,
+    STAGES,
+    Net221,
+    Trace,
+    backprop,
+    df_np,
+    jax_gradients,
+)
+from optiviz.figures.backprop import num
+
+from .url_state import Param
+
+PAGE = "backprop"
+
+#: the example and weights a first visit shows (inputs, target, then w_ij, b_j, v_j, b_o)
+DEFAULTS: dict[str, float] = {
+    "x1": 1.0,
+    "x2": 0.5,
+    "y": 1.0,
+    "w11": 0.15,
+    "w12": 0.25,
+    "w21": 0.20,
+    "w22": 0.30,
+    "b1": 0.35,
+    "b2": 0.35,
+    "v1": 0.40,
+    "v2": 0.45,
+    "bo": 0.60,
+}
+WEIGHTS = ("w11", "w12", "w21", "w22", "b1", "b2", "v1", "v2", "bo")
+DERIVATIVE = {
+    "sigmoid": r"\sigma(Z)\,(1 - \sigma(Z))",
+    "tanh": r"1 - \tanh^2(Z)",
+    "relu": r"1 \text{ if } Z > 0 \text{ else } 0",
+    "linear": r"1",
+}
+
+
+def schema() -> list[Param]:
+    """Every setting of the page: the example, the nine weights, η, f, the stage, slide mode."""
+    return [
+        *(Param(k, v, low=-LIMIT, high=LIMIT) for k, v in DEFAULTS.items()),
+        Param("eta", 0.5, low=0.0, high=LIMIT),
+        Param("act", "sigmoid", kind="choice", choices=ACTIVATIONS),
+        Param("stage", STAGES[0], kind="choice", choices=STAGES),
+        Param("slide", False, kind="bool"),
+    ]
+
+
+def _number(label: str, key: str, where: st.delta_generator.DeltaGenerator) -> None:
+    where.number_input(label, min_value=-LIMIT, max_value=LIMIT, step=0.05, format="%.4g", key=key)
+
+
+def sidebar() -> None:
+    """The example, the weights, η and f, each with bounds that keep every number finite."""
+    with st.sidebar:
+        st.subheader("The example")
+        c1, c2, c3 = st.columns(3)
+        _number("x₁", "x1", c1)
+        _number("x₂", "x2", c2)
+        _number("target y", "y", c3)
+        st.subheader("Weights")
+        st.caption("w_ij: input i → hidden j; b_j: hidden biases; v_j: hidden j → output.")
+        c1, c2 = st.columns(2)
+        for key, label in (("w11", "w₁₁"), ("w21", "w₂₁"), ("b1", "b₁"), ("v1", "v₁")):
+            _number(label, key, c1)
+        for key, label in (("w12", "w₁₂"), ("w22", "w₂₂"), ("b2", "b₂"), ("v2", "v₂")):
+            _number(label, key, c2)
+        _number("output bias b_o", "bo", st)
+        c1, c2 = st.columns(2)
+        c1.button("Random weights", on_click=_random_weights, key="bp_random")
+        c2.button("Reset", on_click=_reset, key="bp_reset")
+        st.subheader("Training")
+        st.number_input(
+            "Learning rate η", min_value=0.0, max_value=LIMIT, step=0.1, format="%.4g", key="eta"
+        )
+        st.selectbox("Activation f (both layers)", ACTIVATIONS, key="act")
+        st.divider()
+        st.toggle("Slide mode", key="slide", help="Big fonts, thick lines, white background, 16:9.")
+
+
+def _random_weights() -> None:
+    rng = np.random.default_rng()
+    for k in WEIGHTS:
+        st.session_state[k] = round(float(rng.uniform(-1, 1)), 2)
+    st.session_state["stage"] = STAGES[0]
+
+
+def _reset() -> None:
+    for k, v in DEFAULTS.items():
+        st.session_state[k] = v
+    st.session_state["eta"] = 0.5
+    st.session_state["act"] = "sigmoid"
+    st.session_state["stage"] = STAGES[0]
+
+
+def _move(delta: int) -> None:
+    i = STAGES.index(st.session_state.get("stage", STAGES[0]))
+    st.session_state["stage"] = STAGES[max(0, min(len(STAGES) - 1, i + delta))]
+
+
+def _apply_step(trace: Trace) -> None:
+    """Take the new weights as the current ones (clipped to the inputs' bounds) and start over."""
+    new = trace.new
+    values = [*new.W_h[0], *new.W_h[1], *new.b_h, *new.w_o, new.b_o]
+    order = ("w11", "w12", "w21", "w22", "b1", "b2", "v1", "v2", "bo")
+    for k, v in zip(order, values, strict=True):
+        st.session_state[k] = float(np.clip(float(f"{v:.6g}"), -LIMIT, LIMIT))
+    st.session_state["stage"] = STAGES[1]
+    st.session_state["bp_applied"] = (trace.loss, trace.new_loss)
+
+
+def stepper(trace: Trace | None) -> int:
+    """Back / next buttons and a stage slider; returns the stage's index."""
+    c1, c2, c3, c4 = st.columns([1, 1, 6, 2])
+    c1.button("◀ Back", key="bp_back", on_click=_move, args=(-1,), width="stretch")
+    c2.button("Next ▶", key="bp_next", on_click=_move, args=(1,), width="stretch")
+    c3.select_slider("Stage", STAGES, key="stage", label_visibility="collapsed")
+    stage = STAGES.index(st.session_state["stage"])
+    if trace is not None and stage == len(STAGES) - 1:
+        c4.button(
+            "Apply the step ↻",
+            key="bp_apply",
+            on_click=_apply_step,
+            args=(trace,),
+            help="Use the new weights and run the forward pass again.",
+            width="stretch",
+        )
+    applied = st.session_state.pop("bp_applied", None)
+    if applied:
+        st.success(f"Step applied. Loss on this example: {num(applied[0])} → {num(applied[1])}.")
+    return stage
+
+
+def current_trace() -> Trace:
+    """Run the forward pass, backward pass and update on the settings in the session.
+
+    Raises ValueError (shown by the page) if a number is out of bounds.
+    """
+    ss = st.session_state
+    net = Net221.of(
+        [[ss["w11"], ss["w12"]], [ss["w21"], ss["w22"]]],
+        [ss["b1"], ss["b2"]],
+        [ss["v1"], ss["v2"]],
+        ss["bo"],
+    )
+    return backprop([ss["x1"], ss["x2"]], ss["y"], net, eta=float(ss["eta"]), activation=ss["act"])
+
+
+def _n(v: float) -> str:
+    """A number for LaTeX, in brackets when negative."""
+    text = num(v).replace("−", "-")
+    if "e" in text:
+        mant, exp = text.split("e")
+        text = rf"{mant}\times 10^{{{int(exp)}}}"
+    return f"({text})" if float(v) < 0 else text
+
+
+def explain(t: Trace, stage: int) -> None:
+    """The arithmetic of the current stage, with the trace's numbers put in."""
+    f = {"sigmoid": r"\sigma", "tanh": r"\tanh", "relu": r"\operatorname{ReLU}", "linear": "f"}[
+        t.activation
+    ]
+    if stage == 0:
+        st.markdown(
+            "One example (x₁, x₂) with its target y, and the nine weights of a 2-2-1 network. "
+            "Press **Next ▶** to push the example through the network."
+        )
+    elif stage == 1:
+        for j in range(2):
+            st.latex(
+                rf"Z_{{h{j + 1}}} = w_{{1{j + 1}}}x_1 + w_{{2{j + 1}}}x_2 + b_{j + 1}"
+                rf" = {_n(t.net.W_h[0, j])}\cdot{_n(t.x[0])} + {_n(t.net.W_h[1, j])}\cdot"
+                rf"{_n(t.x[1])} + {_n(t.net.b_h[j])} = {_n(t.z_h[j])},\quad "
+                rf"H_{j + 1} = {f}(Z_{{h{j + 1}}}) = {_n(t.h[j])}"
+            )
+    elif stage == 2:
+        st.latex(
+            rf"Z_o = v_1H_1 + v_2H_2 + b_o = {_n(t.net.w_o[0])}\cdot{_n(t.h[0])} + "
+            rf"{_n(t.net.w_o[1])}\cdot{_n(t.h[1])} + {_n(t.net.b_o)} = {_n(t.z_o)},\quad "
+            rf"O = {f}(Z_o) = {_n(t.o)}"
+        )
+    elif stage == 3:
+        st.latex(rf"L = \tfrac12(O - y)^2 = \tfrac12({_n(t.o)} - {_n(t.y)})^2 = {_n(t.loss)}")
+        st.caption(
+            "The loss is ½(O − y)², the squared error with a ½ in front so that its derivative "
+            "with respect to O is simply O − y."
+        )
+    elif stage == 4:
+        st.latex(
+            rf"E_o = \frac{{\partial L}}{{\partial Z_o}} = (O - y)\cdot f'(Z_o) = "
+            rf"({_n(t.o)} - {_n(t.y)})\cdot {_n(_df(t, t.z_o))} = {_n(t.e_o)}"
+        )
+        st.latex(rf"f'(Z) = {DERIVATIVE[t.activation]}")
+    elif stage == 5:
+        for j in range(2):
+            st.latex(
+                rf"E_{{h{j + 1}}} = E_o\cdot v_{j + 1}\cdot f'(Z_{{h{j + 1}}}) = {_n(t.e_o)}"
+                rf"\cdot{_n(t.net.w_o[j])}\cdot{_n(_df(t, t.z_h[j]))} = {_n(t.e_h[j])}"
+            )
+        st.caption("Each hidden unit gets its share of the output error through its weight v_j.")
+    elif stage == 6:
+        st.latex(
+            r"\frac{\partial L}{\partial v_j} = E_o H_j,\quad"
+            r"\frac{\partial L}{\partial b_o} = E_o,\quad"
+            r"\frac{\partial L}{\partial w_{ij}} = E_{hj}\,x_i,\quad"
+            r"\frac{\partial L}{\partial b_j} = E_{hj}"
+        )
+        st.caption(
+            "A weight's gradient is the error at the unit it feeds times the value that "
+            "travels along it. The numbers are on the picture, in orange."
+        )
+        _autodiff_check(t)
+    else:
+        st.latex(
+            rf"w \leftarrow w - \eta\,\frac{{\partial L}}{{\partial w}},\qquad \eta = {_n(t.eta)}"
+        )
+        st.dataframe(update_table(t), hide_index=True)
+        if t.eta == 0:
+            st.info("η = 0: the gradients are computed but the weights do not move.")
+
+
+def _df(t: Trace, z: float) -> float:
+    return float(df_np(z, t.activation))
+
+
+def _autodiff_check(t: Trace) -> None:
+    """jax.grad of the same loss, compared with the hand-made gradients."""
+    try:
+        g = jax_gradients(t.x, t.y, t.net, t.activation)
+    except Exception as err:  # a check must never break the page
+        st.caption(f"(jax.grad check unavailable: {err})")
+        return
+    ours = np.concatenate([t.dW_h.ravel(), t.db_h, t.dw_o, [t.db_o]])
+    theirs = np.concatenate([g.W_h.ravel(), g.b_h, g.w_o, [g.b_o]])
+    scale = max(1.0, float(np.abs(ours).max()))
+    gap = float(np.abs(ours - theirs).max()) / scale
+    st.caption(
+        f"Check: `jax.grad` of the same loss gives the same nine gradients "
+        f"(largest difference {gap:.1e}, relative; JAX works in float32)."
+    )
+
+
+def update_table(t: Trace) -> pd.DataFrame:
+    """Old weight, gradient and new weight of all nine parameters."""
+    names = ["w₁₁", "w₁₂", "w₂₁", "w₂₂", "b₁", "b₂", "v₁", "v₂", "b_o"]
+    old = [*t.net.W_h.ravel(), *t.net.b_h, *t.net.w_o, t.net.b_o]
+    grad = [*t.dW_h.ravel(), *t.db_h, *t.dw_o, t.db_o]
+    new = [*t.new.W_h.ravel(), *t.new.b_h, *t.new.w_o, t.new.b_o]
+    return pd.DataFrame(
+        {
+            "weight": names,
+            "before": [num(v) for v in old],
+            "∂L/∂w": [num(v) for v in grad],
+            "after": [num(v) for v in new],
+        }
+    )
