@@ -8,8 +8,8 @@ st.markdown(
     "Training a network means walking downhill on a loss surface. Each optimizer walks "
     "by a different rule: some take the slope at face value, some build up speed, some "
     "rescale every direction by how steep it has been. Here you can watch them do it, "
-    "change their settings, and see where and why they end up where they do. Every "
-    "number matches what Keras 3 computes."
+    "train small networks in the browser, look inside their layers while they learn, and "
+    "see where and why things go wrong. Every number matches what Keras 3 computes."
 )
 
 from optiviz.engine import CLASSIC, get_surface  # noqa: E402
@@ -34,15 +34,63 @@ st.subheader("Pages")
 cards = [
     (
         "pages/race.py",
-        "🏁 Optimizer race",
+        "Optimizer race",
         "GD, Momentum, Nesterov, AdaGrad, RMSProp, Adam, Nadam and AdaMax on 16 surfaces "
         "or your own formula; step-by-step inspector; copy as Keras; export to slides.",
     ),
     (
         "pages/landscape.py",
-        "🗺️ Landscape",
+        "Landscape",
         "Thousands of runs at once: which learning rate diverges (and what theory predicts), "
         "which start ends in which minimum, and each optimizer with its best learning rate.",
+    ),
+    (
+        "pages/playground.py",
+        "Network playground",
+        "Train a small network on 2D data or your own CSV with several optimizers at once; "
+        "watch the decision boundary form, the loss curves, the gradients in every layer.",
+    ),
+    (
+        "pages/gradients.py",
+        "Gradients lab",
+        "Deep stacks of layers: where gradients vanish or explode, and how the choice of "
+        "activation, initializer, batch norm or clipping changes that.",
+    ),
+    (
+        "pages/activations.py",
+        "Activations",
+        "Every activation and its slope, where each saturates, and why ReLU units die at "
+        "large learning rates while leaky ReLU and ELU keep learning.",
+    ),
+    (
+        "pages/perceptron.py",
+        "Perceptron",
+        "McCulloch–Pitts logic units, Rosenblatt's learning rule on iris, and why one "
+        "neuron cannot learn XOR while a hidden layer can.",
+    ),
+    (
+        "pages/backprop.py",
+        "Backpropagation",
+        "A 2-2-1 network on one example: the forward pass, the errors flowing back and "
+        "one gradient-descent step, with every number on the picture.",
+    ),
+    (
+        "pages/schedules.py",
+        "Learning-rate schedules",
+        "Piecewise, exponential, power, performance and 1cycle schedules side by side, and "
+        "a learning-rate range test that suggests where to start.",
+    ),
+    (
+        "pages/regularization.py",
+        "Regularization",
+        "A network that overfits, then the same network with L1, L2, dropout, batch norm "
+        "and early stopping: what each does to the gap between training and validation.",
+    ),
+    (
+        "pages/transfer.py",
+        "Transfer learning",
+        "Reuse the hidden layers of a network trained on one task to learn a related task "
+        "from a few examples, frozen or fine-tuned.",
     ),
 ]
 cols = st.columns(3)
