@@ -25,6 +25,12 @@ def warm_up() -> None:
     result = race(surface, [(n, race_hparams(surface, n)) for n in CLASSIC], steps=300)
     race_figures.race_animation(surface.grid(120), result)
 
+    # the playground's default network: its kernel serves every optimizer and setting
+    from .engine import make_dataset, train
+
+    ds = make_dataset("moons", n=1000, noise=0.15, val_split=0.2, seed=0)
+    train(ds, hidden=(16, 16), optimizers={"sgd": {}, "adam": {}}, epochs=200)
+
 
 def start_in_background() -> threading.Thread | None:
     """Start :func:`warm_up` in a daemon thread (``OPTIVIZ_WARMUP=0`` turns it off)."""
