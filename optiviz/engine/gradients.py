@@ -1,0 +1,625 @@
+"""Vanishing and exploding gradients in a deep MLP, measured layer by layer.
+
+Back-propagation multiplies the error signal by one layer's weights and one
+activation slope per layer on its way down::
+
+    δ_l = (δ_{l+1} W_{l+1}ᵀ) ⊙ f′(z_l),        ∂L/∂W_l = a_{l−1}ᵀ δ_l
+
+so across ``depth`` layers the gradient is scaled by roughly
+``(√fan · σ_w · |f′|)^depth``. If that factor is below 1 the first layers hardly
+learn (*vanishing*: sigmoid and tanh with small weights); above 1 the numbers
+grow until they overflow (*exploding*: σ = 1 weights, the "naive" init). Glorot
+& Bengio (2010) asked for a factor of 1 forwards and backwards, which gives the
+Glorot / He / LeCun variances of :mod:`optiviz.engine.initializers`.
+
+The network here is a plain stack: ``Dense(width)`` → activation, ``depth``
+times, then ``Dense(10)`` → softmax on a fixed batch of inputs (standard-normal
+features, like standardised data, labelled by a fixed random linear teacher).
+The ``depth − 1`` hidden-to-hidden layers share one shape, so they run in a
+``lax.scan`` and the compile time does not grow with depth.
+
+Everything a student changes without changing a shape is a traced array: the
+activation (an index into :data:`~optiviz.engine.activations.ACTIVATIONS`,
+dispatched with ``lax.switch``), the initializer (an index, as
+:func:`~optiviz.engine.initializers.init_kernel` takes), random_normal's σ, batch
+normalization on/off, the clipnorm threshold and the learning rate. Switching any
+of them never recompiles (:data:`TRACES` counts the traces). Depth, width and batch
+size are shapes: one compile each.
+
+No inf or NaN leaves this module: a quantity that overflowed float32 is reported
+as 0 with an ``overflow`` flag, which the figures draw as "exploded (overflow)".
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from .activations import ACTIVATIONS, get_activation
+from .initializers import INITIALIZER_NAMES, get_initializer, init_kernel
+from .mlp import BN_EPSILON
+
+Array = Any
+
+MAX_DEPTH = 50
+MAX_WIDTH = 256
+MAX_BATCH = 1024
+N_IN = 64  # features of the fixed input batch
+N_CLASSES = 10
+HIST_BINS = 40
+#: decades of |gradient| a histogram spans at most (below that: "≈ 0")
+LOG_SPAN = 24.0
+EPOCH_CHOICES = (10, 20, 50)
+#: ratio first/last below 1/BAND is vanishing, above BAND exploding
+BAND = 10.0
+
+ACTIVATION_NAMES: tuple[str, ...] = tuple(ACTIVATIONS)
+LABELS = ("vanishing", "healthy", "exploding", "exploded (overflow)", "no gradient")
+
+#: How many times each kernel has been traced (a test asserts sliders never retrace).
+TRACES: Counter[str] = Counter()
+
+_ACT_DEFAULTS = np.array([a.param_default for a in ACTIVATIONS.values()], np.float32)
+
+
+# ------------------------------------------------------------------ settings
+def _check_int(name: str, value: Any, low: int, high: int) -> int:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a whole number, got {value!r}") from None
+    if not math.isfinite(v) or v != int(v) or not low <= v <= high:
+        raise ValueError(f"{name} must be a whole number from {low} to {high}, got {value!r}")
+    return int(v)
+
+
+def _check_float(name: str, value: Any, low: float, high: float) -> float:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a number, got {value!r}") from None
+    if not math.isfinite(v) or not low <= v <= high:
+        raise ValueError(f"{name} must be between {low:g} and {high:g}, got {value!r}")
+    return v
+
+
+def check_shape(depth: Any, width: Any, batch: Any) -> tuple[int, int, int]:
+    """Validate the network's shape (what the widgets bound, re-checked here)."""
+    return (
+        _check_int("depth", depth, 2, MAX_DEPTH),
+        _check_int("width", width, 2, MAX_WIDTH),
+        _check_int("batch size", batch, 2, MAX_BATCH),
+    )
+
+
+def fixed_batch(batch: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """The lab's inputs: ``batch`` × 64 standard-normal features (what standardised
+    data looks like) and labels 0–9 from a fixed random linear teacher."""
+    rng = np.random.default_rng(1000 + seed)
+    x = rng.standard_normal((batch, N_IN)).astype(np.float32)
+    teacher = np.random.default_rng(7).standard_normal((N_IN, N_CLASSES))
+    return x, np.argmax(x @ teacher, axis=1).astype(np.int32)
+
+
+# ------------------------------------------------------------------ the network
+def init_stack(key: Array, depth: int, width: int, init_idx: Array, stddev: Array) -> dict:
+    """Fresh weights for the stack, drawn with :func:`init_kernel` (biases 0, BN γ 1).
+
+    ``first`` maps the 64 inputs to ``width`` units, ``hidden`` holds the
+    ``depth − 1`` square kernels stacked on a leading axis, ``out`` is the 10-way
+    softmax layer (same initializer, as ``kernel_initializer=`` on every layer)."""
+    keys = jax.random.split(key, depth + 1)
+    hidden = jax.vmap(lambda k: init_kernel(k, (width, width), init_idx, stddev))(keys[1:depth])
+    return {
+        "first": {
+            "w": init_kernel(keys[0], (N_IN, width), init_idx, stddev),
+            "b": jnp.zeros(width),
+            "g": jnp.ones(width),
+        },
+        "hidden": {
+            "w": hidden,
+            "b": jnp.zeros((depth - 1, width)),
+            "g": jnp.ones((depth - 1, width)),
+        },
+        "out": {
+            "w": init_kernel(keys[depth], (width, N_CLASSES), init_idx, stddev),
+            "b": jnp.zeros(N_CLASSES),
+        },
+    }
+
+
+def _init_traced(key, depth, width, init_idx, stddev):
+    TRACES[f"init depth={depth} width={width}"] += 1
+    return init_stack(key, depth, width, init_idx, stddev)
+
+
+#: the initial weights, compiled once per (depth, width) (drawing them is a large
+#: part of a compile, so it is kept out of the kernels that change more often)
+_init_jit = jax.jit(_init_traced, static_argnums=(1, 2))
+
+
+def activate(z: Array, act_idx: Array) -> Array:
+    """f(z) for the activation at traced index ``act_idx`` (its Keras default knob)."""
+    p = jnp.asarray(_ACT_DEFAULTS)[act_idx]
+    branches = [(lambda fn: lambda z, p: fn(z, p))(a.fn) for a in ACTIVATIONS.values()]
+    return jax.lax.switch(act_idx, branches, z, p)
+
+
+def _dense(layer: dict, h: Array, dz: Array, act_idx: Array, bn: bool) -> tuple[Array, Array]:
+    """One hidden layer: z = hW (+ batch norm with the batch's statistics, as in
+    training) + b, plus the probe ``dz`` (zero; its gradient is ∂L/∂z), then f(z)."""
+    z = h @ layer["w"]
+
+    def normalise(z: Array) -> Array:
+        mean, var = jnp.mean(z, axis=0), jnp.var(z, axis=0)
+        return (z - mean) * jax.lax.rsqrt(var + BN_EPSILON) * layer["g"]
+
+    z = (normalise(z) if bn else z) + layer["b"] + dz
+    return z, activate(z, act_idx)
+
+
+def network(params: dict, x: Array, dz: Array, act_idx: Array, bn: bool) -> tuple[Array, Array]:
+    """The logits and every hidden layer's activations, shape (depth, batch, width).
+
+    ``bn`` (a Python bool: with or without the BN layers is a different network)
+    normalises each layer's z with the batch's mean and variance, as Keras's
+    BatchNormalization does while training (γ = 1, β = 0 at initialization)."""
+    _, a1 = _dense(params["first"], x, dz[0], act_idx, bn)
+
+    def step(h: Array, layer_dz: tuple[dict, Array]) -> tuple[Array, Array]:
+        _, a = _dense(layer_dz[0], h, layer_dz[1], act_idx, bn)
+        return a, a
+
+    h, rest = jax.lax.scan(step, a1, (params["hidden"], dz[1:]))
+    logits = h @ params["out"]["w"] + params["out"]["b"]
+    return logits, jnp.concatenate([a1[None], rest])
+
+
+def cross_entropy(logits: Array, y: Array) -> Array:
+    """Mean sparse categorical cross-entropy from logits (Keras's ``from_logits=True``).
+
+    The lab does not clip probabilities as :func:`optiviz.engine.mlp.per_example_loss`
+    does (Keras's rule for a softmax layer): when a network explodes its softmax
+    saturates, the clip then zeroes the gradient exactly, and the explosion would
+    hide as "no gradient". From logits, ∂L/∂logits = softmax − one-hot stays in
+    [−1, 1] and the growth through the layers below is what we measure."""
+    return -jnp.mean(jnp.take_along_axis(jax.nn.log_softmax(logits), y[:, None], axis=1))
+
+
+def _loss(params: dict, dz: Array, x: Array, y: Array, act_idx: Array, bn: bool):
+    logits, acts = network(params, x, dz, act_idx, bn)
+    return cross_entropy(logits, y), acts
+
+
+def _kernel_norms(grads: dict) -> Array:
+    """‖∂L/∂W‖ (Frobenius) of every Dense kernel: depth hidden ones, then the output."""
+    first = jnp.sqrt(jnp.sum(jnp.square(grads["first"]["w"])))[None]
+    hidden = jnp.sqrt(jnp.sum(jnp.square(grads["hidden"]["w"]), axis=(1, 2)))
+    out = jnp.sqrt(jnp.sum(jnp.square(grads["out"]["w"])))[None]
+    return jnp.concatenate([first, hidden, out])
+
+
+def _probe(params, x, y, act_idx, bn):
+    """Loss, ∂L/∂params, ∂L/∂z of every hidden layer, and the activations."""
+    depth, width = params["hidden"]["w"].shape[0] + 1, params["first"]["w"].shape[1]
+    dz0 = jnp.zeros((depth, x.shape[0], width))
+    (loss, acts), (g_params, g_z) = jax.value_and_grad(_loss, argnums=(0, 1), has_aux=True)(
+        params, dz0, x, y, act_idx, bn
+    )
+    return loss, g_params, g_z, acts
+
+
+def _finite(v: Array) -> tuple[Array, Array]:
+    """(v with non-finite entries set to 0, whether anything overflowed)."""
+    ok = jnp.isfinite(v)
+    return jnp.where(ok, v, 0.0), ~ok
+
+
+# ------------------------------------------------------------------ histograms
+def _hist_rows(values: Array, ok: Array, lo: Array, hi: Array) -> Array:
+    """Per layer (leading axis), counts of the ``ok`` values in HIST_BINS bins on [lo, hi]."""
+    width = jnp.maximum(hi - lo, 1e-30)
+    idx = jnp.clip(jnp.floor((values - lo) / width * HIST_BINS), 0, HIST_BINS - 1)
+    idx = idx.astype(jnp.int32).reshape(values.shape[0], -1)
+    w = ok.astype(jnp.float32).reshape(values.shape[0], -1)
+    return jax.vmap(lambda i, w: jnp.bincount(i, weights=w, length=HIST_BINS))(idx, w)
+
+
+def _act_hist(acts: Array) -> tuple[Array, Array]:
+    """Activations: one shared linear range over all layers (finite values only)."""
+    ok = jnp.isfinite(acts)
+    lo = jnp.min(jnp.where(ok, acts, jnp.inf))
+    hi = jnp.max(jnp.where(ok, acts, -jnp.inf))
+    lo, hi = jnp.where(jnp.any(ok), lo, -1.0), jnp.where(jnp.any(ok), hi, 1.0)
+    pad = jnp.maximum((hi - lo) * 1e-3, 1e-6)
+    lo, hi = lo - pad, hi + pad
+    return _hist_rows(jnp.where(ok, acts, 0.0), ok, lo, hi), jnp.stack([lo, hi])
+
+
+def _grad_hist(g: Array) -> tuple[Array, Array, Array]:
+    """Back-propagated ∂L/∂z: histograms of log10|g| on a shared range (decades),
+    and per layer the share of exact zeros (dead units, saturated-to-0 slopes)."""
+    mag = jnp.abs(g)
+    ok = jnp.isfinite(mag) & (mag > 0)
+    logm = jnp.log10(jnp.where(ok, mag, 1.0))
+    hi = jnp.max(jnp.where(ok, logm, -jnp.inf))
+    lo = jnp.min(jnp.where(ok, logm, jnp.inf))
+    any_ok = jnp.any(ok)
+    hi = jnp.where(any_ok, hi, 0.0) + 0.01
+    lo = jnp.maximum(jnp.where(any_ok, lo, -1.0), hi - LOG_SPAN) - 0.01
+    ok = ok & (logm >= lo)
+    zeros = jnp.mean((mag == 0).reshape(g.shape[0], -1), axis=1)
+    return _hist_rows(logm, ok, lo, hi), jnp.stack([lo, hi]), zeros
+
+
+def _layer_moments(acts: Array) -> tuple[Array, Array, Array]:
+    """Per layer, the mean and std of all its activations, and whether it overflowed."""
+    flat = acts.reshape(acts.shape[0], -1)
+    bad = ~jnp.all(jnp.isfinite(flat), axis=1)
+    m, bad_m = _finite(jnp.mean(flat, axis=1))
+    s, bad_s = _finite(jnp.std(flat, axis=1))
+    return m, s, bad | bad_m | bad_s
+
+
+def _z_norms(g_z: Array) -> Array:
+    """‖∂L/∂z_l‖ per hidden layer (over the batch and the units)."""
+    return jnp.sqrt(jnp.sum(jnp.square(g_z), axis=(1, 2)))
+
+
+def _init_summary(loss, grads, g_z, acts) -> dict[str, Array]:
+    """Everything the lab shows about the network at initialization."""
+    act_counts, act_range = _act_hist(acts)
+    grad_counts, grad_range, grad_zeros = _grad_hist(g_z)
+    mean, std, act_over = _layer_moments(acts)
+    z_norm, z_over = _finite(_z_norms(g_z))
+    w_norm, w_over = _finite(_kernel_norms(grads))
+    return {
+        "loss0": _finite(loss)[0],
+        "act_counts": act_counts,
+        "act_range": act_range,
+        "grad_counts": grad_counts,
+        "grad_range": grad_range,
+        "grad_zeros": grad_zeros,
+        "act_mean": mean,
+        "act_std": std,
+        "act_overflow": act_over,
+        "z_norm": z_norm,
+        "z_overflow": z_over | ~jnp.isfinite(loss),
+        "w_norm": w_norm,
+        "w_overflow": w_over | ~jnp.isfinite(loss),
+    }
+
+
+# ------------------------------------------------------------------ the lab kernel
+@dataclass(frozen=True)
+class _Shape:
+    depth: int
+    width: int
+    batch: int
+    epochs: int
+    batch_norm: bool
+
+
+def _clip(g: dict, clipnorm: Array) -> dict:
+    """Keras's ``clipnorm``: each variable's gradient rescaled to norm ≤ clipnorm
+    (the stacked hidden kernels are one variable per layer)."""
+
+    def one(v: Array, axes: tuple[int, ...]) -> Array:
+        n = jnp.sqrt(jnp.sum(jnp.square(v), axis=axes, keepdims=True))
+        return v * jnp.where(n > clipnorm, clipnorm / jnp.maximum(n, 1e-30), 1.0)
+
+    def group(layer: dict, stacked: bool) -> dict:
+        return {k: one(v, tuple(range(int(stacked), v.ndim))) for k, v in layer.items()}
+
+    return {
+        "first": group(g["first"], False),
+        "hidden": group(g["hidden"], True),
+        "out": group(g["out"], False),
+    }
+
+
+def _make_lab(shape: _Shape):
+    bn = shape.batch_norm
+
+    def kernel(x, y, params, act_idx, clipnorm, lr):
+        TRACES[f"lab {shape}"] += 1
+        shapes = jax.eval_shape(lambda p: _init_summary(*_probe(p, x, y, act_idx, bn)), params)
+
+        def epoch(carry, e):
+            """One full-batch SGD step; epoch 0 also summarises the initial network."""
+            params, dead = carry
+            loss, grads, g_z, acts = _probe(params, x, y, act_idx, bn)
+            summary = jax.lax.cond(
+                e == 0,
+                lambda: _init_summary(loss, grads, g_z, acts),
+                lambda: jax.tree.map(lambda s: jnp.zeros(s.shape, s.dtype), shapes),
+            )
+            w_norm, z_norm = _kernel_norms(grads), _z_norms(g_z)
+            update = jax.tree.map(lambda g: -lr * g, _clip(grads, clipnorm))
+            new = jax.tree.map(jnp.add, params, update)
+            finite = [jnp.all(jnp.isfinite(v)) for v in jax.tree.leaves(new)]
+            ok = jnp.isfinite(loss) & jnp.all(jnp.isfinite(w_norm)) & jnp.all(jnp.stack(finite))
+            stop = dead | ~ok
+            params = jax.tree.map(lambda n, o: jnp.where(stop, o, n), new, params)
+            _, std, _ = _layer_moments(acts)
+            zero = lambda v: jnp.where(dead, 0.0, _finite(v)[0])  # noqa: E731
+            row = {
+                "loss": zero(loss),
+                "w_norm": zero(w_norm),
+                "z_norm": zero(z_norm),
+                "update_norm": jnp.where(stop, 0.0, _finite(_kernel_norms(update))[0]),
+                "act_std": zero(std),
+                "valid": ~stop,
+            }
+            return (params, stop), (row, summary)
+
+        epochs = jnp.arange(shape.epochs)
+        _, (rows, summary) = jax.lax.scan(epoch, (params, jnp.bool_(False)), epochs)
+        return {
+            **jax.tree.map(lambda s: s[0], summary),
+            **{f"train_{k}": v for k, v in rows.items()},
+        }
+
+    return jax.jit(kernel)
+
+
+_KERNELS: dict[Any, Any] = {}
+_LOCK = threading.Lock()
+
+
+def _kernel(kind: str, shape: Any, make) -> Any:
+    with _LOCK:
+        fn = _KERNELS.get((kind, shape))
+        if fn is None:
+            fn = _KERNELS[(kind, shape)] = make(shape)
+        return fn
+
+
+@dataclass
+class LabResult:
+    """One network at initialization, and how its gradients evolve while it trains.
+
+    Layers are the hidden Dense layers 1..depth. At initialization:
+    ``z_norm`` (depth,) is ‖∂L/∂z_l‖, the back-propagated gradient that back-prop
+    multiplies layer by layer (the vanishing / exploding quantity); ``w_norm``
+    (depth + 1,) is ‖∂L/∂W_l‖, what the optimizer sees (last entry: the output
+    layer); ``act_mean``/``act_std`` per layer. Histograms: ``act_counts``
+    (depth, HIST_BINS) of the activations on one shared range ``act_range`` (lo,
+    hi); ``grad_counts`` of log10|∂L/∂z| on ``grad_range`` (decades), with
+    ``grad_zeros`` the share of exact zeros per layer.
+
+    ``train_*`` have one row per epoch of full-batch SGD: ``train_w_norm`` and
+    ``train_z_norm`` measured *before* clipping, ``train_update_norm`` the step
+    actually taken (after clipping, times the learning rate). ``train_valid`` is
+    False from the epoch whose update overflowed (``diverged_epoch``, 1-based; 0:
+    never); those rows are 0. Every overflowed number is 0 and flagged in
+    ``act_overflow`` / ``z_overflow`` / ``w_overflow``: nothing here is inf or NaN.
+    """
+
+    depth: int
+    width: int
+    batch: int
+    activation: str
+    initializer: str
+    stddev: float
+    batch_norm: bool
+    clipnorm: float | None
+    learning_rate: float
+    loss0: float
+    act_counts: np.ndarray
+    act_range: np.ndarray
+    grad_counts: np.ndarray
+    grad_range: np.ndarray
+    grad_zeros: np.ndarray
+    act_mean: np.ndarray
+    act_std: np.ndarray
+    act_overflow: np.ndarray
+    z_norm: np.ndarray
+    z_overflow: np.ndarray
+    w_norm: np.ndarray
+    w_overflow: np.ndarray
+    train_loss: np.ndarray
+    train_w_norm: np.ndarray
+    train_z_norm: np.ndarray
+    train_update_norm: np.ndarray
+    train_act_std: np.ndarray
+    train_valid: np.ndarray
+
+    @property
+    def ratio(self) -> float:
+        """‖∂L/∂z₁‖ / ‖∂L/∂z_depth‖ at initialization (0 when undefined)."""
+        return ratio_of(self.z_norm, self.z_overflow)[0]
+
+    @property
+    def label(self) -> str:
+        """vanishing / healthy / exploding / exploded (overflow) / no gradient."""
+        return ratio_of(self.z_norm, self.z_overflow)[1]
+
+    @property
+    def diverged_epoch(self) -> int:
+        bad = np.flatnonzero(~self.train_valid)
+        return int(bad[0]) + 1 if len(bad) else 0
+
+
+def ratio_of(norms: np.ndarray, overflow: np.ndarray) -> tuple[float, str]:
+    """The first/last ratio of per-layer gradient norms and its label."""
+    if np.any(overflow):
+        return 0.0, "exploded (overflow)"
+    first, last = float(norms[0]), float(norms[-1])
+    if first <= 0 or last <= 0:
+        return 0.0, "no gradient"
+    r = first / last
+    if not math.isfinite(r):
+        return 0.0, "exploded (overflow)"
+    return r, label_for(r)
+
+
+def label_for(r: float) -> str:
+    """vanishing below 1/BAND, exploding above BAND, healthy between."""
+    return "vanishing" if r < 1.0 / BAND else "exploding" if r > BAND else "healthy"
+
+
+def _resolve(activation: str, initializer: str, stddev: Any) -> tuple[int, int, float]:
+    act = get_activation(activation)
+    init = get_initializer(initializer)
+    return (
+        ACTIVATION_NAMES.index(act.name),
+        INITIALIZER_NAMES.index(init.name),
+        _check_float("stddev", stddev, 1e-4, 10.0),
+    )
+
+
+def lab(
+    *,
+    depth: int = 15,
+    width: int = 128,
+    batch: int = 256,
+    activation: str = "sigmoid",
+    initializer: str = "random_normal",
+    stddev: float = 1.0,
+    batch_norm: bool = False,
+    clipnorm: float | None = None,
+    learning_rate: float = 0.01,
+    epochs: int = 20,
+    seed: int = 0,
+) -> LabResult:
+    """Measure one deep MLP at initialization and during a short SGD run.
+
+    Args:
+        depth: hidden layers (2–50). width: units per hidden layer (2–256).
+        batch: examples in the fixed input batch (2–1024).
+        activation, initializer: Keras names; ``stddev`` is random_normal's σ.
+        batch_norm: BatchNormalization (batch statistics) before every activation.
+        clipnorm: Keras's per-variable gradient clipping threshold (None: off).
+        learning_rate: SGD's step size. epochs: one of :data:`EPOCH_CHOICES`
+            (one full-batch step each).
+        seed: draws the weights and the input batch.
+
+    Raises:
+        ValueError: for a shape or value outside the bounds above.
+    """
+    depth, width, batch = check_shape(depth, width, batch)
+    act_idx, init_idx, stddev = _resolve(activation, initializer, stddev)
+    if epochs not in EPOCH_CHOICES:
+        raise ValueError(f"epochs must be one of {EPOCH_CHOICES}, got {epochs!r}")
+    clip = np.inf if clipnorm is None else _check_float("clipnorm", clipnorm, 1e-6, 1e6)
+    lr = _check_float("learning rate", learning_rate, 0.0, 10.0)
+    x, y = fixed_batch(batch, int(seed))
+    fn = _kernel("lab", _Shape(depth, width, batch, int(epochs), bool(batch_norm)), _make_lab)
+    params = _init_jit(
+        jax.random.PRNGKey(int(seed)), depth, width, np.int32(init_idx), np.float32(stddev)
+    )
+    out = jax.device_get(fn(x, y, params, np.int32(act_idx), np.float32(clip), np.float32(lr)))
+    out = {k: np.asarray(v) for k, v in out.items()}
+    return LabResult(
+        depth=depth,
+        width=width,
+        batch=batch,
+        activation=ACTIVATION_NAMES[act_idx],
+        initializer=INITIALIZER_NAMES[init_idx],
+        stddev=stddev,
+        batch_norm=bool(batch_norm),
+        clipnorm=None if clipnorm is None else float(clip),
+        learning_rate=lr,
+        loss0=float(out.pop("loss0")),
+        **out,
+    )
+
+
+# ------------------------------------------------------------------ the matrix
+def _make_matrix(shape: _Shape):
+    depth, width, bn = shape.depth, shape.width, shape.batch_norm
+
+    def cell(params, x, y, act_idx):
+        loss, _, g_z, _ = _probe(params, x, y, act_idx, bn)
+        vals, bad = _finite(_z_norms(g_z))
+        return vals, bad | ~jnp.isfinite(loss)
+
+    def kernel(x, y, key, act_idx, init_idx, stddev):
+        """Weights for every initializer (one draw, rescaled), then, one initializer
+        at a time (``lax.map``: memory for one set of weights), every activation at
+        once (``vmap``)."""
+        TRACES[f"matrix {shape}"] += 1
+        weights = jax.vmap(init_stack, in_axes=(None, None, None, 0, None))(
+            key, depth, width, init_idx, stddev
+        )
+        per_act = jax.vmap(cell, in_axes=(None, None, None, 0))
+        return jax.lax.map(lambda p: per_act(p, x, y, act_idx), weights)
+
+    return jax.jit(kernel)
+
+
+@dataclass
+class MatrixResult:
+    """Every activation × every initializer at initialization.
+
+    ``norms`` (n_act, n_init, depth) per-layer ‖∂L/∂z‖ (0 where ``overflow``);
+    ``ratio`` (n_act, n_init) = first / last hidden layer (0 where undefined);
+    ``labels`` one of :data:`LABELS` per cell."""
+
+    activations: tuple[str, ...]
+    initializers: tuple[str, ...]
+    depth: int
+    width: int
+    stddev: float
+    batch_norm: bool
+    norms: np.ndarray
+    overflow: np.ndarray
+    ratio: np.ndarray
+    labels: np.ndarray
+
+
+def matrix(
+    *,
+    depth: int = 15,
+    width: int = 128,
+    batch: int = 64,
+    stddev: float = 1.0,
+    batch_norm: bool = False,
+    seed: int = 0,
+) -> MatrixResult:
+    """First/last gradient-norm ratio for all activations × initializers in one
+    vmapped, jitted call (the same weight noise for every cell, only the scale and
+    the activation differ)."""
+    depth, width, batch = check_shape(depth, width, batch)
+    stddev = _check_float("stddev", stddev, 1e-4, 10.0)
+    n_a, n_i = len(ACTIVATION_NAMES), len(INITIALIZER_NAMES)
+    x, y = fixed_batch(batch, int(seed))
+    fn = _kernel("matrix", _Shape(depth, width, batch, 0, bool(batch_norm)), _make_matrix)
+    norms, over = jax.device_get(
+        fn(
+            x,
+            y,
+            jax.random.PRNGKey(int(seed)),
+            np.arange(n_a, dtype=np.int32),
+            np.arange(n_i, dtype=np.int32),
+            np.float32(stddev),
+        )
+    )
+    # (initializer, activation, layer) -> (activation, initializer, layer)
+    norms = np.asarray(norms).transpose(1, 0, 2)
+    over = np.asarray(over).transpose(1, 0, 2)
+    ratio = np.zeros((n_a, n_i))
+    labels = np.empty((n_a, n_i), dtype=object)
+    for a in range(n_a):
+        for i in range(n_i):
+            ratio[a, i], labels[a, i] = ratio_of(norms[a, i], over[a, i])
+    return MatrixResult(
+        ACTIVATION_NAMES,
+        INITIALIZER_NAMES,
+        depth,
+        width,
+        stddev,
+        bool(batch_norm),
+        norms,
+        over,
+        ratio,
+        labels,
+    )

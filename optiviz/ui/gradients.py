@@ -1,0 +1,199 @@
+"""Pieces of the gradients lab page: its URL-backed settings, sidebar, presets,
+cached engine calls and the initialization formulas table."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from optiviz.engine import gradients as eng
+from optiviz.engine.activations import ACTIVATIONS
+from optiviz.engine.initializers import INITIALIZERS
+
+from .url_state import Param
+
+PAGE = "gradients"
+BATCH = 128  # the lab's fixed input batch
+MATRIX_BATCH = 64
+STDDEVS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 1.5, 2.0)
+CLIPNORMS = (0.01, 0.1, 0.5, 1.0, 5.0, 10.0)
+LEARNING_RATES = (0.0001, 0.001, 0.01, 0.03, 0.1, 0.3, 1.0)
+ACT_NAMES = tuple(ACTIVATIONS)
+INIT_NAMES = tuple(INITIALIZERS)
+
+#: one-click scenes: (label, activation, initializer, stddev, batch norm)
+PRESETS = {
+    "naive": ("Naive: ReLU + N(0, 1)", "relu", "random_normal", 1.0, False),
+    "sigmoid": ("Sigmoid + Glorot (2010)", "sigmoid", "glorot_uniform", 1.0, False),
+    "he": ("ReLU + He", "relu", "he_normal", 1.0, False),
+    "selu": ("SELU + LeCun", "selu", "lecun_normal", 1.0, False),
+    "bn": ("Naive + batch norm", "relu", "random_normal", 1.0, True),
+}
+
+#: which activations each family of initializers suits (what Keras's docs and the course say)
+SUITS = {
+    "Glorot (Xavier)": ("glorot_uniform", "none (linear), tanh, sigmoid, softmax", "fan_avg"),
+    "He (Kaiming)": ("he_normal", "ReLU, leaky ReLU, ELU, GELU, swish", "fan_in"),
+    "LeCun": ("lecun_normal", "SELU", "fan_in"),
+}
+
+
+def schema() -> list[Param]:
+    return [
+        Param("activation", "relu", kind="choice", choices=ACT_NAMES),
+        Param("initializer", "random_normal", kind="choice", choices=INIT_NAMES),
+        Param("stddev", 1.0, low=STDDEVS[0], high=STDDEVS[-1], options=STDDEVS),
+        Param("depth", 15, kind="int", low=2, high=eng.MAX_DEPTH),
+        Param("width", 128, kind="int", low=8, high=eng.MAX_WIDTH),
+        Param("bn", False, kind="bool"),
+        Param("clip", False, kind="bool"),
+        Param("clipnorm", 1.0, low=CLIPNORMS[0], high=CLIPNORMS[-1], options=CLIPNORMS),
+        Param("lr", 0.01, low=LEARNING_RATES[0], high=LEARNING_RATES[-1], options=LEARNING_RATES),
+        Param(
+            "epochs",
+            "20",
+            kind="choice",
+            choices=tuple(str(e) for e in eng.EPOCH_CHOICES),
+        ),
+        Param("seed", 0, kind="int", low=0, high=9999),
+        Param("slide", False, kind="bool"),
+    ]
+
+
+def apply_preset(name: str) -> None:
+    """Button callback: set the scene's activation, initializer, σ and batch norm."""
+    _, act, init, sd, bn = PRESETS[name]
+    ss = st.session_state
+    ss["activation"], ss["initializer"], ss["stddev"], ss["bn"] = act, init, sd, bn
+
+
+def presets() -> None:
+    """A row of one-click scenes."""
+    cols = st.columns(len(PRESETS))
+    for col, (key, (label, *_)) in zip(cols, PRESETS.items(), strict=True):
+        col.button(label, key=f"preset_{key}", on_click=apply_preset, args=(key,))
+
+
+def sidebar() -> None:
+    """Network shape, activation, initializer, the two fixes, training and slide mode."""
+    ss = st.session_state
+    with st.sidebar:
+        st.subheader("Network")
+        st.slider("Depth (hidden layers)", 2, eng.MAX_DEPTH, key="depth")
+        st.slider("Width (units per layer)", 8, eng.MAX_WIDTH, step=8, key="width")
+        st.selectbox(
+            "Activation", ACT_NAMES, key="activation", format_func=lambda n: ACTIVATIONS[n].display
+        )
+        st.selectbox(
+            "Initializer",
+            INIT_NAMES,
+            key="initializer",
+            format_func=lambda n: INITIALIZERS[n].display,
+            help="How the first weights are drawn (kernel_initializer=...).",
+        )
+        st.select_slider(
+            "random_normal σ",
+            STDDEVS,
+            key="stddev",
+            disabled=ss["initializer"] != "random_normal",
+            help="Only random_normal uses it; σ = 1 is the naive choice.",
+        )
+        st.subheader("Fixes")
+        st.toggle(
+            "Batch normalization", key="bn", help="BatchNormalization before each activation."
+        )
+        st.toggle("Gradient clipping", key="clip", help="Keras's clipnorm on the optimizer.")
+        st.select_slider("clipnorm", CLIPNORMS, key="clipnorm", disabled=not ss["clip"])
+        st.subheader("Short training run")
+        st.select_slider("Learning rate (SGD)", LEARNING_RATES, key="lr")
+        st.radio("Epochs", [str(e) for e in eng.EPOCH_CHOICES], key="epochs", horizontal=True)
+        st.number_input("Seed", 0, 9999, key="seed", step=1)
+        st.toggle("Slide mode", key="slide", help="Big fonts, thick lines, white background, 16:9.")
+
+
+def settings() -> dict:
+    """The engine's keyword arguments for the current widgets."""
+    ss = st.session_state
+    return {
+        "depth": int(ss["depth"]),
+        "width": int(ss["width"]),
+        "batch": BATCH,
+        "activation": ss["activation"],
+        "initializer": ss["initializer"],
+        "stddev": float(ss["stddev"]),
+        "batch_norm": bool(ss["bn"]),
+        "clipnorm": float(ss["clipnorm"]) if ss["clip"] else None,
+        "learning_rate": float(ss["lr"]),
+        "epochs": int(ss["epochs"]),
+        "seed": int(ss["seed"]),
+    }
+
+
+@st.cache_resource(max_entries=64, ttl=3600, show_spinner=False)
+def cached_lab(**kw) -> eng.LabResult:
+    return eng.lab(**kw)
+
+
+@st.cache_resource(max_entries=16, ttl=3600, show_spinner=False)
+def cached_matrix(depth: int, width: int, stddev: float, batch_norm: bool, seed: int):
+    return eng.matrix(
+        depth=depth,
+        width=width,
+        batch=MATRIX_BATCH,
+        stddev=stddev,
+        batch_norm=batch_norm,
+        seed=seed,
+    )
+
+
+def verdict(r: eng.LabResult) -> None:
+    """One line saying what the gradient does across the layers."""
+    words = {
+        "vanishing": "vanishes: the first layers get almost no gradient and barely learn.",
+        "healthy": "keeps its size across the layers: every layer learns.",
+        "exploding": "grows layer after layer on its way down: the first layers get huge updates.",
+        "exploded (overflow)": "exploded: the numbers left float32's range (overflow), so the "
+        "network computes inf/NaN.",
+        "no gradient": "is exactly zero in the first layers: nothing learns (symmetric or "
+        "dead units).",
+    }
+    c1, c2 = st.columns([1, 3])
+    ratio = f"{r.ratio:.3g}" if r.ratio > 0 else "—"
+    c1.metric("‖∂L/∂z₁‖ / ‖∂L/∂z_last‖", ratio, r.label, delta_color="off", delta_arrow="off")
+    act, init = ACTIVATIONS[r.activation].display, INITIALIZERS[r.initializer].display
+    c2.markdown(f"With **{act}** and **{init}** the back-propagated gradient {words[r.label]}")
+    if r.diverged_epoch:
+        c2.warning(
+            f"Training diverged at epoch {r.diverged_epoch}: exploded (overflow). "
+            "Turn on gradient clipping or batch normalization, or lower the learning rate."
+        )
+
+
+def formulas() -> None:
+    """The Glorot / He / LeCun table, with the formulas as Keras draws them."""
+    st.markdown(
+        "Each recipe picks the weights' variance so that a layer passes its signal on "
+        "with the same variance, forwards (activations) and backwards (gradients). "
+        "*fan_in* is the number of inputs of a layer, *fan_out* its units, "
+        "fan_avg = (fan_in + fan_out) / 2."
+    )
+    rows = ["| Initializer | Variance of each weight | Suits | Keras names |", "|---|---|---|---|"]
+    for family, (name, suits, _) in SUITS.items():
+        init = INITIALIZERS[name]
+        base = name.split("_")[0]
+        rows.append(
+            f"| {family} | ${init.latex.replace(chr(92) + 'dfrac', chr(92) + 'frac')}$ | {suits} "
+            f"| `{base}_uniform`, `{base}_normal` |"
+        )
+    st.markdown("\n".join(rows))
+    st.markdown(
+        "The *uniform* versions draw from $[-r, r]$ with $r = \\sqrt{3\\sigma^2}$; the "
+        "*normal* ones from a normal truncated at two standard deviations (widened so the "
+        "variance stays σ²). `random_normal` ignores the layer's size: $w \\sim "
+        "\\mathcal{N}(0, \\sigma^2)$ with a fixed σ."
+    )
+    c1, c2, c3 = st.columns(3)
+    for col, name in zip(
+        (c1, c2, c3), ("glorot_uniform", "he_normal", "lecun_normal"), strict=True
+    ):
+        col.latex(INITIALIZERS[name].latex)
+        col.caption(INITIALIZERS[name].summary)

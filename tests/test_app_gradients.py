@@ -1,0 +1,132 @@
+"""The gradients lab page under AppTest: defaults, every control type, links, bad links."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+SMALL = {"depth": "10", "width": "32"}
+
+
+def gradients(query: dict[str, str] | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=600)
+    for k, v in (query or {}).items():
+        at.query_params[k] = v
+    at.switch_page("pages/gradients.py")
+    return at.run()
+
+
+def clean(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def specs(at: AppTest) -> list[dict]:
+    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+
+
+def query(at: AppTest) -> dict[str, str]:
+    return {k: at.query_params[k] for k in at.query_params}
+
+
+def test_defaults_render_every_view() -> None:
+    at = gradients()
+    clean(at)
+    assert at.title[0].value.startswith("Gradients lab")
+    charts = specs(at)
+    assert len(charts) == 5  # histograms, norms, activation stats, training, matrix
+    norms = charts[1]
+    assert norms["layout"]["yaxis"]["type"] == "log"
+    assert "exploding" in norms["layout"]["title"]["text"]  # the naive default explodes
+    assert at.metric[0].delta == "exploding"
+    assert not [k for k in query(at) if k != "page"]  # defaults keep the link short
+    assert any("fan" in m.value for m in at.markdown)  # the formulas table
+    assert len(at.get("latex")) >= 3
+
+
+def test_each_control_type_reruns_cleanly() -> None:
+    at = gradients(SMALL)
+    clean(at)
+    at.sidebar.selectbox(key="activation").set_value("tanh").run()
+    at.sidebar.selectbox(key="initializer").set_value("glorot_uniform").run()
+    clean(at)
+    assert at.metric[0].delta == "healthy"
+    assert at.sidebar.select_slider(key="stddev").disabled
+    at.sidebar.selectbox(key="initializer").set_value("random_normal").run()
+    at.sidebar.select_slider(key="stddev").set_value(0.05).run()
+    at.sidebar.toggle(key="clip").set_value(True).run()
+    at.sidebar.select_slider(key="clipnorm").set_value(0.5).run()
+    at.sidebar.select_slider(key="lr").set_value(0.1).run()
+    at.sidebar.number_input(key="seed").set_value(4).run()
+    at.sidebar.toggle(key="slide").set_value(True).run()
+    clean(at)
+    q = query(at)
+    assert q["activation"] == "tanh" and q["stddev"] == "0.05" and q["clip"] == "1"
+    assert q["clipnorm"] == "0.5" and q["lr"] == "0.1" and q["seed"] == "4" and q["slide"] == "1"
+    assert all(s["layout"]["width"] == 1600 for s in specs(at))
+    train = specs(at)[3]
+    assert any(t.get("name") == "cap: learning_rate × clipnorm" for t in train["data"])
+    at.button(key="preset_selu").click().run()
+    clean(at)
+    assert at.sidebar.selectbox(key="activation").value == "selu"
+    assert at.sidebar.selectbox(key="initializer").value == "lecun_normal"
+    assert query(at)["initializer"] == "lecun_normal"
+    at.sidebar.radio(key="epochs").set_value("10").run()
+    at.sidebar.toggle(key="bn").set_value(True).run()
+    at.sidebar.slider(key="depth").set_value(12).run()
+    clean(at)
+    assert query(at)["depth"] == "12" and query(at)["bn"] == "1"
+    assert "batch norm" in specs(at)[4]["layout"]["title"]["text"]
+
+
+def test_link_restores_the_scene() -> None:
+    at = gradients(
+        {
+            **SMALL,
+            "activation": "sigmoid",
+            "initializer": "glorot_uniform",
+            "clip": "1",
+            "clipnorm": "0.1",
+            "epochs": "10",
+        }
+    )
+    clean(at)
+    assert not at.warning
+    assert at.sidebar.selectbox(key="activation").value == "sigmoid"
+    assert at.sidebar.slider(key="depth").value == 10
+    assert at.sidebar.slider(key="width").value == 32
+    assert at.sidebar.toggle(key="clip").value is True
+    assert at.sidebar.select_slider(key="clipnorm").value == 0.1
+    assert at.sidebar.radio(key="epochs").value == "10"
+    assert at.metric[0].delta == "vanishing"
+
+
+def test_bad_link_values_fall_back_with_a_notice() -> None:
+    at = gradients(
+        {
+            "depth": "500",
+            "width": "abc",
+            "activation": "cube",
+            "stddev": "nan",
+            "epochs": "7",
+            "bogus": "1",
+        }
+    )
+    clean(at)
+    warning = " ".join(w.value for w in at.warning)
+    for key in ("depth", "width", "activation", "stddev", "epochs", "bogus"):
+        assert key in warning, key
+    assert at.sidebar.slider(key="depth").value == 15
+    assert at.sidebar.selectbox(key="activation").value == "relu"
+
+
+def test_overflow_is_shown_as_exploded_not_nan() -> None:
+    at = gradients({"depth": "50", "width": "32", "stddev": "2"})
+    clean(at)
+    assert at.metric[0].delta == "exploded (overflow)"
+    for c in at.get("plotly_chart"):
+        assert "NaN" not in c.proto.spec and "Infinity" not in c.proto.spec
+    assert "exploded (overflow)" in at.get("plotly_chart")[1].proto.spec
