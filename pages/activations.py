@@ -1,6 +1,68 @@
-"""Work in progress: this page is being built."""
+"""Activations: every activation and its slope, where each goes flat, and dying ReLUs."""
 
 import streamlit as st
 
-st.title("activations")
-st.info("This page is being built.")
+# Text first, engine after: on a cold server the title paints while JAX still loads.
+st.title("Activation functions")
+st.caption(
+    "What each activation does to a unit's weighted sum z, how steep it is (the gradient "
+    "backpropagation passes on), where it goes flat, and how often ReLU units die for good."
+)
+
+from optiviz.figures import activations as figs  # noqa: E402
+from optiviz.figures.style import export_config  # noqa: E402
+from optiviz.ui import activations as ui  # noqa: E402
+from optiviz.ui import url_state  # noqa: E402
+
+url_state.restore(ui.schema(), page=ui.PAGE)
+url_state.show_notices()
+ss = st.session_state
+ui.sidebar()
+slide = bool(ss["slide"])
+
+st.header("Curves and their slopes")
+c1, c2, c3, c4 = st.columns([4, 2, 2, 2])
+c1.multiselect("Activations", ui.NAMES, key="shown", format_func=ui.display)
+c2.radio(
+    "Derivative",
+    ("panel", "dashed"),
+    key="deriv",
+    horizontal=True,
+    format_func=lambda v: {"panel": "own panel", "dashed": "dashed, same axes"}[v],
+)
+c3.slider("z range ±", 1.0, 10.0, key="zmax", step=0.5)
+c4.toggle("Shade flat regions", key="shade", help="Where the slope is (almost) zero.")
+if ss["shown"]:
+    fig = figs.activation_curves(
+        ui.curve_data(list(ss["shown"]), float(ss["zmax"])),
+        derivative=ss["deriv"],
+        shade=bool(ss["shade"]),
+        slide=slide,
+    )
+    st.plotly_chart(fig, key="curves_chart", config=export_config("activations", slide))
+    st.caption(
+        "Shaded: sigmoid and tanh where |f′| is below 10 % of its peak (saturated); the "
+        "ReLU family where f′ is exactly 0 (no gradient at all)."
+    )
+else:
+    st.info("Choose at least one activation to draw.")
+ui.formulas()
+
+st.header("Dying ReLU: dead units as the learning rate grows")
+st.markdown(ui.EXPERIMENT_TEXT)
+ui.experiment_controls()
+try:
+    lrs = ui.learning_rates()
+    lines = ui.run_experiment(lrs)
+except ValueError as err:  # e.g. the smallest learning rate above the largest
+    st.error(str(err))
+    url_state.publish(ui.schema(), page=ui.PAGE)
+    st.stop()
+index = min(int(ss["lr_pick"]), len(lrs) - 1)
+fig_lr = figs.dead_vs_learning_rate(lines, picked=float(lrs[index]), slide=slide)
+st.plotly_chart(fig_lr, key="dead_lr_chart", config=export_config("dying-relu", slide))
+index = ui.pick_rate(lrs)
+fig_ep = figs.dead_over_epochs(lines, index, slide=slide)
+st.plotly_chart(fig_ep, key="dead_epochs_chart", config=export_config("dying-relu-epochs", slide))
+ui.summary_table(lines, index)
+url_state.publish(ui.schema(), page=ui.PAGE)
