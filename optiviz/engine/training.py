@@ -29,8 +29,10 @@ activation statistics; at the start and at :data:`N_CHECKPOINTS` checkpoints the
 decision function on a grid (2D data) and histograms of activations and of the
 back-propagated gradients ∂L/∂z.
 
-No NaN leaves the engine: a run whose loss or weights stop being finite is
-frozen at its last good epoch and flagged (``diverged_epoch``).
+No NaN leaves the engine: a run whose loss, weights or recorded statistics
+(activations that overflow while the clipped loss stays finite, gradient norms)
+stop being finite is frozen at its last good epoch and flagged
+(``diverged_epoch``).
 """
 
 from __future__ import annotations
@@ -231,11 +233,18 @@ def _layer_stats(arch: Architecture, zs: list[Array], acts: list[Array], mask: A
     for every example of the batch). Shape (n_hidden, 4)."""
     rows = []
     w = mask[:, None]
+    real = w > 0
     n = jnp.maximum(jnp.sum(mask), 1.0)
     for name, z, a in zip(arch.activations, zs, acts, strict=True):
         family = ACTIVATIONS[name].family
-        mean = jnp.sum(a * w) / (n * a.shape[1])
-        std = jnp.sqrt(jnp.maximum(jnp.sum(jnp.square(a - mean) * w) / (n * a.shape[1]), 0.0))
+        # padded rows are selected away, not multiplied by 0 (inf · 0 would be NaN)
+        mean = jnp.sum(jnp.where(real, a, 0.0)) / (n * a.shape[1])
+        # the spread, scaled by its largest deviation: exploding but finite activations
+        # (|a| up to float32's limit) give a finite std instead of an overflowing a²
+        dev = jnp.where(real, a - mean, 0.0)
+        big = jnp.max(jnp.abs(dev))
+        unit = dev / jnp.where(big > 0, big, 1.0)
+        std = big * jnp.sqrt(jnp.sum(jnp.square(unit)) / (n * a.shape[1]))
         if name == "sigmoid":
             sat = jnp.sum((a * (1 - a) < 0.025) * w) / (n * a.shape[1])
         elif name == "tanh":
@@ -415,9 +424,27 @@ def _make_kernel(spec: _Spec) -> Callable[..., Any]:
                 val_loss, val_acc = evaluate(t2, bn2, data["Xv"], data["yv"], r)
             else:
                 val_loss, val_acc = loss, acc
+
+            rec = {
+                "loss": loss,
+                "accuracy": acc,
+                "val_loss": val_loss,
+                "val_accuracy": val_acc,
+                "lr": lr,
+                "grad_kernel": sums["gk"] / nb,
+                "grad_bias": sums["gb"] / nb,
+                "weight_norm": jnp.sqrt(leaf_sums(jnp.square(t2)))[kernel_leaves],
+                "update_ratio": sums["ratio"] / nb,
+                "act_stats": sums["stats"],
+            }
+            # diverged: the loss, the weights or anything recorded about the epoch (an
+            # activation, a gradient norm) stopped being finite
             finite = jnp.isfinite(loss) & jnp.isfinite(val_loss) & jnp.all(jnp.isfinite(t2))
+            for v in jax.tree.leaves(rec):
+                finite = finite & jnp.all(jnp.isfinite(v))
             ok = active & finite
             newly_diverged = active & ~finite
+            sel = lambda a, b: jax.tree.map(lambda u, v: jnp.where(ok, u, v), a, b)  # noqa: E731
 
             # early stopping, as Keras: wait += 1, an improvement resets it, stop at patience
             improved = val_loss < es["best"]
@@ -436,19 +463,6 @@ def _make_kernel(spec: _Spec) -> Callable[..., Any]:
             plateau2 = sch.plateau_update(plateau, val_loss, r["sched"], hp["learning_rate"])
             plateau2 = jax.tree.map(lambda a, b: jnp.where(ok, a, b), plateau2, plateau)
 
-            sel = lambda a, b: jax.tree.map(lambda u, v: jnp.where(ok, u, v), a, b)  # noqa: E731
-            rec = {
-                "loss": loss,
-                "accuracy": acc,
-                "val_loss": val_loss,
-                "val_accuracy": val_acc,
-                "lr": lr,
-                "grad_kernel": sums["gk"] / nb,
-                "grad_bias": sums["gb"] / nb,
-                "weight_norm": jnp.sqrt(leaf_sums(jnp.square(t2)))[kernel_leaves],
-                "update_ratio": sums["ratio"] / nb,
-                "act_stats": sums["stats"],
-            }
             rec = sel(rec, last["rec"])
             last2 = {
                 "rec": rec,
@@ -562,13 +576,17 @@ def _make_snapshot_kernel(spec: _SnapSpec) -> Callable[..., Any]:
 
         act_c, act_r = stack(h_act)
         grad_c, grad_r = stack(h_grad)
-        return {
+        snap = {
             "boundary": out.astype(jnp.float32),
             "act_counts": act_c,
             "act_range": act_r,
             "grad_counts": grad_c,
             "grad_range": grad_r,
         }
+        # The last good weights of a run that diverged may still overflow on the probe
+        # batch (training checks the batches it trained on, not this one): NaN becomes 0
+        # and ±inf the largest float32, so no NaN leaves the engine.
+        return jax.tree.map(jnp.nan_to_num, snap)
 
     unravel, *_ = _layout(arch)
 
