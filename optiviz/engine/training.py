@@ -636,6 +636,8 @@ class TrainResult:
     ``boundary`` (n_runs, n_snap, GRID*GRID, n_out) for 2D data on ``grid_x`` ×
     ``grid_y``, and histograms ``act_hist``/``grad_hist`` (counts, shape
     (n_runs, n_snap, layers, HIST_BINS)) with their ``*_range`` (lo, hi).
+    ``params`` and ``init_params`` hold each run's final and initial weights (a
+    tuple with one dict per Dense layer).
     """
 
     arch: Architecture
@@ -661,6 +663,7 @@ class TrainResult:
     grad_hist: np.ndarray
     grad_range: np.ndarray
     params: list[Any]
+    init_params: list[Any]
     bn_state: list[Any]
     epochs_run: np.ndarray
     stopped_epoch: np.ndarray
@@ -864,11 +867,11 @@ def train(
     snap_in = {k: runs_in[k] for k in ("act_params",)}
     snap_data = {k: data[k] for k in ("X", "y", "grid")}
     snap_spec = _SnapSpec(arch, len(grid), spec.probe)
-    out["snapshots"] = _kernel(snap_spec)(
-        snap_data, out.pop("snap_theta"), out.pop("snap_bn"), snap_in
-    )
+    snap_theta = out.pop("snap_theta")
+    out["snapshots"] = _kernel(snap_spec)(snap_data, snap_theta, out.pop("snap_bn"), snap_in)
     unravel, *_ = _layout(arch)
     out["params"] = jax.vmap(unravel)(out.pop("theta"))
+    out["init_params"] = jax.vmap(unravel)(snap_theta[:, 0])
     out = jax.device_get(out)
     if progress is not None:
         progress(1.0)
@@ -891,6 +894,9 @@ def _result(spec, run_list, resolved, out, max_epochs, gx, gy, ds) -> TrainResul
     stats = h["act_stats"][:, :E]
     n_runs = len(run_list)
     params = [jax.tree.map(lambda a, i=i: np.asarray(a[i]), out["params"]) for i in range(n_runs)]
+    initial = [
+        jax.tree.map(lambda a, i=i: np.asarray(a[i]), out["init_params"]) for i in range(n_runs)
+    ]
     bn = [jax.tree.map(lambda a, i=i: np.asarray(a[i]), out["bn_state"]) for i in range(n_runs)]
     return TrainResult(
         arch=spec.arch,
@@ -916,6 +922,7 @@ def _result(spec, run_list, resolved, out, max_epochs, gx, gy, ds) -> TrainResul
         grad_hist=snaps["grad_counts"][:, idx],
         grad_range=snaps["grad_range"][:, idx],
         params=params,
+        init_params=initial,
         bn_state=bn,
         epochs_run=np.asarray(out["epochs_run"]),
         stopped_epoch=np.asarray(out["stopped_epoch"]),

@@ -1,0 +1,295 @@
+r"""The learning-rate range test: one short run whose learning rate grows every step.
+
+Leslie Smith's recipe (also in Géron's *Hands-On Machine Learning*, ch. 11): start
+with a tiny learning rate and multiply it by the same factor after every
+mini-batch, so that over ``steps`` steps it sweeps ``lr_min … lr_max``
+exponentially,
+
+.. math::  \eta_i = \eta_{\min} \left(\frac{\eta_{\max}}{\eta_{\min}}\right)^{i/(n-1)},
+           \qquad i = 0, \dots, n-1,
+
+and record the mini-batch loss at each step. Plotted against η on a log axis the
+loss first barely moves (η too small to matter), then falls (η useful), then
+turns and shoots up (η too big: each step overshoots). A good learning rate lies
+in the falling part, below the turn.
+
+Two common ways to read a rate off the curve; both use the *smoothed* loss (an
+exponential moving average with bias correction, β = 0.98, as in fastai), since
+single mini-batch losses are noisy:
+
+* ``suggested`` — one tenth of the rate where the smoothed loss is lowest (the
+  "turning point"); Géron's rule of thumb, and the one the app offers.
+* ``steepest`` — the rate where the smoothed loss falls fastest per decade of η.
+
+The run stops counting once the smoothed loss exceeds 4 × its minimum or stops
+being finite (the "explosion"); later steps are not returned.
+
+Everything is the training engine's own pieces: the network is
+:mod:`optiviz.engine.mlp` (``init_params``, ``forward``, ``per_example_loss``) and
+each step is the optimizer's ``update`` from :mod:`optiviz.engine.optimizers`
+with the step's learning rate put into its hyperparameters. Compile once: the
+learning rates, hyperparameters, seed and batches enter as arrays, and every
+optimizer's update is computed and the chosen one kept (as the training kernel
+does), so only a new network shape, batch size or step count compiles again.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax.flatten_util import ravel_pytree
+
+from .activations import get_activation
+from .datasets import Dataset
+from .initializers import INITIALIZER_NAMES, get_initializer
+from .mlp import Architecture, build, forward, init_params, per_example_loss
+from .optimizers import OPTIMIZERS, get_optimizer
+
+#: step counts offered (each one compiles once per network shape)
+STEP_CHOICES: tuple[int, ...] = (100, 200, 300)
+LR_LIMITS = (1e-7, 100.0)
+SMOOTHING = 0.98
+#: the run is over once the smoothed loss exceeds this multiple of its minimum
+EXPLODE_FACTOR = 4.0
+#: steps ignored at the start when looking for the steepest descent (the EMA settles)
+SKIP_START = 5
+
+#: How many times a range-test kernel has been traced, by network shape.
+TRACES: Counter[str] = Counter()
+
+_KINDS = tuple(OPTIMIZERS)
+_HP_DEFAULTS: dict[str, float] = {}
+for _opt in OPTIMIZERS.values():
+    for _k, _v in _opt.with_derived({h.name: h.keras_default for h in _opt.hparams}).items():
+        _HP_DEFAULTS.setdefault(_k, float(_v))
+
+
+@dataclass(frozen=True)
+class LRRangeResult:
+    """One range test. Arrays hold the steps before the explosion (``n_steps`` of them).
+
+    Attributes:
+        learning_rates: η of each step.
+        losses: the mini-batch loss measured at each step, before its update.
+        smoothed: the bias-corrected moving average of ``losses`` (β = 0.98).
+        suggested: one tenth of the rate at the lowest smoothed loss.
+        steepest: the rate where the smoothed loss falls fastest per decade of η.
+        best_lr: the rate at the lowest smoothed loss.
+        exploded_at: η at which the loss blew up (4 × its minimum, or not finite);
+            ``None`` if it never did within the sweep.
+        lr_min, lr_max, steps: the sweep asked for.
+        optimizer: the optimizer's name.
+    """
+
+    learning_rates: np.ndarray
+    losses: np.ndarray
+    smoothed: np.ndarray
+    suggested: float
+    steepest: float
+    best_lr: float
+    exploded_at: float | None
+    lr_min: float
+    lr_max: float
+    steps: int
+    optimizer: str
+
+    @property
+    def n_steps(self) -> int:
+        return int(self.learning_rates.size)
+
+
+def sweep_rates(lr_min: float, lr_max: float, steps: int) -> np.ndarray:
+    """η_i = lr_min · (lr_max / lr_min)^(i / (steps − 1)): equal ratios between steps."""
+    return np.geomspace(lr_min, lr_max, steps).astype(np.float32)
+
+
+def smooth(losses: np.ndarray, beta: float = SMOOTHING) -> np.ndarray:
+    """Exponential moving average with bias correction: avg_i / (1 − β^(i+1))."""
+    out = np.empty(len(losses), np.float64)
+    avg = 0.0
+    for i, v in enumerate(np.asarray(losses, np.float64)):
+        avg = beta * avg + (1.0 - beta) * v
+        out[i] = avg / (1.0 - beta ** (i + 1))
+    return out
+
+
+def _make_kernel(arch: Architecture, steps: int, batch: int) -> Any:
+    opts = [OPTIMIZERS[k] for k in _KINDS]
+    template = jax.tree.map(
+        lambda s: np.zeros(s.shape, np.float32),
+        jax.eval_shape(lambda: init_params(arch, jax.random.PRNGKey(0), 0)),
+    )
+    _, unravel = ravel_pytree(template)
+
+    def loss_fn(theta, x, y, act):
+        out, *_ = forward(arch, unravel(theta), (), x, act_params=act)
+        return jnp.mean(per_example_loss(arch, out, y))
+
+    def run(xb, yb, lrs, hp, kind, key, init_idx, act):
+        TRACES[f"{arch.sizes} steps={steps} batch={batch}"] += 1
+        theta0, _ = ravel_pytree(init_params(arch, key, init_idx))
+        states0 = tuple(o.init(theta0, hp) for o in opts)
+
+        def step(carry, xs):
+            theta, states, ok = carry
+            x, y, lr = xs
+            loss, g = jax.value_and_grad(loss_fn)(theta, x, y, act)
+            hp_i = {**hp, "learning_rate": lr}
+            outs = [o.update(g, s, theta, hp_i) for o, s in zip(opts, states, strict=True)]
+            new = outs[0][0]
+            for j in range(1, len(outs)):
+                new = jnp.where(kind == j, outs[j][0], new)
+            ok = ok & jnp.isfinite(loss) & jnp.all(jnp.isfinite(new))
+            theta = jnp.where(ok, new, theta)
+            new_states = tuple(out[1] for out in outs)
+            return (theta, new_states, ok), jnp.where(ok, loss, jnp.inf)
+
+        _, losses = jax.lax.scan(step, (theta0, states0, jnp.asarray(True)), (xb, yb, lrs))
+        return losses
+
+    return jax.jit(run)
+
+
+_KERNELS: dict[tuple[Architecture, int, int], Any] = {}
+_LOCK = threading.Lock()
+
+
+def _kernel(arch: Architecture, steps: int, batch: int) -> Any:
+    with _LOCK:
+        key = (arch, steps, batch)
+        if key not in _KERNELS:
+            _KERNELS[key] = _make_kernel(arch, steps, batch)
+        return _KERNELS[key]
+
+
+def _batches(n: int, steps: int, batch: int, seed: int) -> np.ndarray:
+    """Row indices of each step's mini-batch: epochs of fresh shuffles, one after another."""
+    rng = np.random.default_rng(seed)
+    per_epoch = max(n // batch, 1)
+    rows = []
+    while len(rows) < steps:
+        order = rng.permutation(n) if n >= batch else rng.integers(0, n, batch * per_epoch)
+        rows += [order[i * batch : (i + 1) * batch] for i in range(per_epoch)]
+    return np.stack(rows[:steps])
+
+
+def _read(
+    lrs: np.ndarray, losses: np.ndarray
+) -> tuple[int, int | None, np.ndarray, float, float, float]:
+    """How many steps count, the step where the loss exploded (or None), the
+    smoothed loss and the three rates read off it (best, steepest, suggested)."""
+    finite = np.isfinite(losses)
+    n = int(np.argmin(finite)) if not finite.all() else len(losses)
+    exploded = None if finite.all() else n
+    sm = smooth(losses[:n]) if n else np.zeros(0)
+    if n:
+        running_min = np.minimum.accumulate(sm)
+        over = np.flatnonzero(sm > EXPLODE_FACTOR * running_min)
+        if over.size:
+            exploded = int(over[0])
+            n = exploded + 1  # keep the step that crossed the line
+            sm = sm[:n]
+    if n == 0:
+        lr0 = float(lrs[0])
+        return 0, 0, sm, lr0, lr0, lr0 / 10.0
+    best = int(np.argmin(sm))
+    lo = min(SKIP_START, max(best - 1, 0))
+    if best - lo >= 2:
+        slope = np.gradient(sm[lo : best + 1], np.log10(lrs[lo : best + 1].astype(np.float64)))
+        steep = lo + int(np.argmin(slope))
+    else:
+        steep = best
+    return n, exploded, sm, float(lrs[best]), float(lrs[steep]), float(lrs[best]) / 10.0
+
+
+def lr_range_test(
+    dataset: Dataset,
+    *,
+    hidden: tuple[int, ...] = (16, 16),
+    activation: str = "relu",
+    initializer: str = "glorot_uniform",
+    optimizer: str = "sgd",
+    hparams: Mapping[str, float] | None = None,
+    lr_min: float = 1e-5,
+    lr_max: float = 10.0,
+    steps: int = 200,
+    batch_size: int = 32,
+    seed: int = 0,
+) -> LRRangeResult:
+    """Sweep the learning rate exponentially over one short run and record the loss.
+
+    Args:
+        dataset: its training part is used (mini-batches reshuffled every epoch).
+        hidden, activation, initializer: the network, as in
+            :func:`optiviz.engine.training.train`; the seed's initial weights are
+            the ones ``train(..., seed=seed)`` starts from.
+        optimizer, hparams: the optimizer and its other hyperparameters (a
+            ``learning_rate`` given here is ignored: the sweep sets it).
+        lr_min, lr_max: the first and the last learning rate (``lr_min < lr_max``).
+        steps: number of mini-batch steps, one of :data:`STEP_CHOICES`.
+        batch_size: examples per step.
+        seed: initial weights and the order of the mini-batches.
+
+    Returns:
+        An :class:`LRRangeResult`.
+
+    Raises:
+        ValueError: an unknown optimizer or an invalid number, with a readable message.
+    """
+    opt = get_optimizer(optimizer)
+    values = opt.resolve({k: v for k, v in (hparams or {}).items() if k != "learning_rate"})
+    lo, hi = LR_LIMITS
+    for name, v in (("lr_min", lr_min), ("lr_max", lr_max)):
+        if not (isinstance(v, (int, float)) and math.isfinite(v) and lo <= v <= hi):
+            raise ValueError(f"{name} must be a number between {lo:g} and {hi:g}, got {v!r}")
+    if not lr_min < lr_max:
+        raise ValueError(f"lr_min ({lr_min:g}) must be below lr_max ({lr_max:g})")
+    if steps not in STEP_CHOICES:
+        raise ValueError(f"steps must be one of {', '.join(map(str, STEP_CHOICES))}, got {steps}")
+    if dataset.n_train < 1:
+        raise ValueError("the dataset has no training examples")
+    batch = int(min(max(int(batch_size), 1), dataset.n_train))
+    arch = build(dataset.n_features, dataset.n_classes, tuple(hidden), activation)
+    init = get_initializer(initializer)
+    hp = dict(_HP_DEFAULTS)
+    hp.update(opt.with_derived(values))
+    hp_in = {k: np.asarray(v, np.float32) for k, v in hp.items()}
+    lrs = sweep_rates(float(lr_min), float(lr_max), steps)
+    rows = _batches(dataset.n_train, steps, batch, seed)
+    xb = np.asarray(dataset.X_train, np.float32)[rows]
+    yb = np.asarray(dataset.y_train, np.int32)[rows]
+    act = np.array([get_activation(a).param_default for a in arch.activations], np.float32)
+    key = np.asarray(jax.random.fold_in(jax.random.PRNGKey(int(seed)), 0))
+    losses = _kernel(arch, steps, batch)(
+        xb,
+        yb,
+        lrs,
+        hp_in,
+        np.int32(_KINDS.index(opt.name)),
+        key,
+        np.int32(INITIALIZER_NAMES.index(init.name)),
+        act,
+    )
+    losses = np.asarray(jax.device_get(losses), np.float64)
+    n, exploded, sm, best, steep, suggested = _read(lrs, losses)
+    return LRRangeResult(
+        learning_rates=lrs[:n].astype(np.float64),
+        losses=losses[:n],
+        smoothed=sm,
+        suggested=suggested,
+        steepest=steep,
+        best_lr=best,
+        exploded_at=None if exploded is None else float(lrs[exploded]),
+        lr_min=float(lr_min),
+        lr_max=float(lr_max),
+        steps=int(steps),
+        optimizer=opt.name,
+    )

@@ -1,0 +1,204 @@
+"""Reusing trained networks: fewer training rows, transplanted layers, re-scoring.
+
+Transfer learning in the course's recipe (Géron, ch. 11, "Reusing Pretrained
+Layers"): network A was trained on task A; network B for a related task B keeps
+A's hidden layers, gets a fresh output layer of the size task B needs, and at
+first trains only that new layer (the reused ones are *frozen*). With plenty of
+data B could learn everything itself; the trick pays off when task B has few
+labelled examples. The pieces here:
+
+* :func:`subsample` — the same dataset with only ``n`` training rows (the
+  validation part untouched, so scores stay comparable);
+* :func:`reuse_hidden` — A's hidden layers plus B's fresh output layer, ready to
+  be passed as ``init_params`` to :func:`optiviz.engine.training.train`, whose
+  per-run ``trainable_from`` then freezes or unfreezes layers;
+* :func:`fresh_params` — a network's initial weights for a seed (the weights
+  ``train(..., seed=seed)`` would draw);
+* :func:`evaluate` — loss and accuracy of trained weights on any data, in
+  inference mode (dropout off, batch norm on its moving averages): what Keras's
+  ``model.evaluate`` reports;
+* :func:`concat_results` — two training results side by side, as if trained
+  in one call (for pages that train two network variants).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from .activations import get_activation
+from .datasets import Dataset
+from .initializers import INITIALIZER_NAMES, get_initializer
+from .mlp import Architecture, forward, init_params, penalty, per_example_loss, predict_class
+
+Params = tuple[dict[str, Any], ...]
+
+
+def subsample(ds: Dataset, n: int, *, seed: int = 0) -> Dataset:
+    """``ds`` with only ``n`` of its training rows, drawn class by class.
+
+    Every class keeps ``n // k`` rows (the first ``n % k`` classes one more), so a
+    tiny training set still shows every class; the validation part is unchanged.
+    ``n`` at least the current size returns ``ds`` itself.
+
+    Raises:
+        ValueError: ``n`` smaller than the number of classes.
+    """
+    n = int(n)
+    k = ds.n_classes
+    if n < k:
+        raise ValueError(f"keep at least one training example per class ({k}), got {n}")
+    if n >= ds.n_train:
+        return ds
+    rng = np.random.default_rng(seed)
+    y = np.asarray(ds.y_train)
+    picked = []
+    short = 0
+    for c in range(k):
+        rows = rng.permutation(np.flatnonzero(y == c))
+        want = n // k + (1 if c < n % k else 0) + short
+        picked.append(rows[:want])
+        short = max(want - len(rows), 0)
+    rows = rng.permutation(np.concatenate(picked))
+    X_train = np.asarray(ds.X_train)[rows].copy()
+    y_train = y[rows].copy()
+    X_train.flags.writeable = False
+    y_train.flags.writeable = False
+    return dataclasses.replace(ds, X_train=X_train, y_train=y_train)
+
+
+def fresh_params(
+    arch: Architecture, *, seed: int = 0, initializer: str = "glorot_uniform"
+) -> Params:
+    """Initial weights of ``arch`` for ``seed``: the draw ``train(..., seed=seed)`` makes."""
+    key = jax.random.fold_in(jax.random.PRNGKey(int(seed)), 0)
+    idx = INITIALIZER_NAMES.index(get_initializer(initializer).name)
+    return jax.tree.map(np.asarray, init_params(arch, key, idx))
+
+
+def reuse_hidden(trained: Sequence[dict[str, Any]], fresh: Sequence[dict[str, Any]]) -> Params:
+    """Network B's starting weights: every hidden layer from ``trained`` (network A),
+    the output layer from ``fresh`` (B's own initial weights).
+
+    Keras: ``Sequential(model_A.layers[:-1])`` then ``.add(Dense(n_B, ...))``.
+
+    Raises:
+        ValueError: the two networks' hidden layers do not have the same shapes.
+    """
+    if len(trained) != len(fresh):
+        raise ValueError("network A and network B need the same number of layers")
+    for i, (a, b) in enumerate(zip(trained[:-1], fresh[:-1], strict=True)):
+        if {k: np.shape(v) for k, v in a.items()} != {k: np.shape(v) for k, v in b.items()}:
+            raise ValueError(f"hidden layer {i + 1} of A and B have different shapes")
+    layers = [{k: np.asarray(v) for k, v in layer.items()} for layer in trained[:-1]]
+    layers.append({k: np.asarray(v) for k, v in fresh[-1].items()})
+    return tuple(layers)
+
+
+def _make_score(arch: Architecture) -> Any:
+    def score(params, bn, x, y, act, l1, l2):
+        out, *_ = forward(arch, params, bn, x, act_params=act)
+        loss = jnp.mean(per_example_loss(arch, out, y)) + penalty(params, l1, l2)
+        acc = jnp.mean((predict_class(arch, out) == y).astype(jnp.float32))
+        return loss, acc
+
+    return jax.jit(score)
+
+
+_SCORERS: dict[Architecture, Any] = {}
+
+
+def evaluate(
+    arch: Architecture,
+    params: Sequence[dict[str, Any]],
+    X: np.ndarray,
+    y: np.ndarray,
+    *,
+    bn_state: Sequence[dict[str, Any]] = (),
+    act_params: Sequence[float] | None = None,
+    l1: float = 0.0,
+    l2: float = 0.0,
+) -> tuple[float, float]:
+    """(loss, accuracy) of the network on ``(X, y)`` in inference mode.
+
+    The loss includes the L1/L2 penalty ``l1·Σ|w| + l2·Σw²`` as Keras's reported
+    loss does (pass the run's strengths to compare with its history); dropout is
+    off and batch normalization uses its moving averages, as in ``model.evaluate``.
+    """
+    if len(X) == 0:
+        return float("nan"), float("nan")
+    fn = _SCORERS.get(arch)
+    if fn is None:
+        fn = _SCORERS[arch] = _make_score(arch)
+    act = (
+        [get_activation(a).param_default for a in arch.activations]
+        if act_params is None
+        else list(act_params)
+    )
+    loss, acc = fn(
+        tuple(params),
+        tuple(bn_state),
+        np.asarray(X, np.float32),
+        np.asarray(y, np.int32),
+        np.asarray(act, np.float32).reshape(len(arch.hidden)),
+        np.float32(l1),
+        np.float32(l2),
+    )
+    return float(loss), float(acc)
+
+
+#: TrainResult fields with one entry per run on the first axis
+_PER_RUN = (
+    "grad_norms",
+    "bias_grad_norms",
+    "weight_norms",
+    "update_ratios",
+    "activation_mean",
+    "activation_std",
+    "saturated",
+    "dead",
+    "boundary",
+    "act_hist",
+    "act_range",
+    "grad_hist",
+    "grad_range",
+    "epochs_run",
+    "stopped_epoch",
+    "best_epoch",
+    "diverged_epoch",
+    "final_loss",
+    "final_accuracy",
+)
+_LISTS = ("labels", "optimizers", "runs", "params", "bn_state")
+
+
+def concat_results(first: Any, *more: Any) -> Any:
+    """Several :class:`~optiviz.engine.training.TrainResult` as one, runs one after another.
+
+    The results must come from the same data, epoch count and number of hidden
+    layers (their snapshots then fall on the same epochs); the architecture of
+    ``first`` is kept (``params`` keep each run's own layout).
+
+    Raises:
+        ValueError: results that cannot be laid side by side.
+    """
+    for r in more:
+        if r.epochs != first.epochs or not np.array_equal(r.snapshot_epochs, first.snapshot_epochs):
+            raise ValueError("results trained for different numbers of epochs cannot be merged")
+        if (
+            len(r.arch.hidden) != len(first.arch.hidden)
+            or r.boundary.shape[1:] != (first.boundary.shape[1:])
+        ):
+            raise ValueError("results of different network depths or data cannot be merged")
+    out = {k: np.concatenate([getattr(r, k) for r in (first, *more)]) for k in _PER_RUN}
+    for k in _LISTS:
+        out[k] = [x for r in (first, *more) for x in getattr(r, k)]
+    out["history"] = {
+        k: np.concatenate([r.history[k] for r in (first, *more)]) for k in first.history
+    }
+    return dataclasses.replace(first, **out)

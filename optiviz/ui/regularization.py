@@ -1,0 +1,214 @@
+"""Pieces of the regularization page: URL-backed settings, the sidebar, the two
+cached training calls, re-scoring the trained networks, the results table.
+
+Five variants of one network (plain, L1, L2, dropout, early stopping) differ only
+in per-run numbers, so they train in one compiled call; batch normalization
+changes the network's shape, so it trains in a second call, from the same seed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import streamlit as st
+
+from optiviz.engine import Dataset, make_dataset
+from optiviz.engine.training import Run, TrainResult, train
+from optiviz.engine.transfer import concat_results, evaluate
+from optiviz.figures.regularization import REG_COLORS
+
+from .schedules import in_background
+from .url_state import Param
+
+PAGE = "regularization"
+POINTS = (100, 200, 400)
+HIDDEN = {"64-64": (64, 64), "128-128": (128, 128), "64-64-64": (64, 64, 64)}
+EPOCHS = (200, 300, 500)
+RATES = (0.001, 0.003, 0.01, 0.03)
+STRENGTHS = (1e-5, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1)
+VAL = 0.5
+LABELS = {
+    "plain": "Plain",
+    "l1": "L1",
+    "l2": "L2",
+    "dropout": "Dropout",
+    "early_stopping": "Early stopping",
+    "batch_norm": "Batch norm",
+}
+
+
+def schema() -> list[Param]:
+    """Every setting of the page, with its default and bounds."""
+    return [
+        Param("rg_n", 200, kind="int", low=POINTS[0], high=POINTS[-1], options=POINTS),
+        Param("rg_noise", 0.3, low=0.0, high=0.5),
+        Param("rg_seed", 0, kind="int", low=0, high=9999),
+        Param("rg_net", "64-64", kind="choice", choices=tuple(HIDDEN)),
+        Param("rg_epochs", 300, kind="int", low=EPOCHS[0], high=EPOCHS[-1], options=EPOCHS),
+        Param("rg_lr", 0.01, low=RATES[0], high=RATES[-1], options=RATES),
+        Param("rg_l1", 1e-3, low=STRENGTHS[0], high=STRENGTHS[-1], options=STRENGTHS),
+        Param("rg_l2", 1e-2, low=STRENGTHS[0], high=STRENGTHS[-1], options=STRENGTHS),
+        Param("rg_dropout", 0.5, low=0.05, high=0.8),
+        Param("rg_patience", 20, kind="int", low=1, high=200),
+        Param("slide", False, kind="bool"),
+    ]
+
+
+def sidebar() -> None:
+    with st.sidebar:
+        st.header("Data")
+        st.select_slider("Points (half of them for validation)", POINTS, key="rg_n")
+        st.slider("Noise", 0.0, 0.5, key="rg_noise", step=0.01)
+        st.number_input("Seed", 0, 9999, key="rg_seed", help="Data, initial weights, dropout.")
+        st.header("Network")
+        st.selectbox("Hidden layers", tuple(HIDDEN), key="rg_net", help="ReLU units per layer.")
+        st.select_slider("Epochs (full batch)", EPOCHS, key="rg_epochs")
+        st.select_slider("Adam learning rate", RATES, key="rg_lr")
+        st.header("Regularizers")
+        fmt = lambda v: f"{v:g}"  # noqa: E731
+        st.select_slider("L1 strength", STRENGTHS, key="rg_l1", format_func=fmt)
+        st.select_slider("L2 strength", STRENGTHS, key="rg_l2", format_func=fmt)
+        st.slider("Dropout rate p", 0.05, 0.8, key="rg_dropout", step=0.05)
+        st.number_input("Early-stopping patience (epochs)", 1, 200, key="rg_patience")
+        st.toggle("Slide mode", key="slide", help="Big fonts, thick lines, white background, 16:9.")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the page's results depend on (hashable: the cache key)."""
+
+    n: int
+    noise: float
+    seed: int
+    net: str
+    epochs: int
+    lr: float
+    l1: float
+    l2: float
+    dropout: float
+    patience: int
+
+
+def current() -> Settings:
+    ss = st.session_state
+    return Settings(
+        n=int(ss["rg_n"]),
+        noise=round(float(ss["rg_noise"]), 4),
+        seed=int(ss["rg_seed"]),
+        net=ss["rg_net"],
+        epochs=int(ss["rg_epochs"]),
+        lr=float(ss["rg_lr"]),
+        l1=float(ss["rg_l1"]),
+        l2=float(ss["rg_l2"]),
+        dropout=round(float(ss["rg_dropout"]), 4),
+        patience=int(ss["rg_patience"]),
+    )
+
+
+@st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
+def dataset(n: int, noise: float, seed: int) -> Dataset:
+    return make_dataset("moons", n=n, noise=noise, val_split=VAL, seed=seed)
+
+
+def _runs(s: Settings) -> list[Run]:
+    base = {"optimizer": "adam", "hparams": {"learning_rate": s.lr}, "seed": s.seed}
+    return [
+        Run(label=LABELS["plain"], **base),
+        Run(label=LABELS["l1"], l1=s.l1, **base),
+        Run(label=LABELS["l2"], l2=s.l2, **base),
+        Run(label=LABELS["dropout"], dropout=s.dropout, **base),
+        Run(label=LABELS["early_stopping"], early_stopping=True, patience=s.patience, **base),
+    ]
+
+
+@st.cache_resource(max_entries=16, ttl=3600, show_spinner=False)
+def _train(s: Settings) -> tuple[TrainResult, TrainResult]:
+    ds = dataset(s.n, s.noise, s.seed)
+    common = {"hidden": HIDDEN[s.net], "epochs": s.epochs, "batch_size": None}
+    main = train(ds, runs=_runs(s), **common)
+    base = {"optimizer": "adam", "hparams": {"learning_rate": s.lr}, "seed": s.seed}
+    bn = train(ds, runs=[Run(label=LABELS["batch_norm"], **base)], batch_norm=True, **common)
+    return main, bn
+
+
+def trained(s: Settings) -> tuple[Any, list[dict[str, float]]]:
+    """The six runs as one result, and each final network re-scored on both parts."""
+    main, bn = in_background(_train, s, text="Training six networks…")
+    return concat_results(main, bn), _scores(s, main, bn)
+
+
+@st.cache_data(max_entries=16, ttl=3600, show_spinner=False)
+def _scores(s: Settings, _main: TrainResult, _bn: TrainResult) -> list[dict[str, float]]:
+    """Loss and accuracy of each final network on the training and the validation
+    data, in inference mode (dropout off, batch norm on its moving averages), the
+    L1/L2 penalty included as in Keras's loss."""
+    ds = dataset(s.n, s.noise, s.seed)
+    out = []
+    for r in (_main, _bn):
+        for i, run in enumerate(r.runs):
+            kw = {"bn_state": r.bn_state[i], "l1": run.l1, "l2": run.l2}
+            tl, ta = evaluate(r.arch, r.params[i], ds.X_train, ds.y_train, **kw)
+            vl, va = evaluate(r.arch, r.params[i], ds.X_val, ds.y_val, **kw)
+            out.append({"train_loss": tl, "train_acc": ta, "val_loss": vl, "val_acc": va})
+    return out
+
+
+def colors() -> list[str]:
+    return [REG_COLORS[k] for k in LABELS]
+
+
+def table(result: Any, scores: list[dict[str, float]]) -> list[dict[str, Any]]:
+    """One row per run: the final network's scores on both parts and its gaps."""
+    rows = []
+    for i, (label, sc) in enumerate(zip(result.labels, scores, strict=True)):
+        stop = int(result.stopped_epoch[i])
+        ended = f"{int(result.epochs_run[i])} epochs"
+        if stop:
+            ended = f"stopped at {stop}, kept epoch {int(result.best_epoch[i])}"
+        rows.append(
+            {
+                "run": label,
+                "train accuracy": round(sc["train_acc"], 3),
+                "val accuracy": round(sc["val_acc"], 3),
+                "gap (train − val acc.)": round(sc["train_acc"] - sc["val_acc"], 3),
+                "train loss": round(sc["train_loss"], 4),
+                "val loss": round(sc["val_loss"], 4),
+                "gap (val − train loss)": round(sc["val_loss"] - sc["train_loss"], 4),
+                "ended": ended,
+            }
+        )
+    return rows
+
+
+def keras_code(s: Settings) -> str:
+    """How each variant is written in Keras (the course's idioms)."""
+    units = HIDDEN[s.net]
+    out = 'keras.layers.Dense(1, activation="sigmoid")'
+    return (
+        "import keras\n\n"
+        "def dense(units, **kw):\n"
+        '    return keras.layers.Dense(units, activation="relu", **kw)\n\n'
+        "# L1 (or L2): a penalty on every kernel, added to the loss\n"
+        "layers = [keras.Input((2,))]\n"
+        f"for units in {list(units)}:\n"
+        f"    layers += [dense(units, kernel_regularizer=keras.regularizers.l1({s.l1:g}))]\n"
+        f"l1_model = keras.Sequential(layers + [{out}])\n"
+        f"# L2: kernel_regularizer=keras.regularizers.l2({s.l2:g})\n\n"
+        "# Dropout after each hidden layer (active only while training)\n"
+        "layers = [keras.Input((2,))]\n"
+        f"for units in {list(units)}:\n"
+        f"    layers += [dense(units), keras.layers.Dropout(rate={s.dropout:g})]\n"
+        f"dropout_model = keras.Sequential(layers + [{out}])\n\n"
+        "# Early stopping: watch val_loss, keep the best weights\n"
+        "early = keras.callbacks.EarlyStopping(\n"
+        f'    monitor="val_loss", patience={s.patience}, restore_best_weights=True)\n'
+        f"# model.fit(X_train, y_train, epochs={s.epochs}, batch_size=len(X_train),\n"
+        "#           validation_data=(X_val, y_val), callbacks=[early])\n\n"
+        "# Batch normalization: Dense (no bias) → BatchNormalization → activation\n"
+        "layers = [keras.Input((2,))]\n"
+        f"for units in {list(units)}:\n"
+        "    layers += [keras.layers.Dense(units, use_bias=False),\n"
+        '               keras.layers.BatchNormalization(), keras.layers.Activation("relu")]\n'
+        f"bn_model = keras.Sequential(layers + [{out}])\n"
+    )

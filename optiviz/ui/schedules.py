@@ -1,0 +1,287 @@
+"""Pieces of the learning-rate schedules page: URL-backed settings, the sidebar,
+cached training and range tests, the link to the playground.
+
+One network (2-16-16-1, ReLU, mini-batches of 32) and one dataset size, so the
+six schedules train in one compiled call and every slider only changes arrays.
+The same helper that runs training in a worker thread under a progress bar
+(:func:`in_background`) serves the regularization and transfer pages too.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+import numpy as np
+import streamlit as st
+from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
+
+from optiviz.engine import DATASETS, OPTIMIZERS, Dataset, make_dataset
+from optiviz.engine import schedules as sch
+from optiviz.engine.lr_range import STEP_CHOICES, LRRangeResult, lr_range_test
+from optiviz.engine.training import Run, TrainResult, train
+
+from .url_state import Param
+
+PAGE = "schedules"
+DATA = ("moons", "circles", "spirals", "xor", "gaussians")
+N_POINTS = 500
+VAL = 0.2
+HIDDEN = (16, 16)
+BATCH = 32
+EPOCHS = (50, 100, 200)
+RATES = (1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
+RANGE_LO = (1e-7, 1e-6, 1e-5, 1e-4, 1e-3)
+RANGE_HI = (0.1, 1.0, 10.0, 100.0)
+#: the page's own starting values where a library default makes a dull picture
+#: (exponential r = 20 shrinks the rate 10⁵-fold in 100 epochs)
+DEFAULTS = {"exponential.r": 50.0}
+
+
+def pkey(schedule: str, name: str) -> str:
+    """URL/widget key of one schedule parameter, e.g. ``sc_power_c``."""
+    return f"sc_{schedule}_{name}"
+
+
+def schema() -> list[Param]:
+    """Every setting of the page, with its default and bounds."""
+    params = [
+        Param("sc_data", "moons", kind="choice", choices=DATA),
+        Param("sc_noise", 0.2, low=0.0, high=1.5),
+        Param("sc_seed", 0, kind="int", low=0, high=9999),
+        Param("sc_opt", "momentum", kind="choice", choices=tuple(OPTIMIZERS)),
+        Param("sc_lr", 0.1, low=RATES[0], high=RATES[-1], options=RATES),
+        Param("sc_epochs", 100, kind="int", low=EPOCHS[0], high=EPOCHS[-1], options=EPOCHS),
+        Param("sc_lo", 1e-5, low=RANGE_LO[0], high=RANGE_LO[-1], options=RANGE_LO),
+        Param("sc_hi", 10.0, low=RANGE_HI[0], high=RANGE_HI[-1], options=RANGE_HI),
+        Param("sc_steps", 200, kind="int", low=STEP_CHOICES[0], high=STEP_CHOICES[-1],
+              options=STEP_CHOICES),
+        Param("slide", False, kind="bool"),
+    ]  # fmt: skip
+    for name, info in sch.SCHEDULES.items():
+        for p in info.params:
+            default = DEFAULTS.get(f"{name}.{p.name}", p.default)
+            kind = "int" if p.integer else "float"
+            params.append(Param(pkey(name, p.name), default, kind=kind, low=p.low, high=p.high))
+    return params
+
+
+def sidebar() -> None:
+    ss = st.session_state
+    with st.sidebar:
+        st.header("Data and network")
+        st.selectbox("Dataset", DATA, key="sc_data", format_func=lambda k: DATASETS[k].display)
+        lo, hi = DATASETS[ss["sc_data"]].noise_range
+        ss["sc_noise"] = min(max(float(ss["sc_noise"]), lo), hi)
+        st.slider("Noise", float(lo), float(hi), key="sc_noise", step=0.01)
+        st.number_input("Seed", 0, 9999, key="sc_seed", help="Data, initial weights, batches.")
+        st.caption(
+            f"{N_POINTS} points ({int(N_POINTS * (1 - VAL))} to train on), a 2-16-16 ReLU "
+            f"network, mini-batches of {BATCH}: the same for every schedule."
+        )
+        st.header("Training")
+        st.selectbox(
+            "Optimizer",
+            tuple(OPTIMIZERS),
+            key="sc_opt",
+            format_func=lambda k: OPTIMIZERS[k].display,
+        )
+        st.select_slider("Initial learning rate η₀", RATES, key="sc_lr", format_func=fmt_g)
+        st.select_slider("Epochs", EPOCHS, key="sc_epochs")
+        st.header("Schedule parameters")
+        for name, info in sch.SCHEDULES.items():
+            if not info.params:
+                continue
+            with st.expander(info.display):
+                st.latex(info.latex)
+                for p in info.params:
+                    key = pkey(name, p.name)
+                    if p.integer:
+                        st.number_input(p.name, int(p.low), int(p.high), key=key, help=p.help)
+                    else:
+                        st.number_input(
+                            p.name, float(p.low), float(p.high), key=key, format="%.4g", help=p.help
+                        )
+        st.toggle("Slide mode", key="slide", help="Big fonts, thick lines, white background, 16:9.")
+
+
+def fmt_g(v: float) -> str:
+    return f"{v:g}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the page's results depend on (hashable: the cache key)."""
+
+    data: str
+    noise: float
+    seed: int
+    optimizer: str
+    lr: float
+    epochs: int
+    schedules: tuple[tuple[str, tuple[tuple[str, float], ...]], ...]
+
+    def params(self, name: str) -> dict[str, float]:
+        return dict(dict(self.schedules)[name])
+
+
+def current() -> Settings:
+    ss = st.session_state
+    return Settings(
+        data=ss["sc_data"],
+        noise=round(float(ss["sc_noise"]), 4),
+        seed=int(ss["sc_seed"]),
+        optimizer=ss["sc_opt"],
+        lr=float(ss["sc_lr"]),
+        epochs=int(ss["sc_epochs"]),
+        schedules=tuple(
+            (name, tuple((p.name, float(ss[pkey(name, p.name)])) for p in info.params))
+            for name, info in sch.SCHEDULES.items()
+        ),
+    )
+
+
+def check(s: Settings) -> None:
+    """Raise ValueError (a readable message) for an invalid schedule parameter."""
+    for name, params in s.schedules:
+        sch.resolve_params(name, dict(params))
+
+
+@st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
+def dataset(data: str, noise: float, seed: int) -> Dataset:
+    return make_dataset(data, n=N_POINTS, noise=noise, val_split=VAL, seed=seed)
+
+
+@st.cache_resource(max_entries=24, ttl=3600, show_spinner=False)
+def _train(s: Settings) -> TrainResult:
+    runs = [
+        Run(
+            optimizer=s.optimizer,
+            hparams={"learning_rate": s.lr},
+            seed=s.seed,
+            label=info.display,
+            schedule=name,
+            schedule_params=s.params(name),
+        )
+        for name, info in sch.SCHEDULES.items()
+    ]
+    return train(
+        dataset(s.data, s.noise, s.seed),
+        hidden=HIDDEN,
+        runs=runs,
+        epochs=s.epochs,
+        batch_size=BATCH,
+    )
+
+
+@st.cache_resource(max_entries=24, ttl=3600, show_spinner=False)
+def _range(s: Settings, lo: float, hi: float, steps: int) -> LRRangeResult:
+    return lr_range_test(
+        dataset(s.data, s.noise, s.seed),
+        hidden=HIDDEN,
+        optimizer=s.optimizer,
+        lr_min=lo,
+        lr_max=hi,
+        steps=steps,
+        batch_size=BATCH,
+        seed=s.seed,
+    )
+
+
+def in_background(fn: Callable[..., Any], *args: Any, text: str = "Training…") -> Any:
+    """``fn(*args)`` in a worker thread while a progress bar moves on this page.
+
+    The worker gets this session's script context, so ``st.cache_*`` works in it.
+    Quick calls (a cache hit, a network already compiled) finish before the bar
+    would appear; the first call for a new network shape compiles for seconds.
+    Exceptions raised by ``fn`` are raised here.
+    """
+    box: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            box["out"] = fn(*args)
+        except BaseException as err:  # handed to the page thread below
+            box["error"] = err
+
+    worker = threading.Thread(target=work, name="optiviz-work", daemon=True)
+    add_script_run_ctx(worker, get_script_run_ctx())
+    worker.start()
+    worker.join(timeout=0.3)
+    if worker.is_alive():
+        bar = st.progress(0.0, text=text)
+        start = time.perf_counter()
+        while worker.is_alive():
+            elapsed = time.perf_counter() - start
+            bar.progress(
+                min(0.95, elapsed / (elapsed + 5.0)),
+                text=f"{text} {elapsed:.0f} s (a new network shape compiles once, then is reused)",
+            )
+            worker.join(timeout=0.25)
+        bar.empty()
+    if "error" in box:
+        raise box["error"]
+    return box["out"]
+
+
+def trained(s: Settings) -> TrainResult:
+    return in_background(_train, s, text="Training six schedules side by side…")
+
+
+def range_test(s: Settings) -> LRRangeResult:
+    ss = st.session_state
+    return in_background(
+        _range, s, float(ss["sc_lo"]), float(ss["sc_hi"]), int(ss["sc_steps"]),
+        text="Sweeping the learning rate…",
+    )  # fmt: skip
+
+
+def curves(s: Settings, result: TrainResult) -> dict[str, np.ndarray]:
+    """η(t) of every schedule from the formulas; the performance schedule is driven
+    by the validation losses its run actually saw."""
+    out = {}
+    for i, name in enumerate(sch.SCHEDULES):
+        losses = result.history["val_loss"][i] if name == "performance" else None
+        out[name] = sch.curve(
+            name, s.params(name), epochs=s.epochs, learning_rate=s.lr, val_losses=losses
+        )
+    return out
+
+
+def labels() -> dict[str, str]:
+    return {name: info.display for name, info in sch.SCHEDULES.items()}
+
+
+def playground_link(s: Settings, lr: float) -> str:
+    """The playground with this page's data, network, optimizer and learning rate ``lr``."""
+    query = {
+        "data": s.data,
+        "n": str(N_POINTS),
+        "noise": f"{s.noise:g}",
+        "seed": str(s.seed),
+        "layers": str(len(HIDDEN)),
+        "u0": str(HIDDEN[0]),
+        "u1": str(HIDDEN[1]),
+        "batch": str(BATCH),
+        "epochs": str(s.epochs),
+        "opts": s.optimizer,
+        f"{s.optimizer}.learning_rate": f"{lr:.3g}",
+    }
+    return "playground?" + urlencode(query)
+
+
+def keras_codes(s: Settings) -> None:
+    """The Keras code of every schedule, each in its own expander."""
+    for name, info in sch.SCHEDULES.items():
+        code = sch.keras_code(name, s.params(name), learning_rate=s.lr, epochs=s.epochs)
+        with st.expander(info.display, expanded=name == "exponential"):
+            st.caption(info.summary)
+            if code:
+                st.code(code, language="python")
+                st.caption("Then: `model.fit(..., callbacks=[lr_scheduler])`.")
+            else:
+                st.caption("No callback: the optimizer keeps its learning_rate.")

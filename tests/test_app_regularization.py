@@ -1,0 +1,95 @@
+"""The regularization page under AppTest, and the numbers behind its lesson."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+from streamlit.testing.v1 import AppTest
+
+from optiviz.ui import regularization as ui
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+DEFAULTS = ui.Settings(
+    n=200, noise=0.3, seed=0, net="64-64", epochs=300, lr=0.01, l1=1e-3, l2=1e-2,
+    dropout=0.5, patience=20,
+)  # fmt: skip
+
+
+def regularization(query: dict[str, str] | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=900)
+    for k, v in (query or {}).items():
+        at.query_params[k] = v
+    at.switch_page("pages/regularization.py")
+    return at.run()
+
+
+def clean(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def rows(at: AppTest) -> dict[str, dict]:
+    table = at.dataframe[0].value
+    return {r["run"]: r for r in table.to_dict("records")}
+
+
+def test_defaults_overfit_and_every_remedy_narrows_the_gap() -> None:
+    at = regularization()
+    clean(at)
+    assert [json.loads(c.proto.spec)["layout"].get("title", {}).get("text", "") for c in
+            at.get("plotly_chart")][2] == "Accuracy of the final networks"  # fmt: skip
+    r = rows(at)
+    assert list(r) == ["Plain", "L1", "L2", "Dropout", "Early stopping", "Batch norm"]
+    plain = r["Plain"]
+    # the plain network memorises its 100 noisy points and does worse on the other 100
+    assert plain["train accuracy"] >= 0.97 and plain["gap (train − val acc.)"] >= 0.08
+    assert plain["gap (val − train loss)"] > 0.5
+    for name in ("L1", "L2", "Dropout", "Early stopping", "Batch norm"):
+        assert r[name]["gap (val − train loss)"] < 0.6 * plain["gap (val − train loss)"], name
+        assert r[name]["gap (train − val acc.)"] < plain["gap (train − val acc.)"], name
+        assert r[name]["val loss"] < plain["val loss"], name
+    assert "stopped at" in r["Early stopping"]["ended"]
+    # the dropout caution: the loss reported during training (dropout on) is higher
+    reported, again = (float(m.value) for m in at.metric[:2])
+    assert reported > 1.1 * again
+
+
+def test_plain_validation_loss_rises_while_training_loss_falls() -> None:
+    main, _ = ui._train(DEFAULTS)
+    loss, val = main.history["loss"][0], main.history["val_loss"][0]
+    best = int(np.argmin(val))
+    assert best < 100  # the best validation loss comes early ...
+    assert val[-1] > 2 * val[best]  # ... and is more than doubled at the end
+    assert loss[-1] < 0.1 * loss[best]  # while the training loss keeps falling
+
+
+def test_every_control_type_retrains_and_lands_in_the_url() -> None:
+    at = regularization()
+    at.sidebar.select_slider(key="rg_l2").set_value(1e-3)
+    at.sidebar.slider(key="rg_dropout").set_value(0.3)
+    at.sidebar.number_input(key="rg_patience").set_value(10)
+    at.sidebar.slider(key="rg_noise").set_value(0.25)
+    at.sidebar.toggle(key="slide").set_value(True)
+    at.run()
+    clean(at)
+    q = at.query_params
+    assert q["rg_l2"] == "0.001" and q["rg_dropout"] == "0.3" and q["rg_patience"] == "10"
+    assert q["rg_noise"] == "0.25" and q["slide"] == "1"
+    assert "p = 0.3" in json.loads(at.get("plotly_chart")[3].proto.spec)["layout"]["title"]["text"]
+    assert "patience=10" in at.code[0].value
+
+
+def test_link_restores_and_bad_values_fall_back() -> None:
+    at = regularization({"rg_l1": "0.0001", "rg_patience": "40", "rg_seed": "0"})
+    clean(at)
+    assert not at.warning
+    assert at.sidebar.select_slider(key="rg_l1").value == 1e-4
+    assert at.sidebar.number_input(key="rg_patience").value == 40
+    at = regularization({"rg_net": "1000-1000", "rg_dropout": "2", "rg_n": "many", "x": "1"})
+    clean(at)
+    warning = " ".join(w.value for w in at.warning)
+    for key in ("rg_net", "rg_dropout", "rg_n", "x"):
+        assert key in warning
+    assert at.sidebar.selectbox(key="rg_net").value == "64-64"
