@@ -62,6 +62,29 @@ def m2():
     )
 
 
+def playground():
+    """What one playground rerun costs at the page's defaults: train GD and Adam on the
+    default moons (1000 points, 2-16-16-1, 200 full-batch epochs) and build the
+    boundary animation and the history figure (budget: 1.5 s warm)."""
+    from optiviz.figures import networks as nf
+
+    ds = make_dataset("moons", n=1000, noise=0.15, seed=0)
+
+    def run(seed=0):
+        r = optiviz.train(
+            ds,
+            hidden=(16, 16),
+            optimizers={"sgd": {"learning_rate": 0.3}, "adam": {"learning_rate": 0.02}},
+            epochs=200,
+            seed=seed,
+        )
+        nf.boundary_animation(r, X=ds.X_train, y=ds.y_train, X_val=ds.X_val, y_val=ds.y_val)
+        nf.history_figure(r, ["#56B4E9", "#0072B2"])
+        return r
+
+    return run
+
+
 def warm(fn, repeats: int) -> float:
     fn(0)
     times = []
@@ -192,6 +215,7 @@ def main() -> None:
     rows = []
     m1_warm = warm(m1(), args.repeats)
     m2_warm = warm(m2(), max(1, args.repeats // 2))
+    p_warm = warm(playground(), args.repeats)
     m1_first = None if args.no_first else first_call("m1", args.cache)
     m2_first = None if args.no_first else first_call("m2", args.cache)
     what = "first call (cache warm)" if args.cache else "first call (compile)"
@@ -201,6 +225,7 @@ def main() -> None:
     rows.append(("M2 warm (8 optimizers, digits, 50 epochs, batch 32)", m2_warm, 3.0))
     if m2_first is not None:
         rows.append((f"M2 {what}", m2_first, None))
+    rows.append(("Playground default rerun (train 2 runs + figures)", p_warm, 1.5))
     for name, v, budget in rows:
         tail = f"  (budget {budget:g} s: x{v / budget:.2f})" if budget else ""
         print(f"{name:<58} {v:8.3f} s{tail}")
@@ -222,6 +247,7 @@ def main() -> None:
             {
                 "m1_warm": m1_warm,
                 "m2_warm": m2_warm,
+                "playground": p_warm,
                 "m1_first": m1_first,
                 "m2_first": m2_first,
                 "numpy": np_time,
