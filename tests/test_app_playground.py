@@ -165,11 +165,12 @@ def test_history_figure_marks_early_stop_and_divergence() -> None:
         early_stopping=True,
         patience=3,
     )
-    fig = nf.history_figure(r, ["#000000", "#E69F00"]).to_dict()
-    texts = [t.get("text") for t in fig["data"] if t.get("text")]
+    assert (r.stopped_epoch > 0).any() or (r.diverged_epoch > 0).any()
+    fig = nf.history_figure(r, ["#000000", "#E69F00"])
+    texts = [t.text for t in fig.data if t.text is not None]
     assert texts, "an early stop or a divergence should be marked"
-    for t in fig["data"]:
-        y = np.asarray(t.get("y", []), float)
+    for t in fig.data:
+        y = np.asarray(t.y if t.y is not None else [], float)
         assert np.isfinite(y).all()
 
 
