@@ -9,13 +9,10 @@ arrays, so moving it retrains without recompiling.
 
 from __future__ import annotations
 
-import threading
-import time
 from dataclasses import dataclass
 from typing import Any
 
 import streamlit as st
-from streamlit.runtime.scriptrunner import add_script_run_ctx, get_script_run_ctx
 
 from optiviz.engine import DATASETS, OPTIMIZERS, Dataset, DatasetError, load_csv, make_dataset
 from optiviz.engine.activations import ACTIVATIONS
@@ -24,6 +21,7 @@ from optiviz.engine.keras_code import training_script
 from optiviz.engine.schedules import SCHEDULES
 from optiviz.engine.training import EPOCH_BUCKETS, Run, TrainResult, train
 
+from .progress import in_background
 from .url_state import Param
 
 PAGE = "playground"
@@ -93,8 +91,13 @@ def schema() -> list[Param]:
             default = PLAYGROUND_LR[opt.name] if h.name == "learning_rate" else h.keras_default
             kind = "bool" if h.boolean else "float"
             params.append(
-                Param(hp_key(opt.name, h.name), bool(default) if h.boolean else default, kind=kind,
-                      low=None if h.boolean else 0.0, high=None if h.boolean else max(h.high, 10.0))
+                Param(
+                    hp_key(opt.name, h.name),
+                    bool(default) if h.boolean else default,
+                    kind=kind,
+                    low=None if h.boolean else 0.0,
+                    high=None if h.boolean else max(h.high, 10.0),
+                )
             )
     return params
 
@@ -269,9 +272,7 @@ def current() -> Settings:
     opts = tuple(
         (
             name,
-            tuple(
-                (h.name, float(ss[hp_key(name, h.name)])) for h in OPTIMIZERS[name].hparams
-            ),
+            tuple((h.name, float(ss[hp_key(name, h.name)])) for h in OPTIMIZERS[name].hparams),
         )
         for name in ss["opts"]
     )
@@ -365,40 +366,8 @@ def _train(s: Settings, _ds: Dataset) -> TrainResult:
 
 
 def train_with_progress(s: Settings, ds: Dataset) -> TrainResult:
-    """Train (or fetch from the cache) while a progress bar says what is happening.
-
-    Training runs in a worker thread (with this session's context, so the cache
-    works there) while this thread keeps the bar moving. The first network of a
-    shape compiles first (seconds); after that a retrain takes a fraction of a
-    second and the bar hardly shows.
-    """
-    box: dict[str, Any] = {}
-
-    def work() -> None:
-        try:
-            box["result"] = _train(s, ds)
-        except BaseException as err:  # handed to the page thread below
-            box["error"] = err
-
-    worker = threading.Thread(target=work, name="optiviz-train", daemon=True)
-    add_script_run_ctx(worker, get_script_run_ctx())
-    worker.start()
-    worker.join(timeout=0.3)
-    if worker.is_alive():
-        bar = st.progress(0.0, text="Training…")
-        start = time.perf_counter()
-        while worker.is_alive():
-            elapsed = time.perf_counter() - start
-            text = (
-                f"Training… {elapsed:.0f} s (a new network shape is compiled once, "
-                "then every setting reuses it)"
-            )
-            bar.progress(min(0.95, elapsed / (elapsed + 5.0)), text=text)
-            worker.join(timeout=0.25)
-        bar.empty()
-    if "error" in box:
-        raise box["error"]
-    return box["result"]
+    """Train (or fetch from the cache) while a progress bar says what is happening."""
+    return in_background(_train, s, ds, text="Training…")
 
 
 def keras_script(s: Settings, ds: Dataset, run: int) -> str:

@@ -18,7 +18,7 @@ from optiviz.engine.training import Run, TrainResult, train
 from optiviz.engine.transfer import concat_results, evaluate
 from optiviz.figures.regularization import REG_COLORS
 
-from .schedules import in_background
+from .progress import in_background
 from .url_state import Param
 
 PAGE = "regularization"

@@ -18,7 +18,7 @@ from optiviz.engine import Dataset, make_dataset
 from optiviz.engine.training import Run, TrainResult, train
 from optiviz.engine.transfer import concat_results, fresh_params, reuse_hidden, subsample
 
-from .schedules import in_background
+from .progress import in_background
 from .url_state import Param
 
 PAGE = "transfer"
