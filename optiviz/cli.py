@@ -79,6 +79,11 @@ def main(argv: list[str] | None = None) -> None:
     PagesManager.uses_pages_directory = False
 
     sys.argv = build_argv(args)
+    # Import pandas here, in the main thread, before any session or the warm-up can:
+    # two threads importing it at once saw a half-initialised module
+    # ("partially initialized module 'pandas' has no attribute 'Series'").
+    import pandas  # noqa: F401
+
     start_in_background()  # compile the opening scene while the server starts
     sys.exit(stcli.main())
 

@@ -59,4 +59,7 @@ with tabs[4]:
     views.summary_table(summary(result))
 with tabs[5]:
     run = views.pick_run(result, "code_run")
-    st.code(pg.keras_script(settings, ds, run), language="python")
+    try:
+        st.code(pg.keras_script(settings, ds, run), language="python")
+    except ValueError as err:
+        st.warning(f"No Keras code for this setting: {err}")

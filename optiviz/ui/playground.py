@@ -95,11 +95,16 @@ def schema() -> list[Param]:
                     hp_key(opt.name, h.name),
                     bool(default) if h.boolean else default,
                     kind=kind,
-                    low=None if h.boolean else 0.0,
+                    low=None if h.boolean else _low(h.name),
                     high=None if h.boolean else max(h.high, 10.0),
                 )
             )
     return params
+
+
+def _low(name: str) -> float:
+    """Smallest value a hyperparameter box accepts (a learning rate of 0 trains nothing)."""
+    return 1e-6 if name == "learning_rate" else 0.0
 
 
 # ------------------------------------------------------------------ the sidebar
@@ -114,7 +119,7 @@ def _optimizer_box(name: str) -> None:
             else:
                 st.number_input(
                     h.name,
-                    min_value=0.0,
+                    min_value=_low(h.name),
                     max_value=float(max(h.high, 10.0)),
                     key=key,
                     format="%.6g",

@@ -18,6 +18,7 @@ from typing import Any
 import streamlit as st
 
 _SEEN = "_url_state_seen"
+_OWNER = "_url_state_owner"
 NOTICES = "_url_state_notices"
 
 
@@ -101,16 +102,27 @@ def restore(params: Iterable[Param], *, page: str) -> None:
     """Load settings from the URL into ``st.session_state`` (first run, or the URL changed).
 
     Widgets created afterwards with ``key=param.key`` show the restored values.
-    Keys already in the session (the user moved a widget) are left alone.
+    Keys already in the session (the user moved a widget) are left alone, with two
+    exceptions: a URL that changed under a running session wins, and a key last
+    written by *another* page is taken back (pages share one session state, and
+    ``epochs`` or ``adam.learning_rate`` need not mean the same widget on two pages).
+    A brand-new session (a first visit, or a reconnect after a server restart)
+    keeps widget values its browser already sent: they are newer than the URL.
     """
     params = list(params)
     query = _current_query()
     seen = st.session_state.get(_SEEN, {})
+    owners = dict(st.session_state.get(_OWNER, {}))
+    new_session = not seen
     fresh = seen.get(page) is None or seen.get(page) != query
     notices: list[str] = []
     known = {p.key for p in params}
     for p in params:
-        if p.key in query and fresh:
+        foreign = owners.get(p.key, page) != page
+        if foreign:
+            st.session_state.pop(p.key, None)
+        keep = new_session and p.key in st.session_state
+        if p.key in query and (fresh or foreign) and not keep:
             try:
                 st.session_state[p.key] = p.parse(query[p.key])
             except (ValueError, TypeError) as err:
@@ -118,6 +130,8 @@ def restore(params: Iterable[Param], *, page: str) -> None:
                 st.session_state[p.key] = p.default
         elif p.key not in st.session_state:
             st.session_state[p.key] = p.default
+        owners[p.key] = page
+    st.session_state[_OWNER] = owners
     if fresh:
         unknown = [k for k in query if k not in known and k != "page"]
         if unknown:

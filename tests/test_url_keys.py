@@ -1,0 +1,29 @@
+"""Pages share one session: moving between pages must not hand a page another
+page's value for a key they both use (``epochs``, ``adam.learning_rate``, ...)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+
+
+def test_switching_pages_in_one_session_keeps_each_page_its_own_values() -> None:
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.switch_page("pages/race.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    race_lr = at.sidebar.select_slider(key="sgd.learning_rate").value
+    at.query_params.clear()
+    at.query_params.update({"n": "200", "epochs": "20"})
+    at.switch_page("pages/playground.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    at.query_params.clear()
+    at.switch_page("pages/perceptron.py").run()  # its own `epochs` and `seed`
+    assert not at.exception, [e.value for e in at.exception]
+    at.query_params.clear()
+    at.switch_page("pages/race.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.sidebar.select_slider(key="sgd.learning_rate").value == race_lr
