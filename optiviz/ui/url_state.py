@@ -106,14 +106,11 @@ def restore(params: Iterable[Param], *, page: str) -> None:
     exceptions: a URL that changed under a running session wins, and a key last
     written by *another* page is taken back (pages share one session state, and
     ``epochs`` or ``adam.learning_rate`` need not mean the same widget on two pages).
-    A brand-new session (a first visit, or a reconnect after a server restart)
-    keeps widget values its browser already sent: they are newer than the URL.
     """
     params = list(params)
     query = _current_query()
     seen = st.session_state.get(_SEEN, {})
     owners = dict(st.session_state.get(_OWNER, {}))
-    new_session = not seen
     fresh = seen.get(page) is None or seen.get(page) != query
     notices: list[str] = []
     known = {p.key for p in params}
@@ -121,8 +118,7 @@ def restore(params: Iterable[Param], *, page: str) -> None:
         foreign = owners.get(p.key, page) != page
         if foreign:
             st.session_state.pop(p.key, None)
-        keep = new_session and p.key in st.session_state
-        if p.key in query and (fresh or foreign) and not keep:
+        if p.key in query and (fresh or foreign):
             try:
                 st.session_state[p.key] = p.parse(query[p.key])
             except (ValueError, TypeError) as err:

@@ -1,0 +1,248 @@
+"""Extreme input from a classroom (issue #8): each gets a clear message or a capped run.
+
+Three levels:
+
+* the engine called directly with what no widget allows (a billion steps, lr = 1e9,
+  epsilon = 0 at a point where the gradient is zero, depth beyond the lab's 50);
+* the pages under AppTest with links that ask for too much (the URL is the one input a
+  student controls completely), and a 50 MB CSV handed to the playground;
+* a real server with several hostile sessions at once over Streamlit's websocket, and an
+  ordinary student among them who must still be served.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import optiviz
+from optiviz.engine import MAX_STEPS
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = str(ROOT / "app.py")
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from loadlib import PageError, Session  # noqa: E402
+
+LONG_FORMULA = "x**2 + " * 1428 + "y**2"  # 10,000 characters
+
+
+def _no_exception(at: AppTest) -> None:
+    assert not at.exception, [e.message[:300] for e in at.exception]
+
+
+def _said(at: AppTest, *words: str) -> str:
+    """The page's warnings and errors, which must mention each of ``words``."""
+    text = " ".join(str(w.value) for w in [*at.warning, *at.error]).lower()
+    for w in words:
+        assert w.lower() in text, f"{w!r} not in {text[:600]!r}"
+    return text
+
+
+def _page(path: str, query: dict[str, str]) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=600)
+    for k, v in query.items():
+        at.query_params[k] = v
+    at.switch_page(path)
+    return at.run()
+
+
+# ------------------------------------------------------------------ the engine, directly
+def test_engine_refuses_a_billion_steps_with_a_message():
+    with pytest.raises(ValueError, match=f"at most {MAX_STEPS}"):
+        optiviz.race("two_wells", ["sgd"], steps=10**9)
+
+
+def test_engine_learning_rate_1e9_is_a_diverged_run_not_nan_axes():
+    names = list(optiviz.OPTIMIZERS)
+    r = optiviz.race("rosenbrock", {n: {"learning_rate": 1e9} for n in names}, steps=100)
+    blew = r.diverged_at >= 0
+    assert blew.any()
+    for i in np.flatnonzero(~blew):  # the ones that did not blow up stayed finite
+        assert np.isfinite(r.path[i]).all()
+
+
+@pytest.mark.parametrize("name", ["adam", "rmsprop", "adagrad", "nadam", "adamax"])
+def test_engine_epsilon_zero_at_a_flat_point(name):
+    """epsilon = 0 where the gradient is 0: 0/0 must not crash or paint NaN axes."""
+    if name not in optiviz.OPTIMIZERS:
+        pytest.skip(f"{name} is not an optimizer here")
+    hp = (
+        {"epsilon": 0.0}
+        if any(h.name == "epsilon" for h in optiviz.OPTIMIZERS[name].hparams)
+        else {}
+    )
+    r = optiviz.race("x**2 + y**2", [(name, hp)], start=(0.0, 0.0), steps=50)
+    ok = np.isfinite(r.path[0]).all()
+    assert ok or r.diverged_at[0] >= 0, "non-finite path not reported as diverged"
+
+
+def test_gradients_engine_caps_depth():
+    eng = pytest.importorskip("optiviz.engine.gradients")
+    assert eng.MAX_DEPTH >= 50
+    with pytest.raises(ValueError, match="depth"):
+        eng._check_int("depth", eng.MAX_DEPTH + 1, 2, eng.MAX_DEPTH)
+
+
+# ------------------------------------------------------------------ pages, with hostile links
+def test_race_link_asking_for_too_much():
+    at = _page(
+        "pages/race.py",
+        {
+            "steps": "1000000000",
+            "sgd.learning_rate": "1e9",
+            "adam.epsilon": "0",
+            "surface": "custom",
+            "formula": LONG_FORMULA,
+        },
+    )
+    _no_exception(at)
+    text = _said(at, "steps", "formula")
+    assert "too long" in text or "outside" in text
+    assert at.session_state["steps"] <= MAX_STEPS
+    assert len(at.session_state["formula"]) <= 300
+    assert at.session_state["sgd.learning_rate"] <= 10  # snapped to the slider's options
+    assert at.session_state["adam.epsilon"] == 0  # allowed on purpose: Adam without epsilon
+    assert at.get("plotly_chart")  # ... and raced, not refused
+
+
+def test_race_formula_of_ten_thousand_characters_typed_in():
+    """The text box holds 300 characters: more is cut there (here: to an invalid formula,
+    which gets a message; the parser itself refuses anything over 300 characters)."""
+    at = _page("pages/race.py", {"surface": "custom"})
+    _no_exception(at)
+    at.session_state["formula"] = LONG_FORMULA
+    at.run()
+    _no_exception(at)
+    assert len(at.text_input(key="formula").value) <= 300
+    _said(at, "formula")
+
+
+def test_race_steps_beyond_the_slider_are_clipped():
+    at = _page("pages/race.py", {})
+    at.session_state["steps"] = 10**9
+    at.run()
+    _no_exception(at)
+    assert at.get("plotly_chart"), "a capped run is still drawn"
+
+
+def test_playground_link_asking_for_too_much():
+    at = _page(
+        "pages/playground.py",
+        {
+            "layers": "50",
+            "u0": "100000",
+            "epochs": "1000000000",
+            "n": "10000000",
+            "sgd.learning_rate": "1e9",
+            "opts": "sgd",
+        },
+    )
+    _no_exception(at)
+    _said(at, "layers", "u0", "epochs", "sgd.learning_rate")
+    assert at.session_state["layers"] <= 8
+    assert at.session_state["u0"] <= 128
+
+
+def test_playground_learning_rate_at_its_maximum_shows_divergence():
+    at = _page(
+        "pages/playground.py",
+        {"n": "200", "epochs": "20", "opts": "sgd", "sgd.learning_rate": "10"},
+    )
+    _no_exception(at)
+    assert at.get("plotly_chart")
+
+
+class _Upload:
+    """What st.file_uploader hands the page (as in test_app_playground)."""
+
+    def __init__(self, name: str, data: bytes) -> None:
+        self.name, self.size, self._data = name, len(data), data
+
+    def getvalue(self) -> bytes:
+        return self._data
+
+
+def test_playground_csv_of_fifty_megabytes():
+    row = b"0.123456,0.654321,1\n"
+    payload = b"x1,x2,label\n" + row * (50_000_000 // len(row))
+    assert len(payload) >= 50_000_000
+    at = AppTest.from_file(APP, default_timeout=600)
+    at.query_params.update({"n": "200", "epochs": "20", "data": "csv"})
+    at.switch_page("pages/playground.py")
+    at.session_state["csv_file"] = _Upload("huge.csv", payload)
+    t0 = time.perf_counter()
+    at.run()
+    _no_exception(at)
+    _said(at, "too large", "5 mb")
+    assert time.perf_counter() - t0 < 120
+
+
+def test_gradients_lab_depth_fifty_and_beyond():
+    at = _page("pages/gradients.py", {"depth": "50", "width": "8"})
+    _no_exception(at)
+    assert at.session_state["depth"] == 50
+    at = _page("pages/gradients.py", {"depth": "500", "width": "100000"})
+    _no_exception(at)
+    _said(at, "depth", "width")
+    assert at.session_state["depth"] <= 50
+
+
+# ------------------------------------------------------------------ many sessions at once
+HOSTILE = [
+    ("race", {"steps": "1000000000", "sgd.learning_rate": "1e9", "adam.epsilon": "0"}),
+    ("race", {"surface": "custom", "formula": "9**9**9 + __import__('os')"}),
+    ("race", {"surface": "custom", "formula": LONG_FORMULA}),
+    ("playground", {"layers": "50", "epochs": "1000000000", "n": "99999999"}),
+    ("gradients", {"depth": "50", "width": "256"}),
+    ("gradients", {"depth": "5000"}),
+]
+
+
+async def _visit(url: str, page: str, query: dict[str, str], typed: str | None = None):
+    s = Session(url, timeout=600)
+    await s.connect()
+    try:
+        v = await s.run(page, query=urlencode(query))
+        if typed is not None:  # type into the formula box, past its 300-character limit
+            v = await s.run(page, {s.widgets["formula"]: typed})
+        return v
+    finally:
+        await s.close()
+
+
+@pytest.mark.slow
+def test_server_keeps_serving_everyone_while_sessions_misbehave(server):
+    """Hostile sessions and one ordinary student at the same moment: all are answered,
+    the hostile ones with a message, and no page shows a traceback."""
+
+    async def main():
+        t0 = time.perf_counter()
+        jobs = [_visit(server, p, q) for p, q in HOSTILE]
+        jobs.append(_visit(server, "race", {"surface": "custom"}, typed=LONG_FORMULA))
+        jobs.append(_visit(server, "race", {}))  # the ordinary student
+        results = await asyncio.gather(*jobs, return_exceptions=True)
+        return results, time.perf_counter() - t0
+
+    results, wall = asyncio.run(main())
+    problems = [
+        f"{HOSTILE[i] if i < len(HOSTILE) else i}: {r}"
+        for i, r in enumerate(results)
+        if isinstance(r, (PageError, Exception))
+    ]
+    assert not problems, problems
+    *hostile, ordinary = results
+    for (page, query), visit in zip([*HOSTILE, ("race", {"typed": "…"})], hostile, strict=True):
+        said = " ".join(visit.warnings + visit.errors).lower()
+        if page == "gradients" and query.get("depth") == "50":
+            continue  # allowed: a 50-layer net is the lab's maximum, drawn normally
+        assert said, f"{page}?{query}: no message"
+    assert ordinary.charts >= 1 and not ordinary.errors
+    assert math.isfinite(wall)
