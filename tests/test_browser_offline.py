@@ -235,7 +235,7 @@ def test_server_restart_mid_session_recovers_the_scene_from_the_url(restart) -> 
 
 @pytest.mark.slow
 @pytest.mark.xfail(
-    strict=True,
+    strict=False,
     reason="known gap (issue #8): a reconnected session restores the scene from the URL "
     "before it can see the widget value the browser sent, so the first move after a "
     "restart is lost (the second one works)",
