@@ -10,6 +10,7 @@ from optiviz.engine import activation_lab as lab
 from optiviz.engine.activations import ACTIVATIONS, curves
 from optiviz.figures.activations import Curve, DyingLine, color_of
 
+from .controls import slide_toggle
 from .url_state import Param
 
 PAGE = "activations"
@@ -68,7 +69,7 @@ def sidebar() -> None:
             help="ELU tends to −α for very negative z (Keras default 1.0).",
         )
         st.caption("Both knobs apply to the curves and to the dying-ReLU experiment.")
-        st.toggle("Slide mode", key="slide", help="Big fonts, thick lines, white background, 16:9.")
+        slide_toggle()
 
 
 # ------------------------------------------------------------------------ the curves

@@ -19,6 +19,7 @@ from optiviz.engine.backprop import (
 )
 from optiviz.figures.backprop import num
 
+from .controls import slide_toggle
 from .url_state import Param
 
 PAGE = "backprop"
@@ -87,7 +88,7 @@ def sidebar() -> None:
         )
         st.selectbox("Activation f (both layers)", ACTIVATIONS, key="act")
         st.divider()
-        st.toggle("Slide mode", key="slide", help="Big fonts, thick lines, white background, 16:9.")
+        slide_toggle()
 
 
 def _random_weights() -> None:

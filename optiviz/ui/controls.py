@@ -15,3 +15,8 @@ def start_point_inputs(domain: tuple[tuple[float, float], tuple[float, float]]) 
         col.number_input(
             label, key=key, step=0.1, format="%.3f", min_value=2 * lo - hi, max_value=2 * hi - lo
         )
+
+
+def slide_toggle() -> None:
+    """The sidebar's slide-mode switch (key ``slide``), the same on every page."""
+    st.toggle("Slide mode", key="slide", help="Big fonts, thick lines, white background, 16:9.")

@@ -9,6 +9,7 @@ from optiviz.engine import gradients as eng
 from optiviz.engine.activations import ACTIVATIONS
 from optiviz.engine.initializers import INITIALIZERS
 
+from .controls import slide_toggle
 from .url_state import Param
 
 PAGE = "gradients"
@@ -107,7 +108,7 @@ def sidebar() -> None:
         st.select_slider("Learning rate (SGD)", LEARNING_RATES, key="lr")
         st.radio("Epochs", [str(e) for e in eng.EPOCH_CHOICES], key="epochs", horizontal=True)
         st.number_input("Seed", 0, 9999, key="seed", step=1)
-        st.toggle("Slide mode", key="slide", help="Big fonts, thick lines, white background, 16:9.")
+        slide_toggle()
 
 
 def settings() -> dict:

@@ -20,7 +20,7 @@ from optiviz.engine.sweeps import (
 )
 from optiviz.engine.sweeps import basins as run_basins
 
-from .controls import start_point_inputs
+from .controls import slide_toggle, start_point_inputs
 from .url_state import Param
 
 PAGE = "landscape"
@@ -62,7 +62,7 @@ def sidebar() -> None:
         )
         start_point_inputs(get_surface(st.session_state["surface"]).domain)
         st.slider("Steps", 10, 2000, key="steps", step=10, help="Every run gets the same budget.")
-        st.toggle("Slide mode", key="slide", help="Big fonts, thick lines, white background, 16:9.")
+        slide_toggle()
 
 
 def peek_surface() -> Surface:

@@ -29,6 +29,7 @@ from optiviz.engine.perceptron import (
 from optiviz.figures import perceptron as figs
 from optiviz.figures.style import export_config
 
+from .controls import slide_toggle
 from .export import export_buttons
 from .url_state import Param
 
@@ -91,7 +92,7 @@ def sidebar() -> None:
             format_func=lambda s: "w = 0, b = 0" if s == "zeros" else "random weights",
         )
         st.divider()
-        st.toggle("Slide mode", key="slide", help="Big fonts, thick lines, white background, 16:9.")
+        slide_toggle()
 
 
 def _reset_theta() -> None:

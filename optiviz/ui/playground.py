@@ -21,6 +21,7 @@ from optiviz.engine.keras_code import training_script
 from optiviz.engine.schedules import SCHEDULES
 from optiviz.engine.training import EPOCH_BUCKETS, Run, TrainResult, train
 
+from .controls import slide_toggle
 from .progress import in_background
 from .url_state import Param
 
@@ -223,7 +224,7 @@ def sidebar() -> None:
         st.checkbox("Early stopping (val_loss)", key="es")
         if ss["es"]:
             st.number_input("patience (epochs)", 1, 200, key="patience")
-        st.toggle("Slide mode", key="slide", help="Big fonts, thick lines, white background, 16:9.")
+        slide_toggle()
 
 
 # ------------------------------------------------------------------ the settings

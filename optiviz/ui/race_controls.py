@@ -26,7 +26,7 @@ from optiviz.engine.presets import race_hparams
 from optiviz.engine.surfaces import Surface
 from optiviz.figures.style import export_config
 
-from .controls import start_point_inputs
+from .controls import slide_toggle, start_point_inputs
 from .url_state import Param, snap
 
 PAGE = "race"
@@ -238,7 +238,7 @@ def sidebar(surface: Surface, error: str | None) -> RaceSettings:
         st.toggle(
             "Gradient field", key="quiver", help="Arrows pointing downhill (−∇J) over the contour."
         )
-        st.toggle("Slide mode", key="slide", help="Big fonts, thick lines, white background, 16:9.")
+        slide_toggle()
         st.radio(
             "Camera icon saves",
             ("png", "svg"),

@@ -18,6 +18,7 @@ from optiviz.engine.training import Run, TrainResult, train
 from optiviz.engine.transfer import concat_results, evaluate
 from optiviz.figures.regularization import REG_COLORS
 
+from .controls import slide_toggle
 from .progress import in_background
 from .url_state import Param
 
@@ -71,7 +72,7 @@ def sidebar() -> None:
         st.select_slider("L2 strength", STRENGTHS, key="rg_l2", format_func=fmt)
         st.slider("Dropout rate p", 0.05, 0.8, key="rg_dropout", step=0.05)
         st.number_input("Early-stopping patience (epochs)", 1, 200, key="rg_patience")
-        st.toggle("Slide mode", key="slide", help="Big fonts, thick lines, white background, 16:9.")
+        slide_toggle()
 
 
 @dataclass(frozen=True)

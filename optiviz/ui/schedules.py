@@ -20,6 +20,7 @@ from optiviz.engine import schedules as sch
 from optiviz.engine.lr_range import STEP_CHOICES, LRRangeResult, lr_range_test
 from optiviz.engine.training import Run, TrainResult, train
 
+from .controls import slide_toggle
 from .progress import in_background
 from .url_state import Param
 
@@ -102,7 +103,7 @@ def sidebar() -> None:
                         st.number_input(
                             p.name, float(p.low), float(p.high), key=key, format="%.4g", help=p.help
                         )
-        st.toggle("Slide mode", key="slide", help="Big fonts, thick lines, white background, 16:9.")
+        slide_toggle()
 
 
 def fmt_g(v: float) -> str:

@@ -18,6 +18,7 @@ from optiviz.engine import Dataset, make_dataset
 from optiviz.engine.training import Run, TrainResult, train
 from optiviz.engine.transfer import concat_results, fresh_params, reuse_hidden, subsample
 
+from .controls import slide_toggle
 from .progress import in_background
 from .url_state import Param
 
@@ -58,7 +59,7 @@ def sidebar() -> None:
         ss["tl_unfreeze"] = min(max(int(ss["tl_unfreeze"]), 1), int(ss["tl_epochs"]) - 1)
         st.slider("Unfreeze A's layers at epoch", 1, int(ss["tl_epochs"]) - 1, key="tl_unfreeze")
         st.select_slider("Adam learning rate", RATES, key="tl_lr")
-        st.toggle("Slide mode", key="slide", help="Big fonts, thick lines, white background, 16:9.")
+        slide_toggle()
 
 
 @dataclass(frozen=True)
