@@ -16,6 +16,7 @@ from optiviz.figures.style import export_config  # noqa: E402
 from optiviz.ui import networks as views  # noqa: E402
 from optiviz.ui import playground as pg  # noqa: E402
 from optiviz.ui import url_state  # noqa: E402
+from optiviz.ui.controls import lazy_tabs  # noqa: E402
 
 url_state.restore(pg.schema(), page=pg.PAGE)
 url_state.show_notices()
@@ -35,31 +36,39 @@ except (DatasetError, ValueError) as err:
 
 colors = [OPTIMIZERS[name].color for name, _ in settings.optimizers]
 views.status_line(result)
-tabs = st.tabs(["Decision boundary", "History", "Gradients", "Weights", "Model", "Keras code"])
+tabs = lazy_tabs(
+    ["Decision boundary", "History", "Gradients", "Weights", "Model", "Keras code"], "pg_tab"
+)
 with tabs[0]:
-    if ds.is_2d:
-        fig = views.cached_boundary(result, ds, slide, key=settings)
-        st.plotly_chart(fig, key="boundary", config=export_config("optiviz-boundary", slide))
-        views.boundary_caption(ds.n_classes)
-        views.export_box(fig, "optiviz-boundary", slide)
-    else:
-        st.info(f"{ds.display} has {ds.n_features} features: no plane to draw it on.")
-    st.dataframe(nf.final_table(result), hide_index=True, width="stretch")
+    if tabs[0].open:
+        if ds.is_2d:
+            fig = views.cached_boundary(result, ds, slide, key=settings)
+            st.plotly_chart(fig, key="boundary", config=export_config("optiviz-boundary", slide))
+            views.boundary_caption(ds.n_classes)
+            views.export_box(fig, "optiviz-boundary", slide)
+        else:
+            st.info(f"{ds.display} has {ds.n_features} features: no plane to draw it on.")
+        st.dataframe(nf.final_table(result), hide_index=True, width="stretch")
 with tabs[1]:
-    st.plotly_chart(
-        nf.history_figure(result, colors, slide=slide),
-        key="history",
-        config=export_config("optiviz-history", slide),
-    )
+    if tabs[1].open:
+        st.plotly_chart(
+            nf.history_figure(result, colors, slide=slide),
+            key="history",
+            config=export_config("optiviz-history", slide),
+        )
 with tabs[2]:
-    views.gradients_tab(result, slide)
+    if tabs[2].open:
+        views.gradients_tab(result, slide)
 with tabs[3]:
-    views.weights_tab(result, slide)
+    if tabs[3].open:
+        views.weights_tab(result, slide)
 with tabs[4]:
-    views.summary_table(summary(result))
+    if tabs[4].open:
+        views.summary_table(summary(result))
 with tabs[5]:
-    run = views.pick_run(result, "code_run")
-    try:
-        st.code(pg.keras_script(settings, ds, run), language="python")
-    except ValueError as err:
-        st.warning(f"No Keras code for this setting: {err}")
+    if tabs[5].open:
+        run = views.pick_run(result, "code_run")
+        try:
+            st.code(pg.keras_script(settings, ds, run), language="python")
+        except ValueError as err:
+            st.warning(f"No Keras code for this setting: {err}")

@@ -11,6 +11,7 @@ st.caption(
 
 from optiviz.ui import cache, race_views, url_state  # noqa: E402
 from optiviz.ui import race_controls as rc  # noqa: E402
+from optiviz.ui.controls import lazy_tabs  # noqa: E402
 
 url_state.restore(rc.schema(rc.current_surface()[0]), page=rc.PAGE)
 url_state.show_notices()
@@ -32,31 +33,41 @@ except ValueError as err:
     st.error(str(err))
     st.stop()
 key = cache.race_key(surface, runs, settings.start, settings.steps)
-fig = cache.cached_animation(key, result, settings.slide, settings.quiver)
 grid = cache.cached_grid(surface.key, surface)
 
 if surface.description:
     st.markdown(f"**{surface.title}** — {surface.description}")
 if surface.latex:
     st.latex(rf"J(x, y) = {surface.latex}")
-tabs = st.tabs(["Race", "3D view", "Loss & distance", "Step inspector", "Keras code", "Export"])
+tabs = lazy_tabs(
+    ["Race", "3D view", "Loss & distance", "Step inspector", "Keras code", "Export"], "race_tab"
+)
+if tabs[0].open or tabs[5].open:
+    fig = cache.cached_animation(key, result, settings.slide, settings.quiver)
 with tabs[0]:
-    st.plotly_chart(
-        fig,
-        key="race_chart",
-        on_select=lambda: rc.set_start_from_click("race_chart"),
-        selection_mode="points",
-        config=settings.chart_config(f"race-{surface.name}"),
-    )
-    race_views.outcome_table(result)
-fig3d, curves = cache.cached_still_figures(key, result, settings.slide)
+    if tabs[0].open:
+        st.plotly_chart(
+            fig,
+            key="race_chart",
+            on_select=lambda: rc.set_start_from_click("race_chart"),
+            selection_mode="points",
+            config=settings.chart_config(f"race-{surface.name}"),
+        )
+        race_views.outcome_table(result)
+if tabs[1].open or tabs[2].open:
+    fig3d, curves = cache.cached_still_figures(key, result, settings.slide)
 with tabs[1]:
-    st.plotly_chart(fig3d, key="race_3d", config=settings.chart_config("race-3d"))
+    if tabs[1].open:
+        st.plotly_chart(fig3d, key="race_3d", config=settings.chart_config("race-3d"))
 with tabs[2]:
-    st.plotly_chart(curves, key="race_curves", config=settings.chart_config("progress"))
+    if tabs[2].open:
+        st.plotly_chart(curves, key="race_curves", config=settings.chart_config("progress"))
 with tabs[3]:
-    race_views.inspector(result, grid, settings)
+    if tabs[3].open:
+        race_views.inspector(result, grid, settings)
 with tabs[4]:
-    race_views.keras_code(result)
+    if tabs[4].open:
+        race_views.keras_code(result)
 with tabs[5]:
-    race_views.exports(fig, result, settings.slide)
+    if tabs[5].open:
+        race_views.exports(fig, result, settings.slide)

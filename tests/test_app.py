@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from apptest_util import open_tab
 from streamlit.testing.v1 import AppTest
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -62,7 +63,11 @@ def test_race_defaults() -> None:
     for label in ("GD", "Momentum", "AdaGrad", "RMSProp", "Adam"):
         assert label in names
     assert "global minimum" in table_text(at) or "local minimum" in table_text(at)
+    assert not at.code, "hidden tabs are not built"
+    open_tab(at, "race_tab", "Keras code")
+    clean(at)
     assert any("keras.optimizers.SGD" in c.value for c in at.code)
+    assert not at.get("plotly_chart"), "only the open tab is built"
 
 
 def test_every_control_type() -> None:
@@ -95,6 +100,7 @@ def test_every_control_type() -> None:
 
 def test_inspector_controls() -> None:
     at = race_page()
+    open_tab(at, "race_tab", "Step inspector")
     at.selectbox(key="inspect_run").set_value("Momentum").run()
     at.slider(key="inspect_step").set_value(25).run()
     clean(at)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 
 import numpy as np
 import pytest
+from apptest_util import every_tab, open_tab, specs
 from streamlit.testing.v1 import AppTest
 
 import optiviz
@@ -15,6 +15,7 @@ from optiviz.engine.keras_code import training_script
 from optiviz.figures import networks as nf
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
+TABS = ["Decision boundary", "History", "Gradients", "Weights", "Model", "Keras code"]
 SMALL = {"n": "200", "epochs": "20"}  # one small shape shared by most tests (one compile)
 
 
@@ -28,10 +29,6 @@ def playground(query: dict[str, str] | None = None) -> AppTest:
 
 def clean(at: AppTest) -> None:
     assert not at.exception, [e.value for e in at.exception]
-
-
-def specs(at: AppTest) -> list[dict]:
-    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
 
 
 def finite_numbers(obj) -> bool:
@@ -48,14 +45,17 @@ def finite_numbers(obj) -> bool:
 def test_defaults_render_every_view() -> None:
     at = playground()
     clean(at)
-    figs = specs(at)
-    assert len(figs) == 6  # boundary, history, heatmaps, 2 line charts, weights
-    boundary = figs[0]
-    assert len(boundary["frames"]) >= 10
-    assert sum(t["type"] == "heatmap" for t in boundary["data"]) == 2  # GD and Adam
+    assert len(specs(at)) == 1, "only the open tab is built"
     table = at.dataframe[0].value
     assert list(table["run"]) == ["GD", "Adam"]
     assert (table["accuracy"] > 0.5).all()
+    shown = every_tab(at, "pg_tab", TABS)
+    # boundary; history; heatmaps and two line charts; weights
+    assert [len(shown[t]) for t in TABS] == [1, 1, 3, 1, 0, 0]
+    figs = [f for t in TABS for f in shown[t]]
+    boundary = figs[0]
+    assert len(boundary["frames"]) >= 10
+    assert sum(t["type"] == "heatmap" for t in boundary["data"]) == 2  # GD and Adam
     code = at.code[-1].value
     assert "keras.optimizers.SGD(learning_rate=0.3)" in code
     assert 'make_dataset("moons", n=200' in code
@@ -81,11 +81,13 @@ def test_controls_change_the_scene_and_the_url() -> None:
     assert q["opts"] == "momentum,rmsprop,adam" and q["schedule"] == "exponential"
     assert q["init"] == "he_normal" and q["slope"] == "0.1" and q["es"] == "1"
     assert list(at.dataframe[0].value["run"]) == ["Momentum", "RMSProp", "Adam"]
+    open_tab(at, "pg_tab", "Keras code")
     code = at.code[-1].value
     assert "keras.layers.BatchNormalization()" in code and "LeakyReLU(negative_slope=0.1)" in code
     assert "clipnorm=1.0" in code and "he_normal" in code
     assert "LearningRateScheduler" in code and "EarlyStopping" in code
-    summary = at.dataframe[1].value
+    open_tab(at, "pg_tab", "Model")
+    summary = at.dataframe[0].value
     assert "BatchNormalization" in " ".join(summary["Layer (type)"])
 
 
@@ -119,8 +121,9 @@ def test_multiclass_and_non_2d_data() -> None:
 def test_extreme_settings_show_a_message_or_a_diverged_run() -> None:
     at = playground({"opts": "sgd", "sgd.learning_rate": "10", "a0": "relu", "l2": "0.1"})
     clean(at)
-    for fig in specs(at):
-        assert finite_numbers(fig["data"])
+    for figs in every_tab(at, "pg_tab", TABS).values():
+        for fig in figs:
+            assert finite_numbers(fig["data"])
     at = playground({"opts": "adam", "adam.epsilon": "0"})
     clean(at)
 

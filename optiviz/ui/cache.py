@@ -19,6 +19,7 @@ from optiviz.engine.fields import gradient_field
 from optiviz.engine.outcomes import distance_to_minima
 from optiviz.engine.surfaces import Surface
 from optiviz.figures import race as race_figures
+from optiviz.figures.style import frozen
 
 RunKey = tuple[tuple[str, tuple[tuple[str, float], ...]], ...]
 
@@ -48,8 +49,10 @@ def cached_quiver(surface_key: str, _surface: Surface) -> tuple[np.ndarray, ...]
 def cached_animation(key: tuple, _result: RaceResult, slide: bool, quiver: bool) -> go.Figure:
     surface = _result.surface
     q = cached_quiver(surface.key, surface) if quiver else None
-    return race_figures.race_animation(
-        cached_grid(surface.key, surface), _result, slide=slide, quiver=q
+    return frozen(
+        race_figures.race_animation(
+            cached_grid(surface.key, surface), _result, slide=slide, quiver=q
+        )
     )
 
 
@@ -61,8 +64,8 @@ def cached_still_figures(
     surface = _result.surface
     distance = distance_to_minima(_result.path, surface.minima_array)
     return (
-        race_figures.surface_3d(cached_grid(surface.key, surface), _result, slide=slide),
-        race_figures.progress_curves(_result, distance, slide=slide),
+        frozen(race_figures.surface_3d(cached_grid(surface.key, surface), _result, slide=slide)),
+        frozen(race_figures.progress_curves(_result, distance, slide=slide)),
     )
 
 

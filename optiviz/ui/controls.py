@@ -20,3 +20,15 @@ def start_point_inputs(domain: tuple[tuple[float, float], tuple[float, float]]) 
 def slide_toggle() -> None:
     """The sidebar's slide-mode switch (key ``slide``), the same on every page."""
     st.toggle("Slide mode", key="slide", help="Big fonts, thick lines, white background, 16:9.")
+
+
+def lazy_tabs(labels: list[str], key: str) -> list:
+    """Tabs whose hidden panels do not run: only the open tab's content is computed.
+
+    Building and sending every panel on each rerun cost a classroom server most of its
+    time (the race page drew four figures to show one). Switching tabs reruns the page;
+    ``tab.open`` says which panel to fill. The open tab is kept in ``st.session_state[key]``
+    (a test opens a tab by setting it before a run)."""
+    if st.session_state.get(key) not in labels:
+        st.session_state.pop(key, None)
+    return list(st.tabs(labels, key=key, on_change="rerun"))

@@ -27,7 +27,7 @@ from optiviz.engine.perceptron import (
     truth_table,
 )
 from optiviz.figures import perceptron as figs
-from optiviz.figures.style import export_config
+from optiviz.figures.style import export_config, frozen
 
 from .controls import slide_toggle
 from .export import export_buttons
@@ -188,20 +188,24 @@ def cached_reference() -> SklearnReference:
 def cached_animation(key: tuple, _run: PerceptronRun, data: str, slide: bool) -> go.Figure:
     if data == "iris":
         ref = cached_reference()
-        return figs.perceptron_animation(
+        return frozen(
+            figs.perceptron_animation(
+                _run,
+                class_names=IRIS_NAMES,
+                axis_names=IRIS_AXES,
+                reference=(ref.w, ref.b, "scikit-learn's line"),
+                query=QUERY,
+                slide=slide,
+            )
+        )
+    return frozen(
+        figs.perceptron_animation(
             _run,
-            class_names=IRIS_NAMES,
-            axis_names=IRIS_AXES,
-            reference=(ref.w, ref.b, "scikit-learn's line"),
-            query=QUERY,
+            box=((-0.6, 1.6), (-0.6, 1.6)),
+            class_names=("XOR = 0", "XOR = 1"),
+            marker_scale=1.8,
             slide=slide,
         )
-    return figs.perceptron_animation(
-        _run,
-        box=((-0.6, 1.6), (-0.6, 1.6)),
-        class_names=("XOR = 0", "XOR = 1"),
-        marker_scale=1.8,
-        slide=slide,
     )
 
 
