@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import os
 
 import numpy as np
@@ -40,10 +41,12 @@ def test_animation_budget_and_structure(race8, grid) -> None:
     fig = F.race_animation(grid, race8, quiver=gradient_field(race8.surface))
     spec = pio.to_json(fig, validate=False)
     assert len(spec) < 2_000_000
-    assert 2 < len(fig.frames) <= 120
-    assert fig.layout.sliders[0].active == len(fig.frames) - 1  # opens on the whole race
-    labels = [b.label for b in fig.layout.updatemenus[0].buttons]
+    d = fig.to_dict()
+    assert 2 < len(d["frames"]) <= 120
+    assert d["layout"]["sliders"][0]["active"] == len(d["frames"]) - 1  # opens on the whole race
+    labels = [b["label"] for b in d["layout"]["updatemenus"][0]["buttons"]]
     assert labels[0].endswith("Play") and "Pause" in labels[-1] and "Slow" in labels
+    assert json.loads(spec)["frames"] == json.loads(pio.to_json(d, validate=False))["frames"]
     legend = [t.name for t in fig.data if t.showlegend is not False]
     assert legend.count("GD") == 1 and "global minimum" in legend and "local minimum" in legend
     # every frame moves exactly the 2 traces (trail, head) of each run

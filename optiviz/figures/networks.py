@@ -16,7 +16,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .style import apply_style, fmt_number, play_controls, style_for
+from .style import animated, apply_style, fmt_number, play_controls, style_for, typed
 
 #: Okabe–Ito colours for classes (distinct for colour-blind viewers too)
 CLASS_COLORS = (
@@ -155,28 +155,8 @@ def boundary_animation(
                     row=r + 1,
                     col=c + 1,
                 )
-    frames = []
     epochs = [int(e) for e in result.snapshot_epochs]
-    for j, _e in enumerate(epochs):
-        frames.append(
-            go.Frame(
-                data=[{"type": "heatmap", "z": _field(result, run, j)} for run in runs],
-                traces=heat_idx,
-                name=str(j),
-                _validate=False,
-            )
-        )
-    fig._frame_objs = tuple(frames)
-    fig.update_layout(
-        **play_controls(
-            [str(j) for j in range(len(epochs))],
-            "epoch ",
-            s.font,
-            redraw=True,
-            labels=[str(e) for e in epochs],
-        )
-    )
-    apply_style(fig, slide, title)
+    apply_style(fig, slide, title, template=False)
     height = max(s.height, 300 * rows + 160) if not slide else s.height
     fig.update_layout(
         height=height,
@@ -190,7 +170,22 @@ def boundary_animation(
         fig.layout[f"yaxis{axis}"].scaleanchor = f"x{axis}"
     fig.update_xaxes(title_text=feature_names[0], row=rows, col=1)
     fig.update_yaxes(title_text=feature_names[1], row=rows, col=1)
-    return fig
+    frames = [
+        {
+            "data": [{"type": "heatmap", "z": typed(_field(result, run, j))} for run in runs],
+            "traces": heat_idx,
+            "name": str(j),
+        }
+        for j in range(len(epochs))
+    ]
+    controls = play_controls(
+        [str(j) for j in range(len(epochs))],
+        "epoch ",
+        s.font,
+        redraw=True,
+        labels=[str(e) for e in epochs],
+    )
+    return animated(fig, frames, controls, slide)
 
 
 def _stop_marks(result: Any, i: int) -> list[tuple[int, str]]:
