@@ -22,11 +22,9 @@ point, so no NaN or inf ever leaves the engine.
 from __future__ import annotations
 
 import functools
-import os
 import threading
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any, NamedTuple
 
 import jax
@@ -34,7 +32,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .expressions import parse_surface
-from .optimizers import Optimizer, get_optimizer, moments
+from .optimizers import OPTIMIZERS, Optimizer, get_optimizer, moments
 from .surfaces import Surface, get_surface
 
 STEP_BUCKETS: tuple[int, ...] = (100, 200, 500, 1000, 2000, 5000, 10000)
@@ -130,19 +128,18 @@ def _kernel(surface: Surface, opt: Optimizer, record: bool, hits: bool = True) -
 
         def advance(carry: Any, t: jax.Array) -> tuple[Any, Any]:
             """One step. A dead run keeps its last good point; its state may rot (unused)."""
-            p, state, alive, div_at, p_good, l_good, hit_at, hit_p = carry
+            p, state, alive, div_at, p_good, hit_at, hit_p = carry
             loss, grad, ok = check(p)
             good = alive & ok
             div_at = jnp.where(alive & ~ok, t, div_at)
             p_good = jnp.where(good, p, p_good)
-            l_good = jnp.where(good, loss, l_good)
             # (skipped when the caller needs no steps-to-ε: ~20 % of a summary step)
             first_hit = good & (hit_at < 0) & (dist2(p) <= eps2) if hits else jnp.bool_(False)
             hit_at = jnp.where(first_hit, t, hit_at)
             hit_p = jnp.where(first_hit, p, hit_p)
             p_new, state = opt.update(grad, state, p, hp)
             p_next = jnp.where(good, p_new, p_good)
-            new = (p_next, state, good, div_at, p_good, l_good, hit_at, hit_p)
+            new = (p_next, state, good, div_at, p_good, hit_at, hit_p)
             return new, (p, loss, grad, p_new, good)
 
         init = (
@@ -151,7 +148,6 @@ def _kernel(surface: Surface, opt: Optimizer, record: bool, hits: bool = True) -
             jnp.bool_(True),
             jnp.int32(-1),
             start,
-            jnp.float32(_BIG),
             jnp.int32(-1),
             start,
         )
@@ -169,13 +165,15 @@ def _kernel(surface: Surface, opt: Optimizer, record: bool, hits: bool = True) -
         else:
             carry = jax.lax.fori_loop(0, n_steps, lambda t, c: advance(c, t)[0], init)
 
-        p, _, alive, div_at, p_good, l_good, hit_at, hit_p = carry
+        p, _, alive, div_at, p_good, hit_at, hit_p = carry
         end = jnp.int32(steps) if record else n_steps  # the step count the carry is at
         loss, _, ok = check(p)
         good = alive & ok
         div_at = jnp.where(alive & ~ok, end, div_at)
         final_p = jnp.where(good, p, p_good)
-        final_loss = jnp.where(good, loss, l_good)
+        # (the loss of the last good point is computed again here rather than carried
+        # through every step of the loop)
+        final_loss = jnp.where(good, loss, surface.loss(p_good))
         first_hit = good & (hit_at < 0) & (dist2(final_p) <= eps2)
         hit_at = jnp.where(first_hit, end, hit_at)
         hit_p = jnp.where(first_hit, final_p, hit_p)
@@ -199,6 +197,98 @@ def _kernel(surface: Surface, opt: Optimizer, record: bool, hits: bool = True) -
         TRACES[(surface.key, opt.name, record)] += 1  # (hits=False kernels count here too)
         run = jax.vmap(one_run, in_axes=(0, 0, None, None, None))
         return run(hp, starts, eps, n_steps, steps)
+
+    return kernel
+
+
+@functools.lru_cache(maxsize=128)
+def _race_kernel(surface: Surface, kinds: tuple[Optimizer, ...]) -> Any:
+    """The compiled race: one run of every optimizer kind of ``kinds`` from one start,
+    every step recorded, in one call.
+
+    Each kind has its own lean ``lax.scan`` (the update rule, and the moments it
+    records); nothing else happens per step. Loss, gradient, divergence and "within ε
+    of a minimum" are then computed for all points at once, vectorised over the whole
+    record, instead of inside the loops: XLA's CPU loops pay per operation per step,
+    and the bookkeeping had made each step several times slower than the rule itself.
+    A run that diverges goes on computing non-finite numbers after its bad step; the
+    record is cut there (:func:`_finish` freezes it at its last good point), so the
+    result is the same as freezing inside the loop. The kinds a race does not use run
+    with their defaults (a few microseconds each), so choosing other optimizers never
+    recompiles: one kernel per surface and step bucket. (Each kind runs unbatched:
+    ``vmap`` over 4 settings per kind made the loops 5x slower, so a second setting of
+    one optimizer runs through the per-kind kernel of :func:`_kernel` instead.)
+    """
+    grad = jax.grad(surface.loss)
+    value_and_grad = jax.vmap(jax.value_and_grad(surface.loss))
+    center = jnp.asarray(surface.center, jnp.float32)
+    bound = jnp.float32(DIVERGE_FACTOR * surface.scale)
+    minima = jnp.asarray(surface.minima_array)
+
+    def record(opt: Optimizer, hp_vec: jax.Array, start: jax.Array, steps: int) -> jax.Array:
+        """(steps, 6): the point after each step, then m and s."""
+        hp = {n: hp_vec[i] for i, n in enumerate(opt.kernel_names)}
+
+        def body(carry: Any, _: Any) -> tuple[Any, jax.Array]:
+            p, state = carry
+            p_new, state = opt.update(grad(p), state, p, hp)
+            m, s = moments(opt, state, p)
+            return (p_new, state), jnp.concatenate([p_new, m, s])
+
+        return jax.lax.scan(body, (start, opt.init(start, hp)), None, length=steps)[1]
+
+    @functools.partial(jax.jit, static_argnames=("steps",))
+    def kernel(hp: jax.Array, start: jax.Array, eps: jax.Array, steps: int) -> Any:
+        TRACES[(surface.key, "race", True)] += 1
+        rec = jnp.stack(
+            [record(o, hp[k, : len(o.kernel_names)], start, steps) for k, o in enumerate(kinds)]
+        )  # (kinds, steps, 6)
+        first = jnp.broadcast_to(start, (len(kinds), 1, 2))
+        path = jnp.concatenate([first, rec[..., :2]], axis=1)  # (kinds, steps+1, 2)
+        flat = path.reshape(-1, 2)
+        loss, g = value_and_grad(flat)
+        ok = jnp.isfinite(loss) & jnp.all(jnp.isfinite(g), axis=-1)
+        ok = ok & jnp.all(jnp.abs(flat - center) <= bound, axis=-1)
+        ok = ok.reshape(path.shape[:-1])
+        t = jnp.arange(steps + 1, dtype=jnp.int32)  # (per point)
+        bad_at = jnp.min(jnp.where(ok, steps + 1, t), axis=-1)  # steps + 1: never
+        if minima.shape[0]:
+            d2 = jnp.sum(jnp.square(path[..., None, :] - minima), axis=-1)  # (..., minima)
+            close = jnp.min(d2, axis=-1) <= jnp.square(eps)
+            hit_at = jnp.min(jnp.where(close & (t < bad_at[..., None]), t, steps + 1), axis=-1)
+            hit_p = path[jnp.arange(len(kinds)), jnp.minimum(hit_at, steps)]  # (kinds, 2)
+            nearest = jnp.argmin(jnp.sum(jnp.square(hit_p[..., None, :] - minima), -1), -1)
+        else:
+            hit_at = jnp.full(bad_at.shape, steps + 1, jnp.int32)
+            nearest = jnp.zeros(bad_at.shape, jnp.int32)
+        hit = hit_at <= steps
+        ints = jnp.stack(
+            [
+                jnp.where(bad_at <= steps, bad_at, -1),
+                jnp.where(hit, hit_at, -1),
+                jnp.where(hit, nearest.astype(jnp.int32), -1),
+            ],
+            axis=-1,
+        ).astype(jnp.int32)
+        # the per-kind kernels' layout (see _unpack): for each step x, y, loss, the
+        # gradient, the update, m and s; a last row with the end point and its loss
+        grads = g.reshape(path.shape)[:, :steps]
+        per_step = jnp.concatenate(
+            [
+                path[:, :steps],
+                loss.reshape(path.shape[:-1])[:, :steps, None],
+                grads,
+                path[:, 1:] - path[:, :steps],
+                rec[..., 2:],
+            ],
+            axis=-1,
+        )  # (kinds, steps, 11)
+        last = jnp.concatenate(
+            [path[:, steps:], loss.reshape(path.shape[:-1])[:, steps:, None]], axis=-1
+        )
+        last = jnp.concatenate([last, jnp.zeros((len(kinds), 1, 8), jnp.float32)], axis=-1)
+        floats = jnp.concatenate([per_step, last], axis=1)  # (kinds, steps + 1, 11)
+        return floats, ints
 
     return kernel
 
@@ -394,8 +484,9 @@ class RaceResult(NamedTuple):
 
 RunSpec = tuple[str, Mapping[str, float]]
 #: (surface, optimizer, step bucket) whose race kernel has run in this process
-_WARM: set[tuple[Surface, Optimizer, int]] = set()
-_COMPILE_LOCKS: dict[tuple[Surface, Optimizer, int], threading.Lock] = {}
+_WARM: set[tuple[Any, ...]] = set()
+_COMPILE_LOCKS: dict[tuple[Any, ...], threading.Lock] = {}
+_KERNEL_LOCK = threading.Lock()
 
 
 def normalize_runs(
@@ -430,6 +521,79 @@ def run_labels(runs: Sequence[tuple[Optimizer, Mapping[str, float]]]) -> list[st
     return labels
 
 
+@functools.lru_cache(maxsize=4096)
+def _hp_row(opt: Optimizer, items: tuple[tuple[str, float], ...]) -> np.ndarray:
+    """One run's kernel hyperparameters (cached: a race rebuilds the same rows often)."""
+    row = _hp_matrix(opt, [dict(items)])[0]
+    row.setflags(write=False)
+    return row
+
+
+@functools.lru_cache(maxsize=64)
+def _default_rows(kinds: tuple[Optimizer, ...]) -> tuple[np.ndarray, dict[str, int]]:
+    """Every kind's default kernel hyperparameters (one padded row each) and the row of
+    each optimizer name."""
+    width = max(len(o.kernel_names) for o in kinds)
+    hp = np.zeros((len(kinds), width), np.float32)
+    for k, o in enumerate(kinds):
+        hp[k, : len(o.kernel_names)] = _hp_row(o, tuple(o.defaults().items()))
+    hp.setflags(write=False)
+    return hp, {o.name: k for k, o in enumerate(kinds)}
+
+
+def _race_all(
+    surf: Surface,
+    runs: Sequence[tuple[Optimizer, Mapping[str, float]]],
+    start: Sequence[float],
+    steps: int,
+    eps: float,
+) -> dict[str, np.ndarray]:
+    """Every run of a race: the first setting of each optimizer in one call of
+    :func:`_race_kernel`, further settings of the same optimizer through its per-kind
+    kernel (:func:`_kernel`), each compiled once. Cut, frozen and unpacked."""
+    kinds = tuple(OPTIMIZERS.values())
+    kinds += tuple(dict.fromkeys(o for o, _ in runs if o not in kinds))
+    hp, index = _default_rows(kinds)  # unused kinds race their defaults
+    hp = hp.copy()
+    slot: dict[int, int] = {}  # run -> kind
+    for i, (o, h) in enumerate(runs):
+        k = index[o.name]
+        if k not in slot.values():
+            row = _hp_row(o, tuple(sorted(h.items())))
+            hp[k, : len(row)] = row
+            slot[i] = k
+    total = bucket_steps(steps)
+    with _KERNEL_LOCK:  # threads missing the cache at once would build one kernel each
+        kernel = _race_kernel(surf, kinds)
+    args = (hp, np.asarray(start, np.float32), np.float32(eps))
+    _compile_once((surf, kinds, total), lambda: kernel(*args, steps=total))
+    floats, ints = jax.device_get(kernel(*args, steps=total))
+    n = len(runs)
+    rows = [slot.get(i, 0) for i in range(n)]  # (copies are filled in below)
+    packed, out_ints = floats[rows], ints[rows]
+    for i, (o, h) in enumerate(runs):
+        if i in slot:
+            continue
+        with _KERNEL_LOCK:
+            one = _kernel(surf, o, True, True)
+        a = (_hp_row(o, tuple(sorted(h.items())))[None], args[1][None], args[2], np.int32(steps))
+        _compile_once((surf, o, total), lambda: one(*a, steps=total))  # noqa: B023
+        f1, i1 = jax.device_get(one(*a, steps=total))
+        packed[i], out_ints[i] = f1[0], i1[0]
+    return _finish((packed, out_ints), n, steps, total, True)
+
+
+def _compile_once(key: tuple, call: Any) -> None:
+    """Sessions racing the same new scene at once (a classroom, or the server's warm-up
+    and its first visitor) wait for one compilation instead of repeating it."""
+    if key in _WARM:
+        return
+    with _COMPILE_LOCKS.setdefault(key, threading.Lock()):
+        if key not in _WARM:
+            jax.block_until_ready(call())
+            _WARM.add(key)
+
+
 def race(
     surface: str | Surface,
     optimizers: Mapping[str, Mapping[str, float] | None] | Iterable[str | RunSpec],
@@ -461,37 +625,7 @@ def race(
         raise ValueError("start must be two finite numbers (x, y)")
     e = default_eps(surf) if eps is None else float(eps)
 
-    def run_one(i: int) -> dict[str, np.ndarray]:
-        opt, hp = runs[i]
-        return _run(surf, opt, _hp_matrix(opt, [hp]), p0, steps, True, e)
-
-    # One compiled scan per optimizer kind, called once per run: a batch of one keeps
-    # XLA's CPU loop fast (stacking per-step records for 8+ values at once was ~10x
-    # slower per step), and racing an optimizer twice reuses the same executable.
-    # Kinds not compiled yet (the first race on a surface) compile in parallel threads.
-    bucket = bucket_steps(steps)
-    cold = {}
-    for i, (opt, _) in enumerate(runs):
-        if (surf, opt, bucket) not in _WARM:
-            cold.setdefault(opt.name, i)
-
-    def compile_once(i: int) -> None:
-        # Sessions racing the same new scene at once (a classroom, or the server's
-        # warm-up and its first visitor) wait for one compilation instead of repeating it.
-        key = (surf, runs[i][0], bucket)
-        with _COMPILE_LOCKS.setdefault(key, threading.Lock()):
-            if key not in _WARM:
-                run_one(i)
-                _WARM.add(key)
-
-    if len(cold) > 1:
-        with ThreadPoolExecutor(max_workers=min(len(cold), os.cpu_count() or 1)) as pool:
-            list(pool.map(compile_once, cold.values()))
-    elif cold:
-        compile_once(next(iter(cold.values())))
-    parts = [run_one(i) for i in range(len(runs))]
-    out = {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
-
+    out = _race_all(surf, runs, p0, int(steps), e)
     if np.any(out["diverged_at"] == 0):
         raise ValueError(
             f"the loss is not finite at the start point ({p0[0]:g}, {p0[1]:g}), "
