@@ -220,14 +220,37 @@ def wait_healthy(url: str, timeout: float = 180) -> None:
     raise SystemExit(f"no healthy server at {url} after {timeout:.0f} s")
 
 
-def start_server(port: int) -> subprocess.Popen:
+def start_server(port: int, session_ttl: int) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "optiviz.cli", "--port", str(port), "--address", "127.0.0.1"],
+        [
+            sys.executable,
+            "-m",
+            "optiviz.cli",
+            "--port",
+            str(port),
+            "--address",
+            "127.0.0.1",
+            f"--server.disconnectedSessionTTL={session_ttl}",
+        ],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
+
+
+async def settle(url: str, roots: list[int], args) -> int:
+    """The server's RSS once the round's sessions are gone: Streamlit keeps a closed
+    session for ``server.disconnectedSessionTTL`` seconds (a reconnect may want it) and
+    drops expired ones when the next session connects, so wait that long, connect and
+    close one probe session, then read /proc."""
+    await asyncio.sleep(args.session_ttl + 1)
+    probe = Session(url, timeout=args.timeout)
+    with contextlib.suppress(Exception):
+        await probe.connect()
+        await probe.close()
+    await asyncio.sleep(1)
+    return usage(roots).rss
 
 
 async def warm(url: str, args) -> None:
@@ -261,6 +284,7 @@ async def measure(url: str, roots: list[int], args, warm_urls: list[str] | None 
         u = usage(roots)
         print(f"after the teacher's visit: CPU {u.cpu:.1f} s, RSS {mib(u.rss)}")
     rounds: dict[int, list[tuple[int, Result, Monitor]]] = {}
+    settled: dict[int, int] = {}
     for rnd in range(1, args.rounds + 1):
         for n in args.sessions:
             res, mon = await one_round(url, n, rnd, roots, args)
@@ -268,9 +292,10 @@ async def measure(url: str, roots: list[int], args, warm_urls: list[str] | None 
             rounds.setdefault(rnd, []).append((n, res, mon))
             await asyncio.sleep(args.pause)
         if roots:
-            print(f"\n=== RSS after round {rnd}: {mib(usage(roots).rss)} ===")
+            settled[rnd] = await settle(url, roots, args)
+            print(f"\n=== RSS after round {rnd}: {mib(settled[rnd])} (sessions closed) ===")
     if roots and args.rounds >= 2:
-        ends = [rs[-1][2].after.rss for rs in rounds.values()]
+        ends = list(settled.values())
         ok = all(b <= a * (1 + args.rss_slack) for a, b in itertools.pairwise(ends))
         joined = " -> ".join(mib(e).strip() for e in ends)
         print(
@@ -299,7 +324,8 @@ def replicas_run(ks: list[int], args) -> None:
     summaries = {}
     for k in ks:
         print(f"\n##### {k} optiviz process(es) behind nginx on 127.0.0.1:{args.nginx_port} #####")
-        env = {**os.environ, "OPTIVIZ_REPLICAS_STATE": str(state)}
+        cmd = f"{sys.executable} -m optiviz.cli --server.disconnectedSessionTTL={args.session_ttl}"
+        env = {**os.environ, "OPTIVIZ_REPLICAS_STATE": str(state), "OPTIVIZ_CMD": cmd}
         subprocess.run(
             [str(script), "start", str(k), str(args.nginx_port), str(args.base_port)],
             check=True,
@@ -346,6 +372,13 @@ def parse_args(argv=None) -> argparse.Namespace:
     ap.add_argument("--timeout", type=float, default=300, help="per step, seconds")
     ap.add_argument("--ramp", type=float, default=0.0, help="spread arrivals over S seconds")
     ap.add_argument("--pause", type=float, default=2.0, help="seconds between rounds")
+    ap.add_argument(
+        "--session-ttl",
+        type=int,
+        default=5,
+        help="server.disconnectedSessionTTL of the servers this script starts (Streamlit's "
+        "default is 120 s; an existing server's own setting applies with --url/--port)",
+    )
     ap.add_argument("--p95-target", type=float, default=2.0)
     ap.add_argument("--rss-slack", type=float, default=0.02, help="RSS noise allowed, fraction")
     ap.add_argument("--seed", type=int, default=0)
@@ -381,7 +414,7 @@ def main(argv=None) -> None:
     else:
         port = free_port()
         url = f"http://127.0.0.1:{port}"
-        proc = start_server(port)
+        proc = start_server(port, args.session_ttl)
         roots = [proc.pid]
         print(f"server: started `python -m optiviz.cli --port {port}` (pid {proc.pid})")
         wait_healthy(url)

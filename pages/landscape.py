@@ -14,6 +14,7 @@ from optiviz.figures import landscape as figs  # noqa: E402
 from optiviz.figures.style import export_config  # noqa: E402
 from optiviz.ui import landscape as ls  # noqa: E402
 from optiviz.ui import url_state  # noqa: E402
+from optiviz.ui.controls import lazy_tabs  # noqa: E402
 from optiviz.ui.export import export_buttons  # noqa: E402
 
 url_state.restore(ls.schema(ls.peek_surface()), page=ls.PAGE)
@@ -24,62 +25,72 @@ ls.sidebar()
 surface = get_surface(ss["surface"])
 start, steps, slide = (float(ss["x0"]), float(ss["y0"])), int(ss["steps"]), bool(ss["slide"])
 
-tab_map, tab_basins, tab_fair = st.tabs(
-    ["Hyperparameter map", "Basins of attraction", "Fair comparison"]
+tab_map, tab_basins, tab_fair = lazy_tabs(
+    ["Hyperparameter map", "Basins of attraction", "Fair comparison"],
+    "landscape_tab",
+    keep=("map_opt", "map_param", "metric", "basin_opts", "grid", "fair_opts"),
 )
 with tab_map:
-    c1, c2, c3 = st.columns(3)
-    c1.selectbox("Optimizer", names, key="map_opt", format_func=ls.show)
-    param = ls.chosen_param(ss["map_opt"])
-    c2.selectbox("Second hyperparameter", ls.map_param_choices(ss["map_opt"]), key="map_param")
-    c3.radio(
-        "Colour by",
-        ("final_loss", "steps_to_eps"),
-        key="metric",
-        horizontal=True,
-        format_func=lambda m: m.replace("_", " "),
-    )
-    with st.spinner("Running 4096 settings…"):
-        result = ls.cached_sweep(surface.key, surface, ss["map_opt"], param, start, steps)
-    fig = figs.hyperparameter_map(result, ss["metric"], slide=slide)
-    fig.add_trace(figs.map_click_grid(result))
-    st.plotly_chart(
-        fig,
-        key="map_chart",
-        on_select="rerun",
-        selection_mode="points",
-        config=export_config("optiviz-map", slide),
-    )
-    cell = ls.clicked_cell("map_chart")
-    if cell:
-        st.link_button(
-            f"🏁 Race learning_rate={cell[0]:.3g} on the race page", ls.race_link(result, *cell)
+    if tab_map.open:
+        c1, c2, c3 = st.columns(3)
+        c1.selectbox("Optimizer", names, key="map_opt", format_func=ls.show)
+        param = ls.chosen_param(ss["map_opt"])
+        c2.selectbox("Second hyperparameter", ls.map_param_choices(ss["map_opt"]), key="map_param")
+        c3.radio(
+            "Colour by",
+            ("final_loss", "steps_to_eps"),
+            key="metric",
+            horizontal=True,
+            format_func=lambda m: m.replace("_", " "),
         )
-    st.caption(
-        "Grey cells diverged. On the quadratic bowls the dashed line is where theory says "
-        "divergence starts. Click a cell to race that setting."
-    )
-with tab_basins:
-    st.multiselect("Optimizers", names, key="basin_opts", format_func=ls.show)
-    st.select_slider("Start points per side", ls.GRIDS, key="grid")
-    if ss["basin_opts"]:
-        b = ls.basins_with_progress(surface, list(ss["basin_opts"]), int(ss["grid"]), steps)
-        fig_b = figs.basins_figure(b, [ls.show(n) for n in b.optimizers], slide=slide)
-        st.plotly_chart(fig_b, key="basins_chart", config=export_config("optiviz-basins", slide))
-        with st.expander("Export"):
-            export_buttons(fig_b, "optiviz-basins", slide, gif=False)
+        with st.spinner("Running 4096 settings…"):
+            result = ls.cached_sweep(surface.key, surface, ss["map_opt"], param, start, steps)
+        fig = figs.hyperparameter_map(result, ss["metric"], slide=slide)
+        fig.add_trace(figs.map_click_grid(result))
+        st.plotly_chart(
+            fig,
+            key="map_chart",
+            on_select="rerun",
+            selection_mode="points",
+            config=export_config("optiviz-map", slide),
+        )
+        cell = ls.clicked_cell("map_chart")
+        if cell:
+            st.link_button(
+                f"🏁 Race learning_rate={cell[0]:.3g} on the race page", ls.race_link(result, *cell)
+            )
         st.caption(
-            "Each pixel is a start point, coloured by the minimum its run ends in (gold: global)."
+            "Grey cells diverged. On the quadratic bowls the dashed line is where theory says "
+            "divergence starts. Click a cell to race that setting."
         )
+with tab_basins:
+    if tab_basins.open:
+        st.multiselect("Optimizers", names, key="basin_opts", format_func=ls.show)
+        st.select_slider("Start points per side", ls.GRIDS, key="grid")
+        if ss["basin_opts"]:
+            b = ls.basins_with_progress(surface, list(ss["basin_opts"]), int(ss["grid"]), steps)
+            fig_b = figs.basins_figure(b, [ls.show(n) for n in b.optimizers], slide=slide)
+            st.plotly_chart(
+                fig_b, key="basins_chart", config=export_config("optiviz-basins", slide)
+            )
+            with st.expander("Export"):
+                export_buttons(fig_b, "optiviz-basins", slide, gif=False)
+            st.caption(
+                "Each pixel is a start point, coloured by the minimum its run ends in "
+                "(gold: global)."
+            )
 with tab_fair:
-    st.multiselect("Optimizers", names, key="fair_opts", format_func=ls.show)
-    if ss["fair_opts"]:
-        try:
-            fair = ls.fair_with_progress(surface, tuple(ss["fair_opts"]), start, steps)
-        except ValueError as err:  # e.g. a start where the loss is not finite
-            st.error(str(err))
-            st.stop()
-        fig_f = figs.fair_figure(fair, list(fair.race.labels), list(fair.race.colors), slide=slide)
-        st.plotly_chart(fig_f, key="fair_chart", config=export_config("optiviz-fair", slide))
-        ls.fair_table(fair)
+    if tab_fair.open:
+        st.multiselect("Optimizers", names, key="fair_opts", format_func=ls.show)
+        if ss["fair_opts"]:
+            try:
+                fair = ls.fair_with_progress(surface, tuple(ss["fair_opts"]), start, steps)
+            except ValueError as err:  # e.g. a start where the loss is not finite
+                st.error(str(err))
+                st.stop()
+            fig_f = figs.fair_figure(
+                fair, list(fair.race.labels), list(fair.race.colors), slide=slide
+            )
+            st.plotly_chart(fig_f, key="fair_chart", config=export_config("optiviz-fair", slide))
+            ls.fair_table(fair)
 url_state.publish(ls.schema(surface), page=ls.PAGE)

@@ -37,7 +37,9 @@ except (DatasetError, ValueError) as err:
 colors = [OPTIMIZERS[name].color for name, _ in settings.optimizers]
 views.status_line(result)
 tabs = lazy_tabs(
-    ["Decision boundary", "History", "Gradients", "Weights", "Model", "Keras code"], "pg_tab"
+    ["Decision boundary", "History", "Gradients", "Weights", "Model", "Keras code"],
+    "pg_tab",
+    keep=("code_run", "grad_run", "weights_run"),
 )
 with tabs[0]:
     if tabs[0].open:

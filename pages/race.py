@@ -40,7 +40,9 @@ if surface.description:
 if surface.latex:
     st.latex(rf"J(x, y) = {surface.latex}")
 tabs = lazy_tabs(
-    ["Race", "3D view", "Loss & distance", "Step inspector", "Keras code", "Export"], "race_tab"
+    ["Race", "3D view", "Loss & distance", "Step inspector", "Keras code", "Export"],
+    "race_tab",
+    keep=("inspect_run", "inspect_step"),
 )
 if tabs[0].open or tabs[5].open:
     fig = cache.cached_animation(key, result, settings.slide, settings.quiver)

@@ -7,12 +7,14 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 import numpy as np
+from apptest_util import every_tab, open_tab
 from streamlit.testing.v1 import AppTest
 
 import optiviz
 from optiviz.ui import landscape as ls
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
+TABS = ["Hyperparameter map", "Basins of attraction", "Fair comparison"]
 
 
 def landscape(query: dict[str, str] | None = None) -> AppTest:
@@ -31,8 +33,12 @@ def test_defaults_and_controls() -> None:
     at = landscape({"grid": "50", "basin_opts": "sgd,momentum"})
     clean(at)
     charts = at.get("plotly_chart")
-    assert len(charts) == 3  # map, basins, fair comparison
-    spec = json.loads(charts[0].proto.spec)
+    assert len(charts) == 1, "only the open tab (the map) is built"
+    shown = every_tab(at, "landscape_tab", TABS)
+    assert [len(shown[t]) for t in TABS] == [1, 1, 1]  # map, basins, fair comparison
+    open_tab(at, "landscape_tab", TABS[0])
+    clean(at)
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
     assert spec["layout"]["yaxis"]["type"] == "log"
     assert any(t.get("name") == "click to race this setting" for t in spec["data"])
     at.selectbox(key="map_opt").set_value("sgd").run()
@@ -43,12 +49,21 @@ def test_defaults_and_controls() -> None:
     clean(at)
     assert at.selectbox(key="map_param").value == "beta_1"
     at.selectbox(key="map_param").set_value("epsilon").run()
+    open_tab(at, "landscape_tab", TABS[2])
     at.multiselect(key="fair_opts").set_value(["sgd", "adam"]).run()
     at.sidebar.selectbox(key="surface").set_value("quadratic_bowl").run()
     clean(at)
     assert at.sidebar.number_input(key="x0").value == optiviz.get_surface("quadratic_bowl").start[0]
     tables = " ".join(str(df.value.to_dict()) for df in at.dataframe)
     assert "tuned learning_rate" in tables
+    # settings inside a closed tab survive: back on the map, and on the basins tab
+    open_tab(at, "landscape_tab", TABS[0])
+    clean(at)
+    assert at.selectbox(key="map_opt").value == "adam"
+    assert at.selectbox(key="map_param").value == "epsilon"
+    open_tab(at, "landscape_tab", TABS[1])
+    assert at.multiselect(key="basin_opts").value == ["sgd", "momentum"]
+    assert at.query_params["basin_opts"] in ("sgd,momentum", ["sgd,momentum"])
 
 
 def test_theory_line_on_the_bowl() -> None:

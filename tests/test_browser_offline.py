@@ -234,15 +234,10 @@ def test_server_restart_mid_session_recovers_the_scene_from_the_url(restart) -> 
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=False,
-    reason="known gap (issue #8): a reconnected session restores the scene from the URL "
-    "before it can see the widget value the browser sent, so the first move after a "
-    "restart is lost (the second one works)",
-)
 def test_server_restart_keeps_the_first_move_after_it(restart) -> None:
-    """The first slider move after a restart reaches a fresh session, which restores the
-    scene from the URL; the move itself should survive that (steps 500 -> 510)."""
+    """The first slider move after a restart reaches a fresh session, which would restore
+    the scene from the URL; the widget values the reconnecting browser sent win over it,
+    so the move survives (steps 500 -> 510)."""
     assert restart["after_first_move"]["steps"] == "510", (
         "the first move after a restart was overwritten by the URL's value "
         f"({restart['after_first_move']}, URL {restart['query_after_first_move']})"

@@ -16,6 +16,7 @@ def test_flags_pass_through_and_defaults_are_added() -> None:
     assert "--theme.base=dark" in argv
     assert "--browser.gatherUsageStats=false" in argv
     assert "--server.headless=true" in argv
+    assert "--runner.postScriptGC=false" in argv  # a full collection per run: too slow
 
 
 def test_user_choice_overrides_default() -> None:
@@ -27,6 +28,16 @@ def test_streamlit_config_is_private() -> None:
     text = (Path(__file__).resolve().parents[1] / ".streamlit" / "config.toml").read_text()
     assert "gatherUsageStats = false" in text
     assert "headless = true" in text
+    assert "postScriptGC = false" in text
+
+
+def test_malloc_arena_limit_is_harmless() -> None:
+    import platform
+
+    result = cli.limit_malloc_arenas()
+    assert isinstance(result, bool)
+    if platform.system() == "Linux" and platform.libc_ver()[0] == "glibc":
+        assert result
 
 
 def test_version_flag(capsys) -> None:

@@ -22,13 +22,20 @@ def slide_toggle() -> None:
     st.toggle("Slide mode", key="slide", help="Big fonts, thick lines, white background, 16:9.")
 
 
-def lazy_tabs(labels: list[str], key: str) -> list:
+def lazy_tabs(labels: list[str], key: str, keep: tuple[str, ...] = ()) -> list:
     """Tabs whose hidden panels do not run: only the open tab's content is computed.
 
     Building and sending every panel on each rerun cost a classroom server most of its
     time (the race page drew four figures to show one). Switching tabs reruns the page;
     ``tab.open`` says which panel to fill. The open tab is kept in ``st.session_state[key]``
-    (a test opens a tab by setting it before a run)."""
+    (a test opens a tab by setting it before a run).
+
+    ``keep`` names the keys of widgets inside the tabs: Streamlit forgets a widget's value
+    in a run that does not draw it, so these are carried over while their tab is closed
+    (coming back to a tab finds its settings as they were)."""
+    for k in keep:
+        if k in st.session_state:
+            st.session_state[k] = st.session_state[k]
     if st.session_state.get(key) not in labels:
         st.session_state.pop(key, None)
     return list(st.tabs(labels, key=key, on_change="rerun"))

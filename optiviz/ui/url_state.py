@@ -109,6 +109,10 @@ def restore(params: Iterable[Param], *, page: str) -> None:
     """
     params = list(params)
     query = _current_query()
+    # A brand-new session that already carries widget values is a browser reconnecting
+    # (the server restarted under an open page): what the student sees, and has just
+    # moved, wins over the URL, which the dead server never got to update.
+    sent = _sent_by_browser() if _SEEN not in st.session_state else set()
     seen = st.session_state.get(_SEEN, {})
     owners = dict(st.session_state.get(_OWNER, {}))
     fresh = seen.get(page) is None or seen.get(page) != query
@@ -118,7 +122,9 @@ def restore(params: Iterable[Param], *, page: str) -> None:
         foreign = owners.get(p.key, page) != page
         if foreign:
             st.session_state.pop(p.key, None)
-        if p.key in query and (fresh or foreign):
+        if p.key in sent and not foreign:
+            pass  # the widget takes the value the browser sent
+        elif p.key in query and (fresh or foreign):
             try:
                 st.session_state[p.key] = p.parse(query[p.key])
             except (ValueError, TypeError) as err:
@@ -136,6 +142,21 @@ def restore(params: Iterable[Param], *, page: str) -> None:
         seen = dict(seen)
         seen[page] = query
         st.session_state[_SEEN] = seen
+
+
+def _sent_by_browser() -> set[str]:
+    """Keys of the widgets whose values came with this run from the browser.
+
+    Reads Streamlit's incoming widget states (ids end in ``-<key>``); an internal that
+    may move between Streamlit versions, so any surprise means "none"."""
+    try:
+        from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+        ctx = get_script_run_ctx()
+        ids = list(ctx.session_state._state._new_widget_state.states)  # type: ignore[union-attr]
+    except Exception:  # a missing internal only loses this refinement
+        return set()
+    return {i.rsplit("-", 1)[-1] for i in ids if isinstance(i, str) and "-" in i}
 
 
 def publish(params: Iterable[Param], *, page: str) -> None:
