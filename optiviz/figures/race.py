@@ -7,6 +7,7 @@ Data in, Figure out. ``grid`` is ``(xs, ys, Z)`` as returned by
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import numpy as np
@@ -177,39 +178,93 @@ def _run_name(result: Any, i: int) -> str:
 
 
 def _trail_and_head(result: Any, i: int, step: int, idx: np.ndarray, slide: bool) -> tuple:
+    """Run ``i``'s trail (the path up to ``step``, thinned to ``idx``) and head, as trace
+    dicts (plain data: see :func:`race_animation`)."""
     s = style_for(slide)
     path = result.path[i]
     keep = idx[idx <= step]
     pts = np.concatenate([path[keep], path[step : step + 1]])
     diverged = 0 <= int(result.diverged_at[i]) <= step
-    trail = go.Scatter(
-        x=_f32(pts[:, 0]),
-        y=_f32(pts[:, 1]),
-        mode="lines",
-        line={"color": result.colors[i], "width": s.line, "dash": run_dash(result, i)},
-        name=_run_name(result, i),
-        legendgroup=str(i),
-        hoverinfo="skip",
-    )
-    head = go.Scatter(
-        x=_f32(path[step : step + 1, 0]),
-        y=_f32(path[step : step + 1, 1]),
-        mode="markers",
-        marker={
+    trail = {
+        "type": "scatter",
+        "x": typed(pts[:, 0]),
+        "y": typed(pts[:, 1]),
+        "mode": "lines",
+        "line": {"color": result.colors[i], "width": s.line, "dash": run_dash(result, i)},
+        "name": _run_name(result, i),
+        "legendgroup": str(i),
+        "hoverinfo": "skip",
+    }
+    head = {
+        "type": "scatter",
+        "x": [float(path[step, 0])],
+        "y": [float(path[step, 1])],
+        "mode": "markers",
+        "marker": {
             "color": result.colors[i],
             "size": s.head * (1.3 if diverged else 1.0),
             "symbol": "x" if diverged else "circle",
             "line": {"color": "black", "width": 1.2},
         },
-        name=result.labels[i],
-        legendgroup=str(i),
-        showlegend=False,
-        customdata=[[step, float(result.loss[i, step])]],
-        hovertemplate=result.labels[i]
+        "name": result.labels[i],
+        "legendgroup": str(i),
+        "showlegend": False,
+        "customdata": [[step, float(result.loss[i, step])]],
+        "hovertemplate": result.labels[i]
         + "<br>step %{customdata[0]}<br>(%{x:.4f}, %{y:.4f})<br>loss %{customdata[1]:.5g}"
         + "<extra></extra>",
-    )
+    }
     return trail, head
+
+
+def _fingerprint(a: Any) -> tuple:
+    """A cheap identity for an array argument (shape and a few sums), for the base cache."""
+    if a is None:
+        return ()
+    parts = a if isinstance(a, tuple | list) else (a,)
+    out = []
+    for p in parts:
+        arr = np.asarray(p, np.float64)
+        fin = arr[np.isfinite(arr)]
+        out.append((arr.shape, float(fin.sum()), float(np.abs(fin).sum()), fin.size))
+    return tuple(out)
+
+
+_BASES: dict[tuple, dict] = {}
+_BASES_LOCK = threading.Lock()
+
+
+def _static_base(
+    grid: Grid, surface: Any, slide: bool, quiver: tuple | None, clickable: bool, title: str
+) -> dict:
+    """What a race animation draws under the runs (contour, click grid, arrows, minima) and
+    its layout, built and validated by plotly once per scene setting, kept as a dict."""
+    key = (surface.key, slide, clickable, title, _fingerprint(grid), _fingerprint(quiver))
+    with _BASES_LOCK:  # sessions are threads
+        if key in _BASES:
+            return _BASES[key]
+    static: list[go.BaseTraceType] = [surface_contour(grid, surface, slide)]
+    if clickable:
+        static.append(click_grid(grid))
+    if quiver is not None:
+        static.append(quiver_trace(*quiver, slide=slide))
+    static += minima_traces(surface, slide)
+    fig = go.Figure(data=static)
+    fig.update_layout(
+        legend={"orientation": "v", "x": LEGEND_X, "y": 1.0, "xanchor": "left"},
+        hovermode="closest",
+        clickmode="event+select",
+        dragmode="pan",
+    )
+    apply_style(fig, slide, title, template=False)
+    fig.update_layout(margin={"b": 120})
+    _axes(fig, surface)
+    base = go.Figure.to_dict(fig)
+    with _BASES_LOCK:
+        if len(_BASES) >= 32:  # a handful of scenes at a time; forget the oldest
+            _BASES.pop(next(iter(_BASES)))
+        _BASES[key] = base
+    return base
 
 
 def _axes(fig: go.Figure, surface: Any) -> None:
@@ -247,37 +302,30 @@ def race_animation(
     steps = int(result.steps)
     shown = frame_steps(steps, frames)
     trail_idx = frame_steps(steps, trail_points)
-    static: list[go.BaseTraceType] = [surface_contour(grid, surface, slide)]
-    if clickable:
-        static.append(click_grid(grid))
-    if quiver is not None:
-        static.append(quiver_trace(*quiver, slide=slide))
-    static += minima_traces(surface, slide)
     s = style_for(slide)
-    static.append(
-        go.Scatter(
-            x=[result.start[0]],
-            y=[result.start[1]],
-            mode="markers",
-            name="start",
-            marker={
-                "symbol": "circle-open",
-                "size": s.head * 1.5,
-                "color": "black",
-                "line": {"width": 2},
-            },
-            hovertemplate="start (%{x:.3f}, %{y:.3f})<extra></extra>",
-        )
-    )
-    n_static = len(static)
+    # Validated once per surface setting and cached; the runs' traces, the frames and the
+    # controls are plain dicts (plotly's validation of 16 traces and 80 frames was most
+    # of the time of a new scene: every slider move in a classroom).
+    base = _static_base(grid, surface, slide, quiver, clickable, title or surface.title)
+    start = {
+        "type": "scatter",
+        "x": [float(result.start[0])],
+        "y": [float(result.start[1])],
+        "mode": "markers",
+        "name": "start",
+        "marker": {
+            "symbol": "circle-open",
+            "size": s.head * 1.5,
+            "color": "black",
+            "line": {"width": 2},
+        },
+        "hovertemplate": "start (%{x:.3f}, %{y:.3f})<extra></extra>",
+    }
+    n_static = len(base["data"]) + 1
     n = len(result.labels)
     moving = list(range(n_static, n_static + 2 * n))
-
-    def moving_traces(step: int) -> list[go.Scatter]:
-        out: list[go.Scatter] = []
-        for i in range(n):
-            out.extend(_trail_and_head(result, i, step, trail_idx, slide))
-        return out
+    last = int(shown[-1])
+    runs = [t for i in range(n) for t in _trail_and_head(result, i, last, trail_idx, slide)]
 
     def frame_data(step: int) -> list[dict]:
         """Only what changes between frames (positions, hover numbers, a diverged head)."""
@@ -298,18 +346,8 @@ def race_animation(
             out.append(head)
         return out
 
-    fig = go.Figure(data=static + moving_traces(int(shown[-1])))
-    fig.update_layout(
-        legend={"orientation": "v", "x": LEGEND_X, "y": 1.0, "xanchor": "left"},
-        hovermode="closest",
-        clickmode="event+select",
-        dragmode="pan",
-    )
-    apply_style(fig, slide, title or surface.title, template=False)
-    fig.update_layout(margin={"b": 120})
-    _axes(fig, surface)
-    # The moving traces were validated once above; the frames only repeat their
-    # positions, so they skip plotly's validation and copies (see style.animated).
+    layout = dict(base["layout"])
+    fig = go.Figure({"data": [*base["data"], start, *runs], "layout": layout}, _validate=False)
     frames = [{"data": frame_data(int(k)), "traces": moving, "name": str(int(k))} for k in shown]
     controls = play_controls([str(int(k)) for k in shown], "step ", s.font)
     return animated(fig, frames, controls, slide)

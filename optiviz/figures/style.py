@@ -278,7 +278,8 @@ def play_controls(
                 "len": 0.6,
                 "y": -0.1,
                 "yanchor": "top",
-                "currentvalue": {"prefix": prefix, "font": {"size": font}},
+                # the label sits at the slider's right end, clear of the buttons
+                "currentvalue": {"prefix": prefix, "font": {"size": font}, "xanchor": "right"},
                 "pad": {"t": 8},
                 "steps": [
                     {"label": lab, "method": "animate", "args": [[name], still]}
