@@ -14,6 +14,7 @@ from optiviz.figures import gradients as figs  # noqa: E402
 from optiviz.figures.style import export_config  # noqa: E402
 from optiviz.ui import gradients as gl  # noqa: E402
 from optiviz.ui import url_state  # noqa: E402
+from optiviz.ui.controls import lazy_tabs  # noqa: E402
 from optiviz.ui.export import export_buttons  # noqa: E402
 
 url_state.restore(gl.schema(), page=gl.PAGE)
@@ -32,53 +33,64 @@ except ValueError as err:
     st.stop()
 gl.verdict(lab)
 
-tabs = st.tabs(
-    ["At initialization", "Self-normalisation", "Training", "Activation × initializer", "Formulas"]
+tabs = lazy_tabs(
+    ["At initialization", "Self-normalisation", "Training", "Activation × initializer", "Formulas"],
+    "gradients_tab",
 )
 with tabs[0]:
-    fig_h = figs.histograms(lab, slide=slide)
-    st.plotly_chart(fig_h, key="hist_chart", config=export_config("gradients-histograms", slide))
-    st.plotly_chart(
-        figs.norms(lab, slide=slide),
-        key="norms_chart",
-        config=export_config("gradients-norms", slide),
-    )
-    with st.expander("Export"):
-        export_buttons(fig_h, "gradients-histograms", slide, gif=False)
+    if tabs[0].open:
+        fig_h = figs.histograms(lab, slide=slide)
+        st.plotly_chart(
+            fig_h, key="hist_chart", config=export_config("gradients-histograms", slide)
+        )
+        st.plotly_chart(
+            figs.norms(lab, slide=slide),
+            key="norms_chart",
+            config=export_config("gradients-norms", slide),
+        )
+        with st.expander("Export"):
+            export_buttons(fig_h, "gradients-histograms", slide, gif=False)
 with tabs[1]:
-    st.plotly_chart(
-        figs.activation_stats(lab, slide=slide),
-        key="stats_chart",
-        config=export_config("gradients-activation-stats", slide),
-    )
-    st.caption(
-        "SELU with lecun_normal keeps every layer near mean 0 and std 1 (self-normalising, "
-        "Klambauer et al. 2017); ReLU with Glorot weights loses about half the variance per "
-        "layer, and N(0, 1) weights multiply it. Try the presets above."
-    )
+    if tabs[1].open:
+        st.plotly_chart(
+            figs.activation_stats(lab, slide=slide),
+            key="stats_chart",
+            config=export_config("gradients-activation-stats", slide),
+        )
+        st.caption(
+            "SELU with lecun_normal keeps every layer near mean 0 and std 1 (self-normalising, "
+            "Klambauer et al. 2017); ReLU with Glorot weights loses about half the variance per "
+            "layer, and N(0, 1) weights multiply it. Try the presets above."
+        )
 with tabs[2]:
-    st.plotly_chart(
-        figs.training(lab, slide=slide),
-        key="train_chart",
-        config=export_config("gradients-training", slide),
-    )
-    st.caption(
-        "Gradient clipping (clipnorm) caps each step at learning_rate × clipnorm, so an "
-        "exploding network no longer overflows while it trains; batch normalization rescales "
-        "every layer's signal, so the gradient norms stay within a small factor across depth."
-    )
+    if tabs[2].open:
+        st.plotly_chart(
+            figs.training(lab, slide=slide),
+            key="train_chart",
+            config=export_config("gradients-training", slide),
+        )
+        st.caption(
+            "Gradient clipping (clipnorm) caps each step at learning_rate × clipnorm, so an "
+            "exploding network no longer overflows while it trains; batch normalization rescales "
+            "every layer's signal, so the gradient norms stay within a small factor across depth."
+        )
 with tabs[3]:
-    with st.spinner("Every activation × every initializer in one call…"):
-        m = gl.cached_matrix(kw["depth"], kw["width"], kw["stddev"], kw["batch_norm"], kw["seed"])
-    st.plotly_chart(
-        figs.matrix(m, slide=slide),
-        key="matrix_chart",
-        config=export_config("gradients-matrix", slide),
-    )
-    st.caption(
-        f"Ratio of the back-propagated gradient's norm in layer 1 to layer {kw['depth']}, at "
-        f"initialization, on {gl.MATRIX_BATCH} inputs: below 0.1 vanishing, above 10 exploding."
-    )
+    if tabs[3].open:
+        with st.spinner("Every activation × every initializer in one call…"):
+            m = gl.cached_matrix(
+                kw["depth"], kw["width"], kw["stddev"], kw["batch_norm"], kw["seed"]
+            )
+        st.plotly_chart(
+            figs.matrix(m, slide=slide),
+            key="matrix_chart",
+            config=export_config("gradients-matrix", slide),
+        )
+        st.caption(
+            f"Ratio of the back-propagated gradient's norm in layer 1 to layer {kw['depth']}, "
+            f"at initialization, on {gl.MATRIX_BATCH} inputs: below 0.1 vanishing, above 10 "
+            "exploding."
+        )
 with tabs[4]:
-    gl.formulas()
+    if tabs[4].open:
+        gl.formulas()
 url_state.publish(gl.schema(), page=gl.PAGE)

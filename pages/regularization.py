@@ -15,6 +15,7 @@ from optiviz.figures import regularization as rf  # noqa: E402
 from optiviz.figures.style import export_config  # noqa: E402
 from optiviz.ui import regularization as ui  # noqa: E402
 from optiviz.ui import url_state  # noqa: E402
+from optiviz.ui.controls import lazy_tabs  # noqa: E402
 from optiviz.ui.networks import (  # noqa: E402
     boundary_caption,
     cached_boundary,
@@ -28,65 +29,75 @@ ui.sidebar()
 s = ui.current()
 url_state.publish(ui.schema(), page=ui.PAGE)
 slide = bool(st.session_state["slide"])
-try:
-    ds = ui.dataset(s.n, s.noise, s.seed)
-    result, scores = ui.trained(s)
-except ValueError as err:
-    st.error(str(err))
-    st.stop()
-
-colors = ui.colors()
-rows = ui.table(result, scores)
-status_line(result)
-tabs = st.tabs(["Train vs validation", "Decision boundaries", "Generalisation gap",
-                "Dropout caution", "Keras code"])  # fmt: skip
+head = st.container()  # the training's progress bar and notes, above the tabs
+tabs = lazy_tabs(
+    ["Train vs validation", "Decision boundaries", "Generalisation gap", "Dropout caution",
+     "Keras code"],
+    "regularization_tab",
+)  # fmt: skip
+if any(tab.open for tab in tabs[:4]):  # all but the Keras code show the trained networks
+    with head:
+        try:
+            ds = ui.dataset(s.n, s.noise, s.seed)
+            result, scores = ui.trained(s)
+        except ValueError as err:
+            st.error(str(err))
+            st.stop()
+        status_line(result)
+    colors = ui.colors()
 with tabs[0]:
-    fig = nf.history_figure(result, colors, slide=slide)
-    st.plotly_chart(fig, key="history", config=export_config("optiviz-regularization", slide))
-    st.caption(
-        "Solid: training, dashed: validation. Overfitting is the dashed loss turning back "
-        "up while the solid one keeps falling: the network is learning the noise of its "
-        "own training points. Early stopping keeps the weights of its lowest dashed point."
-    )
+    if tabs[0].open:
+        fig = nf.history_figure(result, colors, slide=slide)
+        st.plotly_chart(fig, key="history", config=export_config("optiviz-regularization", slide))
+        st.caption(
+            "Solid: training, dashed: validation. Overfitting is the dashed loss turning back "
+            "up while the solid one keeps falling: the network is learning the noise of its "
+            "own training points. Early stopping keeps the weights of its lowest dashed point."
+        )
 with tabs[1]:
-    fig_b = cached_boundary(result, ds, slide, key=s)
-    st.plotly_chart(fig_b, key="boundary", config=export_config("optiviz-reg-boundary", slide))
-    boundary_caption(ds.n_classes)
-    export_box(fig_b, "optiviz-reg-boundary", slide)
+    if tabs[1].open:
+        fig_b = cached_boundary(result, ds, slide, key=s)
+        st.plotly_chart(fig_b, key="boundary", config=export_config("optiviz-reg-boundary", slide))
+        boundary_caption(ds.n_classes)
+        export_box(fig_b, "optiviz-reg-boundary", slide)
 with tabs[2]:
-    labels = [r["run"] for r in rows]
-    fig_g = rf.gap_figure(
-        labels, [sc["train_acc"] for sc in scores], [sc["val_acc"] for sc in scores], colors,
-        slide=slide, title="Accuracy of the final networks",
-    )  # fmt: skip
-    st.plotly_chart(fig_g, key="gap", config=export_config("optiviz-reg-gap", slide))
-    st.dataframe(rows, hide_index=True, width="stretch")
-    st.caption(
-        "Every number here is measured after training with dropout off (what "
-        "`model.evaluate` reports), so the runs are compared on equal terms. A smaller gap "
-        "means the training score is a more honest forecast of the validation score."
-    )
+    if tabs[2].open:
+        rows = ui.table(result, scores)
+        labels = [r["run"] for r in rows]
+        fig_g = rf.gap_figure(
+            labels, [sc["train_acc"] for sc in scores], [sc["val_acc"] for sc in scores], colors,
+            slide=slide, title="Accuracy of the final networks",
+        )  # fmt: skip
+        st.plotly_chart(fig_g, key="gap", config=export_config("optiviz-reg-gap", slide))
+        st.dataframe(rows, hide_index=True, width="stretch")
+        st.caption(
+            "Every number here is measured after training with dropout off (what "
+            "`model.evaluate` reports), so the runs are compared on equal terms. A smaller gap "
+            "means the training score is a more honest forecast of the validation score."
+        )
 with tabs[3]:
-    d = 3  # the dropout run
-    n = int(result.epochs_run[d])
-    reported = float(result.history["loss"][d, n - 1])
-    again = scores[d]["train_loss"]
-    fig_d = rf.dropout_caution(
-        result.history["loss"][d, :n], result.history["val_loss"][d, :n], again,
-        scores[d]["val_loss"], slide=slide, title=f"Dropout (p = {s.dropout:g})",
-    )  # fmt: skip
-    st.plotly_chart(fig_d, key="dropout", config=export_config("optiviz-dropout", slide))
-    c1, c2 = st.columns(2)
-    c1.metric("Training loss reported in the last epoch (dropout on)", f"{reported:.4f}")
-    c2.metric("Same weights, dropout off", f"{again:.4f}", f"{again - reported:+.4f}",
-              delta_color="off")  # fmt: skip
-    st.markdown(
-        "While it trains, a dropout network is scored with part of its units switched "
-        "off, a handicap it does not carry at prediction time. Its reported training loss "
-        "is therefore too pessimistic, and training and validation curves can look close "
-        "while the network overfits. Re-measure the training loss with dropout off (e.g. "
-        "`model.evaluate(X_train, y_train)` after `fit`) before comparing it with the "
-        "validation loss."
-    )
+    if tabs[3].open:
+        d = 3  # the dropout run
+        n = int(result.epochs_run[d])
+        reported = float(result.history["loss"][d, n - 1])
+        again = scores[d]["train_loss"]
+        fig_d = rf.dropout_caution(
+            result.history["loss"][d, :n], result.history["val_loss"][d, :n], again,
+            scores[d]["val_loss"], slide=slide, title=f"Dropout (p = {s.dropout:g})",
+        )  # fmt: skip
+        st.plotly_chart(fig_d, key="dropout", config=export_config("optiviz-dropout", slide))
+        c1, c2 = st.columns(2)
+        c1.metric("Training loss reported in the last epoch (dropout on)", f"{reported:.4f}")
+        c2.metric("Same weights, dropout off", f"{again:.4f}", f"{again - reported:+.4f}",
+                  delta_color="off")  # fmt: skip
+        st.markdown(
+            "While it trains, a dropout network is scored with part of its units switched "
+            "off, a handicap it does not carry at prediction time. Its reported training loss "
+            "is therefore too pessimistic, and training and validation curves can look close "
+            "while the network overfits. Re-measure the training loss with dropout off (e.g. "
+            "`model.evaluate(X_train, y_train)` after `fit`) before comparing it with the "
+            "validation loss."
+        )
 with tabs[4]:
-    st.code(ui.keras_code(s), language="python")
+    if tabs[4].open:
+        st.code(ui.keras_code(s), language="python")

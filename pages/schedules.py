@@ -16,6 +16,7 @@ from optiviz.figures import schedules as sf  # noqa: E402
 from optiviz.figures.style import export_config  # noqa: E402
 from optiviz.ui import schedules as ui  # noqa: E402
 from optiviz.ui import url_state  # noqa: E402
+from optiviz.ui.controls import lazy_tabs  # noqa: E402
 from optiviz.ui.networks import export_box, status_line  # noqa: E402
 
 url_state.restore(ui.schema(), page=ui.PAGE)
@@ -26,57 +27,75 @@ url_state.publish(ui.schema(), page=ui.PAGE)
 slide = bool(st.session_state["slide"])
 try:
     ui.check(s)
-    result = ui.trained(s)
 except ValueError as err:
     st.error(str(err))
     st.stop()
 
-colors = [sf.SCHEDULE_COLORS[name] for name in ui.labels()]
-tabs = st.tabs(["η(t) of each schedule", "Training side by side", "LR range test", "Keras code"])
+head = st.container()  # the training's progress bar, above the tabs
+tabs = lazy_tabs(
+    ["η(t) of each schedule", "Training side by side", "LR range test", "Keras code"],
+    "schedules_tab",
+    keep=("sc_lo", "sc_hi", "sc_steps"),
+)
+if tabs[0].open or tabs[1].open:  # the six runs: the performance curve and the history
+    with head:
+        try:
+            result = ui.trained(s)
+        except ValueError as err:
+            st.error(str(err))
+            st.stop()
 with tabs[0]:
-    fig = sf.lr_curves(ui.curves(s, result), labels=ui.labels(), slide=slide)
-    st.plotly_chart(fig, key="curves", config=export_config("optiviz-schedules", slide))
-    st.caption(
-        f"Log scale: equal steps down are equal ratios. η₀ = {s.lr:g}. The performance "
-        "schedule has no formula: it halves (by `factor`) whenever the validation loss of "
-        "its run has not improved for `patience` epochs, so its steps come from the run."
-    )
+    if tabs[0].open:
+        fig = sf.lr_curves(ui.curves(s, result), labels=ui.labels(), slide=slide)
+        st.plotly_chart(fig, key="curves", config=export_config("optiviz-schedules", slide))
+        st.caption(
+            f"Log scale: equal steps down are equal ratios. η₀ = {s.lr:g}. The performance "
+            "schedule has no formula: it halves (by `factor`) whenever the validation loss of "
+            "its run has not improved for `patience` epochs, so its steps come from the run."
+        )
 with tabs[1]:
-    status_line(result)
-    hist = nf.history_figure(result, colors, slide=slide)
-    st.plotly_chart(hist, key="history", config=export_config("optiviz-schedule-history", slide))
-    st.dataframe(nf.final_table(result), hide_index=True, width="stretch")
-    used = {name: result.history["lr"][i] for i, name in enumerate(ui.labels())}
-    st.plotly_chart(
-        sf.lr_curves(used, labels=ui.labels(), first_epoch=1, xlabel="epoch", slide=slide,
-                     title="Learning rate each run actually used"),
-        key="used", config=export_config("optiviz-schedule-lr-used", slide),
-    )  # fmt: skip
-    st.caption(
-        f"{OPTIMIZERS[s.optimizer].display}, η₀ = {s.lr:g}, identical weights at epoch 0. "
-        "A rate that stays large keeps the training loss noisy; one that shrinks lets the "
-        "network settle into the bottom of its valley."
-    )
+    if tabs[1].open:
+        status_line(result)
+        colors = [sf.SCHEDULE_COLORS[name] for name in ui.labels()]
+        hist = nf.history_figure(result, colors, slide=slide)
+        st.plotly_chart(
+            hist, key="history", config=export_config("optiviz-schedule-history", slide)
+        )
+        st.dataframe(nf.final_table(result), hide_index=True, width="stretch")
+        used = {name: result.history["lr"][i] for i, name in enumerate(ui.labels())}
+        st.plotly_chart(
+            sf.lr_curves(used, labels=ui.labels(), first_epoch=1, xlabel="epoch", slide=slide,
+                         title="Learning rate each run actually used"),
+            key="used", config=export_config("optiviz-schedule-lr-used", slide),
+        )  # fmt: skip
+        st.caption(
+            f"{OPTIMIZERS[s.optimizer].display}, η₀ = {s.lr:g}, identical weights at epoch 0. "
+            "A rate that stays large keeps the training loss noisy; one that shrinks lets the "
+            "network settle into the bottom of its valley."
+        )
 with tabs[2]:
-    c1, c2, c3 = st.columns(3)
-    c1.select_slider("From η", ui.RANGE_LO, key="sc_lo", format_func=ui.fmt_g)
-    c2.select_slider("to η", ui.RANGE_HI, key="sc_hi", format_func=ui.fmt_g)
-    c3.select_slider("Mini-batch steps", ui.STEP_CHOICES, key="sc_steps")
-    try:
-        rt = ui.range_test(s)
-    except ValueError as err:
-        st.error(str(err))
-        st.stop()
-    fig_r = sf.lr_range_figure(rt, slide=slide)
-    st.plotly_chart(fig_r, key="range", config=export_config("optiviz-lr-range", slide))
-    export_box(fig_r, "optiviz-lr-range", slide)
-    st.markdown(
-        f"One run of {rt.steps} mini-batches whose learning rate is multiplied by the same "
-        "factor every step. **Suggested rate = one tenth of the rate at the lowest smoothed "
-        f"loss**: {rt.suggested:.3g} (the steepest fall is at {rt.steepest:.3g})."
-    )
-    st.link_button(
-        f"Train with η = {rt.suggested:.3g} in the playground", ui.playground_link(s, rt.suggested)
-    )
+    if tabs[2].open:
+        c1, c2, c3 = st.columns(3)
+        c1.select_slider("From η", ui.RANGE_LO, key="sc_lo", format_func=ui.fmt_g)
+        c2.select_slider("to η", ui.RANGE_HI, key="sc_hi", format_func=ui.fmt_g)
+        c3.select_slider("Mini-batch steps", ui.STEP_CHOICES, key="sc_steps")
+        try:
+            rt = ui.range_test(s)
+        except ValueError as err:
+            st.error(str(err))
+            st.stop()
+        fig_r = sf.lr_range_figure(rt, slide=slide)
+        st.plotly_chart(fig_r, key="range", config=export_config("optiviz-lr-range", slide))
+        export_box(fig_r, "optiviz-lr-range", slide)
+        st.markdown(
+            f"One run of {rt.steps} mini-batches whose learning rate is multiplied by the same "
+            "factor every step. **Suggested rate = one tenth of the rate at the lowest smoothed "
+            f"loss**: {rt.suggested:.3g} (the steepest fall is at {rt.steepest:.3g})."
+        )
+        st.link_button(
+            f"Train with η = {rt.suggested:.3g} in the playground",
+            ui.playground_link(s, rt.suggested),
+        )
 with tabs[3]:
-    ui.keras_codes(s)
+    if tabs[3].open:
+        ui.keras_codes(s)

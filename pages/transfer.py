@@ -14,6 +14,7 @@ from optiviz.figures import networks as nf  # noqa: E402
 from optiviz.figures.style import export_config  # noqa: E402
 from optiviz.ui import transfer as ui  # noqa: E402
 from optiviz.ui import url_state  # noqa: E402
+from optiviz.ui.controls import lazy_tabs  # noqa: E402
 from optiviz.ui.networks import status_line, summary_table  # noqa: E402
 
 url_state.restore(ui.schema(), page=ui.PAGE)
@@ -38,22 +39,30 @@ st.caption(
     f"is scored on {ui.task_b(s.n, s.seed).n_val} others. Chance is 20 %."
 )
 status_line(result)
-tabs = st.tabs(["Learning curves", "Accuracy table", "Why reuse helps", "Networks", "Keras code"])
+tabs = lazy_tabs(
+    ["Learning curves", "Accuracy table", "Why reuse helps", "Networks", "Keras code"],
+    "transfer_tab",
+)
 with tabs[0]:
-    fig = nf.history_figure(result, ui.COLORS, slide=slide)
-    st.plotly_chart(fig, key="history", config=export_config("optiviz-transfer", slide))
-    st.caption(
-        f"Solid: the {s.n} training examples, dashed: validation. Frozen layers keep A's "
-        f"weights; the last run lets them change from epoch {s.unfreeze} on."
-    )
+    if tabs[0].open:
+        fig = nf.history_figure(result, ui.COLORS, slide=slide)
+        st.plotly_chart(fig, key="history", config=export_config("optiviz-transfer", slide))
+        st.caption(
+            f"Solid: the {s.n} training examples, dashed: validation. Frozen layers keep A's "
+            f"weights; the last run lets them change from epoch {s.unfreeze} on."
+        )
 with tabs[1]:
-    st.dataframe(ui.accuracy_table(result), hide_index=True, width="stretch")
-    st.dataframe(nf.final_table(result), hide_index=True, width="stretch")
+    if tabs[1].open:
+        st.dataframe(ui.accuracy_table(result), hide_index=True, width="stretch")
+        st.dataframe(nf.final_table(result), hide_index=True, width="stretch")
 with tabs[2]:
-    st.markdown(ui.verdict(result))
-    st.markdown(ui.WHY)
+    if tabs[2].open:
+        st.markdown(ui.verdict(result))
+        st.markdown(ui.WHY)
 with tabs[3]:
-    st.markdown(f"Both networks: 64 pixels → {ui.HIDDEN[0]} → {ui.HIDDEN[1]} ReLU → 5 softmax.")
-    summary_table(summary(a))
+    if tabs[3].open:
+        st.markdown(f"Both networks: 64 pixels → {ui.HIDDEN[0]} → {ui.HIDDEN[1]} ReLU → 5 softmax.")
+        summary_table(summary(a))
 with tabs[4]:
-    st.code(ui.keras_code(s), language="python")
+    if tabs[4].open:
+        st.code(ui.keras_code(s), language="python")

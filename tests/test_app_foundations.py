@@ -9,12 +9,18 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from apptest_util import open_tab
 from streamlit.testing.v1 import AppTest
 
 from optiviz.engine.backprop import STAGES
 from optiviz.figures.backprop import STAGE_TITLES
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
+MCP, RULE, XOR = (
+    "McCulloch–Pitts unit (1943)",
+    "Rosenblatt's perceptron (1957)",
+    "XOR and the hidden layer",
+)
 
 
 def open_page(path: str, query: dict[str, str] | None = None) -> AppTest:
@@ -50,30 +56,33 @@ def texts(at: AppTest) -> str:
 # --------------------------------------------------------------------------- perceptron
 
 
+def chart_keys(at: AppTest) -> list[str]:
+    return [c.key for c in at.get("plotly_chart")]
+
+
 def test_perceptron_defaults() -> None:
     at = open_page("pages/perceptron.py")
     clean(at)
     assert not at.warning
     assert at.title[0].value == "The perceptron"
-    keys = [c.key for c in at.get("plotly_chart")]
-    assert keys == [
-        "mcp_chart",
-        "iris_chart",
-        "iris_errors",
-        "xor_chart",
-        "xor_errors",
-        "mlp_chart",
-    ]
+    assert chart_keys(at) == ["mcp_chart"], "only the open tab is built"
+    assert len(at.dataframe) == 1
+    table = at.dataframe[0].value
+    assert list(table["output"]) == [0, 0, 0, 1]  # AND
+    open_tab(at, "perceptron_tab", RULE)
+    clean(at)
+    assert chart_keys(at) == ["iris_chart", "iris_errors"]
     page = texts(at)
     assert "Petal (2, 0.5) → **setosa (1)**" in page
     assert page.count("setosa (1)") >= 2  # ours and scikit-learn's
-    assert "Accuracy on the four points: **100%**" in page
     assert any("same about the flower" in s.value for s in at.success)
     iris = chart(at, "iris_chart")
     assert len(iris["frames"]) >= 2 and iris["layout"]["sliders"]
     assert "0 misclassified" in iris["layout"]["title"]["text"]
-    table = at.dataframe[0].value
-    assert list(table["output"]) == [0, 0, 0, 1]  # AND
+    open_tab(at, "perceptron_tab", XOR)
+    clean(at)
+    assert chart_keys(at) == ["xor_chart", "xor_errors", "mlp_chart"]
+    assert "Accuracy on the four points: **100%**" in texts(at)
 
 
 def test_perceptron_controls() -> None:
@@ -94,6 +103,7 @@ def test_perceptron_controls() -> None:
     assert list(at.dataframe[0].value["output"]) == [0] * 7 + [1]
     assert at.query_params["gate"] == ["two_of_three"] or at.query_params["gate"] == "two_of_three"
     # the rule's settings in the sidebar: number input, slider, toggle, radio
+    open_tab(at, "perceptron_tab", RULE)
     at.sidebar.number_input(key="eta").set_value(0.0).run()
     clean(at)
     assert any("η = 0" in w.value for w in at.warning)
@@ -102,6 +112,8 @@ def test_perceptron_controls() -> None:
     at.sidebar.toggle(key="shuffle").set_value(False).run()
     at.sidebar.radio(key="start").set_value("random").run()
     at.sidebar.number_input(key="seed").set_value(3).run()
+    clean(at)
+    open_tab(at, "perceptron_tab", XOR)
     clean(at)
     bars = values(chart(at, "xor_errors")["data"][0]["y"])
     assert len(bars) == 7 and bars.min() > 0  # seven epochs, never without a mistake
@@ -112,8 +124,34 @@ def test_perceptron_controls() -> None:
     clean(at)
     assert "Accuracy on the four points" in texts(at)
     at.sidebar.toggle(key="slide").set_value(True).run()
+    open_tab(at, "perceptron_tab", RULE)
     clean(at)
     assert chart(at, "iris_chart")["layout"]["width"] == 1600
+
+
+def test_perceptron_settings_inside_a_closed_tab_survive() -> None:
+    at = open_page("pages/perceptron.py")
+    at.selectbox(key="gate").set_value("or").run()
+    at.slider(key="theta").set_value(2).run()
+    at.toggle(key="in2").set_value(True).run()
+    open_tab(at, "perceptron_tab", XOR)
+    at.selectbox(key="mlp_act").set_value("sigmoid").run()
+    at.select_slider(key="mlp_lr").set_value(0.3).run()
+    clean(at)
+    # the unit's settings stay in the URL while its tab is closed, and come back with it
+    q = at.query_params
+    assert q["gate"] in ("or", ["or"]) and q["theta"] in ("2", ["2"]) and q["in2"] in ("1", ["1"])
+    open_tab(at, "perceptron_tab", MCP)
+    clean(at)
+    assert at.selectbox(key="gate").value == "or"
+    assert at.slider(key="theta").value == 2
+    assert at.toggle(key="in2").value is True
+    assert at.query_params["mlp_act"] in ("sigmoid", ["sigmoid"])
+    open_tab(at, "perceptron_tab", RULE)
+    open_tab(at, "perceptron_tab", XOR)
+    clean(at)
+    assert at.selectbox(key="mlp_act").value == "sigmoid"
+    assert at.select_slider(key="mlp_lr").value == 0.3
 
 
 def test_perceptron_link_restores_and_bad_values_fall_back() -> None:
@@ -137,6 +175,11 @@ def test_perceptron_link_restores_and_bad_values_fall_back() -> None:
     assert at.sidebar.slider(key="epochs").value == 12
     assert at.sidebar.toggle(key="shuffle").value is False
     assert at.sidebar.radio(key="start").value == "random"
+    # the XOR tab's settings wait, closed, in the session and the URL
+    assert at.query_params["mlp_lr"] in ("0.3", ["0.3"])
+    open_tab(at, "perceptron_tab", XOR)
+    clean(at)
+    assert at.selectbox(key="mlp_act").value == "sigmoid"
     assert at.select_slider(key="mlp_lr").value == 0.3
     bad = {"gate": "xnor", "eta": "-3", "epochs": "lots", "theta": "9", "mlp_lr": "nan", "zz": "1"}
     at = open_page("pages/perceptron.py", bad)

@@ -1,14 +1,25 @@
-"""The gradients lab page under AppTest: defaults, every control type, links, bad links."""
+"""The gradients lab page under AppTest: defaults, every control type, links, bad links.
+
+The page's tabs are lazy (only the open one is built): a test opens a tab before reading it."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
+from apptest_util import every_tab, open_tab
 from streamlit.testing.v1 import AppTest
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 SMALL = {"depth": "10", "width": "32"}
+TAB = "gradients_tab"
+TABS = [
+    "At initialization",
+    "Self-normalisation",
+    "Training",
+    "Activation × initializer",
+    "Formulas",
+]
 
 
 def gradients(query: dict[str, str] | None = None) -> AppTest:
@@ -37,14 +48,19 @@ def test_defaults_render_every_view() -> None:
     clean(at)
     assert at.title[0].value.startswith("Gradients lab")
     charts = specs(at)
-    assert len(charts) == 5  # histograms, norms, activation stats, training, matrix
+    assert len(charts) == 2, "only the open tab (histograms, norms) is built"
+    assert not any("fan_avg" in m.value for m in at.markdown)  # the formulas tab is closed
     norms = charts[1]
     assert norms["layout"]["yaxis"]["type"] == "log"
     assert "exploding" in norms["layout"]["title"]["text"]  # the naive default explodes
     assert at.metric[0].delta == "exploding"
     assert not [k for k in query(at) if k != "page"]  # defaults keep the link short
-    assert any("fan" in m.value for m in at.markdown)  # the formulas table
+    shown = every_tab(at, TAB, TABS)
+    assert [len(shown[t]) for t in TABS] == [2, 1, 1, 1, 0]
+    assert shown[TABS[0]][1] == norms
+    assert any("fan" in m.value for m in at.markdown)  # the formulas table (last tab open)
     assert len(at.get("latex")) >= 3
+    assert not [k for k in query(at) if k != "page"]  # the open tab is not a URL setting
 
 
 def test_each_control_type_reruns_cleanly() -> None:
@@ -57,6 +73,7 @@ def test_each_control_type_reruns_cleanly() -> None:
     assert at.sidebar.select_slider(key="stddev").disabled
     at.sidebar.selectbox(key="initializer").set_value("random_normal").run()
     at.sidebar.select_slider(key="stddev").set_value(0.05).run()
+    open_tab(at, TAB, "Training")
     at.sidebar.toggle(key="clip").set_value(True).run()
     at.sidebar.select_slider(key="clipnorm").set_value(0.5).run()
     at.sidebar.select_slider(key="lr").set_value(0.1).run()
@@ -66,20 +83,45 @@ def test_each_control_type_reruns_cleanly() -> None:
     q = query(at)
     assert q["activation"] == "tanh" and q["stddev"] == "0.05" and q["clip"] == "1"
     assert q["clipnorm"] == "0.5" and q["lr"] == "0.1" and q["seed"] == "4" and q["slide"] == "1"
-    assert all(s["layout"]["width"] == 1600 for s in specs(at))
-    train = specs(at)[3]
+    (train,) = specs(at)  # the Training tab stayed open through five sidebar reruns
     assert any(t.get("name") == "cap: learning_rate × clipnorm" for t in train["data"])
+    for label, figs in every_tab(at, TAB, TABS).items():
+        assert all(s["layout"]["width"] == 1600 for s in figs), label
     at.button(key="preset_selu").click().run()
     clean(at)
     assert at.sidebar.selectbox(key="activation").value == "selu"
     assert at.sidebar.selectbox(key="initializer").value == "lecun_normal"
     assert query(at)["initializer"] == "lecun_normal"
+    open_tab(at, TAB, "Activation × initializer")
     at.sidebar.radio(key="epochs").set_value("10").run()
     at.sidebar.toggle(key="bn").set_value(True).run()
     at.sidebar.slider(key="depth").set_value(12).run()
     clean(at)
     assert query(at)["depth"] == "12" and query(at)["bn"] == "1"
-    assert "batch norm" in specs(at)[4]["layout"]["title"]["text"]
+    assert "batch norm" in specs(at)[0]["layout"]["title"]["text"]
+
+
+def test_settings_and_open_tab_survive_switching_tabs() -> None:
+    """The tabs hold no widgets (keep=() on the page): what a tab shows follows the sidebar,
+    which stays as set while tabs close and open, and the open tab survives every rerun."""
+    at = gradients(SMALL)
+    clean(at)
+    open_tab(at, TAB, "Training")
+    at.sidebar.toggle(key="clip").set_value(True).run()  # changed while Training is open
+    at.sidebar.select_slider(key="clipnorm").set_value(0.5).run()
+    clean(at)
+    assert at.session_state[TAB] == "Training"
+    before = specs(at)
+    assert len(before) == 1
+    open_tab(at, TAB, "Formulas")
+    clean(at)
+    assert not specs(at)  # Training is closed: its figure is not built
+    assert at.sidebar.toggle(key="clip").value is True
+    open_tab(at, TAB, "Training")
+    clean(at)
+    assert at.sidebar.select_slider(key="clipnorm").value == 0.5
+    assert query(at)["clip"] == "1" and query(at)["clipnorm"] == "0.5"
+    assert specs(at) == before
 
 
 def test_link_restores_the_scene() -> None:
@@ -127,6 +169,7 @@ def test_overflow_is_shown_as_exploded_not_nan() -> None:
     at = gradients({"depth": "50", "width": "32", "stddev": "2"})
     clean(at)
     assert at.metric[0].delta == "exploded (overflow)"
-    for c in at.get("plotly_chart"):
-        assert "NaN" not in c.proto.spec and "Infinity" not in c.proto.spec
     assert "exploded (overflow)" in at.get("plotly_chart")[1].proto.spec
+    for label, figs in every_tab(at, TAB, TABS).items():
+        text = json.dumps(figs)
+        assert "NaN" not in text and "Infinity" not in text, label

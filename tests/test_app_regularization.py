@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
+from apptest_util import every_tab, open_tab, specs
 from streamlit.testing.v1 import AppTest
 
 from optiviz.ui import regularization as ui
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
+TABS = ["Train vs validation", "Decision boundaries", "Generalisation gap", "Dropout caution",
+        "Keras code"]  # fmt: skip
 DEFAULTS = ui.Settings(
     n=200, noise=0.3, seed=0, net="64-64", epochs=300, lr=0.01, l1=1e-3, l2=1e-2,
     dropout=0.5, patience=20,
@@ -38,8 +40,15 @@ def rows(at: AppTest) -> dict[str, dict]:
 def test_defaults_overfit_and_every_remedy_narrows_the_gap() -> None:
     at = regularization()
     clean(at)
-    assert [json.loads(c.proto.spec)["layout"].get("title", {}).get("text", "") for c in
-            at.get("plotly_chart")][2] == "Accuracy of the final networks"  # fmt: skip
+    assert len(at.get("plotly_chart")) == 1, "only the open tab is built"
+    assert not at.dataframe and not at.metric and not at.code
+    shown = every_tab(at, "regularization_tab", TABS)
+    assert [len(shown[t]) for t in TABS] == [1, 1, 1, 1, 0]
+    assert shown[TABS[2]][0]["layout"]["title"]["text"] == "Accuracy of the final networks"
+    # the Keras code needs no training: no notes about the runs above it
+    assert not any("early stopping ended training" in c.value for c in at.caption)
+    open_tab(at, "regularization_tab", "Generalisation gap")
+    clean(at)
     r = rows(at)
     assert list(r) == ["Plain", "L1", "L2", "Dropout", "Early stopping", "Batch norm"]
     plain = r["Plain"]
@@ -51,7 +60,10 @@ def test_defaults_overfit_and_every_remedy_narrows_the_gap() -> None:
         assert r[name]["gap (train − val acc.)"] < plain["gap (train − val acc.)"], name
         assert r[name]["val loss"] < plain["val loss"], name
     assert "stopped at" in r["Early stopping"]["ended"]
+    assert any("early stopping ended training" in c.value for c in at.caption)
     # the dropout caution: the loss reported during training (dropout on) is higher
+    open_tab(at, "regularization_tab", "Dropout caution")
+    clean(at)
     reported, again = (float(m.value) for m in at.metric[:2])
     assert reported > 1.1 * again
 
@@ -67,6 +79,7 @@ def test_plain_validation_loss_rises_while_training_loss_falls() -> None:
 
 def test_every_control_type_retrains_and_lands_in_the_url() -> None:
     at = regularization()
+    open_tab(at, "regularization_tab", "Dropout caution")
     at.sidebar.select_slider(key="rg_l2").set_value(1e-3)
     at.sidebar.slider(key="rg_dropout").set_value(0.3)
     at.sidebar.number_input(key="rg_patience").set_value(10)
@@ -77,8 +90,29 @@ def test_every_control_type_retrains_and_lands_in_the_url() -> None:
     q = at.query_params
     assert q["rg_l2"] == "0.001" and q["rg_dropout"] == "0.3" and q["rg_patience"] == "10"
     assert q["rg_noise"] == "0.25" and q["slide"] == "1"
-    assert "p = 0.3" in json.loads(at.get("plotly_chart")[3].proto.spec)["layout"]["title"]["text"]
+    (dropout,) = specs(at)
+    assert "p = 0.3" in dropout["layout"]["title"]["text"]
+    open_tab(at, "regularization_tab", "Keras code")
+    clean(at)
     assert "patience=10" in at.code[0].value
+
+
+def test_the_open_tab_and_the_settings_survive_switching() -> None:
+    at = regularization()
+    open_tab(at, "regularization_tab", "Keras code")
+    at.sidebar.slider(key="rg_dropout").set_value(0.3).run()
+    clean(at)
+    # a setting changed on one tab: the tab stays open, the URL keeps it, and every tab uses it
+    assert at.session_state["regularization_tab"] == "Keras code"
+    assert "Dropout(rate=0.3)" in at.code[0].value
+    open_tab(at, "regularization_tab", "Dropout caution")
+    clean(at)
+    assert at.query_params["rg_dropout"] == "0.3"
+    assert "p = 0.3" in specs(at)[0]["layout"]["title"]["text"]
+    open_tab(at, "regularization_tab", "Keras code")
+    clean(at)
+    assert at.sidebar.slider(key="rg_dropout").value == 0.3
+    assert "Dropout(rate=0.3)" in at.code[0].value
 
 
 def test_link_restores_and_bad_values_fall_back() -> None:

@@ -8,11 +8,13 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 import numpy as np
+from apptest_util import every_tab, open_tab
 from streamlit.testing.v1 import AppTest
 
 from optiviz.ui import playground as pg
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
+TABS = ["η(t) of each schedule", "Training side by side", "LR range test", "Keras code"]
 
 
 def schedules(query: dict[str, str] | None = None) -> AppTest:
@@ -42,21 +44,32 @@ def specs(at: AppTest) -> list[dict]:
 def test_defaults_train_six_schedules_and_link_to_the_playground() -> None:
     at = schedules()
     clean(at)
-    curves, history, used, rng = specs(at)
+    assert len(specs(at)) == 1, "only the open tab is built"
+    assert not at.dataframe and not at.get("link_button") and not at.code
+    shown = every_tab(at, "schedules_tab", TABS)
+    assert [len(shown[t]) for t in TABS] == [1, 2, 1, 0]
+    assert any("exponential_decay_fn" in c.value for c in at.code)  # ends on the Keras code
+    (curves,), (history, used), (rng,) = shown[TABS[0]], shown[TABS[1]], shown[TABS[2]]
     assert len(history["data"]) == 6 * 2 * 2  # loss and accuracy, training and validation
     assert curves["layout"]["yaxis"]["type"] == "log"
     names = [t["name"] for t in curves["data"]]
     assert names == ["Constant", "Piecewise constant", "Exponential", "Power",
                      "Performance (reduce on plateau)", "1cycle"]  # fmt: skip
-    table = at.dataframe[0].value
-    assert len(table) == 6 and table["val_accuracy"].min() > 0.8
     # the rate each run used: constant stays at η₀, exponential ends 100× lower (r = 50)
     lr_used = {t["name"]: values(t["y"]) for t in used["data"]}
     np.testing.assert_allclose(lr_used["Constant"], 0.1, rtol=1e-6)
     assert lr_used["Exponential"][-1] < 0.1 / 50
     assert rng["layout"]["xaxis"]["type"] == "log"
     assert any("suggested η" in t.get("name", "") for t in rng["data"])
+    codes = " ".join(c.value for c in at.code)
+    assert "exponential_decay_fn" in codes and "ReduceLROnPlateau" in codes
+    open_tab(at, "schedules_tab", TABS[1])
+    clean(at)
+    table = at.dataframe[0].value
+    assert len(table) == 6 and table["val_accuracy"].min() > 0.8
     # the link opens the playground with this network, data and the suggested rate
+    open_tab(at, "schedules_tab", TABS[2])
+    clean(at)
     url = at.get("link_button")[0].proto.url
     path, query = urlsplit(url).path, dict(parse_qsl(urlsplit(url).query))
     assert path == "playground"
@@ -64,28 +77,53 @@ def test_defaults_train_six_schedules_and_link_to_the_playground() -> None:
     assert set(query) <= known
     assert query["opts"] == "momentum" and query["batch"] == "32" and query["u0"] == "16"
     assert 1e-5 <= float(query["momentum.learning_rate"]) <= 10
-    codes = " ".join(c.value for c in at.code)
-    assert "exponential_decay_fn" in codes and "ReduceLROnPlateau" in codes
 
 
 def test_every_control_type_retrains_and_lands_in_the_url() -> None:
     at = schedules()
+    open_tab(at, "schedules_tab", "LR range test")
     at.sidebar.selectbox(key="sc_opt").set_value("adam")
     at.sidebar.select_slider(key="sc_lr").set_value(0.01)
     at.sidebar.number_input(key="sc_exponential_r").set_value(10.0)
     at.sidebar.number_input(key="sc_performance_patience").set_value(3)
     at.sidebar.toggle(key="slide").set_value(True)
     at.select_slider(key="sc_hi").set_value(1.0)
+    at.select_slider(key="sc_steps").set_value(100)
     at.run()
     clean(at)
     q = at.query_params
     assert q["sc_opt"] == "adam" and q["sc_lr"] == "0.01" and q["slide"] == "1"
     assert q["sc_exponential_r"] == "10" and q["sc_performance_patience"] == "3"
-    assert q["sc_hi"] == "1"
-    curves, *_, rng = specs(at)
-    assert curves["layout"]["width"] == 1600  # slide mode
+    assert q["sc_hi"] == "1" and q["sc_steps"] == "100"
+    (rng,) = specs(at)
     assert rng["layout"]["xaxis"]["range"][1] == 0.0  # sweep up to η = 1
     assert "adam.learning_rate" in at.get("link_button")[0].proto.url
+    open_tab(at, "schedules_tab", TABS[0])
+    clean(at)
+    (curves,) = specs(at)
+    assert curves["layout"]["width"] == 1600  # slide mode
+
+
+def test_range_settings_survive_a_closed_tab() -> None:
+    at = schedules()
+    open_tab(at, "schedules_tab", "LR range test")
+    at.select_slider(key="sc_lo").set_value(1e-4).run()
+    at.select_slider(key="sc_hi").set_value(1.0).run()
+    clean(at)
+    open_tab(at, "schedules_tab", "Training side by side")
+    clean(at)
+    # closed, the range test's settings stay in the URL; a sidebar change keeps them too
+    at.sidebar.select_slider(key="sc_epochs").set_value(50).run()
+    clean(at)
+    assert at.session_state["schedules_tab"] == "Training side by side"
+    q = at.query_params
+    assert q["sc_lo"] == "0.0001" and q["sc_hi"] == "1" and q["sc_epochs"] == "50"
+    open_tab(at, "schedules_tab", "LR range test")
+    clean(at)
+    assert at.select_slider(key="sc_lo").value == 1e-4
+    assert at.select_slider(key="sc_hi").value == 1.0
+    (rng,) = specs(at)
+    assert rng["layout"]["xaxis"]["range"][1] == 0.0  # still a sweep up to η = 1
 
 
 def test_link_restores_and_bad_values_fall_back() -> None:

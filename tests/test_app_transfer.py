@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from apptest_util import every_tab, open_tab
 from streamlit.testing.v1 import AppTest
 
 from optiviz.engine import make_dataset
@@ -13,6 +14,7 @@ from optiviz.engine.mlp import build
 from optiviz.engine.transfer import evaluate, fresh_params, reuse_hidden, subsample
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
+TABS = ["Learning curves", "Accuracy table", "Why reuse helps", "Networks", "Keras code"]
 LABELS = [
     "From scratch",
     "Random hidden layers, frozen",
@@ -64,6 +66,14 @@ def test_defaults_compare_four_ways_to_build_b() -> None:
     metrics = {m.label: m.value for m in at.metric}
     assert float(metrics["A on digits 0–4 (validation)"].rstrip("%")) > 95
     assert [f"B: {x}" for x in LABELS] == list(metrics)[1:]
+    assert len(at.get("plotly_chart")) == 1, "only the open tab is built"
+    assert not at.dataframe and not at.code
+    shown = every_tab(at, "transfer_tab", TABS)
+    assert [len(shown[t]) for t in TABS] == [1, 0, 0, 0, 0]
+    assert "layer.trainable = False" in at.code[-1].value
+    assert len(at.metric) == 5, "the headline stays above every tab"
+    open_tab(at, "transfer_tab", "Accuracy table")
+    clean(at)
     table = at.dataframe[0].value
     assert table["network B"].tolist() == LABELS
     best = dict(zip(table["network B"], table["best val. accuracy"], strict=True))
@@ -71,13 +81,18 @@ def test_defaults_compare_four_ways_to_build_b() -> None:
     # frozen layers cannot fit 50 examples as tightly as trainable ones
     final = {r["run"]: r for r in at.dataframe[1].value.to_dict("records")}
     assert final["A's layers, frozen"]["loss"] > 10 * final["From scratch"]["loss"]
+    open_tab(at, "transfer_tab", "Why reuse helps")
+    clean(at)
     text = " ".join(m.value for m in at.markdown)
     assert "This run:" in text and "Why reuse can help" in text
-    assert "layer.trainable = False" in at.code[-1].value
+    open_tab(at, "transfer_tab", "Networks")
+    clean(at)
+    assert len(at.dataframe) == 1 and not at.get("plotly_chart")
 
 
 def test_controls_and_url() -> None:
     at = transfer()
+    open_tab(at, "transfer_tab", "Accuracy table")
     at.sidebar.slider(key="tl_unfreeze").set_value(5)
     at.sidebar.select_slider(key="tl_lr").set_value(0.003)
     at.sidebar.number_input(key="tl_seed").set_value(2)
@@ -86,7 +101,24 @@ def test_controls_and_url() -> None:
     clean(at)
     q = at.query_params
     assert q["tl_unfreeze"] == "5" and q["tl_lr"] == "0.003" and q["tl_seed"] == "2"
+    assert at.session_state["transfer_tab"] == "Accuracy table"  # still open after the change
     assert "A's layers, unfrozen at epoch 5" in at.dataframe[0].value["network B"].tolist()
+
+
+def test_a_setting_survives_switching_tabs() -> None:
+    at = transfer()
+    open_tab(at, "transfer_tab", "Keras code")
+    at.sidebar.slider(key="tl_unfreeze").set_value(5).run()
+    clean(at)
+    assert "epochs=5," in at.code[0].value
+    open_tab(at, "transfer_tab", "Learning curves")
+    clean(at)
+    assert at.query_params["tl_unfreeze"] == "5"
+    assert "change from epoch 5 on" in " ".join(c.value for c in at.caption)
+    open_tab(at, "transfer_tab", "Keras code")
+    clean(at)
+    assert at.sidebar.slider(key="tl_unfreeze").value == 5
+    assert "epochs=5," in at.code[0].value
 
 
 def test_link_restores_and_bad_values_fall_back() -> None:

@@ -9,6 +9,15 @@ from browser_util import BROWSER, real_errors, shoot, wait_rendered
 pytestmark = BROWSER
 
 URL_HAS = "(kv) => new URLSearchParams(location.search).get(kv[0]) === kv[1]"
+PLOTS = '[data-testid="stPlotlyChart"] .js-plotly-plot'
+MCP_OUT_1 = "el => el._fullLayout.annotations.some(a => a.text.includes('2 ≥ θ = 2 → output 1'))"
+
+
+def open_tab(page, name: str, marker: str) -> None:
+    """Click a lazy tab: the page reruns to build it; wait for its text, then for its plots."""
+    page.get_by_role("tab", name=name).click()
+    page.get_by_text(marker).first.wait_for(timeout=120_000)
+    wait_rendered(page)
 
 
 def test_perceptron_page_toggles_and_animates(page, server) -> None:
@@ -21,16 +30,16 @@ def test_perceptron_page_toggles_and_animates(page, server) -> None:
     page.locator("label").filter(has_text="x₂").first.click()
     page.wait_for_function(URL_HAS, arg=["in2", "1"], timeout=30_000)
     wait_rendered(page)
-    unit = page.locator('[data-testid="stPlotlyChart"] .js-plotly-plot').first
-    page.wait_for_function(
-        "el => el._fullLayout.annotations.some(a => a.text.includes('2 ≥ θ = 2 → output 1'))",
-        arg=unit.element_handle(),
-        timeout=30_000,
-    )
+    unit = page.locator(PLOTS).first
+    page.wait_for_function(MCP_OUT_1, arg=unit.element_handle(), timeout=30_000)
     shoot(page, "perceptron-mcp-and-on")
 
-    page.get_by_role("tab", name="Rosenblatt's perceptron (1957)").click()
-    chart = page.locator('[data-testid="stPlotlyChart"] .js-plotly-plot').nth(1)
+    open_tab(page, "Rosenblatt's perceptron (1957)", "Our perceptron")
+    # only the open tab is built: the unit's chart is gone, its inputs stay in the URL
+    assert page.locator(PLOTS).count() == 2  # the animation and the errors per epoch
+    page.wait_for_function(URL_HAS, arg=["in1", "1"], timeout=30_000)
+    page.wait_for_function(URL_HAS, arg=["in2", "1"], timeout=30_000)
+    chart = page.locator(PLOTS).first
     chart.scroll_into_view_if_needed()
     steps = chart.evaluate("gd => gd._fullLayout.sliders[0].steps.length")
     assert steps >= 2
@@ -50,9 +59,16 @@ def test_perceptron_page_toggles_and_animates(page, server) -> None:
     assert rings == []
     shoot(page, "perceptron-iris")
 
-    page.get_by_role("tab", name="XOR and the hidden layer").click()
-    time.sleep(1)
+    open_tab(page, "XOR and the hidden layer", "One hidden layer: a 2-2-1 network")
+    assert page.locator(PLOTS).count() == 3  # XOR animation, its errors, the 2-2-1 network
     shoot(page, "perceptron-xor")
+
+    # back on the unit: both inputs are still on, and it still fires
+    open_tab(page, "McCulloch–Pitts unit (1943)", "A McCulloch–Pitts unit sees only")
+    assert page.locator(PLOTS).count() == 1
+    unit = page.locator(PLOTS).first
+    page.wait_for_function(MCP_OUT_1, arg=unit.element_handle(), timeout=30_000)
+    shoot(page, "perceptron-mcp-again")
     assert page.outside == []
     assert real_errors(page) == []
 
