@@ -48,8 +48,10 @@ def test_no_recompile_for_new_values() -> None:
     # A race compiles once per surface and step bucket (all eight kinds in one kernel),
     # and a second setting of an optimizer once per kind; after that, new hyperparameters,
     # starts, step counts in the bucket, subsets and any number of copies reuse them.
+    key = (T.as_surface("himmelblau").key, "race", True)
+    first = T.TRACES[key]
     optiviz.race("himmelblau", list(optiviz.OPTIMIZERS), steps=90)
-    assert T.TRACES[(T.as_surface("himmelblau").key, "race", True)] == 1
+    assert T.TRACES[key] - first <= 1  # one kernel for all eight (0: another test made it)
     optiviz.race("himmelblau", ["sgd", "nesterov", ("nesterov", {"momentum": 0.5})], steps=90)
     before = sum(T.TRACES.values())
     optiviz.race(
