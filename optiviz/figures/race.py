@@ -177,13 +177,17 @@ def _run_name(result: Any, i: int) -> str:
     return f"{result.labels[i]} — diverged at step {div}" if div >= 0 else result.labels[i]
 
 
+def _trail_points(path: np.ndarray, idx: np.ndarray, step: int) -> np.ndarray:
+    """The trail drawn at ``step``: the thinned points ``idx`` up to it, then the step."""
+    return np.concatenate([path[idx[idx <= step]], path[step : step + 1]])
+
+
 def _trail_and_head(result: Any, i: int, step: int, idx: np.ndarray, slide: bool) -> tuple:
     """Run ``i``'s trail (the path up to ``step``, thinned to ``idx``) and head, as trace
     dicts (plain data: see :func:`race_animation`)."""
     s = style_for(slide)
     path = result.path[i]
-    keep = idx[idx <= step]
-    pts = np.concatenate([path[keep], path[step : step + 1]])
+    pts = _trail_points(path, idx, step)
     diverged = 0 <= int(result.diverged_at[i]) <= step
     trail = {
         "type": "scatter",
@@ -332,8 +336,7 @@ def race_animation(
         out: list[dict] = []
         for i in range(n):
             path = result.path[i]
-            keep = trail_idx[trail_idx <= step]
-            pts = np.concatenate([path[keep], path[step : step + 1]])
+            pts = _trail_points(path, trail_idx, step)
             out.append({"type": "scatter", "x": typed(pts[:, 0]), "y": typed(pts[:, 1])})
             head = {  # one point: a plain list is cheaper than a typed array
                 "type": "scatter",

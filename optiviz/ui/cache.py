@@ -51,10 +51,9 @@ def cached_quiver(surface_key: str, _surface: Surface) -> tuple[np.ndarray, ...]
 def cached_animation(key: tuple, _result: RaceResult, slide: bool, quiver: bool) -> go.Figure:
     surface = _result.surface
     q = cached_quiver(surface.key, surface) if quiver else None
-    return frozen(
-        race_figures.race_animation(
-            cached_grid(surface.key, surface), _result, slide=slide, quiver=q
-        )
+    # (comes back finished and frozen: style.animated)
+    return race_figures.race_animation(
+        cached_grid(surface.key, surface), _result, slide=slide, quiver=q
     )
 
 

@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from optiviz.figures import networks as nf
-from optiviz.figures.style import export_config, frozen
+from optiviz.figures.style import export_config
 
 from .export import export_buttons
 
@@ -35,7 +35,7 @@ def status_line(result: Any) -> None:
 
 @st.cache_resource(max_entries=32, ttl=3600, show_spinner=False)
 def _boundary(key: Hashable, _result: Any, _ds: Any, slide: bool) -> go.Figure:
-    fig = nf.boundary_animation(
+    return nf.boundary_animation(  # comes back finished and frozen (style.animated)
         _result,
         X=_ds.X_train,
         y=_ds.y_train,
@@ -45,7 +45,6 @@ def _boundary(key: Hashable, _result: Any, _ds: Any, slide: bool) -> go.Figure:
         feature_names=_ds.feature_names,
         slide=slide,
     )
-    return frozen(fig)
 
 
 def cached_boundary(result: Any, ds: Any, slide: bool, key: Hashable | None = None) -> go.Figure:
