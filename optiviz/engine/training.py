@@ -262,10 +262,16 @@ def _layer_stats(
         size = n * a.shape[1]
         # padded rows are selected away, not multiplied by 0 (inf · 0 would be NaN)
         am = jnp.where(real, a, 0.0) if padded else a
-        mean = jnp.sum(am) / size
+        # the sum and the largest |activation| in one pass (a variadic reduction)
+        total, big = jax.lax.reduce(
+            (am, jnp.abs(am)),
+            (jnp.float32(0), jnp.float32(0)),
+            lambda x, y: (x[0] + y[0], jnp.maximum(x[1], y[1])),
+            tuple(range(am.ndim)),
+        )
+        mean = total / size
         # deviations scaled by the largest |activation| (|a - mean| is at most twice
         # it): exploding but finite activations give a finite std, not an overflowing a²
-        big = jnp.max(jnp.abs(am))
         scale = jnp.where(big > 0, big, 1.0)
         unit = (am - mean) / scale
         if padded:
