@@ -22,6 +22,7 @@ _DEFAULTS = {
     "--browser.gatherUsageStats": "false",
     "--server.fileWatcherType": "none",
     "--runner.postScriptGC": "false",
+    "--runner.magicEnabled": "false",
 }
 _SHORT = {"--port": "--server.port", "--address": "--server.address"}
 

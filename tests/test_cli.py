@@ -17,6 +17,7 @@ def test_flags_pass_through_and_defaults_are_added() -> None:
     assert "--browser.gatherUsageStats=false" in argv
     assert "--server.headless=true" in argv
     assert "--runner.postScriptGC=false" in argv  # a full collection per run: too slow
+    assert "--runner.magicEnabled=false" in argv  # re-parsed every page per new session
 
 
 def test_user_choice_overrides_default() -> None:
@@ -29,6 +30,7 @@ def test_streamlit_config_is_private() -> None:
     assert "gatherUsageStats = false" in text
     assert "headless = true" in text
     assert "postScriptGC = false" in text
+    assert "magicEnabled = false" in text
 
 
 def test_malloc_arena_limit_is_harmless() -> None:

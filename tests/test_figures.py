@@ -166,3 +166,22 @@ def test_second_copy_of_an_optimizer_is_dashed(grid) -> None:
     assert trails[0].line.color == trails[1].line.color
     curves = F.progress_curves(r, distance_to_minima(r.path, r.surface.minima_array))
     assert {t.line.dash for t in curves.data if t.mode == "lines"} == {"solid", "dash"}
+
+
+def test_frozen_figure_is_encoded_once_and_encodes_the_same() -> None:
+    """Streamlit calls ``plotly.io.to_json`` on every draw: a frozen figure's text is made
+    once and is the text plotly itself makes; other figures and options pass through."""
+    import plotly.graph_objects as go
+
+    from optiviz.figures import style
+
+    plain = go.Figure(go.Scatter(x=[1, 2, 3], y=[3, 1, 2], name="<b>a/b</b>"))
+    fig = style.frozen(go.Figure(plain))
+    first = pio.to_json(fig, validate=False)
+    assert pio.to_json(fig, validate=False) is first  # kept on the figure
+    assert json.loads(first) == json.loads(style._plain_to_json(plain, validate=False))
+    assert "<b>" not in first  # plotly's escaping of the text is kept
+    assert pio.to_json(plain) is not pio.to_json(plain)  # not frozen: made each time
+    assert json.loads(pio.to_json(plain.to_dict())) == json.loads(first)  # a dict too
+    pretty = pio.to_json(fig, pretty=True)
+    assert pretty != first and json.loads(pretty) == json.loads(first)

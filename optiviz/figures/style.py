@@ -178,6 +178,30 @@ def _freeze(fig: go.Figure, stored: dict) -> go.Figure:
     return fig
 
 
+_plain_to_json = pio.to_json
+
+
+def _to_json(fig: Any, validate: bool = True, pretty: bool = False, **kwargs: Any) -> str:
+    """``plotly.io.to_json`` that keeps the JSON of a frozen figure on the figure.
+
+    Streamlit encodes a figure each time it is drawn (``plotly.io.to_json``), and a
+    cached figure is drawn for every session that shows it: for a ~1 MB animation the
+    encoding plus plotly's escaping passes over the text cost a loaded classroom server
+    ~8 % of its time. A frozen figure does not change, so its text is made once (by
+    plotly's own function) and handed out after; any other figure goes straight through.
+    """
+    if pretty or kwargs or not isinstance(fig, go.Figure) or "to_dict" not in vars(fig):
+        return _plain_to_json(fig, validate=validate, pretty=pretty, **kwargs)
+    text = vars(fig).get("_optiviz_json")
+    if text is None:
+        text = _plain_to_json(fig, validate=validate)
+        object.__setattr__(fig, "_optiviz_json", text)
+    return text
+
+
+pio.to_json = _to_json
+
+
 def export_config(filename: str, slide: bool, fmt: str = "png") -> dict:
     """plotly modebar config: the camera button saves a high-resolution image."""
     s = style_for(slide)
