@@ -183,5 +183,14 @@ def test_frozen_figure_is_encoded_once_and_encodes_the_same() -> None:
     assert "<b>" not in first  # plotly's escaping of the text is kept
     assert pio.to_json(plain) is not pio.to_json(plain)  # not frozen: made each time
     assert json.loads(pio.to_json(plain.to_dict())) == json.loads(first)  # a dict too
+    # Streamlit hands plotly the figure's dict form: the same text, made once
+    assert pio.to_json(fig.to_dict(), validate=False) is first
+    # a dict form a caller changed is encoded as it is now
+    changed = fig.to_dict()
+    changed["layout"]["title"] = {"text": "new"}
+    assert "new" in pio.to_json(changed, validate=False)
+    dropped = fig.to_dict()
+    dropped.pop("data")
+    assert json.loads(pio.to_json(dropped, validate=False)).get("data") is None
     pretty = pio.to_json(fig, pretty=True)
     assert pretty != first and json.loads(pretty) == json.loads(first)

@@ -167,9 +167,19 @@ def frozen(fig: go.Figure) -> go.Figure:
     return _freeze(fig, go.Figure.to_dict(fig))
 
 
+class _FrozenDict(dict):
+    """The dict form of a frozen figure: it knows the figure's stored dict and keeps the
+    JSON text made from it (see :func:`_to_json`)."""
+
+    cell: dict
+
+
 def _freeze(fig: go.Figure, stored: dict) -> go.Figure:
+    cell = {"stored": stored, "json": None}
+
     def to_dict() -> dict:
-        out = dict(stored)
+        out = _FrozenDict(stored)
+        out.cell = cell
         if "layout" in out:
             out["layout"] = dict(out["layout"])
         return out
@@ -178,25 +188,34 @@ def _freeze(fig: go.Figure, stored: dict) -> go.Figure:
     return fig
 
 
+def _unchanged(d: dict, stored: dict) -> bool:
+    """``d`` (from a frozen figure's ``to_dict``) still says what ``stored`` says."""
+    return d.keys() == stored.keys() and all(
+        d[k] is stored[k] or (k == "layout" and d[k] == stored[k]) for k in d
+    )
+
+
 _plain_to_json = pio.to_json
 
 
 def _to_json(fig: Any, validate: bool = True, pretty: bool = False, **kwargs: Any) -> str:
-    """``plotly.io.to_json`` that keeps the JSON of a frozen figure on the figure.
+    """``plotly.io.to_json`` that makes the JSON of a frozen figure once.
 
-    Streamlit encodes a figure each time it is drawn (``plotly.io.to_json``), and a
-    cached figure is drawn for every session that shows it: for a ~1 MB animation the
-    encoding plus plotly's escaping passes over the text cost a loaded classroom server
-    ~8 % of its time. A frozen figure does not change, so its text is made once (by
-    plotly's own function) and handed out after; any other figure goes straight through.
+    Streamlit encodes a figure each time it is drawn (its dict form, through
+    ``plotly.io.to_json``), and a cached figure is drawn for every session that shows
+    it: for a ~1 MB animation the encoding plus plotly's escaping passes over the text
+    cost a loaded classroom server ~8 % of its time. A frozen figure does not change, so
+    its text is made once (by plotly's own function) and handed out after, as long as
+    the dict handed in is still the figure's; anything else goes straight through.
     """
-    if pretty or kwargs or not isinstance(fig, go.Figure) or "to_dict" not in vars(fig):
+    if isinstance(fig, go.Figure) and "to_dict" in vars(fig):
+        fig = fig.to_dict()
+    cell = getattr(fig, "cell", None) if isinstance(fig, _FrozenDict) else None
+    if pretty or kwargs or cell is None or not _unchanged(fig, cell["stored"]):
         return _plain_to_json(fig, validate=validate, pretty=pretty, **kwargs)
-    text = vars(fig).get("_optiviz_json")
-    if text is None:
-        text = _plain_to_json(fig, validate=validate)
-        object.__setattr__(fig, "_optiviz_json", text)
-    return text
+    if cell["json"] is None:
+        cell["json"] = _plain_to_json(fig, validate=validate)
+    return cell["json"]
 
 
 pio.to_json = _to_json
