@@ -169,8 +169,9 @@ def test_second_copy_of_an_optimizer_is_dashed(grid) -> None:
 
 
 def test_frozen_figure_is_encoded_once_and_encodes_the_same() -> None:
-    """Streamlit calls ``plotly.io.to_json`` on every draw: a frozen figure's text is made
-    once and is the text plotly itself makes; other figures and options pass through."""
+    """Streamlit calls ``plotly.io.to_json`` on every draw: a frozen figure drawn again
+    gets the text it got before, the text plotly itself makes; other figures and
+    options pass through."""
     import plotly.graph_objects as go
 
     from optiviz.figures import style
@@ -178,13 +179,14 @@ def test_frozen_figure_is_encoded_once_and_encodes_the_same() -> None:
     plain = go.Figure(go.Scatter(x=[1, 2, 3], y=[3, 1, 2], name="<b>a/b</b>"))
     fig = style.frozen(go.Figure(plain))
     first = pio.to_json(fig, validate=False)
-    assert pio.to_json(fig, validate=False) is first  # kept on the figure
+    second = pio.to_json(fig, validate=False)  # kept from the second draw on
+    assert second == first and pio.to_json(fig, validate=False) is second
     assert json.loads(first) == json.loads(style._plain_to_json(plain, validate=False))
     assert "<b>" not in first  # plotly's escaping of the text is kept
     assert pio.to_json(plain) is not pio.to_json(plain)  # not frozen: made each time
     assert json.loads(pio.to_json(plain.to_dict())) == json.loads(first)  # a dict too
     # Streamlit hands plotly the figure's dict form: the same text, made once
-    assert pio.to_json(fig.to_dict(), validate=False) is first
+    assert pio.to_json(fig.to_dict(), validate=False) is second
     # a dict form a caller changed is encoded as it is now
     changed = fig.to_dict()
     changed["layout"]["title"] = {"text": "new"}
