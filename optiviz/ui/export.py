@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import plotly.graph_objects as go
+import plotly.io as pio
 import streamlit as st
 
 from optiviz.figures.export import animated_gif, standalone_html
 
 
-def _fresh(key: str, token: int) -> bytes | None:
+def _token(fig: go.Figure) -> int | str:
+    """What identifies the figure on screen across reruns. A frozen figure is a cached,
+    shared object (same scene, same object); any other figure is built again on each
+    rerun, so its content says whether it is still the same picture."""
+    if "to_dict" in vars(fig):
+        return id(fig)
+    return hashlib.md5(pio.to_json(fig, validate=False).encode()).hexdigest()
+
+
+def _fresh(key: str, token: int | str) -> bytes | None:
     """A prepared file, if it was made from the figure now on screen."""
     held = st.session_state.get(key)
     return held[1] if held and held[0] == token else None
@@ -16,7 +28,7 @@ def _fresh(key: str, token: int) -> bytes | None:
 
 def export_buttons(fig: go.Figure, filename: str, slide: bool, gif: bool = True) -> None:
     """Offline HTML (always) and an animated GIF (for animated figures) of ``fig``."""
-    token = id(fig)  # cached figures are shared objects: same scene, same id
+    token = _token(fig)
     c1, c2 = st.columns(2)
     with c1:
         if st.button("Prepare offline HTML", key=f"{filename}-html-go"):
@@ -24,7 +36,11 @@ def export_buttons(fig: go.Figure, filename: str, slide: bool, gif: bool = True)
         data = _fresh(f"{filename}-html", token)
         if data:
             st.download_button(
-                "⬇ Download HTML", data, file_name=f"{filename}.html", mime="text/html"
+                "⬇ Download HTML",
+                data,
+                file_name=f"{filename}.html",
+                mime="text/html",
+                on_click="ignore",  # no rerun: the button stays for another download
             )
     if not gif:
         return
@@ -43,4 +59,10 @@ def export_buttons(fig: go.Figure, filename: str, slide: bool, gif: bool = True)
                 st.error(str(err))
         gif = _fresh(f"{filename}-gif", token)
         if gif:
-            st.download_button("⬇ Download GIF", gif, file_name=f"{filename}.gif", mime="image/gif")
+            st.download_button(
+                "⬇ Download GIF",
+                gif,
+                file_name=f"{filename}.gif",
+                mime="image/gif",
+                on_click="ignore",
+            )

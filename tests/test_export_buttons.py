@@ -1,0 +1,34 @@
+"""Export buttons: a prepared file stays downloadable while the figure on screen is the
+same picture, even when the page builds the figure again on every rerun."""
+
+from __future__ import annotations
+
+from streamlit.testing.v1 import AppTest
+
+
+def _app() -> None:
+    import plotly.graph_objects as go
+    import streamlit as st
+
+    from optiviz.ui.export import export_buttons
+
+    n = st.number_input("points", 2, 10, 3)
+    # built anew on every rerun, as most pages' small figures are
+    fig = go.Figure(go.Scatter(x=list(range(int(n))), y=list(range(int(n)))))
+    st.checkbox("unrelated setting", key="other")
+    export_buttons(fig, "test-figure", slide=False, gif=False)
+
+
+def _downloads(at: AppTest) -> list:
+    return [el for el in at.get("download_button")]
+
+
+def test_prepared_file_survives_reruns_and_goes_when_the_picture_changes() -> None:
+    at = AppTest.from_function(_app, default_timeout=60).run()
+    assert not at.exception and not _downloads(at)
+    at.button(key="test-figure-html-go").click().run()
+    assert len(_downloads(at)) == 1
+    at.checkbox(key="other").check().run()  # a rerun that leaves the figure as it was
+    assert not at.exception and len(_downloads(at)) == 1
+    at.number_input[0].set_value(5).run()  # another picture: the old file is not offered
+    assert not at.exception and not _downloads(at)
