@@ -125,7 +125,9 @@ def typed(a: Any) -> dict:
     return spec
 
 
-def animated(fig: go.Figure, frames: list[dict], controls: dict, slide: bool) -> go.Figure:
+def animated(
+    fig: go.Figure, frames: list[dict], controls: dict, slide: bool, spec: dict | None = None
+) -> go.Figure:
     """Finish an animation: ``fig`` holds the first picture (styled with
     ``apply_style(..., template=False)``), ``frames`` are plain frame dicts (``data`` of
     :func:`typed` arrays, ``traces``, ``name``) and ``controls`` the layout entries of
@@ -134,8 +136,15 @@ def animated(fig: go.Figure, frames: list[dict], controls: dict, slide: bool) ->
     Frames and controls go straight into the figure's dict form, past plotly's
     validation and copying (for 80 frames × 16 traces those took most of the time of a
     new scene). The figure comes back :func:`frozen`: ``to_dict()``, ``to_json()``,
-    ``show()`` and ``write_html()`` see the frames; ``fig.frames`` stays empty."""
-    stored = go.Figure.to_dict(fig)
+    ``show()`` and ``write_html()`` see the frames; ``fig.frames`` stays empty.
+
+    ``spec``: the plain ``{"data": [...], "layout": {...}}`` that ``fig`` was built from
+    with ``_validate=False``, if the caller has it: it is stored as it is (shallow
+    copies), which saves ``to_dict()``'s deep copy of every trace (~13 ms a race)."""
+    if spec is None:
+        stored = go.Figure.to_dict(fig)
+    else:
+        stored = {"data": list(spec["data"]), "layout": dict(spec["layout"])}
     stored["frames"] = frames
     layout = stored.setdefault("layout", {})
     layout.update(controls)
