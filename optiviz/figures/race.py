@@ -331,42 +331,46 @@ def race_animation(
     last = int(shown[-1])
     runs = [t for i in range(n) for t in _trail_and_head(result, i, last, trail_idx, slide)]
 
-    # each run's thinned trail as two float32 columns, and per frame how much of it shows
-    # (the same points as _trail_points, taken as slices: ~2x faster over 80 frames)
-    columns = [
-        tuple(np.ascontiguousarray(result.path[i][trail_idx, c], np.float32) for c in (0, 1))
-        for i in range(n)
-    ]
-    counts = np.searchsorted(trail_idx, shown, side="right")
-    upto = dict(zip(shown.tolist(), counts.tolist(), strict=True))
+    # Frames are made with a few array operations each (all runs at once) and plain
+    # Python numbers: the same points as _trail_points, ~4x faster over 80 frames.
+    path = np.asarray(result.path, np.float32)
+    thinned = [np.ascontiguousarray(path[:, trail_idx, c]) for c in (0, 1)]  # (n, K) each
+    counts = np.searchsorted(trail_idx, shown, side="right").tolist()
+    steps_shown = shown.tolist()
+    heads = path[:, shown].tolist()  # (n, frames, 2)
+    losses = np.asarray(result.loss)[:, shown].tolist()
+    div_at = [int(d) for d in result.diverged_at]
 
-    def frame_data(step: int) -> list[dict]:
+    def frame_data(j: int) -> list[dict]:
         """Only what changes between frames (positions, hover numbers, a diverged head)."""
+        step, c = steps_shown[j], counts[j]
+        trails = []
+        for axis in (0, 1):
+            pts = np.empty((n, c + 1), np.float32)
+            pts[:, :c] = thinned[axis][:, :c]
+            pts[:, c] = path[:, step, axis]
+            trails.append([typed(row) for row in pts])
         out: list[dict] = []
-        c = upto[step]
         for i in range(n):
-            path = result.path[i]
-            trail = []
-            for col, axis in zip(columns[i], (0, 1), strict=True):
-                pts = np.empty(c + 1, np.float32)
-                pts[:c] = col[:c]
-                pts[c] = path[step, axis]
-                trail.append(typed(pts))
-            out.append({"type": "scatter", "x": trail[0], "y": trail[1]})
-            head = {  # one point: a plain list is cheaper than a typed array
-                "type": "scatter",
-                "x": [float(path[step, 0])],
-                "y": [float(path[step, 1])],
-                "customdata": [[step, float(result.loss[i, step])]],
-            }
-            diverged = 0 <= int(result.diverged_at[i]) <= step
-            head["marker"] = {"symbol": "x" if diverged else "circle"}
-            out.append(head)
+            out.append({"type": "scatter", "x": trails[0][i], "y": trails[1][i]})
+            x, y = heads[i][j]
+            diverged = 0 <= div_at[i] <= step
+            out.append(
+                {  # one point: a plain list is cheaper than a typed array
+                    "type": "scatter",
+                    "x": [x],
+                    "y": [y],
+                    "customdata": [[step, losses[i][j]]],
+                    "marker": {"symbol": "x" if diverged else "circle"},
+                }
+            )
         return out
 
     spec = {"data": [*base["data"], start, *runs], "layout": dict(base["layout"])}
     fig = go.Figure(spec, _validate=False)
-    frames = [{"data": frame_data(int(k)), "traces": moving, "name": str(int(k))} for k in shown]
+    frames = [
+        {"data": frame_data(j), "traces": moving, "name": str(k)} for j, k in enumerate(steps_shown)
+    ]
     controls = play_controls([str(int(k)) for k in shown], "step ", s.font)
     return animated(fig, frames, controls, slide, spec=spec)
 
