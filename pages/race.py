@@ -55,7 +55,7 @@ with tabs[0]:
             selection_mode="points",
             config=settings.chart_config(f"race-{surface.name}"),
         )
-        race_views.outcome_table(result)
+        race_views.outcome_table(result, key)
 if tabs[1].open or tabs[2].open:
     fig3d, curves = cache.cached_still_figures(key, result, settings.slide)
 with tabs[1]:

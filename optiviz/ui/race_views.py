@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+from collections.abc import Hashable
 from typing import Any
 
 import numpy as np
@@ -17,7 +18,7 @@ from optiviz.figures.equations import step_equations
 from .export import export_buttons
 
 
-def outcome_table(result: RaceResult) -> None:
+def _outcome_rows(result: RaceResult) -> list[dict[str, Any]]:
     rows = []
     for o in race_outcomes(result):
         rows.append(
@@ -30,11 +31,26 @@ def outcome_table(result: RaceResult) -> None:
                     "none": "no known minimum",
                     "diverged": f"💥 diverged at step {o.diverged_at}",
                 }[o.reached],
-                "steps to ε": "—" if o.steps_to_eps is None else o.steps_to_eps,
+                "steps to ε": "—" if o.steps_to_eps is None else str(o.steps_to_eps),
                 "final (x, y)": f"({o.final_x:.4g}, {o.final_y:.4g})",
             }
         )
-    st.dataframe(rows, hide_index=True, width="stretch")
+    return rows
+
+
+@st.cache_resource(max_entries=64, ttl=3600, show_spinner=False)
+def _outcome_arrow(key: Hashable, _result: RaceResult) -> Any:
+    """The outcome table of a scene as an Arrow table, made once and shared by every
+    session that shows the scene (building a pandas table and converting it on each draw
+    took ~15 % of a classroom server's time on first paint)."""
+    import pyarrow as pa  # Streamlit's own dependency: st.dataframe sends Arrow
+
+    return pa.Table.from_pylist(_outcome_rows(_result))
+
+
+def outcome_table(result: RaceResult, key: Hashable) -> None:
+    """Where each run ended; ``key`` identifies the scene (``cache.race_key``)."""
+    st.dataframe(_outcome_arrow(key, result), hide_index=True, width="stretch")
     st.caption(
         f"ε = {result.eps:.3g}: a run counts as having reached a minimum once it is that close. "
         "A diverged run is frozen at its last finite point."
