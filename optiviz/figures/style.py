@@ -207,7 +207,13 @@ def _unchanged(d: dict, stored: dict) -> bool:
 _plain_to_json = pio.to_json
 
 
-def _to_json(fig: Any, validate: bool = True, pretty: bool = False, **kwargs: Any) -> str:
+def _to_json(
+    fig: Any,
+    validate: bool = True,
+    pretty: bool = False,
+    remove_uids: bool = True,
+    engine: str | None = None,
+) -> str:
     """``plotly.io.to_json`` that makes the JSON of a frozen figure once.
 
     Streamlit encodes a figure each time it is drawn (its dict form, through
@@ -222,8 +228,11 @@ def _to_json(fig: Any, validate: bool = True, pretty: bool = False, **kwargs: An
     if isinstance(fig, go.Figure) and "to_dict" in vars(fig):
         fig = fig.to_dict()
     cell = getattr(fig, "cell", None) if isinstance(fig, _FrozenDict) else None
-    if pretty or kwargs or cell is None or not _unchanged(fig, cell["stored"]):
-        return _plain_to_json(fig, validate=validate, pretty=pretty, **kwargs)
+    plain = pretty or not remove_uids or engine is not None
+    if plain or cell is None or not _unchanged(fig, cell["stored"]):
+        return _plain_to_json(
+            fig, validate=validate, pretty=pretty, remove_uids=remove_uids, engine=engine
+        )
     if cell["json"] is not None:
         return cell["json"]
     text = _plain_to_json(fig, validate=validate)
