@@ -77,13 +77,18 @@ def as_surface(surface: str | Surface, **params: float) -> Surface:
 
 @functools.lru_cache(maxsize=512)
 def _kernel(surface: Surface, opt: Optimizer, record: bool, hits: bool = True) -> Any:
-    """The compiled runner of one optimizer on one surface (vmapped over runs).
+    """The compiled runner of one optimizer on one surface, many runs per call.
 
     One kernel per optimizer kind, rather than one kernel that switches between
     kinds per run with ``lax.switch``: under ``vmap`` every branch runs for every
     run, and such a kernel measured 10 ms warm against ~2 ms for eight per-kind
     kernels (8 optimizers × 500 steps, this 2-core CPU).
     """
+    return _record_kernel(surface, opt) if record else _summary_kernel(surface, opt, hits)
+
+
+def _record_kernel(surface: Surface, opt: Optimizer) -> Any:
+    """Every step of every run recorded (``vmap`` of one run over the runs)."""
     names = opt.kernel_names
     value_and_grad = jax.value_and_grad(surface.loss)
     center = jnp.asarray(surface.center, jnp.float32)
@@ -99,90 +104,49 @@ def _kernel(surface: Surface, opt: Optimizer, record: bool, hits: bool = True) -
         ok = ok & (jnp.abs(p[0] - center[0]) <= bound) & (jnp.abs(p[1] - center[1]) <= bound)
         return loss, grad, ok
 
-    def dist2(p: jax.Array) -> jax.Array:
-        """Squared distance to the nearest known minimum (inf if none).
-
-        Written out minimum by minimum: elementwise code that XLA fuses, where a
-        reduction over a length-2 axis per run would not vectorise.
-        """
-        best = jnp.float32(jnp.inf)
-        for mx, my in surface.minima_array.tolist():
-            best = jnp.minimum(best, jnp.square(p[0] - mx) + jnp.square(p[1] - my))
-        return best
-
-    def nearest_index(p: jax.Array) -> jax.Array:
-        if minima.shape[0] == 0:
-            return jnp.int32(-1)
-        return jnp.argmin(jnp.sum(jnp.square(minima - p), axis=-1)).astype(jnp.int32)
-
-    def one_run(
-        hp_vec: jax.Array,
-        start: jax.Array,
-        eps: jax.Array,
-        n_steps: jax.Array,
-        steps: int,
-    ) -> Any:
+    def one_run(hp_vec: jax.Array, start: jax.Array, eps: jax.Array, steps: int) -> Any:
         hp = {n: hp_vec[i] for i, n in enumerate(names)}
-        state0 = opt.init(start, hp)
         eps2 = jnp.square(eps)
 
-        def advance(carry: Any, t: jax.Array) -> tuple[Any, Any]:
-            """One step. A dead run keeps its last good point; its state may rot (unused)."""
+        def body(carry: Any, t: jax.Array) -> Any:
+            """One step. A dead run keeps its last good point; its state may rot (unused).
+            The whole bucket runs; _finish cuts the record at the requested step
+            (masking the carry per step instead made this loop ~10x slower)."""
             p, state, alive, div_at, p_good, hit_at, hit_p = carry
             loss, grad, ok = check(p)
             good = alive & ok
             div_at = jnp.where(alive & ~ok, t, div_at)
             p_good = jnp.where(good, p, p_good)
-            # (skipped when the caller needs no steps-to-ε: ~20 % of a summary step)
-            first_hit = good & (hit_at < 0) & (dist2(p) <= eps2) if hits else jnp.bool_(False)
+            first_hit = good & (hit_at < 0) & (_dist2(surface, p[0], p[1]) <= eps2)
             hit_at = jnp.where(first_hit, t, hit_at)
             hit_p = jnp.where(first_hit, p, hit_p)
             p_new, state = opt.update(grad, state, p, hp)
             p_next = jnp.where(good, p_new, p_good)
-            new = (p_next, state, good, div_at, p_good, hit_at, hit_p)
-            return new, (p, loss, grad, p_new, good)
+            m, s = moments(opt, state, p)
+            g = jnp.where(good, grad, 0.0)
+            out = (p, loss, g, jnp.where(good, p_new - p, 0.0), m, s)
+            return (p_next, state, good, div_at, p_good, hit_at, hit_p), out
 
-        init = (
-            start,
-            state0,
-            jnp.bool_(True),
-            jnp.int32(-1),
-            start,
-            jnp.int32(-1),
-            start,
-        )
-        if record:
-
-            def body(carry: Any, t: jax.Array) -> Any:
-                # Runs the whole bucket; _finish cuts the record at the requested step
-                # (masking the carry per step instead made this loop ~10x slower).
-                carry, (p, loss, grad, p_new, good) = advance(carry, t)
-                m, s = moments(opt, carry[1], p)
-                g = jnp.where(good, grad, 0.0)
-                return carry, (p, loss, g, jnp.where(good, p_new - p, 0.0), m, s)
-
-            carry, outs = jax.lax.scan(body, init, jnp.arange(steps, dtype=jnp.int32))
-        else:
-            carry = jax.lax.fori_loop(0, n_steps, lambda t, c: advance(c, t)[0], init)
-
+        init = (start, opt.init(start, hp), jnp.bool_(True), jnp.int32(-1), start)
+        init += (jnp.int32(-1), start)
+        carry, outs = jax.lax.scan(body, init, jnp.arange(steps, dtype=jnp.int32))
         p, _, alive, div_at, p_good, hit_at, hit_p = carry
-        end = jnp.int32(steps) if record else n_steps  # the step count the carry is at
         loss, _, ok = check(p)
         good = alive & ok
-        div_at = jnp.where(alive & ~ok, end, div_at)
+        div_at = jnp.where(alive & ~ok, steps, div_at)
         final_p = jnp.where(good, p, p_good)
-        # (the loss of the last good point is computed again here rather than carried
-        # through every step of the loop)
         final_loss = jnp.where(good, loss, surface.loss(p_good))
-        first_hit = good & (hit_at < 0) & (dist2(final_p) <= eps2)
-        hit_at = jnp.where(first_hit, end, hit_at)
+        first_hit = good & (hit_at < 0) & (_dist2(surface, final_p[0], final_p[1]) <= eps2)
+        hit_at = jnp.where(first_hit, steps, hit_at)
         hit_p = jnp.where(first_hit, final_p, hit_p)
+        if minima.shape[0]:
+            nearest = jnp.argmin(jnp.sum(jnp.square(minima - hit_p), axis=-1)).astype(jnp.int32)
+        else:
+            nearest = jnp.int32(-1)
+        hit_index = jnp.where(hit_at >= 0, nearest, -1)
         # Packed into one float and one int array: each array leaving the device costs
         # a transfer, and a race makes one call per run (see _unpack for the layout).
-        hit_index = jnp.where(hit_at >= 0, nearest_index(hit_p), -1)
         ints = jnp.stack([div_at, hit_at, hit_index]).astype(jnp.int32)
-        if not record:
-            return jnp.concatenate([final_p, final_loss[None]]), ints
         path, loss_seq, grad, update_seq, m, s = outs
         per_step = jnp.concatenate(
             [path, loss_seq[:, None], grad, update_seq, m, s], axis=1
@@ -194,11 +158,115 @@ def _kernel(surface: Surface, opt: Optimizer, record: bool, hits: bool = True) -
     def kernel(
         hp: jax.Array, starts: jax.Array, eps: jax.Array, n_steps: jax.Array, steps: int
     ) -> Any:
-        TRACES[(surface.key, opt.name, record)] += 1  # (hits=False kernels count here too)
-        run = jax.vmap(one_run, in_axes=(0, 0, None, None, None))
-        return run(hp, starts, eps, n_steps, steps)
+        TRACES[(surface.key, opt.name, True)] += 1
+        return jax.vmap(one_run, in_axes=(0, 0, None, None))(hp, starts, eps, steps)
 
     return kernel
+
+
+def _dist2(surface: Surface, x: jax.Array, y: jax.Array) -> jax.Array:
+    """Squared distance to the nearest known minimum (inf if none).
+
+    Written out minimum by minimum: elementwise code that XLA fuses, where a
+    reduction over a length-2 axis per run would not vectorise.
+    """
+    best = jnp.float32(jnp.inf)
+    for mx, my in surface.minima_array.tolist():
+        best = jnp.minimum(best, jnp.square(x - mx) + jnp.square(y - my))
+    return best
+
+
+def _summary_kernel(surface: Surface, opt: Optimizer, hits: bool) -> Any:
+    """Summaries only (end point and loss, divergence, first step within ε), for
+    thousands of runs at once, looping to the step count as a traced value.
+
+    Written for the whole batch rather than as ``vmap`` of one run: positions are
+    kept as a (2, runs) array and the surface is evaluated on its x and y rows, so
+    every quantity of a step is a plain (runs,) or (2, runs) array and XLA fuses a
+    step into a few loops. (The ``vmap`` form kept (runs, 2) pairs, and splitting
+    and re-assembling those cost more than the update rule: W2 of the engine
+    benchmark went from ~365 to ~230 ms.) The update rules are elementwise, so they
+    run unchanged on these arrays, with each hyperparameter a (runs,) row; the step
+    counter is one number shared by all runs, so whatever depends on it alone
+    (Nadam's momentum schedule) is computed once per step, not once per run.
+    """
+    names = opt.kernel_names
+    cx, cy = surface.center
+    bound = jnp.float32(DIVERGE_FACTOR * surface.scale)
+    minima = surface.minima_array.tolist()
+
+    def check(p: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array]:
+        x, y = p[0], p[1]
+        loss, pull = jax.vjp(surface.f, x, y)
+        gx, gy = pull(jnp.ones_like(loss))
+        loss = jnp.broadcast_to(loss, x.shape)  # (a formula may be a constant)
+        # NaN fails every comparison, so the box test also rejects a NaN position.
+        ok = jnp.isfinite(loss) & jnp.isfinite(gx) & jnp.isfinite(gy)
+        ok = ok & (jnp.abs(x - cx) <= bound) & (jnp.abs(y - cy) <= bound)
+        return loss, jnp.stack([gx, gy]), ok
+
+    def nearest_index(p: jax.Array) -> jax.Array:
+        best = jnp.full(p.shape[1:], jnp.inf, jnp.float32)
+        index = jnp.full(p.shape[1:], -1, jnp.int32)
+        for i, (mx, my) in enumerate(minima):
+            d2 = jnp.square(p[0] - mx) + jnp.square(p[1] - my)
+            index = jnp.where(d2 < best, i, index)
+            best = jnp.minimum(best, d2)
+        return index
+
+    @jax.jit
+    def kernel(hp: jax.Array, starts: jax.Array, eps: jax.Array, n_steps: jax.Array) -> Any:
+        TRACES[(surface.key, opt.name, False)] += 1  # (hits=False kernels count here too)
+        n = starts.shape[0]
+        hp_rows = {name: hp[:, i] for i, name in enumerate(names)}
+        p0 = starts.T  # (2, runs)
+        state0 = opt.init(p0, hp_rows)
+        # Each state entry takes the shape its update gives it: a counter stays one
+        # number; an entry that starts as one number and mixes in a per-run value
+        # (Nadam's product of momenta) becomes one per run.
+        shapes = jax.eval_shape(lambda s: opt.update(p0, s, p0, hp_rows)[1], state0)
+        state0 = jax.tree.map(
+            lambda a, s: jnp.broadcast_to(a, s.shape).astype(s.dtype), state0, shapes
+        )
+        eps2 = jnp.square(eps)
+        never = jnp.full(n, -1, jnp.int32)
+
+        def advance(t: jax.Array, carry: Any) -> Any:
+            """One step. A dead run keeps its last good point; its state may rot (unused)."""
+            p, state, alive, div_at, p_good, hit_at, hit_p = carry
+            _, grad, ok = check(p)
+            good = alive & ok
+            div_at = jnp.where(alive & ~ok, t, div_at)
+            p_good = jnp.where(good, p, p_good)
+            if hits:  # (skipped when the caller needs no steps-to-ε: ~20 % of a step)
+                first_hit = good & (hit_at < 0) & (_dist2(surface, p[0], p[1]) <= eps2)
+                hit_at = jnp.where(first_hit, t, hit_at)
+                hit_p = jnp.where(first_hit, p, hit_p)
+            p_new, state = opt.update(grad, state, p, hp_rows)
+            return (jnp.where(good, p_new, p_good), state, good, div_at, p_good, hit_at, hit_p)
+
+        init = (p0, state0, jnp.ones(n, jnp.bool_), never, p0, never, p0)
+        carry = jax.lax.fori_loop(0, n_steps, advance, init)
+        p, _, alive, div_at, p_good, hit_at, hit_p = carry
+        loss, _, ok = check(p)
+        good = alive & ok
+        div_at = jnp.where(alive & ~ok, n_steps, div_at)
+        final_p = jnp.where(good, p, p_good)
+        # (the loss of the last good point is computed again here rather than carried
+        # through every step of the loop)
+        final_loss = jnp.where(good, loss, check(p_good)[0])
+        first_hit = good & (hit_at < 0) & (_dist2(surface, final_p[0], final_p[1]) <= eps2)
+        hit_at = jnp.where(first_hit, n_steps, hit_at)
+        hit_p = jnp.where(first_hit, final_p, hit_p)
+        hit_index = jnp.where(hit_at >= 0, nearest_index(hit_p), -1)
+        # one float and one int array (each array leaving the device costs a transfer)
+        floats = jnp.stack([final_p[0], final_p[1], final_loss], axis=1)
+        return floats, jnp.stack([div_at, hit_at, hit_index], axis=1).astype(jnp.int32)
+
+    def call(hp: Any, starts: Any, eps: Any, n_steps: Any, steps: int = 0) -> Any:
+        return kernel(hp, starts, eps, n_steps)
+
+    return call
 
 
 @functools.lru_cache(maxsize=128)
