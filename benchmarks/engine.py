@@ -131,18 +131,34 @@ def optiviz_w2(surface: str) -> Callable[[], object]:
 
 
 # --------------------------------------------------------------------- optax
-def _optax_tx(name: str, lr: jax.Array):
+def _optax_tx(name: str, lr: jax.Array, hp: dict | None = None):
+    """optax's transformation for ``name`` with Keras's defaults; with ``hp`` (the
+    kernel's hyperparameter arrays) every hyperparameter is taken from there, as
+    optiviz's own rules take theirs, instead of being a compile-time constant."""
     import optax
+
+    def h(key: str, default: float) -> object:
+        return default if hp is None else hp[key]
 
     return {
         "sgd": lambda: optax.sgd(lr),
-        "momentum": lambda: optax.sgd(lr, momentum=0.9),
-        "nesterov": lambda: optax.sgd(lr, momentum=0.9, nesterov=True),
-        "adagrad": lambda: optax.adagrad(lr, initial_accumulator_value=0.1, eps=1e-7),
-        "rmsprop": lambda: optax.rmsprop(lr, decay=0.9, eps=1e-7),
-        "adam": lambda: optax.adam(lr, eps=1e-7),
-        "nadam": lambda: optax.nadam(lr, eps=1e-7),
-        "adamax": lambda: optax.adamax(lr, eps=1e-7),
+        "momentum": lambda: optax.sgd(lr, momentum=h("momentum", 0.9)),
+        "nesterov": lambda: optax.sgd(lr, momentum=h("momentum", 0.9), nesterov=True),
+        "adagrad": lambda: optax.adagrad(
+            lr,
+            initial_accumulator_value=h("initial_accumulator_value", 0.1),
+            eps=h("epsilon", 1e-7),
+        ),
+        "rmsprop": lambda: optax.rmsprop(lr, decay=h("rho", 0.9), eps=h("epsilon", 1e-7)),
+        "adam": lambda: optax.adam(
+            lr, b1=h("beta_1", 0.9), b2=h("beta_2", 0.999), eps=h("epsilon", 1e-7)
+        ),
+        "nadam": lambda: optax.nadam(
+            lr, b1=h("beta_1", 0.9), b2=h("beta_2", 0.999), eps=h("epsilon", 1e-7)
+        ),
+        "adamax": lambda: optax.adamax(
+            lr, b1=h("beta_1", 0.9), b2=h("beta_2", 0.999), eps=h("epsilon", 1e-7)
+        ),
     }[name]()
 
 
@@ -166,20 +182,32 @@ def _optax_kernel(surface: str, name: str, record: bool) -> Callable:
     return jax.jit(jax.vmap(one))
 
 
-def optax_in_our_kernel(name: str) -> optiviz.engine.Optimizer:
+def optax_in_our_kernel(name: str, constants: bool = False) -> optiviz.engine.Optimizer:
     """optax's rule for ``name`` wrapped as an optiviz optimizer, so it runs in the very
-    same kernel (divergence freezing, ε bookkeeping, records): the like-for-like row."""
+    same kernel (divergence freezing, ε bookkeeping, records): the like-for-like row.
+
+    Its hyperparameters come in as arrays, as optiviz's do (a slider never
+    recompiles); with ``constants`` only the learning rate does, and β, ρ, ε are
+    Python numbers XLA folds into the compiled loop (what a fixed optax setup gets)."""
     base = optiviz.get_optimizer(name)
 
+    def tx(hp: dict) -> object:
+        return _optax_tx(name, hp["learning_rate"], None if constants else hp)
+
     def init(params: jax.Array, hp: dict) -> object:
-        return _optax_tx(name, hp["learning_rate"]).init(params)
+        return tx(hp).init(params)
 
     def update(g: jax.Array, state: object, params: jax.Array, hp: dict) -> tuple:
-        updates, state = _optax_tx(name, hp["learning_rate"]).update(g, state, params)
+        updates, state = tx(hp).update(g, state, params)
         return params + updates, state
 
+    suffix = "-const" if constants else ""
     return dataclasses.replace(
-        base, name=f"optax-{name}", init=init, update=update, moments=lambda st: (None, None)
+        base,
+        name=f"optax-{name}{suffix}",
+        init=init,
+        update=update,
+        moments=lambda st: (None, None),
     )
 
 
@@ -193,9 +221,9 @@ def optax_same_kernel_w1(surface: str) -> Callable[[], object]:
     ]
 
 
-def optax_same_kernel_w2(surface: str) -> Callable[[], object]:
+def optax_same_kernel_w2(surface: str, constants: bool = False) -> Callable[[], object]:
     starts, lrs = _w2_inputs(surface)
-    opts = [optax_in_our_kernel(n) for n in NAMES]
+    opts = [optax_in_our_kernel(n, constants) for n in NAMES]
     hps = []
     for o in opts:
         hp = np.tile(np.array([list(o.defaults().values())], np.float32), (W2_RUNS, 1))
@@ -205,6 +233,10 @@ def optax_same_kernel_w2(surface: str) -> Callable[[], object]:
         T.run_batch(surface, o, hp, starts, STEPS)["final_loss"]
         for o, hp in zip(opts, hps, strict=True)
     ]
+
+
+def optax_same_kernel_w2_constants(surface: str) -> Callable[[], object]:
+    return optax_same_kernel_w2(surface, constants=True)
 
 
 def optax_w1(surface: str) -> Callable[[], object]:
@@ -316,6 +348,7 @@ def main() -> None:
         ("W1", "NumPy, Python loop", numpy_w1, 3),
         ("W2", "optiviz run_batch (summaries)", optiviz_w2, args.repeats),
         ("W2", "optax rules in optiviz's kernel", optax_same_kernel_w2, args.repeats),
+        ("W2", "  same, beta/rho/eps constants", optax_same_kernel_w2_constants, args.repeats),
         ("W2", "optax bare scan/vmap (no bookkeeping)", optax_w2, args.repeats),
         ("W2", "NumPy, Python loop", numpy_w2, 1),
     ]
