@@ -56,6 +56,23 @@ def test_animation_budget_and_structure(race8, grid) -> None:
     assert values(last["x"])[-1] == pytest.approx(race8.path[0, -1, 0])
 
 
+def test_unchanged_runs_reuse_their_frames_and_frames_do_not_depend_on_the_cache(grid) -> None:
+    """A student who moves one optimizer's slider changes one run: the other runs' frames
+    are the very same dicts as before, and every frame equals one made from scratch."""
+    hp = {n: {"learning_rate": 0.05} for n in ("sgd", "momentum", "adam")}
+    first = F.race_animation(grid, optiviz.race("two_wells", hp, steps=200)).to_dict()["frames"]
+    hp["adam"] = {"learning_rate": 0.05, "beta_1": 0.5}
+    moved = optiviz.race("two_wells", hp, steps=200)
+    again = F.race_animation(grid, moved).to_dict()["frames"]
+    assert all(a["data"][0] is b["data"][0] for a, b in zip(first, again, strict=True))  # GD
+    assert all(a["data"][4] is not b["data"][4] for a, b in zip(first, again, strict=True))
+    F._FRAMES.clear()
+    cold = F.race_animation(grid, moved).to_dict()["frames"]
+    assert json.dumps(cold) == json.dumps(again)
+    # the cache stays bounded
+    assert len(F._FRAMES) <= F.FRAME_CACHE_RUNS
+
+
 def test_colours_are_fixed_per_optimizer(race8, grid) -> None:
     fig = F.race_animation(grid, race8)
     colors = {

@@ -7,7 +7,9 @@ Data in, Figure out. ``grid`` is ``(xs, ys, Z)`` as returned by
 
 from __future__ import annotations
 
+import hashlib
 import threading
+from collections import OrderedDict
 from typing import Any
 
 import numpy as np
@@ -284,6 +286,89 @@ def _axes(fig: go.Figure, surface: Any) -> None:
     )
 
 
+_FRAMES: OrderedDict[bytes, list[tuple[dict, dict]]] = OrderedDict()
+_FRAMES_LOCK = threading.Lock()
+#: runs whose animation frames are kept (~100 kB each at 80 frames)
+FRAME_CACHE_RUNS = 256
+
+
+def _run_frames(result: Any, shown: np.ndarray, trail_idx: np.ndarray) -> list[list]:
+    """Each run's animation frames, (trail, head) per shown step: only what changes
+    between frames (positions, hover numbers, a diverged head's symbol).
+
+    Kept per run, by the run's own numbers: a student who moves one optimizer's
+    slider changes one run, and the other runs (the same for a whole classroom)
+    are not made again. The dicts are shared between figures, so they are never
+    changed after they are made. Missing runs are made together, a few array
+    operations per frame for all of them."""
+    path = np.asarray(result.path, np.float32)
+    loss = np.asarray(result.loss, np.float32)
+    frame_key = shown.tobytes() + b"|" + trail_idx.tobytes()
+    keys = []
+    for i in range(path.shape[0]):
+        h = hashlib.blake2b(frame_key, digest_size=20)
+        h.update(path[i].tobytes())
+        h.update(loss[i, shown].tobytes())
+        h.update(int(result.diverged_at[i]).to_bytes(8, "little", signed=True))
+        keys.append(h.digest())
+    with _FRAMES_LOCK:
+        pieces = [_FRAMES.get(k) for k in keys]
+        for k, p in zip(keys, pieces, strict=True):
+            if p is not None:
+                _FRAMES.move_to_end(k)
+    missing = [i for i, p in enumerate(pieces) if p is None]
+    if not missing:
+        return pieces
+    made = _make_frames(
+        path[missing],
+        loss[missing],
+        [int(result.diverged_at[i]) for i in missing],
+        shown,
+        trail_idx,
+    )
+    with _FRAMES_LOCK:
+        for i, run in zip(missing, made, strict=True):
+            pieces[i] = run
+            _FRAMES[keys[i]] = run
+        while len(_FRAMES) > FRAME_CACHE_RUNS:
+            _FRAMES.popitem(last=False)
+    return pieces
+
+
+def _make_frames(
+    path: np.ndarray, loss: np.ndarray, div_at: list[int], shown: np.ndarray, trail_idx: np.ndarray
+) -> list[list[tuple[dict, dict]]]:
+    """Frames of the runs given: the same points as :func:`_trail_points`, all runs of a
+    frame at once, written out as plain Python numbers."""
+    n = path.shape[0]
+    thinned = [np.ascontiguousarray(path[:, trail_idx, c]) for c in (0, 1)]  # (n, K) each
+    counts = np.searchsorted(trail_idx, shown, side="right").tolist()
+    heads = path[:, shown].tolist()  # (n, frames, 2)
+    losses = loss[:, shown].tolist()
+    runs: list[list[tuple[dict, dict]]] = [[] for _ in range(n)]
+    for j, step in enumerate(shown.tolist()):
+        c = counts[j]
+        trails = []
+        for axis in (0, 1):
+            pts = np.empty((n, c + 1), np.float32)
+            pts[:, :c] = thinned[axis][:, :c]
+            pts[:, c] = path[:, step, axis]
+            trails.append([typed(row) for row in pts])
+        for i in range(n):
+            x, y = heads[i][j]
+            diverged = 0 <= div_at[i] <= step
+            trail = {"type": "scatter", "x": trails[0][i], "y": trails[1][i]}
+            head = {  # one point: a plain list is cheaper than a typed array
+                "type": "scatter",
+                "x": [x],
+                "y": [y],
+                "customdata": [[step, losses[i][j]]],
+                "marker": {"symbol": "x" if diverged else "circle"},
+            }
+            runs[i].append((trail, head))
+    return runs
+
+
 def race_animation(
     grid: Grid,
     result: Any,
@@ -331,45 +416,12 @@ def race_animation(
     last = int(shown[-1])
     runs = [t for i in range(n) for t in _trail_and_head(result, i, last, trail_idx, slide)]
 
-    # Frames are made with a few array operations each (all runs at once) and plain
-    # Python numbers: the same points as _trail_points, ~4x faster over 80 frames.
-    path = np.asarray(result.path, np.float32)
-    thinned = [np.ascontiguousarray(path[:, trail_idx, c]) for c in (0, 1)]  # (n, K) each
-    counts = np.searchsorted(trail_idx, shown, side="right").tolist()
-    steps_shown = shown.tolist()
-    heads = path[:, shown].tolist()  # (n, frames, 2)
-    losses = np.asarray(result.loss)[:, shown].tolist()
-    div_at = [int(d) for d in result.diverged_at]
-
-    def frame_data(j: int) -> list[dict]:
-        """Only what changes between frames (positions, hover numbers, a diverged head)."""
-        step, c = steps_shown[j], counts[j]
-        trails = []
-        for axis in (0, 1):
-            pts = np.empty((n, c + 1), np.float32)
-            pts[:, :c] = thinned[axis][:, :c]
-            pts[:, c] = path[:, step, axis]
-            trails.append([typed(row) for row in pts])
-        out: list[dict] = []
-        for i in range(n):
-            out.append({"type": "scatter", "x": trails[0][i], "y": trails[1][i]})
-            x, y = heads[i][j]
-            diverged = 0 <= div_at[i] <= step
-            out.append(
-                {  # one point: a plain list is cheaper than a typed array
-                    "type": "scatter",
-                    "x": [x],
-                    "y": [y],
-                    "customdata": [[step, losses[i][j]]],
-                    "marker": {"symbol": "x" if diverged else "circle"},
-                }
-            )
-        return out
-
+    pieces = _run_frames(result, shown, trail_idx)  # per run: (trail, head) per frame
     spec = {"data": [*base["data"], start, *runs], "layout": dict(base["layout"])}
     fig = go.Figure(spec, _validate=False)
     frames = [
-        {"data": frame_data(j), "traces": moving, "name": str(k)} for j, k in enumerate(steps_shown)
+        {"data": [d for run in pieces for d in run[j]], "traces": moving, "name": str(k)}
+        for j, k in enumerate(shown.tolist())
     ]
     controls = play_controls([str(int(k)) for k in shown], "step ", s.font)
     return animated(fig, frames, controls, slide, spec=spec)
