@@ -19,10 +19,9 @@ from optiviz.ui import cache  # noqa: E402
 
 surface = get_surface("two_wells")
 runs = cache.run_key([(name, race_hparams(surface, name)) for name in CLASSIC])
-result = cache.cached_race(surface.key, surface, runs, surface.start, 300)
-fig = cache.cached_animation(
-    cache.race_key(surface, runs, surface.start, 300), result, False, False
-)
+key = cache.race_key(surface, runs, surface.start, 300)
+result = cache.cached_race(key, surface, runs, surface.start, 300)
+fig = cache.cached_animation(key, result, False, False)
 st.subheader("The classic race, live")
 st.caption(
     "Five optimizers from the same start on two wells: the deep one (gold star) is the "

@@ -27,12 +27,12 @@ if not settings.racers:
     st.stop()
 
 runs = cache.run_key(settings.runs())
+key = cache.race_key(surface, runs, settings.start, settings.steps)
 try:
-    result = cache.cached_race(surface.key, surface, runs, settings.start, settings.steps)
+    result = cache.cached_race(key, surface, runs, settings.start, settings.steps)
 except ValueError as err:
     st.error(str(err))
     st.stop()
-key = cache.race_key(surface, runs, settings.start, settings.steps)
 grid = cache.cached_grid(surface.key, surface)
 
 if surface.description:

@@ -8,8 +8,6 @@ grow the server without limit.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
@@ -32,9 +30,10 @@ def run_key(runs: list[tuple[str, dict[str, float]]]) -> RunKey:
 # round, after which memory stays flat (the load benchmark's second round checks it).
 @st.cache_resource(max_entries=64, show_spinner=False, ttl=3600)
 def cached_race(
-    surface_key: str, _surface: Surface, runs: RunKey, start: tuple[float, float], steps: int
+    key: str, _surface: Surface, _runs: RunKey, _start: tuple[float, float], _steps: int
 ) -> RaceResult:
-    return race(_surface, [(n, dict(hp)) for n, hp in runs], start=start, steps=steps)
+    """The race of a scene; ``key`` is :func:`race_key` of the other arguments."""
+    return race(_surface, [(n, dict(hp)) for n, hp in _runs], start=_start, steps=_steps)
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
@@ -70,7 +69,9 @@ def cached_still_figures(
     )
 
 
-def race_key(
-    surface: Surface, runs: RunKey, start: tuple[float, float], steps: int
-) -> tuple[Any, ...]:
-    return (surface.key, runs, start, steps)
+def race_key(surface: Surface, runs: RunKey, start: tuple[float, float], steps: int) -> str:
+    """A scene as one string: the key of every cache of the race page. Streamlit hashes
+    a cache's arguments element by element on every call; a nested tuple of a race's
+    settings took ~5 % of a slider rerun, one string next to nothing. (``repr`` of a
+    float is exact, so two scenes never share a key.)"""
+    return repr((surface.key, runs, tuple(float(v) for v in start), int(steps)))

@@ -7,6 +7,7 @@ optimizer can race twice with different settings: its second copy has the id
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -95,8 +96,10 @@ def _hp_param(racer: str, h: Any, surface: Surface) -> Param:
     return Param(key, float(default), low=h.low, high=h.high)
 
 
-def schema(surface: Surface) -> list[Param]:
-    """Every setting of the race page, with defaults that depend on the surface."""
+@functools.lru_cache(maxsize=64)
+def schema(surface: Surface) -> tuple[Param, ...]:
+    """Every setting of the race page, with defaults that depend on the surface (made
+    once per surface: ~100 settings, read twice on every rerun)."""
     (x0, x1), (y0, y1) = surface.domain
     wx, wy = x1 - x0, y1 - y0
     params = [
@@ -119,7 +122,7 @@ def schema(surface: Surface) -> list[Param]:
     ]
     for racer in RACER_IDS:
         params += [_hp_param(racer, h, surface) for h in OPTIMIZERS[optimizer_of(racer)].hparams]
-    return params
+    return tuple(params)
 
 
 def current_surface() -> tuple[Surface, str | None]:
