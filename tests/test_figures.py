@@ -17,7 +17,7 @@ from optiviz.figures import race as F
 from optiviz.figures.colors import CVD, closest_pair
 from optiviz.figures.equations import step_equations
 from optiviz.figures.export import animated_gif, standalone_html, still_frames
-from optiviz.figures.style import log_levels, log_ticks
+from optiviz.figures.style import _plain_to_json, log_levels, log_ticks
 
 
 @pytest.fixture(scope="module")
@@ -69,6 +69,11 @@ def test_unchanged_runs_reuse_their_frames_and_frames_do_not_depend_on_the_cache
     F._FRAMES.clear()
     cold = F.race_animation(grid, moved).to_dict()["frames"]
     assert json.dumps(cold) == json.dumps(again)
+    # the figure's JSON, joined from each run's kept text, is plotly's own text
+    fig = F.race_animation(grid, moved)
+    assert pio.to_json(fig.to_dict(), validate=False) == _plain_to_json(
+        dict(fig.to_dict()), validate=False
+    )
     # the cache stays bounded
     assert len(F._FRAMES) <= F.FRAME_CACHE_RUNS
 

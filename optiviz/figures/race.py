@@ -22,6 +22,7 @@ from .style import (
     animated,
     apply_style,
     fmt_number,
+    json_text,
     log_levels,
     log_ticks,
     play_controls,
@@ -286,15 +287,19 @@ def _axes(fig: go.Figure, surface: Any) -> None:
     )
 
 
-_FRAMES: OrderedDict[bytes, list[tuple[dict, dict]]] = OrderedDict()
+#: a run's frames: (trail, head) per shown step, and the JSON text of each pair
+RunFrames = tuple[list[tuple[dict, dict]], list[str]]
+_FRAMES: OrderedDict[bytes, RunFrames] = OrderedDict()
 _FRAMES_LOCK = threading.Lock()
-#: runs whose animation frames are kept (~100 kB each at 80 frames)
+#: runs whose animation frames are kept (~200 kB each at 80 frames, dicts and text)
 FRAME_CACHE_RUNS = 256
 
 
-def _run_frames(result: Any, shown: np.ndarray, trail_idx: np.ndarray) -> list[list]:
+def _run_frames(result: Any, shown: np.ndarray, trail_idx: np.ndarray) -> list[RunFrames]:
     """Each run's animation frames, (trail, head) per shown step: only what changes
-    between frames (positions, hover numbers, a diverged head's symbol).
+    between frames (positions, hover numbers, a diverged head's symbol), with the
+    JSON text of each (trail, head) pair (Streamlit sends a figure as JSON text; the
+    race's text is joined from these parts instead of encoding ~1 MB per new scene).
 
     Kept per run, by the run's own numbers: a student who moves one optimizer's
     slider changes one run, and the other runs (the same for a whole classroom)
@@ -337,7 +342,7 @@ def _run_frames(result: Any, shown: np.ndarray, trail_idx: np.ndarray) -> list[l
 
 def _make_frames(
     path: np.ndarray, loss: np.ndarray, div_at: list[int], shown: np.ndarray, trail_idx: np.ndarray
-) -> list[list[tuple[dict, dict]]]:
+) -> list[RunFrames]:
     """Frames of the runs given: the same points as :func:`_trail_points`, all runs of a
     frame at once, written out as plain Python numbers."""
     n = path.shape[0]
@@ -366,7 +371,7 @@ def _make_frames(
                 "marker": {"symbol": "x" if diverged else "circle"},
             }
             runs[i].append((trail, head))
-    return runs
+    return [(pairs, [json_text(pair)[1:-1] for pair in pairs]) for pairs in runs]
 
 
 def race_animation(
@@ -419,12 +424,19 @@ def race_animation(
     pieces = _run_frames(result, shown, trail_idx)  # per run: (trail, head) per frame
     spec = {"data": [*base["data"], start, *runs], "layout": dict(base["layout"])}
     fig = go.Figure(spec, _validate=False)
+    names = [str(k) for k in shown.tolist()]
     frames = [
-        {"data": [d for run in pieces for d in run[j]], "traces": moving, "name": str(k)}
-        for j, k in enumerate(shown.tolist())
+        {"data": [d for pairs, _ in pieces for d in pairs[j]], "traces": moving, "name": name}
+        for j, name in enumerate(names)
     ]
-    controls = play_controls([str(int(k)) for k in shown], "step ", s.font)
-    return animated(fig, frames, controls, slide, spec=spec)
+    traces = json_text(moving)
+    frames_json = ",".join(
+        f'{{"data":[{",".join(texts[j] for _, texts in pieces)}],"traces":{traces},'
+        f'"name":"{name}"}}'
+        for j, name in enumerate(names)
+    )
+    controls = play_controls(names, "step ", s.font)
+    return animated(fig, frames, controls, slide, spec=spec, frames_json=f"[{frames_json}]")
 
 
 def surface_3d(grid: Grid, result: Any, *, slide: bool = False) -> go.Figure:

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
+from plotly.io.json import to_json_plotly
 
 
 @dataclass(frozen=True)
@@ -126,7 +127,12 @@ def typed(a: Any) -> dict:
 
 
 def animated(
-    fig: go.Figure, frames: list[dict], controls: dict, slide: bool, spec: dict | None = None
+    fig: go.Figure,
+    frames: list[dict],
+    controls: dict,
+    slide: bool,
+    spec: dict | None = None,
+    frames_json: str | None = None,
 ) -> go.Figure:
     """Finish an animation: ``fig`` holds the first picture (styled with
     ``apply_style(..., template=False)``), ``frames`` are plain frame dicts (``data`` of
@@ -140,7 +146,10 @@ def animated(
 
     ``spec``: the plain ``{"data": [...], "layout": {...}}`` that ``fig`` was built from
     with ``_validate=False``, if the caller has it: it is stored as it is (shallow
-    copies), which saves ``to_dict()``'s deep copy of every trace (~13 ms a race)."""
+    copies), which saves ``to_dict()``'s deep copy of every trace (~13 ms a race).
+
+    ``frames_json``: the JSON text of ``frames``, if the caller made it from parts it
+    keeps (:func:`json_text`); the figure's JSON is then the rest's plus this text."""
     if spec is None:
         stored = go.Figure.to_dict(fig)
     else:
@@ -149,7 +158,7 @@ def animated(
     layout = stored.setdefault("layout", {})
     layout.update(controls)
     layout.setdefault("template", _template_dict(style_for(slide).template))
-    return _freeze(fig, stored)
+    return _freeze(fig, stored, frames_json)
 
 
 _TEMPLATES: dict[str, dict] = {}
@@ -183,8 +192,8 @@ class _FrozenDict(dict):
     cell: dict
 
 
-def _freeze(fig: go.Figure, stored: dict) -> go.Figure:
-    cell = {"stored": stored, "json": None, "encoded": 0}
+def _freeze(fig: go.Figure, stored: dict, frames_json: str | None = None) -> go.Figure:
+    cell = {"stored": stored, "json": None, "encoded": 0, "frames_json": frames_json}
 
     def to_dict() -> dict:
         out = _FrozenDict(stored)
@@ -235,7 +244,14 @@ def _to_json(
         )
     if cell["json"] is not None:
         return cell["json"]
-    text = _plain_to_json(fig, validate=validate)
+    if cell["frames_json"] is not None and "frames" in fig:
+        # the frames' text is the caller's (made once per run, see animated): only the
+        # rest is encoded here, and the two are joined
+        rest = _plain_to_json({k: v for k, v in fig.items() if k != "frames"}, validate=False)
+        comma = "," if len(rest) > 2 else ""
+        text = f'{rest[:-1]}{comma}"frames":{cell["frames_json"]}}}'
+    else:
+        text = _plain_to_json(fig, validate=validate)
     cell["encoded"] += 1
     if cell["encoded"] >= 2:
         cell["json"] = text
@@ -243,6 +259,12 @@ def _to_json(
 
 
 pio.to_json = _to_json
+
+
+def json_text(obj: Any) -> str:
+    """``obj`` as plotly's JSON text (its encoder and escaping), for parts of a figure
+    that are encoded once and joined later (``animated(..., frames_json=...)``)."""
+    return to_json_plotly(obj)
 
 
 def export_config(filename: str, slide: bool, fmt: str = "png") -> dict:
