@@ -9,6 +9,7 @@ arrays, so moving it retrains without recompiling.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,7 +24,7 @@ from optiviz.engine.training import EPOCH_BUCKETS, Run, TrainResult, train
 
 from .controls import slide_toggle
 from .progress import in_background
-from .url_state import Param
+from .url_state import Param, ensure
 
 PAGE = "playground"
 MAX_LAYERS = 8
@@ -52,8 +53,11 @@ def hp_key(opt: str, name: str) -> str:
     return f"{opt}.{name}"
 
 
-def schema() -> list[Param]:
-    """Every setting of the page, with its default and bounds."""
+@functools.cache
+def schema() -> tuple[Param, ...]:
+    """Every setting of the page, with its default and bounds. The settings of hidden
+    parts (layers beyond the chosen depth, other schedules' and optimizers' settings)
+    are lazy: stored when their widgets are drawn (see ``Param.lazy``)."""
     names = tuple(OPTIMIZERS)
     params = [
         Param("data", "moons", kind="choice", choices=(*DATASETS, CSV)),
@@ -78,15 +82,17 @@ def schema() -> list[Param]:
         Param("slide", False, kind="bool"),
     ]
     for i in range(MAX_LAYERS):
-        params.append(Param(f"u{i}", 16, kind="int", low=1, high=128))
-        params.append(Param(f"a{i}", "relu", kind="choice", choices=tuple(ACTIVATIONS)))
+        params.append(Param(f"u{i}", 16, kind="int", low=1, high=128, lazy=True))
+        params.append(Param(f"a{i}", "relu", kind="choice", choices=tuple(ACTIVATIONS), lazy=True))
     params.append(Param("slope", 0.2, low=0.0, high=1.0))
     params.append(Param("alpha", 1.0, low=0.0, high=5.0))
     params.append(Param("stddev", 0.05, low=1e-3, high=10.0))
     for sname, info in SCHEDULES.items():
         for p in info.params:
             kind = "int" if p.integer else "float"
-            params.append(Param(f"{sname}.{p.name}", p.default, kind=kind, low=p.low, high=p.high))
+            params.append(
+                Param(f"{sname}.{p.name}", p.default, kind=kind, low=p.low, high=p.high, lazy=True)
+            )
     for opt in OPTIMIZERS.values():
         for h in opt.hparams:
             default = PLAYGROUND_LR[opt.name] if h.name == "learning_rate" else h.keras_default
@@ -98,9 +104,15 @@ def schema() -> list[Param]:
                     kind=kind,
                     low=None if h.boolean else _low(h.name),
                     high=None if h.boolean else max(h.high, 10.0),
+                    lazy=True,
                 )
             )
-    return params
+    return tuple(params)
+
+
+@functools.cache
+def _params() -> dict[str, Param]:
+    return {p.key: p for p in schema()}
 
 
 def _low(name: str) -> float:
@@ -115,6 +127,7 @@ def _optimizer_box(name: str) -> None:
         st.caption(opt.summary)
         for h in opt.hparams:
             key = hp_key(name, h.name)
+            ensure(_params()[key])
             if h.boolean:
                 st.checkbox(h.name, key=key, help=h.help)
             else:
@@ -162,6 +175,8 @@ def sidebar() -> None:
         st.header("Network")
         st.slider("Hidden layers", 0, MAX_LAYERS, key="layers")
         for i in range(int(ss["layers"])):
+            ensure(_params()[f"u{i}"])
+            ensure(_params()[f"a{i}"])
             c1, c2 = st.columns(2)
             c1.select_slider(f"Units {i + 1}", UNITS, key=f"u{i}")
             c2.selectbox(
@@ -211,6 +226,7 @@ def sidebar() -> None:
         )
         for p in SCHEDULES[ss["schedule"]].params:
             key = f"{ss['schedule']}.{p.name}"
+            ensure(_params()[key])
             if p.integer:
                 st.number_input(p.name, int(p.low), int(p.high), key=key, help=p.help)
             else:

@@ -28,7 +28,7 @@ from optiviz.engine.surfaces import Surface
 from optiviz.figures.style import export_config
 
 from .controls import slide_toggle, start_point_inputs
-from .url_state import Param, snap
+from .url_state import Param, ensure, snap
 
 PAGE = "race"
 CUSTOM = "custom"
@@ -83,17 +83,19 @@ def formula_surface(text: str, domain: tuple[tuple[float, float], tuple[float, f
 
 
 def _hp_param(racer: str, h: Any, surface: Surface) -> Param:
+    """A racer's hyperparameter (lazy: stored when its racer is in the race)."""
     key = f"{racer}.{h.name}"
     default = race_hparams(surface, optimizer_of(racer))[h.name]
     if h.name == "learning_rate":
-        return Param(key, snap(default, LR_OPTIONS), low=0.0, high=100.0, options=LR_OPTIONS)
+        lr = snap(default, LR_OPTIONS)
+        return Param(key, lr, low=0.0, high=100.0, options=LR_OPTIONS, lazy=True)
     if h.boolean:
-        return Param(key, bool(default), kind="bool")
+        return Param(key, bool(default), kind="bool", lazy=True)
     if h.name == "epsilon":
-        return Param(key, default, low=0.0, high=1.0, options=EPS_OPTIONS)
+        return Param(key, default, low=0.0, high=1.0, options=EPS_OPTIONS, lazy=True)
     if h.name == "beta_2":
-        return Param(key, default, low=0.0, high=0.99999, options=BETA2_OPTIONS)
-    return Param(key, float(default), low=h.low, high=h.high)
+        return Param(key, default, low=0.0, high=0.99999, options=BETA2_OPTIONS, lazy=True)
+    return Param(key, float(default), low=h.low, high=h.high, lazy=True)
 
 
 @functools.lru_cache(maxsize=64)
@@ -146,8 +148,10 @@ def _on_surface_change() -> None:
     """A new surface brings its own start point and learning rates."""
     surface, _ = current_surface()
     for p in schema(surface):
-        if p.key in ("x0", "y0") or p.key.endswith(".learning_rate"):
+        if p.key in ("x0", "y0"):
             st.session_state[p.key] = p.default
+        elif p.key.endswith(".learning_rate") and p.key in st.session_state:
+            st.session_state[p.key] = p.default  # (racers not in the race take it later)
 
 
 def _hp_widget(racer: str, h: Any) -> None:
@@ -230,11 +234,13 @@ def sidebar(surface: Surface, error: str | None) -> RaceSettings:
         )
         racers = [*ss["racers"], *(f"{c}_2" for c in ss["copies"])]
         hparams: dict[str, dict[str, float]] = {}
+        params = {p.key: p for p in schema(surface)}
         for racer in racers:
             opt = OPTIMIZERS[optimizer_of(racer)]
             with st.expander(f"{racer_title(racer)} settings"):
                 st.caption(opt.summary)
                 for h in opt.hparams:
+                    ensure(params[f"{racer}.{h.name}"])
                     _hp_widget(racer, h)
             hparams[racer] = {h.name: float(ss[f"{racer}.{h.name}"]) for h in opt.hparams}
         st.divider()

@@ -35,6 +35,11 @@ class Param:
     #: snap floats to the nearest of these (select_slider options)
     options: Sequence[float] | None = None
     max_len: int = 300
+    #: the default is not put into the session by :func:`restore`; the page does that
+    #: when it draws the widget (:func:`ensure`). For settings of hidden parts (the
+    #: hyperparameters of optimizers not in the race): Streamlit's widgets read the
+    #: whole session state on every call, so each stored key slows every widget.
+    lazy: bool = False
 
     def parse(self, raw: str | list[str]) -> Any:
         """The value for text from the URL; raises ValueError with a reason."""
@@ -130,7 +135,7 @@ def restore(params: Iterable[Param], *, page: str) -> None:
             except (ValueError, TypeError) as err:
                 notices.append(f"`{p.key}={query[p.key][:40]}` ignored ({err}); using the default.")
                 st.session_state[p.key] = p.default
-        elif p.key not in st.session_state:
+        elif not p.lazy and p.key not in st.session_state:
             st.session_state[p.key] = p.default
         owners[p.key] = page
     st.session_state[_OWNER] = owners
@@ -142,6 +147,12 @@ def restore(params: Iterable[Param], *, page: str) -> None:
         seen = dict(seen)
         seen[page] = query
         st.session_state[_SEEN] = seen
+
+
+def ensure(p: Param) -> None:
+    """Put a lazy setting's default into the session before its widget is drawn."""
+    if p.key not in st.session_state:
+        st.session_state[p.key] = p.default
 
 
 def _sent_by_browser() -> set[str]:
