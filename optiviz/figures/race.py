@@ -291,8 +291,10 @@ def _axes(fig: go.Figure, surface: Any) -> None:
 RunFrames = tuple[list[tuple[dict, dict]], list[str]]
 _FRAMES: OrderedDict[bytes, RunFrames] = OrderedDict()
 _FRAMES_LOCK = threading.Lock()
-#: runs whose animation frames are kept (~200 kB each at 80 frames, dicts and text)
-FRAME_CACHE_RUNS = 256
+#: runs whose animation frames are kept (~200 kB each at 80 frames, dicts and text):
+#: as many as the app's scene caches hold figures, so a classroom fills it in its
+#: first round and memory stays flat after (the runs every scene shares stay, LRU)
+FRAME_CACHE_RUNS = 64
 
 
 def _run_frames(result: Any, shown: np.ndarray, trail_idx: np.ndarray) -> list[RunFrames]:
