@@ -33,10 +33,10 @@ def test_streamlit_config_is_private() -> None:
     assert "magicEnabled = false" in text
 
 
-def test_malloc_arena_limit_is_harmless() -> None:
+def test_malloc_tuning_is_harmless() -> None:
     import platform
 
-    result = cli.limit_malloc_arenas()
+    result = cli.tune_malloc()
     assert isinstance(result, bool)
     if platform.system() == "Linux" and platform.libc_ver()[0] == "glibc":
         assert result
