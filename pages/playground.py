@@ -16,6 +16,7 @@ from optiviz.figures.style import export_config  # noqa: E402
 from optiviz.ui import networks as views  # noqa: E402
 from optiviz.ui import playground as pg  # noqa: E402
 from optiviz.ui import url_state  # noqa: E402
+from optiviz.ui.cache import shared_table  # noqa: E402
 from optiviz.ui.controls import lazy_tabs  # noqa: E402
 
 url_state.restore(pg.schema(), page=pg.PAGE)
@@ -50,7 +51,7 @@ with tabs[0]:
             views.export_box(fig, "optiviz-boundary", slide)
         else:
             st.info(f"{ds.display} has {ds.n_features} features: no plane to draw it on.")
-        st.dataframe(nf.final_table(result), hide_index=True, width="stretch")
+        shared_table(f"playground final|{settings!r}", lambda: nf.final_table(result))
 with tabs[1]:
     if tabs[1].open:
         st.plotly_chart(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Hashable
 from typing import Any
 
 import numpy as np
@@ -15,6 +14,7 @@ from optiviz.engine.outcomes import race_outcomes
 from optiviz.figures import race as race_figures
 from optiviz.figures.equations import step_equations
 
+from .cache import shared_table
 from .export import export_buttons
 
 
@@ -38,19 +38,9 @@ def _outcome_rows(result: RaceResult) -> list[dict[str, Any]]:
     return rows
 
 
-@st.cache_resource(max_entries=64, ttl=3600, show_spinner=False)
-def _outcome_arrow(key: Hashable, _result: RaceResult) -> Any:
-    """The outcome table of a scene as an Arrow table, made once and shared by every
-    session that shows the scene (building a pandas table and converting it on each draw
-    took ~15 % of a classroom server's time on first paint)."""
-    import pyarrow as pa  # Streamlit's own dependency: st.dataframe sends Arrow
-
-    return pa.Table.from_pylist(_outcome_rows(_result))
-
-
-def outcome_table(result: RaceResult, key: Hashable) -> None:
+def outcome_table(result: RaceResult, key: str) -> None:
     """Where each run ended; ``key`` identifies the scene (``cache.race_key``)."""
-    st.dataframe(_outcome_arrow(key, result), hide_index=True, width="stretch")
+    shared_table(f"race outcome|{key}", lambda: _outcome_rows(result))
     st.caption(
         f"ε = {result.eps:.3g}: a run counts as having reached a minimum once it is that close. "
         "A diverged run is frozen at its last finite point."
