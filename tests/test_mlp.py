@@ -433,14 +433,20 @@ def test_deep_sigmoid_net_with_naive_init_has_vanishing_gradients() -> None:
     x = RNG.normal(size=(64, 3)).astype(np.float32)
     y = (x[:, 0] > 0).astype(np.int32)
     deep = mlp.build(3, 2, (16,) * 10, "sigmoid")
-    norms = kernel_grad_norms(deep, "random_normal", 1.0, x, y)
-    assert norms[0] < 1e-3 * norms[-1], norms
-    # the decay is (roughly) layer by layer
-    assert norms[0] < norms[5] < norms[-1]
-
     relu = mlp.build(3, 2, (16,) * 10, "relu")
-    he = kernel_grad_norms(relu, "he_normal", 0.05, x, y)
-    assert 0.1 < he[0] / he[-1] < 10.0, he
+    # over several seeds: one draw's first/last ratio ranges from ~1e-4 to ~1e-1
+    norms = np.array([kernel_grad_norms(deep, "random_normal", 1.0, x, y, s) for s in range(8)])
+    ratios = norms[:, 0] / norms[:, -1]
+    assert np.all(ratios < 0.2) and np.median(ratios) < 1e-2, ratios
+    # the decay is (roughly) layer by layer
+    typical = np.median(norms, axis=0)
+    assert typical[0] < typical[5] < typical[-1], typical
+
+    he = np.array([kernel_grad_norms(relu, "he_normal", 0.05, x, y, s) for s in range(8)])
+    he_ratios = he[:, 0] / he[:, -1]
+    # He + ReLU: within an order of magnitude (typically; no draw far outside it)
+    assert 0.1 < np.median(he_ratios) < 10.0 and np.all((he_ratios > 0.03) & (he_ratios < 30))
+    assert np.median(he_ratios) > 30 * np.median(ratios), (he_ratios, ratios)
 
 
 def test_batch_norm_normalises_at_training() -> None:

@@ -34,6 +34,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax import lax
 
 Array = Any
 
@@ -189,9 +190,13 @@ def index(name: str) -> int:
 def init_kernel(key: Array, shape: tuple[int, int], idx: Array, stddev: Array = 0.05) -> Array:
     """Draw a ``(fan_in, fan_out)`` kernel for the initializer at traced ``idx``.
 
-    ``stddev`` is used by ``random_normal`` only. The three possible draws
-    (uniform, truncated normal, normal) share one key, and the chosen one is scaled:
-    uniform ``u·√(3·scale/fan)``, truncated ``t·√(scale/fan)/0.8796``, normal ``n·σ``.
+    ``stddev`` is used by ``random_normal`` only. One uniform draw u ∈ [0, 1) serves
+    all three distributions, the way ``jax.random`` makes them: uniform ``(2u − 1)``;
+    normal and truncated normal ``√2·erf⁻¹(lo + (hi − lo)·u)``, with ``[lo, hi)`` the
+    whole open interval (−1, 1) for the normal and ``erf(±√2)`` for the normal
+    truncated to [−2, 2]. The chosen one is scaled: uniform ``·√(3·scale/fan)``,
+    truncated ``·√(scale/fan)/0.8796``, normal ``·σ``. (Three separate draws and two
+    ``erf⁻¹`` per layer were ~1.8 s of the training kernel's compile time.)
     """
     fan_in, fan_out = shape
     idx = jnp.asarray(idx, jnp.int32)
@@ -200,14 +205,23 @@ def init_kernel(key: Array, shape: tuple[int, int], idx: Array, stddev: Array = 
     dist = jnp.asarray(_DIST)[idx]
     fan = jnp.where(mode == 0, max(1.0, (fan_in + fan_out) / 2.0), max(1.0, float(fan_in)))
     var = scale / fan
-    k_u, k_t, k_n = jax.random.split(key, 3)
-    uniform = jax.random.uniform(k_u, shape, jnp.float32, -1.0, 1.0) * jnp.sqrt(3.0 * var)
-    trunc = jax.random.truncated_normal(k_t, -2.0, 2.0, shape, jnp.float32) * (
-        jnp.sqrt(var) / TRUNCATED_STD
-    )
-    normal = jax.random.normal(k_n, shape, jnp.float32) * jnp.asarray(stddev, jnp.float32)
-    out = jnp.where(dist == 0, uniform, jnp.where(dist == 1, trunc, normal))
+    u = jax.random.uniform(jax.random.split(key, 3)[0], shape, jnp.float32)
+    truncated = dist == 1
+    lo = jnp.where(truncated, _ERF_LO, np.nextafter(np.float32(-1), np.float32(0)))
+    hi = jnp.where(truncated, -_ERF_LO, 1.0)
+    z = np.sqrt(2.0).astype(np.float32) * lax.erf_inv(jnp.maximum(lo, lo + (hi - lo) * u))
+    z = jnp.where(truncated, jnp.clip(z, _TRUNC_LO, -_TRUNC_LO), z)
+    uniform = (2.0 * u - 1.0) * jnp.sqrt(3.0 * var)
+    trunc = z * (jnp.sqrt(var) / TRUNCATED_STD)
+    normal = z * jnp.asarray(stddev, jnp.float32)
+    out = jnp.where(dist == 0, uniform, jnp.where(truncated, trunc, normal))
     return jnp.where(dist == 3, 0.0, out)
+
+
+#: erf(−2/√2): the lower end of the uniform draw that becomes a normal truncated to [−2, 2]
+_ERF_LO = np.float32(math.erf(-2.0 / math.sqrt(2.0)))
+#: the largest float32 above −2 (truncated draws stay strictly inside, as in jax.random)
+_TRUNC_LO = np.nextafter(np.float32(-2.0), np.float32(0.0))
 
 
 def limit(name: str, fan_in: int, fan_out: int) -> float:
