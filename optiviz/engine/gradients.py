@@ -225,8 +225,9 @@ def _finite(v: Array) -> tuple[Array, Array]:
 # ------------------------------------------------------------------ histograms
 def _hist_rows(values: Array, ok: Array, lo: Array, hi: Array) -> Array:
     """Per layer (leading axis), counts of the ``ok`` values in HIST_BINS bins on [lo, hi]."""
-    width = jnp.maximum(hi - lo, 1e-30)
-    idx = jnp.clip(jnp.floor((values - lo) / width * HIST_BINS), 0, HIST_BINS - 1)
+    # halves first: the same numbers, but no overflow for values near float32's limit
+    width = jnp.maximum(hi * 0.5 - lo * 0.5, 1e-30)
+    idx = jnp.clip(jnp.floor((values * 0.5 - lo * 0.5) / width * HIST_BINS), 0, HIST_BINS - 1)
     idx = idx.astype(jnp.int32).reshape(values.shape[0], -1)
     w = ok.astype(jnp.float32).reshape(values.shape[0], -1)
     return jax.vmap(lambda i, w: jnp.bincount(i, weights=w, length=HIST_BINS))(idx, w)
@@ -238,8 +239,10 @@ def _act_hist(acts: Array) -> tuple[Array, Array]:
     lo = jnp.min(jnp.where(ok, acts, jnp.inf))
     hi = jnp.max(jnp.where(ok, acts, -jnp.inf))
     lo, hi = jnp.where(jnp.any(ok), lo, -1.0), jnp.where(jnp.any(ok), hi, 1.0)
-    pad = jnp.maximum((hi - lo) * 1e-3, 1e-6)
-    lo, hi = lo - pad, hi + pad
+    # (scaled before subtracting, and kept finite: activations may reach float32's limit)
+    pad = jnp.maximum(hi * 1e-3 - lo * 1e-3, 1e-6)
+    big = float(np.finfo(np.float32).max)
+    lo, hi = jnp.maximum(lo - pad, -big), jnp.minimum(hi + pad, big)
     return _hist_rows(jnp.where(ok, acts, 0.0), ok, lo, hi), jnp.stack([lo, hi])
 
 

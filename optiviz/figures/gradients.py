@@ -325,26 +325,38 @@ def training(r: Any, *, slide: bool = False) -> go.Figure:
         specs=[[{}, {"secondary_y": True}]],
     )
     ticks, labels = _decade_ticks(zmin, zmax)
-    fig.add_trace(
-        go.Heatmap(
-            x=epochs,
-            y=_layers(int(r.depth)),
-            z=z,
-            zmin=zmin,
-            zmax=max(zmax, zmin + 1e-6),
-            colorscale="Magma",
-            colorbar={
-                "title": {"text": "‖∂L/∂W‖"},
-                "tickvals": ticks,
-                "ticktext": labels,
-                "x": 0.41,
-                "len": 0.8,
-            },
-            hovertemplate="epoch %{x}, layer %{y}<br>log10‖∂L/∂W‖ %{z:.2f}<extra></extra>",
-        ),
-        row=1,
-        col=1,
-    )
+    if shown.any():
+        fig.add_trace(
+            go.Heatmap(
+                x=epochs,
+                y=_layers(int(r.depth)),
+                z=z,
+                zmin=zmin,
+                zmax=max(zmax, zmin + 1e-6),
+                colorscale="Magma",
+                colorbar={
+                    "title": {"text": "‖∂L/∂W‖"},
+                    "tickvals": ticks,
+                    "ticktext": labels,
+                    "x": 0.41,
+                    "len": 0.8,
+                },
+                hovertemplate="epoch %{x}, layer %{y}<br>log10‖∂L/∂W‖ %{z:.2f}<extra></extra>",
+            ),
+            row=1,
+            col=1,
+        )
+    else:  # (a heatmap of nothing but gaps is drawn by plotly.js as an image NaN wide)
+        fig.add_annotation(
+            text="no finite gradient:<br>the run overflowed in its first epoch",
+            xref="x domain",
+            yref="y domain",
+            x=0.5,
+            y=0.5,
+            showarrow=False,
+            font={"size": s.font},
+        )
+        fig.update_xaxes(range=[0.5, len(valid) + 0.5], row=1, col=1)
     loss = np.asarray(r.train_loss, float)
     fig.add_trace(
         go.Scatter(
