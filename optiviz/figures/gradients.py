@@ -347,16 +347,16 @@ def training(r: Any, *, slide: bool = False) -> go.Figure:
             col=1,
         )
     else:  # (a heatmap of nothing but gaps is drawn by plotly.js as an image NaN wide)
+        x0, x1 = fig.layout.xaxis.domain
         fig.add_annotation(
             text="no finite gradient:<br>the run overflowed in its first epoch",
-            xref="x domain",
-            yref="y domain",
-            x=0.5,
+            xref="paper",
+            yref="paper",
+            x=(x0 + x1) / 2,
             y=0.5,
             showarrow=False,
             font={"size": s.font},
         )
-        fig.update_xaxes(range=[0.5, len(valid) + 0.5], row=1, col=1)
     loss = np.asarray(r.train_loss, float)
     fig.add_trace(
         go.Scatter(
