@@ -172,17 +172,22 @@ def keras_initializer(name: str, stddev: float | None, seed: int):
 _init_jit = jax.jit(I.init_kernel, static_argnums=1)
 
 
-def _draw(name: str, shape: tuple[int, int], stddev: float | None, seed: int = 0) -> np.ndarray:
-    key = jax.random.PRNGKey(seed)
-    return np.asarray(_init_jit(key, shape, I.index(name), 0.05 if stddev is None else stddev))
+def _draw(
+    name: str, shape: tuple[int, int], stddev: float | None, seed: int = 0, host: bool = False
+) -> np.ndarray:
+    sd = 0.05 if stddev is None else stddev
+    if host:  # NumPy, as train() draws its initial weights
+        return I.draw_kernel(np.random.default_rng(seed), shape, name, sd)
+    return np.asarray(_init_jit(jax.random.PRNGKey(seed), shape, I.index(name), sd))
 
 
+@pytest.mark.parametrize("host", [False, True], ids=["in-kernel", "host"])
 @pytest.mark.parametrize(("name", "stddev"), VARIANCE_CASES)
-def test_initializer_variance_matches_keras(name: str, stddev: float | None) -> None:
+def test_initializer_variance_matches_keras(name: str, stddev: float | None, host: bool) -> None:
     init = I.INITIALIZERS[name]
     for k, shape in enumerate(SHAPES):
         fan_in, fan_out = shape
-        w = _draw(name, shape, stddev, seed=k)
+        w = _draw(name, shape, stddev, seed=k, host=host)
         assert w.shape == shape and w.dtype == np.float32
         formula = keras_variance(name, fan_in, fan_out, stddev)
         assert init.variance(fan_in, fan_out, 0.05 if stddev is None else stddev) == pytest.approx(

@@ -20,9 +20,10 @@ variance after truncation is still scale/fan — exactly Keras's
 stddev 0.05 by default; σ = 1 gives the "naive" explosion of the course) and
 ``zeros`` makes every unit of a layer identical forever (the symmetry problem).
 
-The draw is a function of a traced ``index`` into :data:`INITIALIZER_NAMES`, so
-one compiled network serves every initializer (and ``vmap`` can run all of them
-at once, as the gradients lab does).
+Inside kernels the draw is a function of a traced ``index`` into
+:data:`INITIALIZER_NAMES`, so one compiled network serves every initializer (and
+``vmap`` can run all of them at once, as the gradients lab does); :func:`draw_kernel`
+draws the same distributions on the host.
 """
 
 from __future__ import annotations
@@ -216,6 +217,28 @@ def init_kernel(key: Array, shape: tuple[int, int], idx: Array, stddev: Array = 
     normal = z * jnp.asarray(stddev, jnp.float32)
     out = jnp.where(dist == 0, uniform, jnp.where(truncated, trunc, normal))
     return jnp.where(dist == 3, 0.0, out)
+
+
+def draw_kernel(
+    rng: np.random.Generator, shape: tuple[int, int], name: str, stddev: float = 0.05
+) -> np.ndarray:
+    """The host (NumPy) counterpart of :func:`init_kernel`, for one named initializer:
+    the same distributions, drawn by ``rng``. :func:`optiviz.engine.training.train`
+    draws its initial weights with it, so no random-bit kernel has to be compiled."""
+    init = get_initializer(name)
+    sd = math.sqrt(init.variance(*shape, stddev=stddev))
+    if init.distribution == "zeros" or sd == 0.0:
+        return np.zeros(shape, np.float32)
+    if init.distribution == "uniform":
+        limit = math.sqrt(3.0) * sd
+        return rng.uniform(-limit, limit, shape).astype(np.float32)
+    z = rng.standard_normal(shape)
+    if init.distribution == "truncated_normal":
+        # redraw what falls outside two standard deviations: a normal truncated there
+        while (out := np.abs(z) >= 2.0).any():
+            z[out] = rng.standard_normal(int(out.sum()))
+        sd /= TRUNCATED_STD
+    return (z * sd).astype(np.float32)
 
 
 #: erf(−2/√2): the lower end of the uniform draw that becomes a normal truncated to [−2, 2]

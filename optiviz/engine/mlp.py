@@ -31,7 +31,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from optiviz.engine.activations import ACTIVATIONS, get_activation
-from optiviz.engine.initializers import init_kernel
+from optiviz.engine.initializers import draw_kernel, init_kernel
 
 Array = Any
 Params = tuple[dict[str, Array], ...]
@@ -143,6 +143,25 @@ def init_params(arch: Architecture, key: Array, init_idx: Array, stddev: Array =
             layers.append({"w": w, "gamma": jnp.ones(n), "beta": jnp.zeros(n)})
         else:
             layers.append({"w": w, "b": jnp.zeros(sizes[i + 1])})
+    return tuple(layers)
+
+
+def init_params_host(
+    arch: Architecture, seed: int, initializer: str, stddev: float = 0.05
+) -> Params:
+    """:func:`init_params` drawn with NumPy (no compiled kernel): the same layout and
+    distributions, a stream of its own per (seed, layer)."""
+    layers = []
+    sizes = arch.sizes
+    for i in range(arch.n_dense):
+        rng = np.random.default_rng([int(seed), 0x5EED, i])
+        w = draw_kernel(rng, (sizes[i], sizes[i + 1]), initializer, stddev)
+        n = sizes[i + 1]
+        if arch.batch_norm and i < len(arch.hidden):
+            ones, zeros = np.ones(n, np.float32), np.zeros(n, np.float32)
+            layers.append({"w": w, "gamma": ones, "beta": zeros})
+        else:
+            layers.append({"w": w, "b": np.zeros(n, np.float32)})
     return tuple(layers)
 
 

@@ -48,7 +48,6 @@ from typing import Any, NamedTuple
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jax.flatten_util import ravel_pytree
 
 from . import schedules as sch
 from ._jaxsetup import COMPILER_OPTIONS
@@ -61,7 +60,7 @@ from .mlp import (
     count_params,
     forward,
     init_bn_state,
-    init_params,
+    init_params_host,
     penalty,
     per_example_loss,
     predict_class,
@@ -200,7 +199,6 @@ class _Spec:
     n_val: int
     epochs: int  # bucket
     n_grid: int
-    given_init: bool
 
     @property
     def n_batches(self) -> int:
@@ -301,10 +299,34 @@ def _layer_stats(
     return jnp.stack(rows)
 
 
+def _record_fields(arch: Architecture) -> tuple[tuple[str, tuple[int, ...]], ...]:
+    """What the training kernel records per run and epoch, packed into one vector (one
+    select, one finiteness check and one store per epoch instead of one per entry)."""
+    L = arch.n_dense
+    return (
+        *((k, ()) for k in ("loss", "accuracy", "val_loss", "val_accuracy", "lr")),
+        *((k, (L,)) for k in ("grad_kernel", "grad_bias", "weight_norm", "update_ratio")),
+        ("act_stats", (len(arch.hidden), 4)),
+    )
+
+
+def _pack_record(rec: Mapping[str, Array], fields: Sequence[tuple[str, Any]]) -> Array:
+    return jnp.concatenate([jnp.ravel(rec[k]) for k, _ in fields])
+
+
+def _unpack_records(flat: np.ndarray, fields: Sequence[tuple[str, Any]]) -> dict[str, np.ndarray]:
+    """Host side of :func:`_pack_record`: ``(..., n)`` -> ``{name: (..., *shape)}``."""
+    out, start = {}, 0
+    for name, shape in fields:
+        size = math.prod(shape)
+        out[name] = flat[..., start : start + size].reshape(*flat.shape[:-1], *shape)
+        start += size
+    return out
+
+
 class _Layout(NamedTuple):
     """How a network's flat parameter vector maps onto its layers."""
 
-    unravel: Callable[[Array], Any]  # vector -> params tuple (jax)
     leaf_of: np.ndarray  # the leaf of every vector element
     bounds: tuple[tuple[int, int], ...]  # per leaf, its [start, end) in the vector
     layers: list[tuple[int, int]]  # per Dense layer, its kernel's and bias's (or BN β's) leaf
@@ -312,28 +334,24 @@ class _Layout(NamedTuple):
     template: Any  # the params tuple, zeros
 
     def leaf_sums(self, v: Array) -> Array:
-        """Sum of ``v`` over each leaf's elements (static slices: no scatter)."""
-        return jnp.stack([jnp.sum(v[a:b]) for a, b in self.bounds])
+        """Sum of ``v`` over each leaf's elements, along its last axis (static slices:
+        no scatter). Stack the vectors to sum first: each slice is then one kernel."""
+        return jnp.stack([jnp.sum(v[..., a:b], axis=-1) for a, b in self.bounds], axis=-1)
+
+    def unravel(self, flat: Array) -> Any:
+        """The params tuple of one flat vector (JAX or NumPy)."""
+        leaves, treedef = jax.tree.flatten(self.template)
+        parts = [flat[a:b].reshape(t.shape) for t, (a, b) in zip(leaves, self.bounds, strict=True)]
+        return jax.tree.unflatten(treedef, parts)
 
     def unravel_np(self, flat: np.ndarray) -> list[Any]:
         """Split host arrays ``(n, n_params)`` into one params tuple per row."""
-        leaves, treedef = jax.tree.flatten(self.template)
-        return [
-            jax.tree.unflatten(
-                treedef,
-                [row[a:b].reshape(t.shape) for t, (a, b) in zip(leaves, self.bounds, strict=True)],
-            )
-            for row in np.asarray(flat)
-        ]
+        return [self.unravel(row) for row in np.asarray(flat)]
 
 
 @functools.lru_cache(maxsize=64)
 def _layout(arch: Architecture) -> _Layout:
-    template = jax.tree.map(
-        lambda s: np.zeros(s.shape, np.float32),
-        jax.eval_shape(lambda: init_params(arch, jax.random.PRNGKey(0), 0)),
-    )
-    _, unravel = ravel_pytree(template)
+    template = init_params_host(arch, 0, "zeros")
     leaf_of = []
     bounds = []
     layers = []
@@ -350,7 +368,6 @@ def _layout(arch: Architecture) -> _Layout:
             leaf += 1
         layers.append((ids["w"], ids["b"] if "b" in ids else ids["beta"]))
     return _Layout(
-        unravel,
         np.concatenate(leaf_of),
         tuple(bounds),
         layers,
@@ -376,6 +393,7 @@ def _make_kernel(spec: _Spec) -> Callable[..., Any]:
     unravel, leaf_of, layer_of_leaf = layout.unravel, layout.leaf_of, layout.layer_of_leaf
     leaf_sums = layout.leaf_sums
     kernel_leaves = np.array([kw for kw, _ in layout.layers])
+    fields = _record_fields(arch)
     bias_leaves = np.array([kb for _, kb in layout.layers])
 
     def clip(g: Array, r: Mapping[str, Array]) -> Array:
@@ -426,11 +444,17 @@ def _make_kernel(spec: _Spec) -> Callable[..., Any]:
         return loss, acc
 
     def one_run(data, r):
-        if spec.given_init:
-            params = jax.tree.map(jnp.asarray, data["init_params"])
-        else:
-            params = init_params(arch, r["init_key"], r["init_idx"], r["init_stddev"])
-        theta0, _ = ravel_pytree(params)
+        theta0 = r["theta0"]
+        zero = r["n_epochs"] * 0  # an integer 0 per run (XLA folds it away)
+
+        def per_run(tree):
+            """The same values, marked as per-run for ``vmap``: a scan whose initial
+            carry already varies by run is batched once, not twice (the second pass,
+            at three nested scans, was ~0.4 s of every first call's tracing)."""
+            return jax.tree.map(
+                lambda a: a | (zero != 0) if a.dtype == bool else a + zero.astype(a.dtype), tree
+            )
+
         bn = init_bn_state(arch)
         hp = dict(r["hp"])
         states0 = tuple(o.init(theta0, hp) for o in opts)
@@ -465,9 +489,11 @@ def _make_kernel(spec: _Spec) -> Callable[..., Any]:
                 new_theta, new_states = opt_update(g, states, theta, hp_e, kind, mask)
                 cnt = jnp.sum(m)
                 correct = jnp.sum((predict_class(arch, out) == y[idx]) * m)
-                g_norms = jnp.sqrt(leaf_sums(jnp.square(g)))
-                step = jnp.sqrt(leaf_sums(jnp.square(new_theta - theta)))[kernel_leaves]
-                w = jnp.sqrt(leaf_sums(jnp.square(theta)))[kernel_leaves]
+                # gradient, step and weight norms per leaf, summed in one pass
+                g_norms, step, w = jnp.sqrt(
+                    leaf_sums(jnp.square(jnp.stack([g, new_theta - theta, theta])))
+                )
+                step, w = step[kernel_leaves], w[kernel_leaves]
                 sums = {
                     "loss": sums["loss"] + loss * cnt,
                     "correct": sums["correct"] + correct,
@@ -486,6 +512,7 @@ def _make_kernel(spec: _Spec) -> Callable[..., Any]:
                 "ratio": jnp.zeros(L),
                 "stats": jnp.zeros((n_hidden, 4)),
             }
+            sums0 = per_run(sums0)
             (t2, s2, bn2, sums), _ = jax.lax.scan(batch, (theta, states, bn, sums0), jnp.arange(nb))
             loss = sums["loss"] / spec.n_train
             acc = sums["correct"] / spec.n_train
@@ -494,23 +521,24 @@ def _make_kernel(spec: _Spec) -> Callable[..., Any]:
             else:
                 val_loss, val_acc = loss, acc
 
-            rec = {
-                "loss": loss,
-                "accuracy": acc,
-                "val_loss": val_loss,
-                "val_accuracy": val_acc,
-                "lr": lr,
-                "grad_kernel": sums["gk"] / nb,
-                "grad_bias": sums["gb"] / nb,
-                "weight_norm": jnp.sqrt(leaf_sums(jnp.square(t2)))[kernel_leaves],
-                "update_ratio": sums["ratio"] / nb,
-                "act_stats": sums["stats"],
-            }
+            rec = _pack_record(
+                {
+                    "loss": loss,
+                    "accuracy": acc,
+                    "val_loss": val_loss,
+                    "val_accuracy": val_acc,
+                    "lr": lr,
+                    "grad_kernel": sums["gk"] / nb,
+                    "grad_bias": sums["gb"] / nb,
+                    "weight_norm": jnp.sqrt(leaf_sums(jnp.square(t2)))[kernel_leaves],
+                    "update_ratio": sums["ratio"] / nb,
+                    "act_stats": sums["stats"],
+                },
+                fields,
+            )
             # diverged: the loss, the weights or anything recorded about the epoch (an
             # activation, a gradient norm) stopped being finite
-            finite = jnp.isfinite(loss) & jnp.isfinite(val_loss) & jnp.all(jnp.isfinite(t2))
-            for v in jax.tree.leaves(rec):
-                finite = finite & jnp.all(jnp.isfinite(v))
+            finite = jnp.all(jnp.isfinite(rec)) & jnp.all(jnp.isfinite(t2))
             ok = active & finite
             newly_diverged = active & ~finite
             sel = lambda a, b: jax.tree.map(lambda u, v: jnp.where(ok, u, v), a, b)  # noqa: E731
@@ -530,34 +558,25 @@ def _make_kernel(spec: _Spec) -> Callable[..., Any]:
                 "bn": jax.tree.map(lambda a, b: jnp.where(keep_best, a, b), bn2, es["bn"]),
             }
             plateau2 = sch.plateau_update(plateau, val_loss, r["sched"], hp["learning_rate"])
-            plateau2 = jax.tree.map(lambda a, b: jnp.where(ok, a, b), plateau2, plateau)
 
-            rec = sel(rec, last["rec"])
+            rec = jnp.where(ok, rec, last["rec"])
             last2 = {
                 "rec": rec,
                 "diverged": last["diverged"] | newly_diverged,
                 "diverged_epoch": jnp.where(newly_diverged, e + 1, last["diverged_epoch"]),
                 "epochs_run": last["epochs_run"] + ok.astype(jnp.int32),
             }
-            carry2 = (sel(t2, theta), sel(s2, states), sel(bn2, bn), plateau2, es2, last2)
+            # A run that is not ``ok`` never trains again (running out of epochs, stopping
+            # and diverging are for good): its weights and BN statistics are the last good
+            # ones, while its optimizer and plateau states, never read again, need no select.
+            carry2 = (sel(t2, theta), s2, sel(bn2, bn), plateau2, es2, last2)
             return carry2, rec
 
         def checkpoint(carry, c):
             carry, recs = jax.lax.scan(train_epoch, carry, c * K + jnp.arange(K))
             return carry, (recs, (carry[0], carry[2]))
 
-        rec0 = {
-            "loss": jnp.zeros(()),
-            "accuracy": jnp.zeros(()),
-            "val_loss": jnp.zeros(()),
-            "val_accuracy": jnp.zeros(()),
-            "lr": jnp.zeros(()),
-            "grad_kernel": jnp.zeros(L),
-            "grad_bias": jnp.zeros(L),
-            "weight_norm": jnp.zeros(L),
-            "update_ratio": jnp.zeros(L),
-            "act_stats": jnp.zeros((n_hidden, 4)),
-        }
+        rec0 = jnp.zeros(sum(math.prod(shape) for _, shape in fields))
         es0 = {
             "best": jnp.asarray(jnp.inf),
             "best_epoch": jnp.zeros((), jnp.int32),
@@ -573,14 +592,14 @@ def _make_kernel(spec: _Spec) -> Callable[..., Any]:
             "diverged_epoch": jnp.zeros((), jnp.int32),
             "epochs_run": jnp.zeros((), jnp.int32),
         }
-        carry0 = (theta0, states0, bn, sch.plateau_init(), es0, last0)
+        carry0 = per_run((theta0, states0, bn, sch.plateau_init(), es0, last0))
         carry, (recs, (ck_theta, ck_bn)) = jax.lax.scan(checkpoint, carry0, jnp.arange(C))
         theta_f, _, bn_f, _, es, last = carry
         restore = r["es"] & r["restore"] & (es["best_epoch"] > 0)
         theta_f = jnp.where(restore, es["theta"], theta_f)
         bn_f = jax.tree.map(lambda a, b: jnp.where(restore, a, b), es["bn"], bn_f)
         stack = lambda a, s, f: jnp.concatenate([a[None], s, f[None]])  # noqa: E731
-        recs = jax.tree.map(lambda x: x.reshape((C * K, *x.shape[2:])), recs)
+        recs = recs.reshape(C * K, recs.shape[-1])
         if spec.n_val:
             fl, fa = evaluate(theta_f, bn_f, data["Xv"], data["yv"], r)
         else:
@@ -761,11 +780,24 @@ HISTORY_KEYS = ("loss", "accuracy", "val_loss", "val_accuracy", "lr")
 
 @functools.lru_cache(maxsize=1024)
 def _key(seed: int, stream: int) -> np.ndarray:
-    """Stream 0 of a seed draws the initial weights, stream 1 shuffles and drops out
-    (cached: each is a small eager JAX computation, ~1.5 ms)."""
-    key = np.asarray(jax.random.fold_in(jax.random.PRNGKey(seed), stream))
+    """A ``jax.random`` key (two uint32 words) for one stream of a seed, made on the
+    host from NumPy's ``SeedSequence`` (an eager ``fold_in`` compiles two kernels on
+    the first call). Stream 1 shuffles the mini-batches and drops units out."""
+    key = np.random.SeedSequence([int(seed), int(stream)]).generate_state(2, np.uint32)
     key.setflags(write=False)
     return key
+
+
+@functools.lru_cache(maxsize=256)
+def _initial_theta(arch: Architecture, seed: int, initializer: str, stddev: float) -> np.ndarray:
+    """A run's initial weights as one flat vector, drawn on the host
+    (:func:`~optiviz.engine.mlp.init_params_host`): every run of a seed starts from the
+    same network, and no random-bit kernel is compiled (drawing them inside the
+    training kernel was ~20 % of its compile time)."""
+    params = init_params_host(arch, seed, initializer, stddev)
+    flat = np.concatenate([a.ravel() for a in jax.tree.leaves(params)])
+    flat.setflags(write=False)
+    return flat
 
 
 def _as_dataset(dataset: Dataset | str, seed: int) -> Dataset:
@@ -895,7 +927,6 @@ def train(
         n_val=ds.n_val,
         epochs=bucket,
         n_grid=len(grid),
-        given_init=init_params is not None,
     )
 
     # per-run arrays
@@ -909,13 +940,28 @@ def train(
             return [float(p)] * len(arch.hidden)
         return [float(v) for v in p]
 
+    if init_params is None:
+        theta0 = np.stack(
+            [
+                _initial_theta(arch, r["seed"], INITIALIZER_NAMES[r["init_idx"]], r["init_stddev"])
+                for r in resolved
+            ]
+        )
+    else:
+        given = [np.asarray(a, np.float32) for a in jax.tree.leaves(tuple(init_params))]
+        expected = jax.tree.leaves(_layout(arch).template)
+        if [g.shape for g in given] != [t.shape for t in expected]:
+            raise ValueError(
+                "init_params do not fit the network: expected shapes "
+                f"{[t.shape for t in expected]}, got {[g.shape for g in given]}"
+            )
+        flat = np.concatenate([g.ravel() for g in given])
+        theta0 = np.broadcast_to(flat, (len(resolved), flat.size))
     runs_in = {
-        "init_key": np.stack([_key(r["seed"], 0) for r in resolved]),
+        "theta0": theta0,
         "train_key": np.stack([_key(r["seed"], 1) for r in resolved]),
         "kind": np.array([kinds.index(r["optimizer"]) for r in resolved], np.int32),
         "hp": {k: np.array([r["hp"][k] for r in resolved], np.float32) for k in HP_NAMES},
-        "init_idx": np.array([r["init_idx"] for r in resolved], np.int32),
-        "init_stddev": np.array([r["init_stddev"] for r in resolved], np.float32),
         "act_params": np.array([act_params(r) for r in resolved], np.float32).reshape(
             len(resolved), len(arch.hidden)
         ),
@@ -937,21 +983,20 @@ def train(
         "yv": np.asarray(ds.y_val, np.int32),
         "grid": grid,
     }
-    if init_params is not None:
-        data["init_params"] = jax.tree.map(lambda a: np.asarray(a, np.float32), tuple(init_params))
     if progress is not None:
         progress(0.0)
-    out = _kernel(spec)(data, runs_in)
     snap_in = {k: runs_in[k] for k in ("act_params",)}
     snap_data = {k: data[k] for k in ("X", "y", "grid")}
     snap_spec = _SnapSpec(arch, len(grid), spec.probe)
+    out = _kernel(spec)(data, runs_in)
     snap_theta = out.pop("snap_theta")
     out["snapshots"] = _kernel(snap_spec)(snap_data, snap_theta, out.pop("snap_bn"), snap_in)
     theta_f = out.pop("theta")
     out = jax.device_get(out)
+    out["history"] = _unpack_records(out["history"], _record_fields(arch))
     layout = _layout(arch)
     out["params"] = layout.unravel_np(theta_f)
-    out["init_params"] = layout.unravel_np(snap_theta[:, 0])
+    out["init_params"] = layout.unravel_np(theta0)
     if progress is not None:
         progress(1.0)
     return _result(spec, run_list, resolved, out, max_epochs, gx, gy, ds)
