@@ -341,8 +341,13 @@ class _Layout(NamedTuple):
     def unravel(self, flat: Array) -> Any:
         """The params tuple of one flat vector (JAX or NumPy)."""
         leaves, treedef = jax.tree.flatten(self.template)
-        parts = [flat[a:b].reshape(t.shape) for t, (a, b) in zip(leaves, self.bounds, strict=True)]
-        return jax.tree.unflatten(treedef, parts)
+        # a split (not slices): its derivative is one concatenation, where slices would
+        # each pad their gradient to the whole vector and add them up
+        xp = np if isinstance(flat, np.ndarray) else jnp
+        parts = xp.split(flat, [b for _, b in self.bounds[:-1]])
+        return jax.tree.unflatten(
+            treedef, [p.reshape(t.shape) for p, t in zip(parts, leaves, strict=True)]
+        )
 
     def unravel_np(self, flat: np.ndarray) -> list[Any]:
         """Split host arrays ``(n, n_params)`` into one params tuple per row."""
