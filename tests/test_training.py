@@ -658,6 +658,11 @@ def test_runs_of_a_seed_start_from_the_same_network() -> None:
             for p, f in zip(params, first, strict=True)
         )
         assert same == (i < 2), i  # runs 0, 1: seed 3; runs 2, 3: seed 4
+    # the transfer page's and the LR range test's fresh network is the same draw
+    from optiviz.engine.transfer import fresh_params
+
+    for got, want in zip(r.init_params[2], fresh_params(r.arch, seed=4), strict=True):
+        assert all(np.array_equal(got[k], want[k]) for k in want)
     w = r.init_params[0][0]["w"]
     assert w.dtype == np.float32 and np.abs(w).max() <= np.sqrt(6 / (w.shape[0] + w.shape[1]))
     assert all(np.all(p["b"] == 0) for p in r.init_params[0])

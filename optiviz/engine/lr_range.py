@@ -25,7 +25,7 @@ The run stops counting once the smoothed loss exceeds 4 × its minimum or stops
 being finite (the "explosion"); later steps are not returned.
 
 Everything is the training engine's own pieces: the network is
-:mod:`optiviz.engine.mlp` (``init_params``, ``forward``, ``per_example_loss``) and
+:mod:`optiviz.engine.mlp` (``initial_vector``, ``forward``, ``per_example_loss``) and
 each step is the optimizer's ``update`` from :mod:`optiviz.engine.optimizers`
 with the step's learning rate put into its hyperparameters. Compile once: the
 learning rates, hyperparameters, seed and batches enter as arrays, and every
@@ -49,8 +49,8 @@ from jax.flatten_util import ravel_pytree
 
 from .activations import get_activation
 from .datasets import Dataset
-from .initializers import INITIALIZER_NAMES, get_initializer
-from .mlp import Architecture, build, forward, init_params, per_example_loss
+from .initializers import get_initializer
+from .mlp import Architecture, build, forward, init_params_host, initial_vector, per_example_loss
 from .optimizers import OPTIMIZERS, get_optimizer
 
 #: step counts offered (each one compiles once per network shape)
@@ -123,19 +123,14 @@ def smooth(losses: np.ndarray, beta: float = SMOOTHING) -> np.ndarray:
 
 def _make_kernel(arch: Architecture, steps: int, batch: int) -> Any:
     opts = [OPTIMIZERS[k] for k in _KINDS]
-    template = jax.tree.map(
-        lambda s: np.zeros(s.shape, np.float32),
-        jax.eval_shape(lambda: init_params(arch, jax.random.PRNGKey(0), 0)),
-    )
-    _, unravel = ravel_pytree(template)
+    _, unravel = ravel_pytree(init_params_host(arch, 0, "zeros"))
 
     def loss_fn(theta, x, y, act):
         out, *_ = forward(arch, unravel(theta), (), x, act_params=act)
         return jnp.mean(per_example_loss(arch, out, y))
 
-    def run(xb, yb, lrs, hp, kind, key, init_idx, act):
+    def run(xb, yb, lrs, hp, kind, theta0, act):
         TRACES[f"{arch.sizes} steps={steps} batch={batch}"] += 1
-        theta0, _ = ravel_pytree(init_params(arch, key, init_idx))
         states0 = tuple(o.init(theta0, hp) for o in opts)
 
         def step(carry, xs):
@@ -267,15 +262,13 @@ def lr_range_test(
     xb = np.asarray(dataset.X_train, np.float32)[rows]
     yb = np.asarray(dataset.y_train, np.int32)[rows]
     act = np.array([get_activation(a).param_default for a in arch.activations], np.float32)
-    key = np.asarray(jax.random.fold_in(jax.random.PRNGKey(int(seed)), 0))
     losses = _kernel(arch, steps, batch)(
         xb,
         yb,
         lrs,
         hp_in,
         np.int32(_KINDS.index(opt.name)),
-        key,
-        np.int32(INITIALIZER_NAMES.index(init.name)),
+        initial_vector(arch, int(seed), init.name),  # train(seed=seed)'s first weights
         act,
     )
     losses = np.asarray(jax.device_get(losses), np.float64)

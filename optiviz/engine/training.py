@@ -61,6 +61,7 @@ from .mlp import (
     forward,
     init_bn_state,
     init_params_host,
+    initial_vector,
     penalty,
     per_example_loss,
     predict_class,
@@ -793,18 +794,6 @@ def _key(seed: int, stream: int) -> np.ndarray:
     return key
 
 
-@functools.lru_cache(maxsize=256)
-def _initial_theta(arch: Architecture, seed: int, initializer: str, stddev: float) -> np.ndarray:
-    """A run's initial weights as one flat vector, drawn on the host
-    (:func:`~optiviz.engine.mlp.init_params_host`): every run of a seed starts from the
-    same network, and no random-bit kernel is compiled (drawing them inside the
-    training kernel was ~20 % of its compile time)."""
-    params = init_params_host(arch, seed, initializer, stddev)
-    flat = np.concatenate([a.ravel() for a in jax.tree.leaves(params)])
-    flat.setflags(write=False)
-    return flat
-
-
 def _as_dataset(dataset: Dataset | str, seed: int) -> Dataset:
     if isinstance(dataset, Dataset):
         return dataset
@@ -948,7 +937,7 @@ def train(
     if init_params is None:
         theta0 = np.stack(
             [
-                _initial_theta(arch, r["seed"], INITIALIZER_NAMES[r["init_idx"]], r["init_stddev"])
+                initial_vector(arch, r["seed"], INITIALIZER_NAMES[r["init_idx"]], r["init_stddev"])
                 for r in resolved
             ]
         )

@@ -33,8 +33,8 @@ import numpy as np
 
 from .activations import get_activation
 from .datasets import Dataset
-from .initializers import INITIALIZER_NAMES, get_initializer
-from .mlp import Architecture, forward, init_params, penalty, per_example_loss, predict_class
+from .initializers import get_initializer
+from .mlp import Architecture, forward, init_params_host, penalty, per_example_loss, predict_class
 
 Params = tuple[dict[str, Any], ...]
 
@@ -76,9 +76,7 @@ def fresh_params(
     arch: Architecture, *, seed: int = 0, initializer: str = "glorot_uniform"
 ) -> Params:
     """Initial weights of ``arch`` for ``seed``: the draw ``train(..., seed=seed)`` makes."""
-    key = jax.random.fold_in(jax.random.PRNGKey(int(seed)), 0)
-    idx = INITIALIZER_NAMES.index(get_initializer(initializer).name)
-    return jax.tree.map(np.asarray, init_params(arch, key, idx))
+    return init_params_host(arch, int(seed), get_initializer(initializer).name)
 
 
 def reuse_hidden(trained: Sequence[dict[str, Any]], fresh: Sequence[dict[str, Any]]) -> Params:
