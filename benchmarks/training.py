@@ -181,8 +181,8 @@ def torch_m1() -> float | None:
         "adamax": lambda p: torch.optim.Adamax(p, lr=0.001),
     }
     loss_fn = torch.nn.BCELoss()
-    t = time.perf_counter()
-    for make in makers.values():
+
+    def model_and_optimizer(make):
         model = torch.nn.Sequential(
             torch.nn.Linear(2, 16),
             torch.nn.ReLU(),
@@ -191,7 +191,19 @@ def torch_m1() -> float | None:
             torch.nn.Linear(16, 1),
             torch.nn.Sigmoid(),
         )
-        opt = make(model.parameters())
+        return model, make(model.parameters())
+
+    # untimed warm-up: torch imports parts of itself (torch._dynamo, ~2 s) at the
+    # first optimizer it builds, and its kernels warm up at the first steps
+    for make in makers.values():
+        model, opt = model_and_optimizer(make)
+        for _ in range(3):
+            opt.zero_grad()
+            loss_fn(model(X), y).backward()
+            opt.step()
+    t = time.perf_counter()
+    for make in makers.values():
+        model, opt = model_and_optimizer(make)
         for _ in range(M1_EPOCHS):
             opt.zero_grad()
             loss = loss_fn(model(X), y)
