@@ -29,6 +29,10 @@ def test_race_page_play_slide_click(page, server) -> None:
         seen.add(chart.evaluate("gd => gd._fullLayout.sliders[0].active"))
         time.sleep(0.1)
     assert len(seen) >= 3, seen
+    # the loss surface stays under the runs while they move (plotly.js takes every
+    # trace but the animated scatters off the page; the surface is a layout image)
+    surface = "gd => Array.from(gd.querySelectorAll('image')).map(i => i.getAttribute('href'))"
+    assert [h[:22] for h in chart.evaluate(surface)] == ["data:image/png;base64,"]
     shoot(page, "race-playing")
 
     # Move a slider: the steps slider, one notch right, reruns and redraws.

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import base64
+import io
 import json
 import os
 
 import numpy as np
 import plotly.io as pio
 import pytest
+from PIL import Image
 
 import optiviz
 from optiviz.engine.fields import gradient_field
@@ -76,6 +78,98 @@ def test_unchanged_runs_reuse_their_frames_and_frames_do_not_depend_on_the_cache
     )
     # the cache stays bounded
     assert len(F._FRAMES) <= F.FRAME_CACHE_RUNS
+
+
+def _distance_to_polyline(points: np.ndarray, line: np.ndarray) -> np.ndarray:
+    """Each point's distance to the polyline through ``line`` (brute force, for tests)."""
+    p = np.asarray(points, np.float64)[:, None, :]
+    a, b = np.asarray(line[:-1], np.float64), np.asarray(line[1:], np.float64)
+    if len(line) == 1:
+        return np.hypot(*(p[:, 0] - line[0]).T)
+    ab = b - a
+    length2 = np.maximum(np.sum(ab * ab, axis=1), 1e-300)
+    t = np.clip(np.sum((p - a) * ab, axis=2) / length2, 0, 1)
+    return np.min(np.linalg.norm(p - a - t[..., None] * ab, axis=2), axis=1)
+
+
+def test_trails_keep_a_zigzag_visible() -> None:
+    """GD with a large learning rate in a narrow valley jumps from one wall to the other on
+    every step. Every drawn trail (the still figure and every animation frame) follows
+    the path to within the tolerance, so the zigzag shows at the page's default of 300
+    steps (trails thinned to every second step drew it as a smooth curve)."""
+    r = optiviz.race(
+        "elongated_bowl",
+        {"sgd": {"learning_rate": 0.09}, "adam": {"learning_rate": 0.1}},
+        steps=300,
+    )
+    y = r.path[0, :20, 1]
+    assert np.all(np.sign(y[1:]) != np.sign(y[:-1]))  # the run does zigzag
+    tol = F.trail_tolerance(r.surface)
+    fig = F.race_animation(r.surface.grid(40), r)
+    d = fig.to_dict()
+    for i in range(2):
+        trail = d["data"][-4 + 2 * i]
+        drawn = np.stack([values(trail["x"]), values(trail["y"])], axis=1)
+        assert _distance_to_polyline(r.path[i], drawn).max() <= tol * 1.01
+        assert len(drawn) < len(r.path[i])  # and a smooth stretch needs few points
+    zig = d["data"][-4]
+    assert np.sum(np.diff(np.sign(values(zig["y"])[:15])) != 0) >= 10
+    for frame in d["frames"]:
+        step = int(frame["name"])
+        for i in range(2):
+            tr = frame["data"][2 * i]
+            drawn = np.stack([values(tr["x"]), values(tr["y"])], axis=1)
+            assert drawn[-1] == pytest.approx(r.path[i, step], abs=1e-6)
+            assert _distance_to_polyline(r.path[i, : step + 1], drawn).max() <= 2 * tol
+
+
+def test_race_surface_is_a_picture_that_survives_animation(race8, grid) -> None:
+    """The surface under the race is a layout image (an animation without full redraws
+    would take a contour trace off the page), coloured like the contour was: light at
+    the minimum, darker uphill, with a colourbar and the loss in the hover."""
+    d = F.race_animation(grid, race8).to_dict()
+    assert all(t.get("type") == "scatter" for t in d["data"])
+    (image,) = d["layout"]["images"]
+    assert image["layer"] == "below" and image["sizing"] == "stretch"
+    (x0, x1), (y0, y1) = race8.surface.domain
+    assert (image["x"], image["y"], image["sizex"], image["sizey"]) == pytest.approx(
+        (x0, y1, x1 - x0, y1 - y0)
+    )
+    png = base64.b64decode(image["source"].removeprefix("data:image/png;base64,"))
+    picture = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), float)
+    h, w, _ = picture.shape
+    assert max(h, w) == F.SURFACE_PIXELS
+
+    def pixel(x: float, y: float) -> np.ndarray:
+        return picture[int((y1 - y) / (y1 - y0) * (h - 1)), int((x - x0) / (x1 - x0) * (w - 1))]
+
+    best = next(m for m in race8.surface.minima if m.is_global)
+    assert pixel(best.x, best.y).sum() > pixel(x0, y0).sum() + 60  # lighter in the well
+    bars = [t for t in d["data"] if t.get("marker", {}).get("showscale")]
+    assert len(bars) == 1 and bars[0]["marker"]["colorbar"]["title"]["text"] == "loss"
+    clicks = next(t for t in d["data"] if t.get("name") == "click to set the start")
+    assert "loss" in clicks["hovertemplate"] and len(clicks["customdata"]) == len(clicks["x"])
+    assert d["layout"]["xaxis"]["zeroline"] is False  # no line drawn over the picture
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_kept_points_follow_any_path(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 400))
+    kind = seed % 3
+    if kind == 0:  # a random walk
+        path = np.cumsum(rng.normal(size=(n, 2)), axis=0)
+    elif kind == 1:  # a decaying zigzag along a line
+        k = np.arange(n)
+        path = np.stack([k / max(n, 1), (-0.8) ** k], axis=1)
+    else:  # a smooth spiral with a few repeated points
+        t = np.linspace(0, 6 * np.pi, n)
+        path = np.stack([np.exp(-t / 8) * np.cos(t), np.exp(-t / 8) * np.sin(t)], axis=1)
+        path[n // 2 :: 7] = path[n // 2 - 1 :: 7][: len(path[n // 2 :: 7])]
+    tol = 0.01
+    kept = F.kept_points(path, tol)
+    assert kept[0] == 0 and kept[-1] == n - 1 and np.all(np.diff(kept) > 0)
+    assert _distance_to_polyline(path, path[kept]).max() <= tol
 
 
 def test_colours_are_fixed_per_optimizer(race8, grid) -> None:

@@ -7,13 +7,16 @@ Data in, Figure out. ``grid`` is ``(xs, ys, Z)`` as returned by
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import io
 import threading
 from collections import OrderedDict
 from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
+from PIL import Image
 from plotly.subplots import make_subplots
 
 from .style import (
@@ -49,39 +52,140 @@ def _f32(a: Any) -> np.ndarray:
     return np.asarray(a, np.float32)
 
 
+_BAND_EDGE = (np.array([90, 100, 115]), 0.35)  # the contour lines' colour and opacity
+
+
 def surface_contour(grid: Grid, surface: Any, slide: bool = False) -> go.Contour:
     """The loss surface as filled contours, on a log scale where the surface asks for it."""
     xs, ys, z = grid
-    common = {
-        "x": _f32(xs),
-        "y": _f32(ys),
-        "colorscale": SURFACE_SCALE,
-        "line": {"color": "rgba(90,100,115,0.35)", "width": 0.6},
-        "ncontours": 28,
-        "name": "loss",
-        "showlegend": False,
-    }
+    values, colorbar = _surface_values(grid, surface)
+    return go.Contour(
+        x=_f32(xs),
+        y=_f32(ys),
+        z=_f32(values),
+        customdata=_f32(z),
+        colorbar=colorbar,
+        hovertemplate="x=%{x:.3f}<br>y=%{y:.3f}<br>loss=%{customdata:.4g}<extra></extra>",
+        colorscale=SURFACE_SCALE,
+        line={"color": "rgba({},{},{},{})".format(*_BAND_EDGE[0], _BAND_EDGE[1]), "width": 0.6},
+        ncontours=28,
+        name="loss",
+        showlegend=False,
+    )
+
+
+#: the race's loss surface is a picture this many pixels on its longer side (sharp at
+#: the page's size and in a 2x slide export of the plot area)
+SURFACE_PIXELS = 1024
+#: colour bands of the surface picture (plotly's contours were asked for 28)
+SURFACE_BANDS = 28
+
+
+def _scale_colors(scale: list, t: np.ndarray) -> np.ndarray:
+    """RGB (0-255) of a plotly colourscale (hex stops) at positions ``t`` in [0, 1]."""
+    pos = np.array([p for p, _ in scale], np.float64)
+    rgb = np.array([[int(c[k : k + 2], 16) for k in (1, 3, 5)] for _, c in scale], np.float64)
+    return np.stack([np.interp(t, pos, rgb[:, k]) for k in range(3)], axis=1)
+
+
+def _nice_step(raw: float) -> float:
+    """The smallest of 1, 2, 2.5, 5 times a power of ten that is at least ``raw``."""
+    power = 10.0 ** np.floor(np.log10(raw))
+    return float(next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw * (1 - 1e-9)))
+
+
+def _surface_values(grid: Grid, surface: Any) -> tuple[np.ndarray, dict]:
+    """What the surface is coloured by (the loss, or log10 of loss − min) and its colourbar."""
+    z = np.asarray(grid[2], np.float64)
     if surface.log_scale:
         levels, shift = log_levels(z, surface.min_value)
         tickvals, ticktext = log_ticks(levels, shift)
-        return go.Contour(
-            z=_f32(levels),
-            colorbar={
-                "title": {"text": "loss − min<br>(log)"},
-                "tickvals": tickvals,
-                "ticktext": ticktext,
-                **_COLORBAR,
-            },
-            customdata=_f32(z),
-            hovertemplate="x=%{x:.3f}<br>y=%{y:.3f}<br>loss=%{customdata:.4g}<extra></extra>",
-            **common,
-        )
-    return go.Contour(
-        z=_f32(z),
-        colorbar={"title": {"text": "loss"}, **_COLORBAR},
-        hovertemplate="x=%{x:.3f}<br>y=%{y:.3f}<br>loss=%{z:.4g}<extra></extra>",
-        **common,
-    )
+        bar = {"title": {"text": "loss − min<br>(log)"}, "tickvals": tickvals, "ticktext": ticktext}
+        return np.asarray(levels, np.float64), {**bar, **_COLORBAR}
+    return z, {"title": {"text": "loss"}, **_COLORBAR}
+
+
+def surface_picture(grid: Grid, surface: Any) -> tuple[dict, dict]:
+    """The loss surface as a picture under the race (a layout image), and an invisible
+    trace that carries its colourbar.
+
+    plotly.js animates scatter traces in place and takes every other trace of the plot
+    off the page when an animation (▶ Play, or the step slider) starts without a full
+    redraw; with a full redraw per frame the animation crawled (~6 frames/s in headless
+    Chromium). A layout image is not a trace, so the surface stays. The picture is
+    what the contour trace drew: bands of ``SURFACE_SCALE`` a round number wide (at most
+    ``SURFACE_BANDS``), their edges as thin lines, from the grid interpolated
+    bilinearly. Values that are not finite are left transparent."""
+    xs, ys = np.asarray(grid[0], np.float64), np.asarray(grid[1], np.float64)
+    values, colorbar = _surface_values(grid, surface)
+    finite = np.isfinite(values)
+    lo, hi = (float(values[finite].min()), float(values[finite].max())) if finite.any() else (0, 1)
+    hi = hi if hi > lo else lo + 1.0
+    wx, wy = float(xs[-1] - xs[0]), float(ys[-1] - ys[0])
+    w = max(2, round(SURFACE_PIXELS * min(1.0, wx / wy)))
+    h = max(2, round(SURFACE_PIXELS * min(1.0, wy / wx)))
+    # pixel centres, top row first; fractional grid indices for bilinear interpolation
+    fi = np.interp(xs[0] + (np.arange(w) + 0.5) / w * wx, xs, np.arange(len(xs)))
+    fj = np.interp(ys[-1] - (np.arange(h) + 0.5) / h * wy, ys, np.arange(len(ys)))
+    i0 = np.minimum(fi.astype(int), len(xs) - 2)
+    j0 = np.minimum(fj.astype(int), len(ys) - 2)
+    ti, tj = (fi - i0)[None, :], (fj - j0)[:, None]
+    v = np.where(finite, values, lo)
+    top = v[j0][:, i0] * (1 - ti) + v[j0][:, i0 + 1] * ti
+    bottom = v[j0 + 1][:, i0] * (1 - ti) + v[j0 + 1][:, i0 + 1] * ti
+    field = top * (1 - tj) + bottom * tj
+    # bands a round number wide, as plotly chooses contour levels (at most SURFACE_BANDS)
+    step = _nice_step((hi - lo) / SURFACE_BANDS)
+    start = np.floor(lo / step) * step
+    n = max(1, int(np.ceil((hi - start) / step - 1e-9)))
+    band = np.clip(((field - start) / step).astype(int), 0, n - 1)
+    # a palette picture: the bands' colours, the same blended with the line colour for
+    # the pixels on a band's edge, and one transparent entry
+    colors = _scale_colors(SURFACE_SCALE, (np.arange(n) + 0.5) / n)
+    line, alpha = _BAND_EDGE
+    palette = np.vstack([colors, colors * (1 - alpha) + line * alpha, [[255, 255, 255]]])
+    edge = np.zeros(band.shape, bool)
+    edge[:, 1:] |= band[:, 1:] != band[:, :-1]
+    edge[1:, :] |= band[1:, :] != band[:-1, :]
+    index = band + n * edge
+    index[~finite[j0][:, i0] | ~finite[j0 + 1][:, i0 + 1]] = 2 * n
+    picture = Image.fromarray(index.astype(np.uint8), "P")
+    picture.putpalette(palette.round().astype(np.uint8).ravel().tolist())
+    buffer = io.BytesIO()
+    picture.save(buffer, "PNG", transparency=2 * n)
+    image = {
+        "source": "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode(),
+        "xref": "x",
+        "yref": "y",
+        "x": float(xs[0]),
+        "y": float(ys[-1]),
+        "sizex": wx,
+        "sizey": wy,
+        "xanchor": "left",
+        "yanchor": "top",
+        "sizing": "stretch",
+        "layer": "below",
+    }
+    hexes = ["#" + "".join(f"{round(u):02x}" for u in c) for c in colors]
+    steps = [[(k + e) / n, c] for k, c in enumerate(hexes) for e in (0, 1)]
+    bar = {
+        "type": "scatter",
+        "x": [None],
+        "y": [None],
+        "mode": "markers",
+        "name": "loss",
+        "showlegend": False,
+        "hoverinfo": "skip",
+        "marker": {
+            "color": [lo],
+            "cmin": start,
+            "cmax": start + n * step,
+            "colorscale": steps,
+            "showscale": True,
+            "colorbar": colorbar,
+        },
+    }
+    return image, bar
 
 
 def minima_traces(surface: Any, slide: bool = False) -> list[go.Scatter]:
@@ -114,18 +218,25 @@ def minima_traces(surface: Any, slide: bool = False) -> list[go.Scatter]:
 
 
 def click_grid(grid: Grid, n: int = 41) -> go.Scatter:
-    """Invisible points over the domain: clicking one reports a position (sets the start)."""
-    xs, ys, _ = grid
+    """Invisible points over the domain: hovering one tells the loss there, clicking it
+    reports its position (sets the start)."""
+    xs, ys, z = grid
     gx = np.linspace(float(xs[0]), float(xs[-1]), n)
     gy = np.linspace(float(ys[0]), float(ys[-1]), n)
     X, Y = np.meshgrid(gx, gy)
+    # the loss at the points, interpolated along each axis of the grid
+    z = np.asarray(z, np.float64)
+    along_x = np.stack([np.interp(gx, xs, row) for row in z])
+    loss = np.stack([np.interp(gy, ys, col) for col in along_x.T], axis=1)
     return go.Scatter(
         x=_f32(X.ravel()),
         y=_f32(Y.ravel()),
+        customdata=_f32(loss.ravel()),
         mode="markers",
         marker={"size": 14, "color": "rgba(0,0,0,0)"},
         # hover must stay on: plotly reports clicks only on hoverable points
-        hovertemplate="(%{x:.2f}, %{y:.2f})<br>click to start here<extra></extra>",
+        hovertemplate="(%{x:.2f}, %{y:.2f})<br>loss %{customdata:.4g}<br>click to start here"
+        "<extra></extra>",
         showlegend=False,
         name="click to set the start",
     )
@@ -180,17 +291,68 @@ def _run_name(result: Any, i: int) -> str:
     return f"{result.labels[i]} — diverged at step {div}" if div >= 0 else result.labels[i]
 
 
-def _trail_points(path: np.ndarray, idx: np.ndarray, step: int) -> np.ndarray:
-    """The trail drawn at ``step``: the thinned points ``idx`` up to it, then the step."""
-    return np.concatenate([path[idx[idx <= step]], path[step : step + 1]])
+#: how far (as a share of the surface's wider side) a drawn trail may stray from the
+#: path: ~0.5 px on a 500 px plot
+TRAIL_TOLERANCE = 1e-3
 
 
-def _trail_and_head(result: Any, i: int, step: int, idx: np.ndarray, slide: bool) -> tuple:
-    """Run ``i``'s trail (the path up to ``step``, thinned to ``idx``) and head, as trace
-    dicts (plain data: see :func:`race_animation`)."""
+def trail_tolerance(surface: Any) -> float:
+    """The largest distance, in the surface's units, between a drawn trail and its path."""
+    (x0, x1), (y0, y1) = surface.domain
+    return TRAIL_TOLERANCE * max(x1 - x0, y1 - y0)
+
+
+def kept_points(path: np.ndarray, tol: float) -> np.ndarray:
+    """Indices of the points of ``path`` (shape ``(n, 2)``) a trail needs to follow it to
+    within ``tol``: every point of the path lies within ``tol`` of the polyline through
+    the kept ones (Ramer–Douglas–Peucker, every open segment split in the same pass, at
+    each peak of the distance).
+
+    Thinning by a fixed stride does not do this: a run that zigzags from one side of a
+    valley to the other on every step, sampled every second step, shows only one side
+    and looks smooth, the very picture of a too-large learning rate gone. Here the
+    corners of a zigzag are kept while its swing is visible, and a smooth stretch needs
+    few points (a smaller figure than a fixed stride)."""
+    pts = np.nan_to_num(np.asarray(path, np.float64))
+    n = len(pts)
+    if n <= 2:
+        return np.arange(n)
+    keep = np.zeros(n, bool)
+    keep[[0, -1]] = True
+    index = np.arange(n)
+    while True:
+        k = np.flatnonzero(keep)
+        seg = np.minimum(np.searchsorted(k, index, side="right") - 1, len(k) - 2)
+        a, b = pts[k[seg]], pts[k[seg + 1]]
+        # distance from each point to its segment's chord (the chord, not the whole line:
+        # a run that turns back past the chord's end is caught too)
+        ab = b - a
+        length2 = np.einsum("ij,ij->i", ab, ab)
+        t = np.clip(np.einsum("ij,ij->i", pts - a, ab) / np.where(length2 > 0, length2, 1.0), 0, 1)
+        d = np.hypot(*(pts - a - t[:, None] * ab).T)
+        d[keep] = 0.0
+        worst = np.maximum.reduceat(d, k[:-1])
+        split = worst > tol
+        if not split.any():
+            return k
+        # every peak of the distance in a segment that strays too far joins the kept
+        # ones (the farthest point is one): a zigzag's corners all join in one pass, where
+        # one point per segment and pass would take a pass per corner
+        peak = (d >= np.r_[0.0, d[:-1]]) & (d >= np.r_[d[1:], 0.0])
+        keep |= split[seg] & (d > tol) & peak
+
+
+def _trail_points(path: np.ndarray, kept: np.ndarray, step: int) -> np.ndarray:
+    """The trail drawn at ``step``: the kept points up to it, then the step's own point."""
+    return np.concatenate([path[kept[kept <= step]], path[step : step + 1]])
+
+
+def _trail_and_head(result: Any, i: int, step: int, kept: np.ndarray, slide: bool) -> tuple:
+    """Run ``i``'s trail (the path up to ``step`` through its ``kept`` points) and head, as
+    trace dicts (plain data: see :func:`race_animation`)."""
     s = style_for(slide)
     path = result.path[i]
-    pts = _trail_points(path, idx, step)
+    pts = _trail_points(path, kept, step)
     diverged = 0 <= int(result.diverged_at[i]) <= step
     trail = {
         "type": "scatter",
@@ -250,7 +412,8 @@ def _static_base(
     with _BASES_LOCK:  # sessions are threads
         if key in _BASES:
             return _BASES[key]
-    static: list[go.BaseTraceType] = [surface_contour(grid, surface, slide)]
+    image, colorbar = surface_picture(grid, surface)
+    static: list[Any] = [colorbar]
     if clickable:
         static.append(click_grid(grid))
     if quiver is not None:
@@ -258,6 +421,7 @@ def _static_base(
     static += minima_traces(surface, slide)
     fig = go.Figure(data=static)
     fig.update_layout(
+        images=[image],
         legend={"orientation": "v", "x": LEGEND_X, "y": 1.0, "xanchor": "left"},
         hovermode="closest",
         clickmode="event+select",
@@ -276,7 +440,10 @@ def _static_base(
 
 def _axes(fig: go.Figure, surface: Any) -> None:
     (x0, x1), (y0, y1) = surface.domain
-    fig.update_xaxes(range=[x0, x1], title_text="x", constrain="domain", showgrid=False)
+    # no grid or zero lines: they would be drawn over the surface picture
+    fig.update_xaxes(
+        range=[x0, x1], title_text="x", constrain="domain", showgrid=False, zeroline=False
+    )
     fig.update_yaxes(
         range=[y0, y1],
         title_text="y",
@@ -284,11 +451,13 @@ def _axes(fig: go.Figure, surface: Any) -> None:
         scaleratio=1,
         constrain="domain",
         showgrid=False,
+        zeroline=False,
     )
 
 
-#: a run's frames: (trail, head) per shown step, and the JSON text of each pair
-RunFrames = tuple[list[tuple[dict, dict]], list[str]]
+#: a run's frames: (trail, head) per shown step, the JSON text of each pair, and the
+#: indices of the path points its trails go through (:func:`kept_points`)
+RunFrames = tuple[list[tuple[dict, dict]], list[str], np.ndarray]
 _FRAMES: OrderedDict[bytes, RunFrames] = OrderedDict()
 _FRAMES_LOCK = threading.Lock()
 #: runs whose animation frames are kept (~200 kB each at 80 frames, dicts and text):
@@ -297,7 +466,7 @@ _FRAMES_LOCK = threading.Lock()
 FRAME_CACHE_RUNS = 64
 
 
-def _run_frames(result: Any, shown: np.ndarray, trail_idx: np.ndarray) -> list[RunFrames]:
+def _run_frames(result: Any, shown: np.ndarray, tol: float) -> list[RunFrames]:
     """Each run's animation frames, (trail, head) per shown step: only what changes
     between frames (positions, hover numbers, a diverged head's symbol), with the
     JSON text of each (trail, head) pair (Streamlit sends a figure as JSON text; the
@@ -306,11 +475,10 @@ def _run_frames(result: Any, shown: np.ndarray, trail_idx: np.ndarray) -> list[R
     Kept per run, by the run's own numbers: a student who moves one optimizer's
     slider changes one run, and the other runs (the same for a whole classroom)
     are not made again. The dicts are shared between figures, so they are never
-    changed after they are made. Missing runs are made together, a few array
-    operations per frame for all of them."""
+    changed after they are made."""
     path = np.asarray(result.path, np.float32)
     loss = np.asarray(result.loss, np.float32)
-    frame_key = shown.tobytes() + b"|" + trail_idx.tobytes()
+    frame_key = shown.tobytes() + b"|" + np.float64(tol).tobytes()
     keys = []
     for i in range(path.shape[0]):
         h = hashlib.blake2b(frame_key, digest_size=20)
@@ -326,54 +494,44 @@ def _run_frames(result: Any, shown: np.ndarray, trail_idx: np.ndarray) -> list[R
     missing = [i for i, p in enumerate(pieces) if p is None]
     if not missing:
         return pieces
-    made = _make_frames(
-        path[missing],
-        loss[missing],
-        [int(result.diverged_at[i]) for i in missing],
-        shown,
-        trail_idx,
-    )
+    for i in missing:
+        pieces[i] = _make_frames(path[i], loss[i], int(result.diverged_at[i]), shown, tol)
     with _FRAMES_LOCK:
-        for i, run in zip(missing, made, strict=True):
-            pieces[i] = run
-            _FRAMES[keys[i]] = run
+        for i in missing:
+            _FRAMES[keys[i]] = pieces[i]
         while len(_FRAMES) > FRAME_CACHE_RUNS:
             _FRAMES.popitem(last=False)
     return pieces
 
 
 def _make_frames(
-    path: np.ndarray, loss: np.ndarray, div_at: list[int], shown: np.ndarray, trail_idx: np.ndarray
-) -> list[RunFrames]:
-    """Frames of the runs given: the same points as :func:`_trail_points`, all runs of a
-    frame at once, written out as plain Python numbers."""
-    n = path.shape[0]
-    thinned = [np.ascontiguousarray(path[:, trail_idx, c]) for c in (0, 1)]  # (n, K) each
-    counts = np.searchsorted(trail_idx, shown, side="right").tolist()
-    heads = path[:, shown].tolist()  # (n, frames, 2)
-    losses = loss[:, shown].tolist()
-    runs: list[list[tuple[dict, dict]]] = [[] for _ in range(n)]
+    path: np.ndarray, loss: np.ndarray, div_at: int, shown: np.ndarray, tol: float
+) -> RunFrames:
+    """One run's frames: the same points as :func:`_trail_points`, written out as plain
+    Python numbers."""
+    kept = kept_points(path, tol)
+    thinned = path[kept]
+    counts = np.searchsorted(kept, shown, side="right").tolist()
+    heads = path[shown].tolist()  # (frames, 2)
+    losses = loss[shown].tolist()
+    pairs: list[tuple[dict, dict]] = []
     for j, step in enumerate(shown.tolist()):
         c = counts[j]
-        trails = []
-        for axis in (0, 1):
-            pts = np.empty((n, c + 1), np.float32)
-            pts[:, :c] = thinned[axis][:, :c]
-            pts[:, c] = path[:, step, axis]
-            trails.append([typed(row) for row in pts])
-        for i in range(n):
-            x, y = heads[i][j]
-            diverged = 0 <= div_at[i] <= step
-            trail = {"type": "scatter", "x": trails[0][i], "y": trails[1][i]}
-            head = {  # one point: a plain list is cheaper than a typed array
-                "type": "scatter",
-                "x": [x],
-                "y": [y],
-                "customdata": [[step, losses[i][j]]],
-                "marker": {"symbol": "x" if diverged else "circle"},
-            }
-            runs[i].append((trail, head))
-    return [(pairs, [json_text(pair)[1:-1] for pair in pairs]) for pairs in runs]
+        pts = np.empty((c + 1, 2), np.float32)
+        pts[:c] = thinned[:c]
+        pts[c] = path[step]
+        x, y = heads[j]
+        diverged = 0 <= div_at <= step
+        trail = {"type": "scatter", "x": typed(pts[:, 0].copy()), "y": typed(pts[:, 1].copy())}
+        head = {  # one point: a plain list is cheaper than a typed array
+            "type": "scatter",
+            "x": [x],
+            "y": [y],
+            "customdata": [[step, losses[j]]],
+            "marker": {"symbol": "x" if diverged else "circle"},
+        }
+        pairs.append((trail, head))
+    return pairs, [json_text(pair)[1:-1] for pair in pairs], kept
 
 
 def race_animation(
@@ -381,7 +539,6 @@ def race_animation(
     result: Any,
     *,
     frames: int = 80,
-    trail_points: int = 150,
     slide: bool = False,
     quiver: tuple | None = None,
     clickable: bool = True,
@@ -392,12 +549,12 @@ def race_animation(
     Play buttons at three speeds, a pause button and a scrub slider over the
     steps. The figure opens on the last frame, so a still export shows the
     whole race. The figure comes back finished (:func:`~.style.animated`): read its
-    frames and controls through ``fig.to_dict()``.
+    frames and controls through ``fig.to_dict()``. Each trail follows its path to
+    within :func:`trail_tolerance` (:func:`kept_points`).
     """
     surface = result.surface
     steps = int(result.steps)
     shown = frame_steps(steps, frames)
-    trail_idx = frame_steps(steps, trail_points)
     s = style_for(slide)
     # Validated once per surface setting and cached; the runs' traces, the frames and the
     # controls are plain dicts (plotly's validation of 16 traces and 80 frames was most
@@ -421,19 +578,18 @@ def race_animation(
     n = len(result.labels)
     moving = list(range(n_static, n_static + 2 * n))
     last = int(shown[-1])
-    runs = [t for i in range(n) for t in _trail_and_head(result, i, last, trail_idx, slide)]
-
-    pieces = _run_frames(result, shown, trail_idx)  # per run: (trail, head) per frame
+    pieces = _run_frames(result, shown, trail_tolerance(surface))  # per run, per frame
+    runs = [t for i in range(n) for t in _trail_and_head(result, i, last, pieces[i][2], slide)]
     spec = {"data": [*base["data"], start, *runs], "layout": dict(base["layout"])}
     fig = go.Figure(spec, _validate=False)
     names = [str(k) for k in shown.tolist()]
     frames = [
-        {"data": [d for pairs, _ in pieces for d in pairs[j]], "traces": moving, "name": name}
+        {"data": [d for pairs, _, _ in pieces for d in pairs[j]], "traces": moving, "name": name}
         for j, name in enumerate(names)
     ]
     traces = json_text(moving)
     frames_json = ",".join(
-        f'{{"data":[{",".join(texts[j] for _, texts in pieces)}],"traces":{traces},'
+        f'{{"data":[{",".join(texts[j] for _, texts, _ in pieces)}],"traces":{traces},'
         f'"name":"{name}"}}'
         for j, name in enumerate(names)
     )
