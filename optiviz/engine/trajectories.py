@@ -130,15 +130,7 @@ def _record_kernel(surface: Surface, opt: Optimizer) -> Any:
         init = (start, opt.init(start, hp), jnp.bool_(True), jnp.int32(-1), start)
         init += (jnp.int32(-1), start)
         carry, outs = jax.lax.scan(body, init, jnp.arange(steps, dtype=jnp.int32))
-        p, _, alive, div_at, p_good, hit_at, hit_p = carry
-        loss, _, ok = check(p)
-        good = alive & ok
-        div_at = jnp.where(alive & ~ok, steps, div_at)
-        final_p = jnp.where(good, p, p_good)
-        final_loss = jnp.where(good, loss, surface.loss(p_good))
-        first_hit = good & (hit_at < 0) & (_dist2(surface, final_p[0], final_p[1]) <= eps2)
-        hit_at = jnp.where(first_hit, steps, hit_at)
-        hit_p = jnp.where(first_hit, final_p, hit_p)
+        final_p, final_loss, div_at, hit_at, hit_p = _settle(surface, check, carry, steps, eps2)
         if minima.shape[0]:
             nearest = jnp.argmin(jnp.sum(jnp.square(minima - hit_p), axis=-1)).astype(jnp.int32)
         else:
@@ -174,6 +166,24 @@ def _dist2(surface: Surface, x: jax.Array, y: jax.Array) -> jax.Array:
     for mx, my in surface.minima_array.tolist():
         best = jnp.minimum(best, jnp.square(x - mx) + jnp.square(y - my))
     return best
+
+
+def _settle(surface: Surface, check: Any, carry: Any, steps: Any, eps2: Any) -> tuple:
+    """After a run's last step: the point it ended on (its last good one if it died),
+    that point's loss, and its divergence and first-hit records with the final point
+    checked too. ``check`` and the carry are either kernel's (one run, or the batch as
+    ``(2, runs)`` arrays); the loss of the last good point is computed here again
+    rather than carried through every step."""
+    p, _, alive, div_at, p_good, hit_at, hit_p = carry
+    loss, _, ok = check(p)
+    good = alive & ok
+    div_at = jnp.where(alive & ~ok, steps, div_at)
+    final_p = jnp.where(good, p, p_good)
+    final_loss = jnp.where(good, loss, check(p_good)[0])
+    first_hit = good & (hit_at < 0) & (_dist2(surface, final_p[0], final_p[1]) <= eps2)
+    hit_at = jnp.where(first_hit, steps, hit_at)
+    hit_p = jnp.where(first_hit, final_p, hit_p)
+    return final_p, final_loss, div_at, hit_at, hit_p
 
 
 def _summary_kernel(surface: Surface, opt: Optimizer, hits: bool) -> Any:
@@ -247,17 +257,7 @@ def _summary_kernel(surface: Surface, opt: Optimizer, hits: bool) -> Any:
 
         init = (p0, state0, jnp.ones(n, jnp.bool_), never, p0, never, p0)
         carry = jax.lax.fori_loop(0, n_steps, advance, init)
-        p, _, alive, div_at, p_good, hit_at, hit_p = carry
-        loss, _, ok = check(p)
-        good = alive & ok
-        div_at = jnp.where(alive & ~ok, n_steps, div_at)
-        final_p = jnp.where(good, p, p_good)
-        # (the loss of the last good point is computed again here rather than carried
-        # through every step of the loop)
-        final_loss = jnp.where(good, loss, check(p_good)[0])
-        first_hit = good & (hit_at < 0) & (_dist2(surface, final_p[0], final_p[1]) <= eps2)
-        hit_at = jnp.where(first_hit, n_steps, hit_at)
-        hit_p = jnp.where(first_hit, final_p, hit_p)
+        final_p, final_loss, div_at, hit_at, hit_p = _settle(surface, check, carry, n_steps, eps2)
         hit_index = jnp.where(hit_at >= 0, nearest_index(hit_p), -1)
         # one float and one int array (each array leaving the device costs a transfer)
         floats = jnp.stack([final_p[0], final_p[1], final_loss], axis=1)
