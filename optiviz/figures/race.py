@@ -507,22 +507,17 @@ def _run_frames(result: Any, shown: np.ndarray, tol: float) -> list[RunFrames]:
 def _make_frames(
     path: np.ndarray, loss: np.ndarray, div_at: int, shown: np.ndarray, tol: float
 ) -> RunFrames:
-    """One run's frames: the same points as :func:`_trail_points`, written out as plain
-    Python numbers."""
+    """One run's frames: each trail as :func:`_trail_points` draws it, the heads written
+    out as plain Python numbers."""
     kept = kept_points(path, tol)
-    thinned = path[kept]
-    counts = np.searchsorted(kept, shown, side="right").tolist()
     heads = path[shown].tolist()  # (frames, 2)
     losses = loss[shown].tolist()
     pairs: list[tuple[dict, dict]] = []
     for j, step in enumerate(shown.tolist()):
-        c = counts[j]
-        pts = np.empty((c + 1, 2), np.float32)
-        pts[:c] = thinned[:c]
-        pts[c] = path[step]
+        pts = _trail_points(path, kept, step).T.copy()  # (2, points), each row contiguous
         x, y = heads[j]
         diverged = 0 <= div_at <= step
-        trail = {"type": "scatter", "x": typed(pts[:, 0].copy()), "y": typed(pts[:, 1].copy())}
+        trail = {"type": "scatter", "x": typed(pts[0]), "y": typed(pts[1])}
         head = {  # one point: a plain list is cheaper than a typed array
             "type": "scatter",
             "x": [x],
