@@ -14,6 +14,10 @@ cache off, so it really compiles; --cache measures a restart with the cache warm
 Python-loop references train the same network on the same data for the same number of
 steps: PyTorch (torch.optim, one loop step per epoch and optimizer) when torch is
 installed, and a NumPy implementation (hand-written backprop, GD and Adam rules) always.
+PyTorch runs twice: keeping the same records as optiviz's M1 (per-layer norms and
+activation statistics every epoch, boundary and histograms at 52 snapshots), which is
+the comparison the >= 8x target is judged by, and bare (training and the validation
+loss only), printed beside it so the cost of recording is visible.
 Runs unchanged on a GPU (the header says which device JAX uses).
 """
 
@@ -159,17 +163,33 @@ def numpy_m1() -> float:
     return time.perf_counter() - t
 
 
-def torch_m1() -> float | None:
+def torch_m1(record: bool) -> float | None:
+    """M1 in PyTorch with a Python loop: one step per epoch and optimizer, then the
+    validation loss. With ``record``, the loop also keeps what optiviz's M1 keeps:
+    per epoch the accuracies, per layer the gradient norms (kernel, bias), the weight
+    norm and the update/weight ratio, per hidden layer the activation mean, std and
+    share of dead units, a finiteness check (divergence), and at 52 snapshots (start,
+    every 6th epoch, end) the decision function on the 40 x 40 grid and 30-bin
+    histograms of every layer's activations and dL/dz on 256 probe examples."""
     try:
         import torch
     except ImportError:
         return None
+    from optiviz.engine.training import GRID, HIST_BINS, N_CHECKPOINTS, PROBE
+
     torch.set_num_threads(os.cpu_count() or 1)
     ds = make_dataset("moons", n=1000, seed=0)
     X = torch.tensor(ds.X_train)
     y = torch.tensor(ds.y_train, dtype=torch.float32)[:, None]
     Xv = torch.tensor(ds.X_val)
     yv = torch.tensor(ds.y_val, dtype=torch.float32)[:, None]
+    (x0, x1), (y0, y1) = ds.domain
+    gx, gy = torch.meshgrid(
+        torch.linspace(x0, x1, GRID), torch.linspace(y0, y1, GRID), indexing="xy"
+    )
+    grid = torch.stack([gx.ravel(), gy.ravel()], dim=1)
+    Xp, yp = X[:PROBE], y[:PROBE]
+    every = M1_EPOCHS // N_CHECKPOINTS
     makers = {
         "sgd": lambda p: torch.optim.SGD(p, lr=0.01),
         "momentum": lambda p: torch.optim.SGD(p, lr=0.01, momentum=0.9),
@@ -193,16 +213,33 @@ def torch_m1() -> float | None:
         )
         return model, make(model.parameters())
 
-    # untimed warm-up: torch imports parts of itself (torch._dynamo, ~2 s) at the
-    # first optimizer it builds, and its kernels warm up at the first steps
-    for make in makers.values():
-        model, opt = model_and_optimizer(make)
-        for _ in range(3):
-            opt.zero_grad()
-            loss_fn(model(X), y).backward()
-            opt.step()
-    t = time.perf_counter()
-    for make in makers.values():
+    def layers_of(model):
+        return [m for m in model if isinstance(m, torch.nn.Linear)]
+
+    def forward(layers, x):
+        """Output, pre-activations z and activations of every layer."""
+        zs, acts, h = [], [], x
+        for i, lin in enumerate(layers):
+            z = lin(h)
+            h = torch.relu(z) if i < len(layers) - 1 else torch.sigmoid(z)
+            zs.append(z)
+            acts.append(h)
+        return h, zs, acts
+
+    def histogram(v, symmetric):
+        lo, hi = (-v.abs().max(), v.abs().max()) if symmetric else (v.min(), v.max())
+        return torch.histc(v, bins=HIST_BINS, min=lo.item(), max=hi.item())
+
+    def snapshot(layers):
+        with torch.no_grad():
+            boundary = forward(layers, grid)[0]
+        _, zs, acts = forward(layers, Xp)
+        dzs = torch.autograd.grad(loss_fn(acts[-1], yp), zs)
+        with torch.no_grad():
+            hists = [histogram(a, False) for a in acts] + [histogram(g, True) for g in dzs]
+        return boundary, hists
+
+    def train_plain(make):
         model, opt = model_and_optimizer(make)
         for _ in range(M1_EPOCHS):
             opt.zero_grad()
@@ -211,6 +248,58 @@ def torch_m1() -> float | None:
             opt.step()
             with torch.no_grad():
                 loss_fn(model(Xv), yv)
+
+    def train_recorded(make):
+        model, opt = model_and_optimizer(make)
+        layers = layers_of(model)
+        history, snaps = [], [snapshot(layers)]
+        for epoch in range(M1_EPOCHS):
+            opt.zero_grad()
+            out, zs, acts = forward(layers, X)
+            loss = loss_fn(out, y)
+            loss.backward()
+            before = [lin.weight.detach().clone() for lin in layers]
+            opt.step()
+            with torch.no_grad():
+                vout = forward(layers, Xv)[0]
+                row = [
+                    loss.detach(),
+                    ((out > 0.5) == (y > 0.5)).float().mean(),
+                    loss_fn(vout, yv),
+                    ((vout > 0.5) == (yv > 0.5)).float().mean(),
+                ]
+                for lin, w0 in zip(layers, before, strict=True):
+                    w_norm = lin.weight.norm()
+                    row += [
+                        lin.weight.grad.norm(),
+                        lin.bias.grad.norm(),
+                        w_norm,
+                        (lin.weight - w0).norm() / w_norm.clamp_min(1e-12),
+                    ]
+                for z, a in zip(zs[:-1], acts[:-1], strict=True):
+                    row += [a.mean(), a.std(), ((z > 0).sum(0) == 0).float().mean()]
+                rec = torch.stack(row)
+                if not torch.isfinite(rec).all():
+                    break  # diverged
+                history.append(rec)
+            if (epoch + 1) % every == 0:
+                snaps.append(snapshot(layers))
+        snaps.append(snapshot(layers))
+        return torch.stack(history), snaps
+
+    train = train_recorded if record else train_plain
+    # untimed warm-up: torch imports parts of itself (torch._dynamo, ~2 s) at the
+    # first optimizer it builds, and its kernels warm up at the first steps
+    for make in makers.values():
+        model, opt = model_and_optimizer(make)
+        for _ in range(3):
+            opt.zero_grad()
+            loss_fn(model(X), y).backward()
+            opt.step()
+        snapshot(layers_of(model))
+    t = time.perf_counter()
+    for make in makers.values():
+        train(make)
     return time.perf_counter() - t
 
 
@@ -246,13 +335,18 @@ def main() -> None:
         f"{'M1 in NumPy, Python loop (GD+Adam rules, 8 runs)':<58} {np_time:8.3f} s"
         f"  (optiviz is x{np_time / m1_warm:.1f} faster)"
     )
-    t = torch_m1()
+    t = torch_m1(record=True)
+    t_plain = torch_m1(record=False)
     if t is None:
         print("M1 in PyTorch: torch is not installed (pip install torch==2.13.0 for the CPU build)")
     else:
         print(
-            f"{'M1 in PyTorch, Python loop (torch.optim, 8 optimizers)':<58} {t:8.3f} s"
+            f"{'M1 in PyTorch, Python loop, same records (8 optimizers)':<58} {t:8.3f} s"
             f"  (optiviz is x{t / m1_warm:.1f} faster; target >= 8)"
+        )
+        print(
+            f"{'M1 in PyTorch, Python loop, training + val loss only':<58} {t_plain:8.3f} s"
+            f"  (optiviz, recording everything, is x{t_plain / m1_warm:.1f} faster)"
         )
     print(
         json.dumps(
@@ -264,6 +358,7 @@ def main() -> None:
                 "m2_first": m2_first,
                 "numpy": np_time,
                 "torch": t,
+                "torch_plain": t_plain,
             }
         )
     )
