@@ -626,6 +626,37 @@ def test_layer_statistics_ignore_padding_and_survive_huge_activations() -> None:
     assert stats[0, 3] > 0.19 and stats[0, 2] == 0.0 and stats[1, 3] == 0.0
 
 
+def test_minibatch_epochs_report_the_statistics_of_their_last_batch() -> None:
+    """An epoch of mini-batches reports the activation statistics of the batch it ends
+    on, its padded rows left out. With a learning rate of 0 the weights stay as drawn,
+    so the statistics follow from the epoch's shuffled order."""
+    bs, epochs, seed = 7, 3, 2
+    n = len(XA)
+    r = optiviz.train(
+        DS_A,
+        hidden=HIDDEN_A,
+        activation=ACT_A,
+        optimizers={"sgd": {"learning_rate": 0.0}},
+        epochs=epochs,
+        batch_size=bs,
+        seed=seed,
+    )
+    (l1, l2, _) = r.init_params[0]
+    nb = -(-n // bs)
+    assert n % bs, "the last batch should be a padded one"
+    for e in range(epochs):
+        key = jax.random.fold_in(training._key(seed, 1), e)
+        order = np.asarray(jax.random.permutation(key, n))
+        rows = XA[order[(nb - 1) * bs :]].astype(np.float64)
+        a1 = np.maximum(rows @ l1["w"] + l1["b"], 0)
+        a2 = np.tanh(a1 @ l2["w"] + l2["b"])
+        for layer, a in enumerate((a1, a2)):
+            np.testing.assert_allclose(r.activation_mean[0, e, layer], a.mean(), rtol=1e-5)
+            np.testing.assert_allclose(r.activation_std[0, e, layer], a.std(), rtol=1e-4)
+        assert r.dead[0, e, 0] == pytest.approx(np.mean(np.all(a1 <= 0, axis=0)))
+        assert r.saturated[0, e, 1] == pytest.approx(np.mean(1 - a2**2 < 0.1))
+
+
 # ================================================================= validation
 @pytest.mark.parametrize(
     ("kwargs", "message"),

@@ -476,6 +476,15 @@ def _make_kernel(spec: _Spec) -> Callable[..., Any]:
             order = jnp.concatenate([order, jnp.zeros(pad, order.dtype)]).reshape(nb, bs)
             rowmask = (jnp.arange(nb * bs) < spec.n_train).astype(jnp.float32).reshape(nb, bs)
 
+            def last_batch_stats(b, acts, m, previous):
+                """The epoch reports the activation statistics of its last batch: the
+                other batches skip them (a ``cond`` on the batch index, which ``vmap``
+                leaves a branch, as the index is the same for every run)."""
+                stats = functools.partial(_layer_stats, arch, padded=pad > 0)
+                if nb == 1:
+                    return stats(acts, m)
+                return jax.lax.cond(b == nb - 1, lambda: stats(acts, m), lambda: previous)
+
             def batch(c, b):
                 theta, states, bn, sums = c
                 idx, m = order[b], rowmask[b]
@@ -498,7 +507,7 @@ def _make_kernel(spec: _Spec) -> Callable[..., Any]:
                     "gk": sums["gk"] + g_norms[kernel_leaves],
                     "gb": sums["gb"] + g_norms[bias_leaves],
                     "ratio": sums["ratio"] + step / jnp.maximum(w, 1e-12),
-                    "stats": _layer_stats(arch, acts, m, padded=pad > 0),
+                    "stats": last_batch_stats(b, acts, m, sums["stats"]),
                 }
                 return (new_theta, new_states, new_bn, sums), None
 
