@@ -312,3 +312,35 @@ def test_frozen_figure_is_encoded_once_and_encodes_the_same() -> None:
     assert json.loads(pio.to_json(dropped, validate=False)).get("data") is None
     pretty = pio.to_json(fig, pretty=True)
     assert pretty != first and json.loads(pretty) == json.loads(first)
+
+
+@pytest.mark.parametrize("name", ["moons", "iris"])
+def test_boundary_frames_send_one_byte_a_cell(name: str) -> None:
+    """The playground's boundary animation sends each heatmap cell as one byte: P(class
+    1) in whole percent for two classes (the hover says %), the predicted class for
+    more; every frame equals the engine's snapshot it shows."""
+    from optiviz.engine import make_dataset
+    from optiviz.figures import networks as nf
+
+    ds = make_dataset(name, seed=0)
+    r = optiviz.train(
+        ds, hidden=(4,), optimizers={"sgd": {"learning_rate": 0.3}, "adam": {}}, epochs=12
+    )
+    d = nf.boundary_animation(r, X=ds.X_train, y=ds.y_train, X_val=ds.X_val, y_val=ds.y_val)
+    d = d.to_dict()
+    heat = [t for t in d["data"] if t["type"] == "heatmap"]
+    assert len(heat) == 2
+    two = ds.n_classes == 2
+    for t in heat:
+        assert (t["zmin"], t["zmax"]) == ((0, 100) if two else (-0.5, 2.5))
+        assert ("%{z} %" in t["hovertemplate"]) == two
+    assert len(d["frames"]) == len(r.snapshot_epochs)
+    for j, frame in enumerate(d["frames"]):
+        for run, z in enumerate(frame["data"]):
+            assert z["z"]["dtype"] == "u1"
+            got = values(z["z"])
+            out = r.boundary[run, j]
+            want = np.rint(out[:, 0] * 100) if two else np.argmax(out, axis=-1)
+            np.testing.assert_array_equal(got, want)
+    frames = json.dumps(d["frames"])
+    assert len(frames) < len(d["frames"]) * 2 * (4 * 40 * 40 // 3 + 200)  # ~1/4 of float32's

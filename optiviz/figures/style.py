@@ -114,13 +114,18 @@ def apply_style(
     return fig
 
 
-def typed(a: Any) -> dict:
-    """A float32 array as plotly.js's typed-array spec (base64), encoded here once.
+#: plotly.js's typed-array names of the NumPy dtypes :func:`typed` sends
+_TYPED = {np.dtype(np.float32): "f4", np.dtype(np.uint8): "u1"}
+
+
+def typed(a: Any, dtype: Any = np.float32) -> dict:
+    """An array as plotly.js's typed-array spec (base64; float32, or uint8 for small
+    integers), encoded here once.
 
     plotly writes the same spec, but routes every array through generic checks first
     (~0.2 ms each): too slow for the thousands of arrays of an animation's frames."""
-    arr = np.ascontiguousarray(a, np.float32)
-    spec = {"dtype": "f4", "bdata": base64.b64encode(arr.tobytes()).decode("ascii")}
+    arr = np.ascontiguousarray(a, dtype)
+    spec = {"dtype": _TYPED[arr.dtype], "bdata": base64.b64encode(arr.tobytes()).decode("ascii")}
     if arr.ndim > 1:
         spec["shape"] = ", ".join(str(n) for n in arr.shape)
     return spec
