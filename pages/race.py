@@ -1,5 +1,7 @@
 """Optimizer race: several optimizers start from one point on a loss surface."""
 
+from functools import partial
+
 import streamlit as st
 
 # Text first, engine after: on a cold server the title paints while JAX still loads.
@@ -51,7 +53,10 @@ with tabs[0]:
         st.plotly_chart(
             fig,
             key="race_chart",
-            on_select=lambda: rc.set_start_from_click("race_chart"),
+            # a partial, not a lambda: Streamlit keeps the callback of every chart id a
+            # session has drawn (the id follows the figure), and a lambda written here
+            # would keep that run's page namespace alive with it: its figure and race
+            on_select=partial(rc.set_start_from_click, "race_chart"),
             selection_mode="points",
             config=settings.chart_config(f"race-{surface.name}"),
         )

@@ -70,6 +70,33 @@ def test_race_defaults() -> None:
     assert not at.get("plotly_chart"), "only the open tab is built"
 
 
+def test_old_scenes_are_freed_once_the_caches_drop_them() -> None:
+    """A long session racing scene after scene holds no more than the caches hold.
+    Streamlit keeps the click callback of every race chart id a session has drawn (the
+    id follows the figure), so that callback must not hold the page run that drew it:
+    a lambda written in the page kept every old figure and race alive (~0.7 MB a
+    slider move, for as long as the session lasted)."""
+    import gc
+
+    import plotly.graph_objects as go
+
+    from optiviz.ui import cache
+
+    def figures() -> set[int]:
+        gc.collect()
+        return {id(o) for o in gc.get_objects() if isinstance(o, go.Figure)}
+
+    at = race_page()
+    before = figures()
+    for v in (0.5, 0.6, 0.7, 0.8):
+        at.sidebar.slider(key="momentum.momentum").set_value(v).run()
+    clean(at)
+    assert len(figures() - before) >= 4  # the caches hold each new scene's figure
+    cache.cached_animation.clear()
+    cache.cached_still_figures.clear()
+    assert len(figures() - before) <= 1  # only the last run's page still names its figure
+
+
 def test_every_control_type() -> None:
     at = race_page()
     at.sidebar.selectbox(key="surface").set_value("rosenbrock").run()
