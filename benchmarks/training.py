@@ -175,7 +175,7 @@ def torch_m1(record: bool) -> float | None:
         import torch
     except ImportError:
         return None
-    from optiviz.engine.training import GRID, HIST_BINS, N_CHECKPOINTS, PROBE
+    from optiviz.engine.training import HIST_BINS, N_CHECKPOINTS, PROBE, _grid
 
     torch.set_num_threads(os.cpu_count() or 1)
     ds = make_dataset("moons", n=1000, seed=0)
@@ -183,11 +183,7 @@ def torch_m1(record: bool) -> float | None:
     y = torch.tensor(ds.y_train, dtype=torch.float32)[:, None]
     Xv = torch.tensor(ds.X_val)
     yv = torch.tensor(ds.y_val, dtype=torch.float32)[:, None]
-    (x0, x1), (y0, y1) = ds.domain
-    gx, gy = torch.meshgrid(
-        torch.linspace(x0, x1, GRID), torch.linspace(y0, y1, GRID), indexing="xy"
-    )
-    grid = torch.stack([gx.ravel(), gy.ravel()], dim=1)
+    grid = torch.tensor(_grid(ds)[2])  # the engine's own 40 x 40 boundary grid
     Xp, yp = X[:PROBE], y[:PROBE]
     every = M1_EPOCHS // N_CHECKPOINTS
     makers = {
