@@ -71,11 +71,16 @@ def test_unchanged_runs_reuse_their_frames_and_frames_do_not_depend_on_the_cache
     F._FRAMES.clear()
     cold = F.race_animation(grid, moved).to_dict()["frames"]
     assert json.dumps(cold) == json.dumps(again)
-    # the figure's JSON, joined from each run's kept text, is plotly's own text
+    # the figure's JSON, joined from each run's kept text, says what plotly's own text
+    # says (in ASCII: "▶" is written "\u25b6")
     fig = F.race_animation(grid, moved)
-    assert pio.to_json(fig.to_dict(), validate=False) == _plain_to_json(
-        dict(fig.to_dict()), validate=False
-    )
+    text = pio.to_json(fig.to_dict(), validate=False)
+    assert json.loads(text) == json.loads(_plain_to_json(dict(fig.to_dict()), validate=False))
+    # ... and drawing it again keeps no second copy of the frames: the joined text is
+    # made each time (a cached scene holds its frames' text once, however often drawn)
+    again_text = pio.to_json(fig.to_dict(), validate=False)
+    assert again_text == pio.to_json(fig, validate=False) and again_text.isascii()
+    assert fig.to_dict().cell["json"] is None
     # the cache stays bounded
     assert len(F._FRAMES) <= F.FRAME_CACHE_RUNS
 
@@ -292,12 +297,14 @@ def test_frozen_figure_is_encoded_once_and_encodes_the_same() -> None:
 
     from optiviz.figures import style
 
-    plain = go.Figure(go.Scatter(x=[1, 2, 3], y=[3, 1, 2], name="<b>a/b</b>"))
+    plain = go.Figure(go.Scatter(x=[1, 2, 3], y=[3, 1, 2], name="<b>a/b</b> −∇J ▶ 😀"))
     fig = style.frozen(go.Figure(plain))
     first = pio.to_json(fig, validate=False)
     second = pio.to_json(fig, validate=False)  # kept from the second draw on
     assert second == first and pio.to_json(fig, validate=False) is second
     assert json.loads(first) == json.loads(style._plain_to_json(plain, validate=False))
+    # written in ASCII (\u escapes): 1 byte a character, however many copies are made
+    assert first.isascii() and "\\u2212\\u2207J \\u25b6 \\ud83d\\ude00" in first
     assert "<b>" not in first  # plotly's escaping of the text is kept
     assert pio.to_json(plain) is not pio.to_json(plain)  # not frozen: made each time
     assert json.loads(pio.to_json(plain.to_dict())) == json.loads(first)  # a dict too

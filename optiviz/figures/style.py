@@ -6,6 +6,7 @@ Pure plotly + numpy (no JAX, no Streamlit).
 from __future__ import annotations
 
 import base64
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -235,8 +236,9 @@ def _to_json(
     it: for a ~1 MB animation the encoding plus plotly's escaping passes over the text
     cost a loaded classroom server ~8 % of its time. A frozen figure does not change, so
     its text is made by plotly's own function and, from the second time on, handed
-    out (a figure drawn once, such as one student's own scene, keeps no text: ~1 MB
-    each in a cache of 64), as long as the dict handed in is still the figure's.
+    out (a figure drawn once keeps no text), as long as the dict handed in is still
+    the figure's. An animation whose frames' text was made with it is joined from
+    that text each time instead.
     Anything else goes straight through.
     """
     if isinstance(fig, go.Figure) and "to_dict" in vars(fig):
@@ -251,12 +253,15 @@ def _to_json(
         return cell["json"]
     if cell["frames_json"] is not None and "frames" in fig:
         # the frames' text is the caller's (made once per run, see animated): only the
-        # rest is encoded here, and the two are joined
+        # rest is encoded here (~0.5 ms for a race), and the two are joined. The joined
+        # text is not kept: it would hold the frames a second time (~0.9 MB for each
+        # of the 64 race scenes a server caches, and a cache that grows by one text
+        # whenever a scene happens to be drawn twice)
         rest = _plain_to_json({k: v for k, v in fig.items() if k != "frames"}, validate=False)
+        rest = ascii_json(rest)
         comma = "," if len(rest) > 2 else ""
-        text = f'{rest[:-1]}{comma}"frames":{cell["frames_json"]}}}'
-    else:
-        text = _plain_to_json(fig, validate=validate)
+        return f'{rest[:-1]}{comma}"frames":{cell["frames_json"]}}}'
+    text = ascii_json(_plain_to_json(fig, validate=validate))
     cell["encoded"] += 1
     if cell["encoded"] >= 2:
         cell["json"] = text
@@ -265,11 +270,32 @@ def _to_json(
 
 pio.to_json = _to_json
 
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+def _escape(m: re.Match) -> str:
+    c = ord(m.group())
+    if c < 0x10000:
+        return f"\\u{c:04x}"
+    c -= 0x10000  # outside the BMP: JSON writes a surrogate pair
+    return f"\\u{0xD800 + (c >> 10):04x}\\u{0xDC00 + (c & 0x3FF):04x}"
+
+
+def ascii_json(text: str) -> str:
+    """JSON text with every non-ASCII character written as a ``\\u`` escape.
+
+    plotly's orjson engine keeps characters such as "−", "∇" or "▶" as they are, and one
+    of them makes Python store the whole text at 2 bytes a character: a race figure's
+    ~440 kB of JSON became an 886 kB string, and every copy Streamlit makes of it
+    (the chart's message, its id, the bytes sent) followed. Escaped, the text is ASCII,
+    1 byte a character, and its UTF-8 form is the text itself."""
+    return text if text.isascii() else _NON_ASCII.sub(_escape, text)
+
 
 def json_text(obj: Any) -> str:
     """``obj`` as plotly's JSON text (its encoder and escaping), for parts of a figure
     that are encoded once and joined later (``animated(..., frames_json=...)``)."""
-    return to_json_plotly(obj)
+    return ascii_json(to_json_plotly(obj))
 
 
 def export_config(filename: str, slide: bool, fmt: str = "png") -> dict:
