@@ -455,12 +455,12 @@ def _axes(fig: go.Figure, surface: Any) -> None:
     )
 
 
-#: a run's frames: (trail, head) per shown step, the JSON text of each pair, and the
+#: a run's frames: the JSON text of its (trail, head) pair at each shown step, and the
 #: indices of the path points its trails go through (:func:`kept_points`)
-RunFrames = tuple[list[tuple[dict, dict]], list[str], np.ndarray]
+RunFrames = tuple[list[str], np.ndarray]
 _FRAMES: OrderedDict[bytes, RunFrames] = OrderedDict()
 _FRAMES_LOCK = threading.Lock()
-#: runs whose animation frames are kept (~200 kB each at 80 frames, dicts and text):
+#: runs whose animation frames are kept (~40-100 kB of text each at 80 frames):
 #: as many as the app's scene caches hold figures, so a classroom fills it in its
 #: first round and memory stays flat after (the runs every scene shares stay, LRU)
 FRAME_CACHE_RUNS = 64
@@ -468,14 +468,13 @@ FRAME_CACHE_RUNS = 64
 
 def _run_frames(result: Any, shown: np.ndarray, tol: float) -> list[RunFrames]:
     """Each run's animation frames, (trail, head) per shown step: only what changes
-    between frames (positions, hover numbers, a diverged head's symbol), with the
-    JSON text of each (trail, head) pair (Streamlit sends a figure as JSON text; the
-    race's text is joined from these parts instead of encoding ~1 MB per new scene).
+    between frames (positions, hover numbers, a diverged head's symbol), as the JSON
+    text of each (trail, head) pair (Streamlit sends a figure as JSON text; the race's
+    text is joined from these parts instead of encoding ~1 MB per new scene).
 
     Kept per run, by the run's own numbers: a student who moves one optimizer's
     slider changes one run, and the other runs (the same for a whole classroom)
-    are not made again. The dicts are shared between figures, so they are never
-    changed after they are made."""
+    are not made again."""
     path = np.asarray(result.path, np.float32)
     loss = np.asarray(result.loss, np.float32)
     frame_key = shown.tobytes() + b"|" + np.float64(tol).tobytes()
@@ -507,12 +506,13 @@ def _run_frames(result: Any, shown: np.ndarray, tol: float) -> list[RunFrames]:
 def _make_frames(
     path: np.ndarray, loss: np.ndarray, div_at: int, shown: np.ndarray, tol: float
 ) -> RunFrames:
-    """One run's frames: each trail as :func:`_trail_points` draws it, the heads written
-    out as plain Python numbers."""
+    """One run's frames as JSON text: each trail as :func:`_trail_points` draws it, the
+    heads written out as plain Python numbers. (The dicts are made to be encoded and
+    dropped: kept, they were thousands of small objects per run.)"""
     kept = kept_points(path, tol)
     heads = path[shown].tolist()  # (frames, 2)
     losses = loss[shown].tolist()
-    pairs: list[tuple[dict, dict]] = []
+    texts: list[str] = []
     for j, step in enumerate(shown.tolist()):
         pts = _trail_points(path, kept, step).T.copy()  # (2, points), each row contiguous
         x, y = heads[j]
@@ -525,8 +525,8 @@ def _make_frames(
             "customdata": [[step, losses[j]]],
             "marker": {"symbol": "x" if diverged else "circle"},
         }
-        pairs.append((trail, head))
-    return pairs, [json_text(pair)[1:-1] for pair in pairs], kept
+        texts.append(json_text((trail, head))[1:-1])
+    return texts, kept
 
 
 def race_animation(
@@ -574,22 +574,18 @@ def race_animation(
     moving = list(range(n_static, n_static + 2 * n))
     last = int(shown[-1])
     pieces = _run_frames(result, shown, trail_tolerance(surface))  # per run, per frame
-    runs = [t for i in range(n) for t in _trail_and_head(result, i, last, pieces[i][2], slide)]
+    runs = [t for i in range(n) for t in _trail_and_head(result, i, last, pieces[i][1], slide)]
     spec = {"data": [*base["data"], start, *runs], "layout": dict(base["layout"])}
     fig = go.Figure(spec, _validate=False)
     names = [str(k) for k in shown.tolist()]
-    frames = [
-        {"data": [d for pairs, _, _ in pieces for d in pairs[j]], "traces": moving, "name": name}
-        for j, name in enumerate(names)
-    ]
     traces = json_text(moving)
     frames_json = ",".join(
-        f'{{"data":[{",".join(texts[j] for _, texts, _ in pieces)}],"traces":{traces},'
+        f'{{"data":[{",".join(texts[j] for texts, _ in pieces)}],"traces":{traces},'
         f'"name":"{name}"}}'
         for j, name in enumerate(names)
     )
     controls = play_controls(names, "step ", s.font)
-    return animated(fig, frames, controls, slide, spec=spec, frames_json=f"[{frames_json}]")
+    return animated(fig, None, controls, slide, spec=spec, frames_json=f"[{frames_json}]")
 
 
 def surface_3d(grid: Grid, result: Any, *, slide: bool = False) -> go.Figure:

@@ -6,6 +6,7 @@ Pure plotly + numpy (no JAX, no Streamlit).
 from __future__ import annotations
 
 import base64
+import json
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -13,6 +14,7 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
+import plotly.tools
 from plotly.io.json import to_json_plotly
 
 
@@ -134,7 +136,7 @@ def typed(a: Any, dtype: Any = np.float32) -> dict:
 
 def animated(
     fig: go.Figure,
-    frames: list[dict],
+    frames: list[dict] | None,
     controls: dict,
     slide: bool,
     spec: dict | None = None,
@@ -154,13 +156,17 @@ def animated(
     with ``_validate=False``, if the caller has it: it is stored as it is (shallow
     copies), which saves ``to_dict()``'s deep copy of every trace (~13 ms a race).
 
-    ``frames_json``: the JSON text of ``frames``, if the caller made it from parts it
-    keeps (:func:`json_text`); the figure's JSON is then the rest's plus this text."""
+    ``frames_json``: instead of ``frames``, their JSON text, if the caller made it from
+    parts it keeps (:func:`json_text`). The figure keeps only this text: its JSON is the
+    rest's plus this text, and ``to_dict()`` parses the frames from it when asked. (A
+    race's frames as dicts were ~3,000 small objects, and a server caching 64 scenes
+    while a classroom keeps replacing them fragmented Python's memory with them.)"""
     if spec is None:
         stored = go.Figure.to_dict(fig)
     else:
         stored = {"data": list(spec["data"]), "layout": dict(spec["layout"])}
-    stored["frames"] = frames
+    if frames_json is None:
+        stored["frames"] = frames
     layout = stored.setdefault("layout", {})
     layout.update(controls)
     layout.setdefault("template", _template_dict(style_for(slide).template))
@@ -201,11 +207,15 @@ class _FrozenDict(dict):
 def _freeze(fig: go.Figure, stored: dict, frames_json: str | None = None) -> go.Figure:
     cell = {"stored": stored, "json": None, "encoded": 0, "frames_json": frames_json}
 
-    def to_dict() -> dict:
+    def to_dict(frames: bool = True) -> dict:
+        """The figure's dict form; ``frames=False`` leaves out frames kept as text
+        (what Streamlit draws: :func:`_to_json` joins their text)."""
         out = _FrozenDict(stored)
         out.cell = cell
         if "layout" in out:
             out["layout"] = dict(out["layout"])
+        if frames and frames_json is not None:
+            out["frames"] = json.loads(frames_json)
         return out
 
     object.__setattr__(fig, "to_dict", to_dict)
@@ -242,7 +252,7 @@ def _to_json(
     Anything else goes straight through.
     """
     if isinstance(fig, go.Figure) and "to_dict" in vars(fig):
-        fig = fig.to_dict()
+        fig = fig.to_dict(frames=False)
     cell = getattr(fig, "cell", None) if isinstance(fig, _FrozenDict) else None
     plain = pretty or not remove_uids or engine is not None
     if plain or cell is None or not _unchanged(fig, cell["stored"]):
@@ -251,7 +261,7 @@ def _to_json(
         )
     if cell["json"] is not None:
         return cell["json"]
-    if cell["frames_json"] is not None and "frames" in fig:
+    if cell["frames_json"] is not None:
         # the frames' text is the caller's (made once per run, see animated): only the
         # rest is encoded here (~0.5 ms for a race), and the two are joined. The joined
         # text is not kept: it would hold the frames a second time (~0.9 MB for each
@@ -269,6 +279,20 @@ def _to_json(
 
 
 pio.to_json = _to_json
+
+_plain_figure_dict = plotly.tools.return_figure_from_figure_or_data
+
+
+def _figure_dict(figure_or_data: Any, validate_figure: bool) -> Any:
+    """``plotly.tools.return_figure_from_figure_or_data``, which Streamlit calls on every
+    draw to get a figure's dict form, without parsing frames that a frozen figure keeps
+    as text (:func:`animated`): :func:`_to_json` sends that text as it is."""
+    if isinstance(figure_or_data, go.Figure) and "to_dict" in vars(figure_or_data):
+        return figure_or_data.to_dict(frames=False)
+    return _plain_figure_dict(figure_or_data, validate_figure)
+
+
+plotly.tools.return_figure_from_figure_or_data = _figure_dict
 
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 
