@@ -45,3 +45,30 @@ def test_malloc_tuning_is_harmless() -> None:
 def test_version_flag(capsys) -> None:
     cli.main(["--version"])
     assert capsys.readouterr().out.startswith("optiviz ")
+
+
+def test_memory_is_trimmed_once_after_each_burst_of_work() -> None:
+    """The server hands freed memory back when it goes quiet after work: once per
+    burst, never while busy, never when it was idle all along."""
+    policy = cli.IdleTrim(every=2.0, idle_share=0.05)
+    cpu, trims = 0.0, []
+    for used in [0.0, 0.01, 0.0, 1.5, 2.0, 0.3, 0.02, 0.0, 0.0, 0.9, 0.05, 0.0]:
+        cpu += used
+        trims.append(policy.step(cpu))
+    assert trims == [
+        False, False, False,  # idle from the start: nothing to return
+        False, False, False,  # a wave of students (0.3 s in 2 s is still busy)
+        True, False, False,  # quiet: trimmed once
+        False, True, False,  # the next wave, then trimmed again
+    ]  # fmt: skip
+
+
+def test_malloc_trim_is_found_and_runs_on_glibc() -> None:
+    import platform
+
+    trim = cli._libc_malloc_trim()
+    if platform.system() == "Linux" and platform.libc_ver()[0] == "glibc":
+        assert trim is not None
+        trim()  # returns free pages; harmless at any time
+    thread = cli.trim_when_idle(every=0.05)
+    assert thread is None or thread.daemon
