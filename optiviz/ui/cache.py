@@ -29,9 +29,10 @@ def run_key(runs: list[tuple[str, dict[str, float]]]) -> RunKey:
     return tuple((name, tuple(sorted(hp.items()))) for name, hp in runs)
 
 
-# 64 scenes of each kind bound the memory scenes take (~0.85 MB a scene). One round of
-# the load benchmark (20 + 40 students, each racing a new scene) does not fill them:
-# memory rises in the second round, then stays flat (benchmarks/load.py --rounds 3).
+# 64 scenes of each kind bound the memory scenes take (~0.4 MB a scene: one session
+# racing 160 new scenes, +38 MiB). One round of the load benchmark (10 + 20 + 40
+# students, each racing a new scene) fills them; memory after rounds 1, 2 and 3 of
+# benchmarks/load.py --rounds 3: 442, 447, 446 MiB.
 @st.cache_resource(max_entries=64, show_spinner=False, ttl=3600)
 def cached_race(
     key: str, _surface: Surface, _runs: RunKey, _start: tuple[float, float], _steps: int
