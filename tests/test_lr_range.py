@@ -26,9 +26,15 @@ def test_smoothing_is_a_bias_corrected_moving_average() -> None:
     assert sm[1] == pytest.approx((0.5 * 0.5 * 1.0 + 0.5 * 3.0) / (1 - 0.25))
 
 
-def test_loss_explodes_at_the_top_and_the_suggestion_lies_inside_the_sweep() -> None:
-    r = lr.lr_range_test(DS, optimizer="adam", lr_min=1e-5, lr_max=10.0, steps=200)
-    assert r.exploded_at is not None and 1e-3 < r.exploded_at <= 10.0
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_loss_explodes_at_the_top_and_the_suggestion_lies_inside_the_sweep(seed: int) -> None:
+    """Up to a learning rate of 100, Adam's loss on moons explodes for every shuffle
+    tried (12 seeds: between 4 and 80). A sweep that stops at 10 sits at the edge: the
+    loss reached 3.6x its minimum, short of the 4x that counts, for 2 of 8 shuffles,
+    and for seed 0 on one CPU but not another (the float rounding of a run at the
+    edge of divergence differs between machines)."""
+    r = lr.lr_range_test(DS, optimizer="adam", lr_min=1e-5, lr_max=100.0, steps=200, seed=seed)
+    assert r.exploded_at is not None and 1e-3 < r.exploded_at <= 100.0
     assert r.n_steps < 200  # steps after the explosion are not returned
     assert r.smoothed[-1] > lr.EXPLODE_FACTOR * r.smoothed.min() or r.n_steps < 200
     for rate in (r.suggested, r.steepest, r.best_lr):
