@@ -9,7 +9,6 @@ st.caption(
     "backpropagation passes on), where it goes flat, and how often ReLU units die for good."
 )
 
-from optiviz.figures import activations as figs  # noqa: E402
 from optiviz.figures.style import export_config  # noqa: E402
 from optiviz.ui import activations as ui  # noqa: E402
 from optiviz.ui import url_state  # noqa: E402
@@ -33,12 +32,7 @@ c2.radio(
 c3.slider("z range ±", 1.0, 10.0, key="zmax", step=0.5)
 c4.toggle("Shade flat regions", key="shade", help="Where the slope is (almost) zero.")
 if ss["shown"]:
-    fig = figs.activation_curves(
-        ui.curve_data(list(ss["shown"]), float(ss["zmax"])),
-        derivative=ss["deriv"],
-        shade=bool(ss["shade"]),
-        slide=slide,
-    )
+    fig = ui.curves_figure(slide)
     st.plotly_chart(fig, key="curves_chart", config=export_config("activations", slide))
     st.caption(
         "Shaded: sigmoid and tanh where |f′| is below 10 % of its peak (saturated); the "
@@ -59,10 +53,10 @@ except ValueError as err:  # e.g. the smallest learning rate above the largest
     url_state.publish(ui.schema(), page=ui.PAGE)
     st.stop()
 index = min(int(ss["lr_pick"]), len(lrs) - 1)
-fig_lr = figs.dead_vs_learning_rate(lines, picked=float(lrs[index]), slide=slide)
+fig_lr = ui.rate_figure(lines, lrs, index, slide)
 st.plotly_chart(fig_lr, key="dead_lr_chart", config=export_config("dying-relu", slide))
 index = ui.pick_rate(lrs)
-fig_ep = figs.dead_over_epochs(lines, index, slide=slide)
+fig_ep = ui.epochs_figure(lines, lrs, index, slide)
 st.plotly_chart(fig_ep, key="dead_epochs_chart", config=export_config("dying-relu-epochs", slide))
-ui.summary_table(lines, index)
+ui.summary_table(lines, lrs, index)
 url_state.publish(ui.schema(), page=ui.PAGE)

@@ -9,7 +9,6 @@ st.caption(
     "learns how much it was to blame. Every number is written on the picture."
 )
 
-from optiviz.figures.backprop import network_figure  # noqa: E402
 from optiviz.figures.style import export_config  # noqa: E402
 from optiviz.ui import backprop as bp  # noqa: E402
 from optiviz.ui import url_state  # noqa: E402
@@ -37,7 +36,7 @@ url_state.publish(bp.schema(), page=bp.PAGE)
 if trace is None:
     st.stop()
 
-fig = network_figure(trace, stage, slide=slide)
+fig = bp.figure(trace, stage, slide)
 st.plotly_chart(fig, key="bp_chart", config=export_config("optiviz-backprop", slide))
 bp.explain(trace, stage)
 st.caption(

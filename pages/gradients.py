@@ -10,7 +10,6 @@ st.caption(
     "initializer and watch that product shrink to nothing or blow up."
 )
 
-from optiviz.figures import gradients as figs  # noqa: E402
 from optiviz.figures.style import export_config  # noqa: E402
 from optiviz.ui import gradients as gl  # noqa: E402
 from optiviz.ui import url_state  # noqa: E402
@@ -39,12 +38,12 @@ tabs = lazy_tabs(
 )
 with tabs[0]:
     if tabs[0].open:
-        fig_h = figs.histograms(lab, slide=slide)
+        fig_h = gl.figure("histograms", lab, kw, slide)
         st.plotly_chart(
             fig_h, key="hist_chart", config=export_config("gradients-histograms", slide)
         )
         st.plotly_chart(
-            figs.norms(lab, slide=slide),
+            gl.figure("norms", lab, kw, slide),
             key="norms_chart",
             config=export_config("gradients-norms", slide),
         )
@@ -53,7 +52,7 @@ with tabs[0]:
 with tabs[1]:
     if tabs[1].open:
         st.plotly_chart(
-            figs.activation_stats(lab, slide=slide),
+            gl.figure("activation_stats", lab, kw, slide),
             key="stats_chart",
             config=export_config("gradients-activation-stats", slide),
         )
@@ -65,7 +64,7 @@ with tabs[1]:
 with tabs[2]:
     if tabs[2].open:
         st.plotly_chart(
-            figs.training(lab, slide=slide),
+            gl.figure("training", lab, kw, slide),
             key="train_chart",
             config=export_config("gradients-training", slide),
         )
@@ -77,11 +76,10 @@ with tabs[2]:
 with tabs[3]:
     if tabs[3].open:
         with st.spinner("Every activation × every initializer in one call…"):
-            m = gl.cached_matrix(
-                kw["depth"], kw["width"], kw["stddev"], kw["batch_norm"], kw["seed"]
-            )
+            args = (kw["depth"], kw["width"], kw["stddev"], kw["batch_norm"], kw["seed"])
+            m = gl.cached_matrix(*args)
         st.plotly_chart(
-            figs.matrix(m, slide=slide),
+            gl.figure("matrix", m, args, slide),
             key="matrix_chart",
             config=export_config("gradients-matrix", slide),
         )

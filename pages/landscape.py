@@ -14,6 +14,7 @@ from optiviz.figures import landscape as figs  # noqa: E402
 from optiviz.figures.style import export_config  # noqa: E402
 from optiviz.ui import landscape as ls  # noqa: E402
 from optiviz.ui import url_state  # noqa: E402
+from optiviz.ui.cache import shared_figure  # noqa: E402
 from optiviz.ui.controls import lazy_tabs  # noqa: E402
 from optiviz.ui.export import export_buttons  # noqa: E402
 
@@ -45,8 +46,12 @@ with tab_map:
         )
         with st.spinner("Running 4096 settings…"):
             result = ls.cached_sweep(surface.key, surface, ss["map_opt"], param, start, steps)
-        fig = figs.hyperparameter_map(result, ss["metric"], slide=slide)
-        fig.add_trace(figs.map_click_grid(result))
+        fig = shared_figure(
+            repr(("map", surface.key, ss["map_opt"], param, start, steps, ss["metric"], slide)),
+            lambda: figs.hyperparameter_map(result, ss["metric"], slide=slide).add_trace(
+                figs.map_click_grid(result)
+            ),
+        )
         st.plotly_chart(
             fig,
             key="map_chart",
@@ -69,7 +74,11 @@ with tab_basins:
         st.select_slider("Start points per side", ls.GRIDS, key="grid")
         if ss["basin_opts"]:
             b = ls.basins_with_progress(surface, list(ss["basin_opts"]), int(ss["grid"]), steps)
-            fig_b = figs.basins_figure(b, [ls.show(n) for n in b.optimizers], slide=slide)
+            opts, grid = list(ss["basin_opts"]), int(ss["grid"])
+            fig_b = shared_figure(
+                repr(("basins", surface.key, opts, grid, steps, slide)),
+                lambda: figs.basins_figure(b, [ls.show(n) for n in b.optimizers], slide=slide),
+            )
             st.plotly_chart(
                 fig_b, key="basins_chart", config=export_config("optiviz-basins", slide)
             )
@@ -88,8 +97,11 @@ with tab_fair:
             except ValueError as err:  # e.g. a start where the loss is not finite
                 st.error(str(err))
                 st.stop()
-            fig_f = figs.fair_figure(
-                fair, list(fair.race.labels), list(fair.race.colors), slide=slide
+            fig_f = shared_figure(
+                repr(("fair", surface.key, tuple(ss["fair_opts"]), start, steps, slide)),
+                lambda: figs.fair_figure(
+                    fair, list(fair.race.labels), list(fair.race.colors), slide=slide
+                ),
             )
             st.plotly_chart(fig_f, key="fair_chart", config=export_config("optiviz-fair", slide))
             ls.fair_table(fair)

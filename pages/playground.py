@@ -55,16 +55,16 @@ with tabs[0]:
 with tabs[1]:
     if tabs[1].open:
         st.plotly_chart(
-            nf.history_figure(result, colors, slide=slide),
+            views.history(result, colors, ("playground", settings), slide),
             key="history",
             config=export_config("optiviz-history", slide),
         )
 with tabs[2]:
     if tabs[2].open:
-        views.gradients_tab(result, slide)
+        views.gradients_tab(result, ("playground", settings), slide)
 with tabs[3]:
     if tabs[3].open:
-        views.weights_tab(result, slide)
+        views.weights_tab(result, ("playground", settings), slide)
 with tabs[4]:
     if tabs[4].open:
         views.summary_table(summary(result))

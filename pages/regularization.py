@@ -10,16 +10,17 @@ st.caption(
     "trains plain and with five remedies, all from the same initial weights."
 )
 
-from optiviz.figures import networks as nf  # noqa: E402
 from optiviz.figures import regularization as rf  # noqa: E402
 from optiviz.figures.style import export_config  # noqa: E402
 from optiviz.ui import regularization as ui  # noqa: E402
 from optiviz.ui import url_state  # noqa: E402
+from optiviz.ui.cache import shared_figure, shared_table  # noqa: E402
 from optiviz.ui.controls import lazy_tabs  # noqa: E402
 from optiviz.ui.networks import (  # noqa: E402
     boundary_caption,
     cached_boundary,
     export_box,
+    history,
     status_line,
 )
 
@@ -47,7 +48,7 @@ if any(tab.open for tab in tabs[:4]):  # all but the Keras code show the trained
     colors = ui.colors()
 with tabs[0]:
     if tabs[0].open:
-        fig = nf.history_figure(result, colors, slide=slide)
+        fig = history(result, colors, ("regularization", s), slide)
         st.plotly_chart(fig, key="history", config=export_config("optiviz-regularization", slide))
         st.caption(
             "Solid: training, dashed: validation. Overfitting is the dashed loss turning back "
@@ -64,12 +65,12 @@ with tabs[2]:
     if tabs[2].open:
         rows = ui.table(result, scores)
         labels = [r["run"] for r in rows]
-        fig_g = rf.gap_figure(
+        fig_g = shared_figure(repr(("reg gap", s, slide)), lambda: rf.gap_figure(
             labels, [sc["train_acc"] for sc in scores], [sc["val_acc"] for sc in scores], colors,
             slide=slide, title="Accuracy of the final networks",
-        )  # fmt: skip
+        ))  # fmt: skip
         st.plotly_chart(fig_g, key="gap", config=export_config("optiviz-reg-gap", slide))
-        st.dataframe(rows, hide_index=True, width="stretch")
+        shared_table(f"reg table|{s!r}", lambda: rows)
         st.caption(
             "Every number here is measured after training with dropout off (what "
             "`model.evaluate` reports), so the runs are compared on equal terms. A smaller gap "
@@ -81,10 +82,10 @@ with tabs[3]:
         n = int(result.epochs_run[d])
         reported = float(result.history["loss"][d, n - 1])
         again = scores[d]["train_loss"]
-        fig_d = rf.dropout_caution(
+        fig_d = shared_figure(repr(("reg dropout", s, slide)), lambda: rf.dropout_caution(
             result.history["loss"][d, :n], result.history["val_loss"][d, :n], again,
             scores[d]["val_loss"], slide=slide, title=f"Dropout (p = {s.dropout:g})",
-        )  # fmt: skip
+        ))  # fmt: skip
         st.plotly_chart(fig_d, key="dropout", config=export_config("optiviz-dropout", slide))
         c1, c2 = st.columns(2)
         c1.metric("Training loss reported in the last epoch (dropout on)", f"{reported:.4f}")

@@ -16,8 +16,9 @@ from optiviz.figures import schedules as sf  # noqa: E402
 from optiviz.figures.style import export_config  # noqa: E402
 from optiviz.ui import schedules as ui  # noqa: E402
 from optiviz.ui import url_state  # noqa: E402
+from optiviz.ui.cache import shared_figure, shared_table  # noqa: E402
 from optiviz.ui.controls import lazy_tabs  # noqa: E402
-from optiviz.ui.networks import export_box, status_line  # noqa: E402
+from optiviz.ui.networks import export_box, history, status_line  # noqa: E402
 
 url_state.restore(ui.schema(), page=ui.PAGE)
 url_state.show_notices()
@@ -46,7 +47,10 @@ if tabs[0].open or tabs[1].open:  # the six runs: the performance curve and the 
             st.stop()
 with tabs[0]:
     if tabs[0].open:
-        fig = sf.lr_curves(ui.curves(s, result), labels=ui.labels(), slide=slide)
+        fig = shared_figure(
+            repr(("schedule curves", s, slide)),
+            lambda: sf.lr_curves(ui.curves(s, result), labels=ui.labels(), slide=slide),
+        )
         st.plotly_chart(fig, key="curves", config=export_config("optiviz-schedules", slide))
         st.caption(
             f"Log scale: equal steps down are equal ratios. η₀ = {s.lr:g}. The performance "
@@ -57,15 +61,16 @@ with tabs[1]:
     if tabs[1].open:
         status_line(result)
         colors = [sf.SCHEDULE_COLORS[name] for name in ui.labels()]
-        hist = nf.history_figure(result, colors, slide=slide)
+        hist = history(result, colors, ("schedules", s), slide)
         st.plotly_chart(
             hist, key="history", config=export_config("optiviz-schedule-history", slide)
         )
-        st.dataframe(nf.final_table(result), hide_index=True, width="stretch")
+        shared_table(f"schedules final|{s!r}", lambda: nf.final_table(result))
         used = {name: result.history["lr"][i] for i, name in enumerate(ui.labels())}
         st.plotly_chart(
-            sf.lr_curves(used, labels=ui.labels(), first_epoch=1, xlabel="epoch", slide=slide,
-                         title="Learning rate each run actually used"),
+            shared_figure(repr(("schedule lr used", s, slide)), lambda: sf.lr_curves(
+                used, labels=ui.labels(), first_epoch=1, xlabel="epoch", slide=slide,
+                title="Learning rate each run actually used")),
             key="used", config=export_config("optiviz-schedule-lr-used", slide),
         )  # fmt: skip
         st.caption(
@@ -84,7 +89,11 @@ with tabs[2]:
         except ValueError as err:
             st.error(str(err))
             st.stop()
-        fig_r = sf.lr_range_figure(rt, slide=slide)
+        ss = st.session_state
+        sweep = (float(ss["sc_lo"]), float(ss["sc_hi"]), int(ss["sc_steps"]))
+        fig_r = shared_figure(
+            repr(("lr range", s, sweep, slide)), lambda: sf.lr_range_figure(rt, slide=slide)
+        )
         st.plotly_chart(fig_r, key="range", config=export_config("optiviz-lr-range", slide))
         export_box(fig_r, "optiviz-lr-range", slide)
         st.markdown(

@@ -14,8 +14,9 @@ from optiviz.figures import networks as nf  # noqa: E402
 from optiviz.figures.style import export_config  # noqa: E402
 from optiviz.ui import transfer as ui  # noqa: E402
 from optiviz.ui import url_state  # noqa: E402
+from optiviz.ui.cache import shared_table  # noqa: E402
 from optiviz.ui.controls import lazy_tabs  # noqa: E402
-from optiviz.ui.networks import status_line, summary_table  # noqa: E402
+from optiviz.ui.networks import history, status_line, summary_table  # noqa: E402
 
 url_state.restore(ui.schema(), page=ui.PAGE)
 url_state.show_notices()
@@ -45,7 +46,7 @@ tabs = lazy_tabs(
 )
 with tabs[0]:
     if tabs[0].open:
-        fig = nf.history_figure(result, ui.COLORS, slide=slide)
+        fig = history(result, ui.COLORS, ("transfer", s), slide)
         st.plotly_chart(fig, key="history", config=export_config("optiviz-transfer", slide))
         st.caption(
             f"Solid: the {s.n} training examples, dashed: validation. Frozen layers keep A's "
@@ -54,7 +55,7 @@ with tabs[0]:
 with tabs[1]:
     if tabs[1].open:
         st.dataframe(ui.accuracy_table(result), hide_index=True, width="stretch")
-        st.dataframe(nf.final_table(result), hide_index=True, width="stretch")
+        shared_table(f"transfer final|{s!r}", lambda: nf.final_table(result))
 with tabs[2]:
     if tabs[2].open:
         st.markdown(ui.verdict(result))

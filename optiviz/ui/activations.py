@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import numpy as np
+import plotly.graph_objects as go
 import streamlit as st
 
 from optiviz.engine import OPTIMIZERS
 from optiviz.engine import activation_lab as lab
 from optiviz.engine.activations import ACTIVATIONS, curves
+from optiviz.figures import activations as figs
 from optiviz.figures.activations import Curve, DyingLine, color_of
 
+from .cache import shared_figure, shared_table
 from .controls import slide_toggle
 from .url_state import Param
 
@@ -99,6 +102,20 @@ def curve_data(names: list[str], zmax: float) -> list[Curve]:
     return out
 
 
+def curves_figure(slide: bool) -> go.Figure:
+    """The curves and slopes of the chosen activations (shared by every session)."""
+    ss = st.session_state
+    names, zmax = list(ss["shown"]), float(ss["zmax"])
+    deriv, shade = str(ss["deriv"]), bool(ss["shade"])
+    key = repr(("curves", [(n, param_of(n)) for n in names], zmax, deriv, shade, slide))
+    return shared_figure(
+        key,
+        lambda: figs.activation_curves(
+            curve_data(names, zmax), derivative=deriv, shade=shade, slide=slide
+        ),
+    )
+
+
 #: f′ written out (the page's curves are the same functions differentiated by JAX)
 DERIVATIVES: dict[str, str] = {
     "linear": r"f'(z) = 1",
@@ -186,6 +203,13 @@ def learning_rates() -> np.ndarray:
     return lab.learning_rate_grid(st.session_state["lr_min"], st.session_state["lr_max"])
 
 
+def experiment_key(lrs: np.ndarray) -> str:
+    """Everything the experiment's lines depend on, as one string (figures' keys)."""
+    ss = st.session_state
+    params = [param_of(name) for name in lab.DYING_ACTIVATIONS]
+    return repr((str(ss["optimizer"]), int(ss["seed"]), [float(v) for v in lrs], params))
+
+
 def run_experiment(lrs: np.ndarray) -> list[DyingLine]:
     """Train the grid for ReLU, leaky ReLU and ELU (each cached), with a progress bar."""
     ss = st.session_state
@@ -237,8 +261,24 @@ def pick_rate(lrs: np.ndarray) -> int:
     return int(st.session_state["lr_pick"])
 
 
-def summary_table(lines: list[DyingLine], index: int) -> None:
-    """Dead share and accuracy of each activation at the inspected learning rate."""
+def rate_figure(lines: list[DyingLine], lrs: np.ndarray, index: int, slide: bool) -> go.Figure:
+    """Dead share against the learning rate, rate ``index`` marked (shared by every session)."""
+    picked = float(lrs[index])
+    return shared_figure(
+        repr(("dead vs lr", experiment_key(lrs), picked, slide)),
+        lambda: figs.dead_vs_learning_rate(lines, picked=picked, slide=slide),
+    )
+
+
+def epochs_figure(lines: list[DyingLine], lrs: np.ndarray, index: int, slide: bool) -> go.Figure:
+    """Dead share over the epochs at learning rate ``index`` (shared by every session)."""
+    return shared_figure(
+        repr(("dead over epochs", experiment_key(lrs), int(index), slide)),
+        lambda: figs.dead_over_epochs(lines, index, slide=slide),
+    )
+
+
+def _summary_rows(lines: list[DyingLine], index: int) -> list[dict]:
     rows = []
     for ln in lines:
         div = int(ln.diverged_epoch[index])
@@ -251,7 +291,13 @@ def summary_table(lines: list[DyingLine], index: int) -> None:
                 "diverged at epoch": div or "—",
             }
         )
-    st.dataframe(rows, hide_index=True)
+    return rows
+
+
+def summary_table(lines: list[DyingLine], lrs: np.ndarray, index: int) -> None:
+    """Dead share and accuracy of each activation at the inspected learning rate."""
+    key = f"dying summary|{experiment_key(lrs)}|{index}"
+    shared_table(key, lambda: _summary_rows(lines, index))
 
 
 EXPERIMENT_TEXT = (

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 from optiviz.engine.backprop import (
@@ -17,8 +18,9 @@ from optiviz.engine.backprop import (
     df_np,
     jax_gradients,
 )
-from optiviz.figures.backprop import num
+from optiviz.figures.backprop import network_figure, num
 
+from .cache import shared_figure
 from .controls import slide_toggle
 from .url_state import Param
 
@@ -157,6 +159,15 @@ def current_trace() -> Trace:
         ss["bo"],
     )
     return backprop([ss["x1"], ss["x2"]], ss["y"], net, eta=float(ss["eta"]), activation=ss["act"])
+
+
+def figure(trace: Trace, stage: int, slide: bool) -> go.Figure:
+    """The network with the numbers of ``stage`` written on it (shared by every session:
+    the trace is a function of the example, the weights, η and f in the session)."""
+    ss = st.session_state
+    inputs = [float(ss[k]) for k in (*DEFAULTS, "eta")] + [str(ss["act"])]
+    key = repr(("backprop", inputs, int(stage), slide))
+    return shared_figure(key, lambda: network_figure(trace, stage, slide=slide))
 
 
 def _n(v: float) -> str:

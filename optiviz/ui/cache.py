@@ -20,7 +20,7 @@ from optiviz.engine.fields import gradient_field
 from optiviz.engine.outcomes import distance_to_minima
 from optiviz.engine.surfaces import Surface
 from optiviz.figures import race as race_figures
-from optiviz.figures.style import frozen
+from optiviz.figures.style import frozen, frozen_light
 
 RunKey = tuple[tuple[str, tuple[tuple[str, float], ...]], ...]
 
@@ -96,3 +96,25 @@ def shared_table(key: str, rows: Callable[[], list[dict[str, Any]]]) -> None:
     server's time on the race page's first paint). ``key`` names the table and the
     scene it belongs to; ``rows`` makes the rows when the key is new."""
     st.dataframe(_arrow(key, rows), hide_index=True, width="stretch")
+
+
+# Pages other than the race built their figures on every rerun: plotly's validation of
+# make_subplots, update_layout and every trace was 70-80 % of a rerun (the activations
+# page: ~100 ms of server time per student, so 40 students opening it at once waited
+# ~4 s). Kept light (dict form and JSON text only), a figure holds 90-260 kB (about
+# 2.5 times its JSON); 128 of them bound the cache at ~10-35 MB.
+@st.cache_resource(max_entries=128, ttl=3600, show_spinner=False)
+def _figure(key: str, _build: Callable[[], go.Figure]) -> go.Figure:
+    return frozen_light(_build())
+
+
+def shared_figure(key: str, build: Callable[[], go.Figure]) -> go.Figure:
+    """The figure ``build`` makes, built once
+    per ``key`` and shared by every session that shows it.
+
+    ``key`` must say everything the figure depends on: the figure's name, the settings
+    that produced the data it draws (the same values the engine's cache is keyed by)
+    and its own options (slide mode, the picked run, ...). ``build`` is called only when
+    the key is new. The figure comes back :func:`~optiviz.figures.style.frozen_light`:
+    read it through ``to_dict()``, never change it."""
+    return _figure(key, build)

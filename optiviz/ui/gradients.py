@@ -3,12 +3,17 @@ cached engine calls and the initialization formulas table."""
 
 from __future__ import annotations
 
+from typing import Any
+
+import plotly.graph_objects as go
 import streamlit as st
 
 from optiviz.engine import gradients as eng
 from optiviz.engine.activations import ACTIVATIONS
 from optiviz.engine.initializers import INITIALIZERS
+from optiviz.figures import gradients as figs
 
+from .cache import shared_figure
 from .controls import slide_toggle
 from .url_state import Param
 
@@ -144,6 +149,15 @@ def cached_matrix(depth: int, width: int, stddev: float, batch_norm: bool, seed:
         batch_norm=batch_norm,
         seed=seed,
     )
+
+
+def figure(kind: str, result: Any, settings: Any, slide: bool) -> go.Figure:
+    """``figures.gradients.<kind>(result)``, shared by every session: ``settings`` are the
+    engine's arguments that made ``result`` (:func:`settings` for the lab, the matrix's
+    own five for the matrix)."""
+    build = getattr(figs, kind)
+    key = repr(("gradients", kind, settings, slide))
+    return shared_figure(key, lambda: build(result, slide=slide))
 
 
 def verdict(r: eng.LabResult) -> None:

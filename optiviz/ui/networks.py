@@ -11,6 +11,7 @@ import streamlit as st
 from optiviz.figures import networks as nf
 from optiviz.figures.style import export_config
 
+from .cache import shared_figure
 from .export import export_buttons
 
 
@@ -56,6 +57,15 @@ def cached_boundary(result: Any, ds: Any, slide: bool, key: Hashable | None = No
     return _boundary(key if key is not None else id(result), result, ds, slide)
 
 
+def history(result: Any, colors: list[str], key: Hashable, slide: bool) -> go.Figure:
+    """Loss and accuracy per epoch of every run, shared by every session. ``key`` names
+    the page and the settings that trained ``result`` (e.g. ``("regularization", s)``)."""
+    return shared_figure(
+        repr(("history", key, list(colors), slide)),
+        lambda: nf.history_figure(result, colors, slide=slide),
+    )
+
+
 def boundary_caption(n_classes: int) -> None:
     st.caption(
         (
@@ -82,9 +92,15 @@ def pick_run(result: Any, key: str) -> int:
     return st.selectbox("Run", range(len(labels)), key=key, format_func=lambda i: labels[i])
 
 
-def gradients_tab(result: Any, slide: bool) -> None:
+def gradients_tab(result: Any, key: Hashable, slide: bool) -> None:
+    """Gradient norms and update ratios per layer; ``key`` as for :func:`history`."""
     st.plotly_chart(
-        nf.grad_norm_heatmaps(result, slide=slide, title="Gradient norm per layer and epoch"),
+        shared_figure(
+            repr(("grad heatmaps", key, slide)),
+            lambda: nf.grad_norm_heatmaps(
+                result, slide=slide, title="Gradient norm per layer and epoch"
+            ),
+        ),
         key="grad_heatmaps",
         config=export_config("optiviz-gradient-norms", slide),
     )
@@ -97,20 +113,26 @@ def gradients_tab(result: Any, slide: bool) -> None:
     c1, c2 = st.columns(2)
     with c1:
         st.plotly_chart(
-            nf.layer_lines(
-                result.grad_norms[i], epochs_run=n, slide=slide, title="Gradient norm per layer"
+            shared_figure(
+                repr(("grad lines", key, i, slide)),
+                lambda: nf.layer_lines(
+                    result.grad_norms[i], epochs_run=n, slide=slide, title="Gradient norm per layer"
+                ),
             ),
             key="grad_lines",
             config=export_config("optiviz-gradient-lines", slide),
         )
     with c2:
         st.plotly_chart(
-            nf.layer_lines(
-                result.update_ratios[i],
-                epochs_run=n,
-                ylabel="‖ΔW‖ / ‖W‖ per step",
-                slide=slide,
-                title="Update / weight ratio",
+            shared_figure(
+                repr(("ratio lines", key, i, slide)),
+                lambda: nf.layer_lines(
+                    result.update_ratios[i],
+                    epochs_run=n,
+                    ylabel="‖ΔW‖ / ‖W‖ per step",
+                    slide=slide,
+                    title="Update / weight ratio",
+                ),
             ),
             key="ratio_lines",
             config=export_config("optiviz-update-ratio", slide),
@@ -121,15 +143,19 @@ def gradients_tab(result: Any, slide: bool) -> None:
     )
 
 
-def weights_tab(result: Any, slide: bool) -> None:
+def weights_tab(result: Any, key: Hashable, slide: bool) -> None:
+    """Each layer's kernel weights of one run, before and after; ``key`` as for :func:`history`."""
     i = pick_run(result, "weights_run")
     initial = getattr(result, "init_params", None)
     st.plotly_chart(
-        nf.weight_histograms(
-            result.params[i],
-            initial=None if initial is None else initial[i],
-            slide=slide,
-            title=f"Kernel weights per layer — {result.labels[i]}",
+        shared_figure(
+            repr(("weights", key, i, slide)),
+            lambda: nf.weight_histograms(
+                result.params[i],
+                initial=None if initial is None else initial[i],
+                slide=slide,
+                title=f"Kernel weights per layer — {result.labels[i]}",
+            ),
         ),
         key="weights",
         config=export_config("optiviz-weights", slide),

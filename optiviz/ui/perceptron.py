@@ -29,6 +29,7 @@ from optiviz.engine.perceptron import (
 from optiviz.figures import perceptron as figs
 from optiviz.figures.style import export_config, frozen
 
+from .cache import shared_figure
 from .controls import slide_toggle
 from .export import export_buttons
 from .url_state import Param
@@ -124,7 +125,10 @@ def mcp_view(slide: bool) -> None:
     inputs = tuple(int(bool(ss[f"in{i + 1}"])) for i in range(gate.n_inputs))
     out = mcp_output(inputs, gate, theta)
     with c2:
-        fig = figs.mcp_figure(inputs, gate.inhibitory, theta, out, slide=slide)
+        fig = shared_figure(
+            repr(("mcp", inputs, gate.inhibitory, theta, out, slide)),
+            lambda: figs.mcp_figure(inputs, gate.inhibitory, theta, out, slide=slide),
+        )
         st.plotly_chart(fig, key="mcp_chart", config=export_config("optiviz-mcp-unit", slide))
     rule = f"fires when no inhibitory input is on and at least θ = {theta} excitatory inputs are"
     st.markdown(
@@ -257,7 +261,10 @@ def iris_view(slide: bool) -> None:
         st.info("The two disagree here: this run has not found a separating line yet.")
     note = f"converged in epoch {run.converged_epoch}" if run.converged_epoch > 0 else None
     st.plotly_chart(
-        figs.errors_per_epoch(run.epoch_errors, note=note, slide=slide),
+        shared_figure(
+            repr(("iris errors", settings, slide)),
+            lambda: figs.errors_per_epoch(run.epoch_errors, note=note, slide=slide),
+        ),
         key="iris_errors",
         config=export_config("optiviz-perceptron-iris-errors", slide),
     )
@@ -285,6 +292,13 @@ def cached_mlp(activation: str, seed: int, learning_rate: float) -> XorMLP:
     return train_xor_mlp(activation=activation, seed=seed, learning_rate=learning_rate)
 
 
+def _xor_mlp_figure(net: XorMLP, slide: bool) -> go.Figure:
+    xs = np.linspace(-0.5, 1.5, 121)
+    grid = np.stack(np.meshgrid(xs, xs), axis=-1).reshape(-1, 2)
+    prob = net.prob_of(grid).reshape(len(xs), len(xs))
+    return figs.xor_mlp_figure(net, (xs, xs, prob), XOR_X, XOR_Y, slide=slide)
+
+
 def xor_view(slide: bool) -> None:
     """The perceptron going round in circles on XOR, then a hidden layer that solves it."""
     settings = _settings()
@@ -306,7 +320,10 @@ def xor_view(slide: bool) -> None:
     c1, c2 = st.columns([3, 2])
     with c1:
         st.plotly_chart(
-            figs.errors_per_epoch(run.epoch_errors, note=note, slide=slide),
+            shared_figure(
+                repr(("xor errors", settings, slide)),
+                lambda: figs.errors_per_epoch(run.epoch_errors, note=note, slide=slide),
+            ),
             key="xor_errors",
             config=export_config("optiviz-perceptron-xor-errors", slide),
         )
@@ -325,12 +342,10 @@ def xor_view(slide: bool) -> None:
     c2.number_input("Seed", min_value=0, max_value=9999, step=1, key="mlp_seed")
     c3.select_slider("Learning rate", MLP_RATES, key="mlp_lr")
     ss = st.session_state
+    mlp = (str(ss["mlp_act"]), int(ss["mlp_seed"]), float(ss["mlp_lr"]))
     with st.spinner("Training 8 small networks…"):
-        net = cached_mlp(ss["mlp_act"], int(ss["mlp_seed"]), float(ss["mlp_lr"]))
-    xs = np.linspace(-0.5, 1.5, 121)
-    grid = np.stack(np.meshgrid(xs, xs), axis=-1).reshape(-1, 2)
-    prob = net.prob_of(grid).reshape(len(xs), len(xs))
-    fig2 = figs.xor_mlp_figure(net, (xs, xs, prob), XOR_X, XOR_Y, slide=slide)
+        net = cached_mlp(*mlp)
+    fig2 = shared_figure(repr(("xor mlp", mlp, slide)), lambda: _xor_mlp_figure(net, slide))
     st.plotly_chart(fig2, key="mlp_chart", config=export_config("optiviz-xor-hidden", slide))
     solved = int((net.restart_accuracy == 1.0).sum())
     st.markdown(
