@@ -1,5 +1,6 @@
 """A classroom at once (issue #8): N students open the race page, move a slider, then visit
-the playground, all at the same moment, over Streamlit's own websocket protocol.
+one of the Networks pages (playground, gradients lab, activations: student i gets page
+i mod 3), all at the same moment, over Streamlit's own websocket protocol.
 
 For each N it prints sessions served, failures, first-paint / slider-rerun / network-page
 latency (median / p95 / max), and the server's CPU seconds and RSS before / peak / after
@@ -19,9 +20,10 @@ and prints the gain of K processes behind nginx over one.
 
 Definitions. first paint: the socket opens -> the first chart of the race page arrives
 (what a student waits for). slider rerun: the widget change is sent -> the script has
-finished (the whole page is up to date). network page: switching to /playground ->
-script finished. A session fails on a connection error, a timeout (``--timeout``), an
-exception shown on a page, or a script that does not finish cleanly.
+finished (the whole page is up to date). network page: switching to the student's
+Networks page -> script finished (also shown per page). A session fails on a connection
+error, a timeout (``--timeout``), an exception shown on a page, or a script that does not
+finish cleanly.
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ class Result:
     race_load: list[float] = field(default_factory=list)
     slider: list[float] = field(default_factory=list)
     network: list[float] = field(default_factory=list)
+    by_page: dict[str, list[float]] = field(default_factory=dict)  # network page -> latencies
     failures: list[str] = field(default_factory=list)
     served: int = 0
     wall: float = 0.0
@@ -92,11 +95,13 @@ async def student(url: str, i: int, seed: int, args: argparse.Namespace, res: Re
         v = await s.run(args.page, {sl.id: value})
         res.slider.append(v.seconds)
 
-        step = f"/{args.network}"
-        v = await s.run(args.network, query="")
+        network = args.networks[i % len(args.networks)]
+        step = f"/{network}"
+        v = await s.run(network, query="")
         res.network.append(v.seconds)
+        res.by_page.setdefault(network, []).append(v.seconds)
         if v.errors:
-            raise PageError(f"/{args.network} showed an error: {v.errors[0]}")
+            raise PageError(f"/{network} showed an error: {v.errors[0]}")
         res.served += 1
     except Exception as err:  # every failure is counted and printed, none stops the round
         detail = f"{type(err).__name__}: {err}" if str(err) else type(err).__name__
@@ -146,7 +151,7 @@ async def browser_students(url: str, k: int, args: argparse.Namespace, res: Resu
                 await page.wait_for_function(rendered, timeout=ms)
                 out["slider"].append(time.perf_counter() - t0)
                 t0 = time.perf_counter()
-                await page.goto(f"{url}/{args.network}", timeout=ms)
+                await page.goto(f"{url}/{args.networks[j % len(args.networks)]}", timeout=ms)
                 await page.wait_for_function(rendered, timeout=ms)
                 out["network"].append(time.perf_counter() - t0)
             except Exception as err:
@@ -185,6 +190,9 @@ def report(n: int, rnd: int, res: Result, mon: Monitor) -> None:
     print(f"  race page complete   {summary(res.race_load)}")
     print(f"  slider rerun         {summary(res.slider)}")
     print(f"  network page         {summary(res.network)}")
+    if len(res.by_page) > 1:
+        for name, vals in sorted(res.by_page.items()):
+            print(f"    /{name:<18} {summary(vals)}   ({len(vals)} students)")
     for key, vals in res.browser.items():
         print(f"  chromium {key:<12}{summary(vals)}   ({len(vals)} pages)")
     print(f"wall time              {res.wall:.1f} s  ({n / res.wall:.2f} sessions/s)")
@@ -259,7 +267,7 @@ async def warm(url: str, args) -> None:
     s = Session(url, timeout=max(args.timeout, 300))
     await s.connect()
     times = []
-    for page in (args.page, args.network):
+    for page in (args.page, *args.networks):
         try:
             v = await s.run(page, query="" if page != args.page else None)
             times.append(f"/{page} {v.seconds:.1f} s")
@@ -368,7 +376,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     ap.add_argument("--base-port", type=int, default=8501, help="first replica's port")
     ap.add_argument("--browsers", type=int, default=0, help="add K real Chromium pages per N")
     ap.add_argument("--page", default="race", help="the page students open (default race)")
-    ap.add_argument("--network", default="playground", help="the Networks page they visit")
+    ap.add_argument(
+        "--network",
+        default="playground,gradients,activations",
+        help="the Networks page(s) they visit, comma-separated: student i visits page i mod "
+        "their number (default: all three Networks pages)",
+    )
     ap.add_argument("--timeout", type=float, default=300, help="per step, seconds")
     ap.add_argument("--ramp", type=float, default=0.0, help="spread arrivals over S seconds")
     ap.add_argument("--pause", type=float, default=2.0, help="seconds between rounds")
@@ -386,6 +399,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     ap.add_argument("-v", "--verbose", action="store_true")
     args = ap.parse_args(argv)
     args.sessions = [int(v) for v in args.sessions.split(",") if v]
+    args.networks = [v.strip().strip("/") for v in args.network.split(",") if v.strip()]
+    if not args.networks:
+        ap.error("--network needs at least one page")
     return args
 
 
