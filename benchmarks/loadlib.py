@@ -1,14 +1,8 @@
-"""Pieces of the classroom load benchmark: a Streamlit session without a browser, and
-resource readings of the server processes from /proc.
+"""Pieces of the classroom load benchmark: a Streamlit session without a browser
+(:class:`optiviz.visit.Session`, re-exported here), and resource readings of the server
+processes from /proc.
 
-A :class:`Session` speaks Streamlit's own websocket protocol, as the frontend does:
-it connects to ``/_stcore/stream`` (subprotocol ``streamlit``), sends ``BackMsg``
-protobufs (``rerun_script`` with a page name, the query string and widget values)
-and reads ``ForwardMsg`` protobufs until ``script_finished``. A slider change is a
-rerun whose ``widget_states`` carry the slider's id (learned from the ``new_element``
-delta that drew it) and its new value.
-
-Used by ``benchmarks/load.py``; nothing here imports optiviz.
+Used by ``benchmarks/load.py``, ``benchmarks/pages.py`` and the fault tests.
 """
 
 from __future__ import annotations
@@ -19,161 +13,11 @@ import math
 import os
 import re
 import statistics
-import time
-import urllib.request
-from dataclasses import dataclass, field
-from urllib.parse import urlsplit
+from dataclasses import dataclass
 
-import websockets
-from streamlit.proto.BackMsg_pb2 import BackMsg
-from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from optiviz.visit import FINISHED, PageError, Session, Slider, Visit
 
-FINISHED = {0: "ok", 1: "compile error", 2: "stopped early for a rerun", 3: "fragment ok"}
-
-
-class PageError(RuntimeError):
-    """The page did not finish cleanly (an exception element, a failed script, a timeout)."""
-
-
-@dataclass
-class Visit:
-    """What one script run sent back."""
-
-    seconds: float  # request sent -> script_finished
-    first_chart: float | None  # request sent -> first plotly chart delta (None: no chart)
-    charts: int = 0
-    bytes: int = 0
-    errors: list[str] = field(default_factory=list)  # st.error texts (shown, not failures)
-    warnings: list[str] = field(default_factory=list)  # st.warning texts
-
-
-@dataclass
-class Slider:
-    id: str
-    label: str
-    value: float
-    low: float
-    high: float
-    step: float
-
-
-class Session:
-    """One student's tab, without the browser: a websocket and the state the frontend keeps."""
-
-    def __init__(self, base_url: str, timeout: float = 300.0) -> None:
-        parts = urlsplit(base_url if "://" in base_url else f"http://{base_url}")
-        self.http = f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
-        ws_scheme = "wss" if parts.scheme == "https" else "ws"
-        self.ws_url = f"{ws_scheme}://{parts.netloc}{parts.path.rstrip('/')}/_stcore/stream"
-        self.timeout = timeout
-        self.ws = None
-        self.cookie = ""
-        self.query = ""  # what the address bar shows (the page publishes its settings there)
-        self.page_hash = ""
-        self.pages: dict[str, str] = {}  # url path -> page_script_hash (from `navigation`)
-        self.sliders: dict[str, Slider] = {}  # widget key -> slider
-        self.widgets: dict[str, str] = {}  # widget key -> widget id (every keyed widget seen)
-
-    async def connect(self) -> None:
-        """GET the page first, as a browser does (a load balancer may set a sticky cookie)."""
-        self.cookie = await asyncio.to_thread(self._get_cookie)
-        headers = {"Cookie": self.cookie} if self.cookie else {}
-        self.ws = await websockets.connect(
-            self.ws_url,
-            subprotocols=["streamlit"],
-            max_size=None,
-            additional_headers=headers,
-            open_timeout=self.timeout,
-            ping_interval=None,  # the server's own keep-alive is enough; loaded servers answer late
-        )
-
-    def _get_cookie(self) -> str:
-        with urllib.request.urlopen(self.http + "/", timeout=self.timeout) as r:
-            r.read()
-            cookies = r.headers.get_all("Set-Cookie") or []
-        return "; ".join(c.split(";", 1)[0] for c in cookies)
-
-    async def close(self) -> None:
-        if self.ws is not None:
-            await self.ws.close()
-
-    async def run(
-        self, page: str, widgets: dict[str, float | str] | None = None, query: str | None = None
-    ) -> Visit:
-        """Rerun ``page`` (its url path, e.g. "race") with widget values; wait for the end.
-
-        ``widgets`` maps widget ids to values: a number for a slider, text for a text input.
-        """
-        msg = BackMsg()
-        rs = msg.rerun_script
-        rs.page_name = page
-        rs.page_script_hash = self.pages.get(page, "") if page else ""
-        rs.query_string = self.query if query is None else query
-        for wid, value in (widgets or {}).items():
-            w = rs.widget_states.widgets.add()
-            w.id = wid
-            if isinstance(value, str):
-                w.string_value = value
-            else:
-                w.double_array_value.data.append(float(value))
-        t0 = time.perf_counter()
-        await self.ws.send(msg.SerializeToString())
-        return await asyncio.wait_for(self._read_until_finished(t0), self.timeout)
-
-    async def _read_until_finished(self, t0: float) -> Visit:
-        visit = Visit(seconds=0.0, first_chart=None)
-        crashed: list[str] = []
-        while True:
-            raw = await self.ws.recv()
-            visit.bytes += len(raw)
-            fm = ForwardMsg()
-            fm.ParseFromString(raw)
-            kind = fm.WhichOneof("type")
-            if kind == "new_session":
-                self.page_hash = fm.new_session.page_script_hash
-            elif kind == "navigation":
-                self.pages = {p.url_pathname: p.page_script_hash for p in fm.navigation.app_pages}
-                self.page_hash = fm.navigation.page_script_hash or self.page_hash
-            elif kind == "page_info_changed":
-                self.query = fm.page_info_changed.query_string
-            elif kind == "page_not_found":
-                crashed.append(f"page not found: {fm.page_not_found.page_name!r}")
-            elif kind == "delta" and fm.delta.WhichOneof("type") == "new_element":
-                el = fm.delta.new_element
-                ek = el.WhichOneof("type")
-                if ek == "plotly_chart":
-                    visit.charts += 1
-                    if visit.first_chart is None:
-                        visit.first_chart = time.perf_counter() - t0
-                elif ek == "exception":
-                    crashed.append(f"{el.exception.type}: {el.exception.message[:200]}")
-                elif ek == "alert" and el.alert.format == 1:  # ERROR
-                    visit.errors.append(el.alert.body[:300])
-                elif ek == "alert" and el.alert.format == 2:  # WARNING
-                    visit.warnings.append(el.alert.body[:600])
-                inner = getattr(el, ek, None) if ek else None
-                wid = getattr(inner, "id", "") if inner is not None else ""
-                if isinstance(wid, str) and wid.startswith("$$ID-"):
-                    self.widgets[wid.split("-", 2)[-1]] = wid
-                if ek == "slider":
-                    s = el.slider
-                    if s.type == 1 and s.data_type in (0, 1):  # a plain int/float slider
-                        value = list(s.value) or list(s.default)
-                        key = s.id.rsplit("-", 1)[-1]  # $$ID-<hash>-<key>
-                        self.sliders[key] = Slider(
-                            s.id, s.label, value[0] if value else s.min, s.min, s.max, s.step
-                        )
-            elif kind == "script_finished":
-                status = fm.script_finished
-                if status == 2:  # superseded by a newer rerun: keep reading
-                    continue
-                visit.seconds = time.perf_counter() - t0
-                if status not in (0, 3):
-                    crashed.append(f"script finished: {FINISHED.get(status, status)}")
-                if crashed:
-                    raise PageError("; ".join(crashed))
-                return visit
-
+__all__ = ["FINISHED", "Monitor", "PageError", "Session", "Slider", "Usage", "Visit", "usage"]
 
 # ------------------------------------------------------------------ server resources
 CLK_TCK = os.sysconf("SC_CLK_TCK")
