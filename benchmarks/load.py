@@ -38,6 +38,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import traceback
 import urllib.request
@@ -229,22 +230,43 @@ def wait_healthy(url: str, timeout: float = 180) -> None:
 
 
 def start_server(port: int, session_ttl: int) -> subprocess.Popen:
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "optiviz.cli",
-            "--port",
-            str(port),
-            "--address",
-            "127.0.0.1",
-            f"--server.disconnectedSessionTTL={session_ttl}",
-        ],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    """``optiviz`` on 127.0.0.1:``port``; its output goes to ``proc.log`` (a temp file)."""
+    log = Path(tempfile.mkstemp(prefix=f"optiviz-{port}-", suffix=".log")[1])
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "optiviz.cli",
+                "--port",
+                str(port),
+                "--address",
+                "127.0.0.1",
+                f"--server.disconnectedSessionTTL={session_ttl}",
+            ],
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    proc.log = log  # type: ignore[attr-defined]
+    return proc
+
+
+def wait_warmed_up(logs: list[Path], timeout: float = 600) -> None:
+    """Wait for each server's warm-up (it opens every page once as the server starts,
+    optiviz.warmup) so a round does not share the cores with it; prints its line."""
+    deadline = time.time() + timeout
+    for log in logs:
+        while time.time() < deadline:
+            text = log.read_text(errors="replace") if log.exists() else ""
+            line = next((ln for ln in text.splitlines() if ln.startswith("optiviz: warm")), "")
+            if line or os.environ.get("OPTIVIZ_WARMUP") == "0":
+                print(line or "warm-up off (OPTIVIZ_WARMUP=0)")
+                break
+            time.sleep(0.5)
+        else:
+            print(f"no warm-up line in {log} after {timeout:.0f} s: measuring anyway")
 
 
 async def settle(url: str, roots: list[int], args) -> int:
@@ -342,6 +364,8 @@ def replicas_run(ks: list[int], args) -> None:
         try:
             url = f"http://127.0.0.1:{args.nginx_port}"
             roots = [int(p) for p in (state / "pids").read_text().split()]
+            ports = range(args.base_port, args.base_port + k)
+            wait_warmed_up([state / "logs" / f"optiviz-{port}.log" for port in ports])
             backends = [f"http://127.0.0.1:{args.base_port + i}" for i in range(k)]
             rounds = asyncio.run(measure(url, roots, args, warm_urls=backends))
             table(rounds)
@@ -434,6 +458,7 @@ def main(argv=None) -> None:
         roots = [proc.pid]
         print(f"server: started `python -m optiviz.cli --port {port}` (pid {proc.pid})")
         wait_healthy(url)
+        wait_warmed_up([proc.log])
     try:
         rounds = asyncio.run(measure(url, roots, args))
         table(rounds)

@@ -24,7 +24,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from load import free_port, start_server, wait_healthy
+from load import free_port, start_server, wait_healthy, wait_warmed_up
 from loadlib import Session, pids_on_port, usage
 
 PAGES = (
@@ -77,6 +77,8 @@ def main(argv: list[str] | None = None) -> None:
         roots = [proc.pid]
     try:
         wait_healthy(url)
+        if proc is not None:
+            wait_warmed_up([proc.log])
         print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}")
         print(f"server {url} (pids {roots}); {args.reps} reruns per page, default settings\n")
         rows = asyncio.run(measure(url, roots, args.reps))

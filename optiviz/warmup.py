@@ -13,7 +13,11 @@ its engine (the transfer page trains four networks, the activations page 24) and
 builds its figures, ~1-2.5 s each on two cores, and everything it leaves in the
 caches is shared by every session after it. Without it, a class told "now open the
 activations page" all waited for that first visit together (40 students: p95 3.3 s,
-1.1 s once the page had been opened). ``OPTIVIZ_WARMUP_PAGES=0`` skips the visits.
+1.1 s once the page had been opened). The price is memory: a server that has opened
+every page holds ~800 MiB instead of ~330 (the transfer page's kernels and networks
+~140 MiB, activations ~90, regularization ~75). ``OPTIVIZ_WARMUP_PAGES`` chooses:
+``0`` none, a comma-separated list of url paths (``race,playground``) only those,
+anything else every page.
 """
 
 from __future__ import annotations
@@ -70,7 +74,9 @@ def _wait_healthy(url: str, timeout: float) -> bool:
     return False
 
 
-async def _visit(url: str, timeout: float) -> list[tuple[str, float, str | None]]:
+async def _visit(
+    url: str, timeout: float, only: list[str] | None
+) -> list[tuple[str, float, str | None]]:
     from .visit import Session
 
     s = Session(url, timeout=timeout)
@@ -79,7 +85,7 @@ async def _visit(url: str, timeout: float) -> list[tuple[str, float, str | None]
     try:
         v = await s.run("", query="")  # the home page; its reply lists every page
         out.append(("home", v.seconds, None))
-        for page in [p for p in s.pages if p]:
+        for page in [p for p in s.pages if p and (only is None or p in only)]:
             try:
                 v = await s.run(page, query="")
                 out.append((page, v.seconds, v.errors[0] if v.errors else None))
@@ -90,12 +96,25 @@ async def _visit(url: str, timeout: float) -> list[tuple[str, float, str | None]
     return out
 
 
-def visit_pages(url: str, timeout: float = 300.0) -> list[tuple[str, float, str | None]]:
-    """Open every page of the server at ``url`` once, with its default settings, in one
-    session; returns (page, seconds, error or None) per page."""
+def visit_pages(
+    url: str, timeout: float = 300.0, only: list[str] | None = None
+) -> list[tuple[str, float, str | None]]:
+    """Open the home page and every page (or those whose url path is in ``only``) of
+    the server at ``url`` once, with default settings, in one session; returns (page,
+    seconds, error or None) per page."""
     if not _wait_healthy(url, timeout):
         raise RuntimeError(f"no server answered at {url}")
-    return asyncio.run(_visit(url, timeout))
+    return asyncio.run(_visit(url, timeout, only))
+
+
+def pages_to_visit(setting: str) -> list[str] | None:
+    """``OPTIVIZ_WARMUP_PAGES`` read: [] none, None all, else the url paths listed."""
+    setting = setting.strip()
+    if setting == "0":
+        return []
+    if setting in {"", "1", "all"}:
+        return None
+    return [p.strip().strip("/") for p in setting.split(",") if p.strip().strip("/")]
 
 
 def _report(visits: list[tuple[str, float, str | None]], seconds: float) -> str:
@@ -120,9 +139,10 @@ def start_in_background() -> threading.Thread | None:
         t0 = time.perf_counter()
         try:
             warm_up()
-            url = server_url() if os.environ.get("OPTIVIZ_WARMUP_PAGES", "1") != "0" else None
+            only = pages_to_visit(os.environ.get("OPTIVIZ_WARMUP_PAGES", "1"))
+            url = server_url() if only != [] else None
             if url is not None:
-                print(_report(visit_pages(url), time.perf_counter() - t0), flush=True)
+                print(_report(visit_pages(url, only=only), time.perf_counter() - t0), flush=True)
         except Exception as err:  # a failed warm-up only costs the first visitor some time
             print(f"optiviz: warm-up skipped ({type(err).__name__}: {err})", flush=True)
 

@@ -23,10 +23,11 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_a_new_server_opens_every_page_once(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("setting", "n_pages"), [("1", len(PAGES) + 1), ("race,playground", 3)])
+def test_a_new_server_opens_its_pages_once(tmp_path: Path, setting: str, n_pages: int) -> None:
     port = _free_port()
     log = tmp_path / "server.log"
-    env = {**os.environ, "OPTIVIZ_WARMUP_PAGES": "1", "OPTIVIZ_WARMUP_DELAY": "0"}
+    env = {**os.environ, "OPTIVIZ_WARMUP_PAGES": setting, "OPTIVIZ_WARMUP_DELAY": "0"}
     with log.open("w") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "optiviz.cli", "--port", str(port), "--address", "127.0.0.1"],
@@ -44,7 +45,7 @@ def test_a_new_server_opens_every_page_once(tmp_path: Path) -> None:
             line = found[0] if found else ""
             time.sleep(1)
         assert line.startswith("optiviz: warmed up"), line or log.read_text()[-2000:]
-        assert f"warmed up {len(PAGES) + 1} pages" in line, line
+        assert f"warmed up {n_pages} pages" in line, line
         assert "failed" not in line, line
     finally:
         proc.terminate()
@@ -87,3 +88,18 @@ def test_server_url_follows_the_servers_config(
         config, "get_option", lambda key: values[key] if key in values else original(key)
     )
     assert warmup.server_url() == url
+
+
+@pytest.mark.parametrize(
+    ("setting", "pages"),
+    [
+        ("0", []),
+        ("1", None),
+        ("", None),
+        ("all", None),
+        ("race, /playground/", ["race", "playground"]),
+        ("transfer", ["transfer"]),
+    ],
+)
+def test_which_pages_the_warm_up_opens(setting: str, pages: list[str] | None) -> None:
+    assert warmup.pages_to_visit(setting) == pages
