@@ -87,7 +87,10 @@ pid $STATE/nginx.pid;
 error_log $STATE/logs/nginx-error.log warn;
 events { worker_connections 4096; }
 http {
-    access_log $STATE/logs/nginx-access.log;
+    # which process served each request, and the browser's routing cookie (stickiness)
+    log_format optiviz '\$remote_addr [\$time_local] "\$request" \$status '
+                       'upstream=\$upstream_addr cookie=\$cookie_optiviz_replica';
+    access_log $STATE/logs/nginx-access.log optiviz;
     client_body_temp_path $STATE/tmp/body;
     proxy_temp_path $STATE/tmp/proxy;
     fastcgi_temp_path $STATE/tmp/fastcgi;
