@@ -156,6 +156,20 @@ def trim_when_idle(every: float = 2.0) -> threading.Thread | None:
     return thread
 
 
+def keep_offline() -> None:
+    """Never ask the internet for this machine's public address.
+
+    Started headless, Streamlit asks checkip.amazonaws.com for it (for an "External URL"
+    line in its banner), and again for every websocket from an origin it does not
+    recognise (a fallback of its origin check; a failed lookup is not remembered, so
+    each socket waits up to 2 s for it, offline). optiviz reaches no one: the public
+    address is unknown, and a socket is accepted from the same host and port, from
+    localhost or the machine's own LAN address, or from ``server.corsAllowedOrigins``."""
+    from streamlit import net_util
+
+    net_util.get_external_ip = lambda: None
+
+
 def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] in {"-h", "--help"}:
@@ -182,6 +196,7 @@ def main(argv: list[str] | None = None) -> None:
     # ("partially initialized module 'pandas' has no attribute 'Series'").
     import pandas  # noqa: F401
 
+    keep_offline()
     tune_malloc()
     trim_when_idle()
     start_in_background()  # compile the opening scene while the server starts

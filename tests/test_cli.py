@@ -72,3 +72,19 @@ def test_malloc_trim_is_found_and_runs_on_glibc() -> None:
         trim()  # returns free pages; harmless at any time
     thread = cli.trim_when_idle(every=0.05)
     assert thread is None or thread.daemon
+
+
+def test_the_server_never_asks_the_internet_for_its_address(monkeypatch) -> None:
+    from streamlit import net_util
+    from streamlit.web.server import server_util
+
+    def no_network(*args, **kwargs):
+        raise AssertionError("a request left the machine")
+
+    monkeypatch.setattr(net_util, "get_external_ip", net_util.get_external_ip)  # restored after
+    monkeypatch.setattr(net_util, "_make_blocking_http_get", no_network)
+    cli.keep_offline()
+    assert net_util.get_external_ip() is None
+    # the origin check's fallback, for a socket from a host it does not know
+    assert not server_util.is_url_from_allowed_origins("http://elsewhere.example:8501")
+    assert server_util.is_url_from_allowed_origins("http://localhost:8501")

@@ -47,6 +47,8 @@ def test_a_new_server_opens_its_pages_once(tmp_path: Path, setting: str, n_pages
         assert line.startswith("optiviz: warmed up"), line or log.read_text()[-2000:]
         assert f"warmed up {n_pages} pages" in line, line
         assert "failed" not in line, line
+        # nothing asked the internet for this machine's address (optiviz.cli.keep_offline)
+        assert "external IP" not in log.read_text() and "External URL" not in log.read_text()
     finally:
         proc.terminate()
         proc.wait(timeout=30)
