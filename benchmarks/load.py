@@ -255,7 +255,7 @@ def start_server(port: int, session_ttl: int) -> subprocess.Popen:
 
 def wait_warmed_up(logs: list[Path], timeout: float = 600) -> None:
     """Wait for each server's warm-up (it opens every page once as the server starts,
-    optiviz.warmup) so a round does not share the cores with it; prints its line."""
+    optiviz.ui.warmup) so a round does not share the cores with it; prints its line."""
     deadline = time.time() + timeout
     for log in logs:
         while time.time() < deadline:

@@ -1,5 +1,5 @@
 """Pieces of the classroom load benchmark: a Streamlit session without a browser
-(:class:`optiviz.visit.Session`, re-exported here), and resource readings of the server
+(:class:`optiviz.ui.visit.Session`, re-exported here), and resource readings of the server
 processes from /proc.
 
 Used by ``benchmarks/load.py``, ``benchmarks/pages.py`` and the fault tests.
@@ -15,7 +15,7 @@ import re
 import statistics
 from dataclasses import dataclass
 
-from optiviz.visit import FINISHED, PageError, Session, Slider, Visit
+from optiviz.ui.visit import FINISHED, PageError, Session, Slider, Visit
 
 __all__ = ["FINISHED", "Monitor", "PageError", "Session", "Slider", "Usage", "Visit", "usage"]
 

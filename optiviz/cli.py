@@ -183,7 +183,7 @@ def main(argv: list[str] | None = None) -> None:
     from streamlit.runtime.pages_manager import PagesManager
     from streamlit.web import cli as stcli
 
-    from .warmup import start_in_background
+    from .ui.warmup import start_in_background
 
     # app.py routes with st.navigation. Streamlit would otherwise treat the pages/
     # folder next to it as an old-style multipage app until st.navigation first ran,

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from optiviz.visit import Session
+from optiviz.ui.visit import Session
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "deploy" / "replicas.sh"

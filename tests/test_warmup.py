@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from optiviz import warmup
+from optiviz.ui import warmup
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = {p.stem for p in (ROOT / "pages").glob("*.py")} - {"home"}

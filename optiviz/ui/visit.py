@@ -8,7 +8,7 @@ rerun whose ``widget_states`` carry the slider's id (learned from the ``new_elem
 delta that drew it) and its new value.
 
 The ``optiviz`` command uses it to open every page once as the server starts
-(:mod:`optiviz.warmup`); the classroom benchmark (``benchmarks/load.py``) and the
+(:mod:`optiviz.ui.warmup`); the classroom benchmark (``benchmarks/load.py``) and the
 fault tests use it to play students. ``websockets`` comes with Streamlit.
 """
 

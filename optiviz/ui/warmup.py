@@ -31,16 +31,16 @@ import urllib.request
 
 def warm_up() -> None:
     """Compile the opening scene's kernels and build its figure once (results discarded)."""
-    from .engine import CLASSIC, get_surface, race
-    from .engine.presets import race_hparams
-    from .figures import race as race_figures
+    from ..engine import CLASSIC, get_surface, race
+    from ..engine.presets import race_hparams
+    from ..figures import race as race_figures
 
     surface = get_surface("two_wells")
     result = race(surface, [(n, race_hparams(surface, n)) for n in CLASSIC], steps=300)
     race_figures.race_animation(surface.grid(120), result)
 
     # the playground's default network: its kernel serves every optimizer and setting
-    from .engine import make_dataset, train
+    from ..engine import make_dataset, train
 
     ds = make_dataset("moons", n=1000, noise=0.15, val_split=0.2, seed=0)
     train(ds, hidden=(16, 16), optimizers={"sgd": {}, "adam": {}}, epochs=200)
