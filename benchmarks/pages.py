@@ -27,29 +27,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from load import free_port, start_server, wait_healthy, wait_warmed_up
 from loadlib import Session, pids_on_port, usage
 
-PAGES = (
-    "",
-    "race",
-    "landscape",
-    "playground",
-    "gradients",
-    "activations",
-    "perceptron",
-    "backprop",
-    "schedules",
-    "regularization",
-    "transfer",
-)
 ROOM = 40
 
 
 async def measure(url: str, roots: list[int], reps: int) -> list[tuple[str, float, float, int]]:
     s = Session(url, timeout=900)
     await s.connect()
-    for page in PAGES:  # first visits: engine runs, figures built, kernels compiled
+    await s.run("", query="")  # the home page; its reply lists every page (navigation)
+    pages = ["", *(p for p in s.pages if p)]
+    for page in pages:  # first visits: engine runs, figures built, kernels compiled
         await s.run(page, query="")
     rows = []
-    for page in PAGES:
+    for page in pages:
         before = usage(roots).cpu
         walls = []
         for _ in range(reps):
