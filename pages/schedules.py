@@ -89,10 +89,9 @@ with tabs[2]:
         except ValueError as err:
             st.error(str(err))
             st.stop()
-        ss = st.session_state
-        sweep = (float(ss["sc_lo"]), float(ss["sc_hi"]), int(ss["sc_steps"]))
         fig_r = shared_figure(
-            repr(("lr range", s, sweep, slide)), lambda: sf.lr_range_figure(rt, slide=slide)
+            repr(("lr range", s, ui.range_sweep(), slide)),
+            lambda: sf.lr_range_figure(rt, slide=slide),
         )
         st.plotly_chart(fig_r, key="range", config=export_config("optiviz-lr-range", slide))
         export_box(fig_r, "optiviz-lr-range", slide)

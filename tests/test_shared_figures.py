@@ -98,6 +98,7 @@ CASES = [
     ("landscape", None, {"metric": "steps_to_eps"}, {"map_chart"}),
     ("regularization", None, {"rg_seed": "9"}, {"history"}),
     ("schedules", None, {"sc_lr": "0.01"}, {"curves"}),
+    ("schedules", ("schedules_tab", "LR range test"), {"sc_hi": "1"}, {"range"}),
     ("transfer", None, {"tl_seed": "1"}, {"history"}),
     ("playground", ("pg_tab", "History"), {"seed": "1"}, {"history"}),
 ]

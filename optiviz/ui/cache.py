@@ -109,8 +109,8 @@ def _figure(key: str, _build: Callable[[], go.Figure]) -> go.Figure:
 
 
 def shared_figure(key: str, build: Callable[[], go.Figure]) -> go.Figure:
-    """The figure ``build`` makes, built once
-    per ``key`` and shared by every session that shows it.
+    """The figure ``build`` makes, built once per ``key`` and shared by every session
+    that shows it.
 
     ``key`` must say everything the figure depends on: the figure's name, the settings
     that produced the data it draws (the same values the engine's cache is keyed by)

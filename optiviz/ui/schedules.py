@@ -193,12 +193,14 @@ def trained(s: Settings) -> TrainResult:
     return in_background(_train, s, text="Training six schedules side by side…")
 
 
-def range_test(s: Settings) -> LRRangeResult:
+def range_sweep() -> tuple[float, float, int]:
+    """The LR range test's own settings: from η, to η, mini-batch steps."""
     ss = st.session_state
-    return in_background(
-        _range, s, float(ss["sc_lo"]), float(ss["sc_hi"]), int(ss["sc_steps"]),
-        text="Sweeping the learning rate…",
-    )  # fmt: skip
+    return float(ss["sc_lo"]), float(ss["sc_hi"]), int(ss["sc_steps"])
+
+
+def range_test(s: Settings) -> LRRangeResult:
+    return in_background(_range, s, *range_sweep(), text="Sweeping the learning rate…")
 
 
 def curves(s: Settings, result: TrainResult) -> dict[str, np.ndarray]:
