@@ -1,20 +1,25 @@
-"""Train small MLPs: every optimizer side by side, in one jitted call.
+"""Train small MLPs: every optimizer side by side, with no compilation per shape.
 
 :func:`train` builds one *run* per (optimizer setting, seed) — or takes an
-explicit list of runs — and trains them all in a single compiled function:
-``lax.scan`` over epochs and mini-batches, ``vmap`` over runs. Everything a
-student can change without changing the network's shape enters as an array
-(learning rates and the other hyperparameters, which optimizer a run uses, the
-initializer, dropout rate, L1/L2 strength, clipping thresholds, the schedule and
-its parameters, early-stopping patience, the number of epochs), so moving a
-slider never recompiles. The epoch count is rounded up to one of
-:data:`EPOCH_BUCKETS`; epochs past a run's own count leave it unchanged.
+explicit list of runs — and trains them side by side (``vmap`` over runs). The
+kernels are compiled per :class:`Bucket` — a width bucket of
+:mod:`optiviz.engine.padded` and a run count — and serve every network, data
+set, batch size and epoch count inside it:
 
-Runs with different optimizers share one kernel: each step computes the update
-of every optimizer the kernel was built for (the functions of
+* the network's shape (depth, units, activations, batch norm, dropout, output and
+  loss) is a traced :class:`~optiviz.engine.padded.Frame`;
+* row counts (a mini-batch, the validation set, a full-batch epoch) select one
+  branch of a ``lax.switch`` over :data:`ROWS`, the data stored in one array of
+  :data:`MAX_ROWS` rows;
+* training runs in calls of one checkpoint interval each (at most
+  :data:`MAX_CHUNK` epochs, a loop bound), with a snapshot after each call;
+* every hyperparameter, the optimizer of each run, the initializer, dropout rate,
+  L1/L2 strength, clipping, the schedule and early stopping are arrays.
+
+Each step computes the update of all eight optimizers (the functions of
 :mod:`optiviz.engine.optimizers`, the same ones the 2D race uses) and keeps the
-run's own. For small networks the kernel is built for all eight, so switching
-optimizers never recompiles either.
+run's own, so switching optimizers never recompiles either. :func:`buckets` lists
+what a server compiles at start (see :mod:`optiviz.engine.kernels`).
 
 The numbers follow Keras 3's ``model.fit``: the same initial weights for every
 run of a seed, mini-batches reshuffled every epoch (the last one smaller), the
@@ -39,9 +44,8 @@ from __future__ import annotations
 
 import functools
 import math
-import threading
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -49,23 +53,14 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from . import padded
 from . import schedules as sch
 from ._jaxsetup import COMPILER_OPTIONS
-from .activations import ACTIVATIONS, get_activation
+from .activations import get_activation
 from .datasets import Dataset, make_dataset
 from .initializers import INITIALIZER_NAMES, get_initializer
-from .mlp import (
-    Architecture,
-    build,
-    count_params,
-    forward,
-    init_bn_state,
-    init_params_host,
-    initial_vector,
-    penalty,
-    per_example_loss,
-    predict_class,
-)
+from .kernels import compiled, register_warmup
+from .mlp import Architecture, build, init_params_host
 from .optimizers import OPTIMIZERS, get_optimizer
 
 Array = Any
@@ -78,9 +73,6 @@ N_CHECKPOINTS = 50
 HIST_BINS = 30
 PROBE = 256  # examples used for histograms
 GRID = 40  # decision-function grid is GRID × GRID
-#: kernels are built for all eight optimizers while the network has at most this many
-#: parameters (switching optimizers then never recompiles); bigger ones get only theirs
-ALL_KINDS_MAX_PARAMS = 20_000
 MAX_RUNS = 64
 _NEVER = 2**30
 
@@ -190,534 +182,528 @@ def _resolve_run(run: Run, n_dense: int, n_hidden: int, epochs: int) -> dict[str
     }
 
 
-# -------------------------------------------------------------------- the kernel
-@dataclass(frozen=True)
-class _Spec:
-    arch: Architecture
-    kinds: tuple[str, ...]
-    n_train: int
-    batch_size: int
-    n_val: int
-    epochs: int  # bucket
-    n_grid: int
+# ------------------------------------------------------------------ the buckets
+#: Row counts a training step is compiled for: a mini-batch (or a full-batch epoch)
+#: of ``n`` rows is computed at the smallest size here that holds it, its extra rows
+#: masked. Passes that only go forward (validation, the final evaluation) walk the
+#: rows in tiles of :data:`TILE` in a loop instead, so they need no bucket.
+ROWS: tuple[int, ...] = (32, 256, 1024, 4096, 20480)
+TILE = 256
+#: sizes the per-epoch shuffle sorts (a ``switch`` inside the kernel: sorting is cheap
+#: to compile, and sorting 20,480 keys for 800 examples is not cheap to run)
+SHUFFLE_SIZES: tuple[int, ...] = (256, 1024, 4096, 20480)
+#: The largest training set (a CSV of 20,000 rows): training and validation rows are
+#: stored together in one array of this many rows.
+MAX_ROWS = ROWS[-1]
+#: Runs trained side by side, in one vmapped kernel: calls with fewer runs are padded
+#: with copies of their first run (whose results are dropped); more run in groups.
+RUN_BUCKETS: tuple[int, ...] = (2, 8)
+#: Epochs one kernel call trains at most: training runs in calls of one checkpoint
+#: interval each (``bucket // N_CHECKPOINTS`` epochs), so the epoch count is a loop
+#: bound and never a shape.
+MAX_CHUNK = MAX_EPOCHS // N_CHECKPOINTS
+#: The decision function is drawn with at most this many output columns.
+MAX_OUT = 10
 
-    @property
-    def n_batches(self) -> int:
-        return -(-self.n_train // self.batch_size)
 
-    @property
-    def checkpoints(self) -> int:
-        return min(N_CHECKPOINTS, self.epochs)
-
-    @property
-    def probe(self) -> int:
-        return min(PROBE, self.n_train)
+def row_bucket(n: int, sizes: tuple[int, ...] = ROWS) -> int:
+    """Index in ``sizes`` of the smallest size that holds ``n`` rows."""
+    for i, size in enumerate(sizes):
+        if n <= size:
+            return i
+    raise ValueError(f"at most {sizes[-1]} rows fit, got {n}")
 
 
-def _bins(values: Array, symmetric: bool) -> tuple[Array, Array]:
-    """The bin (of HIST_BINS equal bins spanning the values) of every value, and the
-    (lo, hi) span. :func:`_bin_counts` counts them once every snapshot has its bins."""
-    v = values.ravel()
+def run_bucket(n: int) -> int:
+    """The run count a kernel is compiled for, for ``n`` runs (groups of the largest
+    bucket beyond it)."""
+    return next((b for b in RUN_BUCKETS if n <= b), RUN_BUCKETS[-1])
+
+
+class Bucket(NamedTuple):
+    """What a training kernel is compiled for: the width bucket, the run count and the
+    rows of one training step (0 for the kernels that need no row count)."""
+
+    width: int
+    runs: int
+    rows: int = 0
+
+
+def buckets() -> tuple[Bucket, ...]:
+    """Every training bucket a server compiles before its first student arrives."""
+    return tuple(Bucket(p, r, n) for p in padded.WIDTHS for r in RUN_BUCKETS for n in (0, *ROWS))
+
+
+# ---------------------------------------------------------------- the statistics
+def _bins(values: Array, real: Array, symmetric: bool) -> tuple[Array, Array]:
+    """The bin (of HIST_BINS equal bins spanning the real values) of every value, and
+    the (lo, hi) span. :func:`_bin_counts` counts the real ones."""
     if symmetric:
-        hi = jnp.max(jnp.abs(v))
+        hi = jnp.max(jnp.where(real, jnp.abs(values), 0.0))
         lo = -hi
     else:
-        lo, hi = jnp.min(v), jnp.max(v)
+        lo = jnp.min(jnp.where(real, values, jnp.inf))
+        hi = jnp.max(jnp.where(real, values, -jnp.inf))
+        lo, hi = jnp.where(jnp.any(real), lo, 0.0), jnp.where(jnp.any(real), hi, 0.0)
     width = jnp.maximum(hi - lo, 1e-30)
-    idx = jnp.floor((v - lo) / width * HIST_BINS).astype(jnp.int32)
+    idx = jnp.floor((values - lo) / width * HIST_BINS).astype(jnp.int32)
     return jnp.clip(idx, 0, HIST_BINS - 1), jnp.stack([lo, hi])
 
 
-def _bin_counts(idx: Array) -> Array:
-    """Histogram counts, shape ``(*lead, HIST_BINS)``, of bin indices ``(*lead, n)``.
-
-    One flat scatter-add over every histogram at once: a scatter inside ``vmap``
-    builds a multi-dimensional index per value, which cost the snapshot kernel
-    ~3x more than the counting itself."""
+def _bin_counts(idx: Array, weight: Array) -> Array:
+    """Histogram counts ``(*lead, HIST_BINS)`` of bin indices ``(*lead, n)``, each
+    index counted with its ``weight`` (0 for padding). One flat scatter-add for every
+    histogram at once (a scatter inside ``vmap`` builds a multi-dimensional index per
+    value, several times slower)."""
     lead = idx.shape[:-1]
     m = math.prod(lead)
     offset = jnp.arange(m, dtype=jnp.int32)[:, None] * HIST_BINS
     flat = (idx.reshape(m, -1) + offset).ravel()
-    counts = jnp.zeros(m * HIST_BINS, jnp.float32).at[flat].add(1.0, mode="promise_in_bounds")
+    w = jnp.broadcast_to(weight, idx.shape).reshape(-1).astype(jnp.float32)
+    counts = jnp.zeros(m * HIST_BINS, jnp.float32).at[flat].add(w, mode="promise_in_bounds")
     return counts.reshape(*lead, HIST_BINS)
 
 
-def _layer_stats(arch: Architecture, acts: list[Array], mask: Array, padded: bool = True) -> Array:
-    """Per hidden layer: mean and std of the activations, share saturated (sigmoid,
-    tanh: derivative below 10 % of its peak), share of dead units (ReLU family: z ≤ 0
-    for every example of the batch). Shape (n_hidden, 4).
-
-    ``padded=False`` promises every row of the batch is real (``mask`` all ones), which
-    saves the selects. Two passes over each activation: plain sums of a and |a|, then
-    the scaled squared deviations. (Plain sums: a single two-output reduction of the
-    sum and the largest |a|, and per-unit sums as a product with the mask, both ran
-    ~2x slower in XLA's CPU code; M1 spent a sixth of its epoch loop in them.)"""
-    rows = []
-    real = mask[:, None] > 0
-    n = jnp.maximum(jnp.sum(mask), 1.0)
-    for name, a in zip(arch.activations, acts, strict=True):
-        family = ACTIVATIONS[name].family
-        size = n * a.shape[1]
-        # padded rows are selected away, not multiplied by 0 (inf · 0 would be NaN)
-        am = jnp.where(real, a, 0.0) if padded else a
-        mean = jnp.sum(am) / size
-        # deviations scaled by the mean |activation| (|a - mean| is at most 2·size times
-        # it): exploding but finite activations give a finite std, not an overflowing a²
-        mean_abs = jnp.sum(jnp.abs(am)) / size
-        scale = jnp.where(mean_abs > 0, mean_abs, 1.0)
-        unit = (am - mean) / scale
-        if padded:
-            unit = jnp.where(real, unit, 0.0)
-        std = scale * jnp.sqrt(jnp.sum(jnp.square(unit)) / size)
-        if name == "sigmoid":
-            hit = a * (1 - a) < 0.025
-        elif name == "tanh":
-            hit = 1 - jnp.square(a) < 0.1
-        else:
-            hit = None
-        if hit is not None and padded:
-            hit = hit & real
-        sat = jnp.zeros(()) if hit is None else jnp.sum(hit) / size
-        if family == "relu":
-            # a unit fires on some real row of the batch: in the ReLU family a > 0
-            # exactly where z > 0 (reading a, which the next layer reads anyway, spares
-            # XLA a copy of the comparison z > 0 that the backward pass also uses)
-            fires = jnp.any(am > 0, axis=0)
-            dead = jnp.mean((~fires).astype(jnp.float32))
-        else:
-            dead = jnp.zeros(())
-        rows.append(jnp.stack([mean, std, sat, dead]))
-    if not rows:
-        return jnp.zeros((0, 4))
-    return jnp.stack(rows)
+def _layer_stats(arch: Architecture, acts: list[Array], mask: Array) -> Array:
+    """Per hidden layer of ``arch``: mean and std of the activations over the real rows
+    (``mask``), share saturated, share of dead units; shape ``(n_hidden, 4)``. The
+    unpadded form of :func:`optiviz.engine.padded.layer_stats`, which the kernels use."""
+    mask = jnp.asarray(mask, jnp.float32)
+    p = padded.width_bucket(arch)
+    fr = padded.frame(arch, p)
+    stack = jnp.zeros((padded.SLOTS, mask.shape[0], p))
+    for i, a in enumerate(acts):
+        a = jnp.asarray(a, jnp.float32)
+        stack = stack.at[i, :, : a.shape[1]].set(jnp.where(mask[:, None] > 0, a, 0.0))
+    fr = fr._replace(**{k: jnp.asarray(v) for k, v in fr._asdict().items()})
+    return padded.layer_stats(fr, stack, mask)[: len(arch.hidden)]
 
 
-def _record_fields(arch: Architecture) -> tuple[tuple[str, tuple[int, ...]], ...]:
+def _record_fields() -> tuple[tuple[str, tuple[int, ...]], ...]:
     """What the training kernel records per run and epoch, packed into one vector (one
-    select, one finiteness check and one store per epoch instead of one per entry)."""
-    L = arch.n_dense
+    select, one finiteness check and one store per epoch instead of one per entry).
+    Per-layer entries have one value per slot; the host keeps the real layers."""
+    s = padded.SLOTS
     return (
         *((k, ()) for k in ("loss", "accuracy", "val_loss", "val_accuracy", "lr")),
-        *((k, (L,)) for k in ("grad_kernel", "grad_bias", "weight_norm", "update_ratio")),
-        ("act_stats", (len(arch.hidden), 4)),
+        *((k, (s,)) for k in ("grad_kernel", "grad_bias", "weight_norm", "update_ratio")),
+        ("act_stats", (padded.MAX_HIDDEN, 4)),
     )
 
 
-def _pack_record(rec: Mapping[str, Array], fields: Sequence[tuple[str, Any]]) -> Array:
-    return jnp.concatenate([jnp.ravel(rec[k]) for k, _ in fields])
+FIELDS = _record_fields()
+N_FIELDS = sum(math.prod(shape) for _, shape in FIELDS)
 
 
-def _unpack_records(flat: np.ndarray, fields: Sequence[tuple[str, Any]]) -> dict[str, np.ndarray]:
+def _pack_record(rec: Mapping[str, Array]) -> Array:
+    return jnp.concatenate([jnp.ravel(rec[k]) for k, _ in FIELDS])
+
+
+def _unpack_records(flat: np.ndarray) -> dict[str, np.ndarray]:
     """Host side of :func:`_pack_record`: ``(..., n)`` -> ``{name: (..., *shape)}``."""
     out, start = {}, 0
-    for name, shape in fields:
+    for name, shape in FIELDS:
         size = math.prod(shape)
         out[name] = flat[..., start : start + size].reshape(*flat.shape[:-1], *shape)
         start += size
     return out
 
 
-class _Layout(NamedTuple):
-    """How a network's flat parameter vector maps onto its layers."""
+def shuffle(key: Array, n: Array, size: int) -> Array:
+    """``jax.random.permutation(key, n)`` for a traced ``n`` ≤ ``size``, padded to
+    ``size`` with the indices ``n, n+1, ...``: the same sort of random 32-bit keys as
+    JAX's (one round below :data:`_TWO_ROUNDS` elements, two above), computed over
+    ``size`` slots whose padded keys sort last. Random bits are drawn per position
+    (``jax_threefry_partitionable``), so the real prefix gets the bits an unpadded
+    draw would."""
+    k = jax.random.wrap_key_data(key)
+    pos = jnp.arange(size, dtype=jnp.int32)
+    real = pos < n
+    top = jnp.uint32(0xFFFFFFFF)
 
-    leaf_of: np.ndarray  # the leaf of every vector element
-    bounds: tuple[tuple[int, int], ...]  # per leaf, its [start, end) in the vector
-    layers: list[tuple[int, int]]  # per Dense layer, its kernel's and bias's (or BN β's) leaf
-    layer_of_leaf: np.ndarray  # the Dense layer of every leaf
-    template: Any  # the params tuple, zeros
+    def one_round(k: Array, x: Array) -> tuple[Array, Array]:
+        k, sub = jax.random.split(k)
+        bits = jax.random.bits(sub, (size,), jnp.uint32)
+        _, x = jax.lax.sort_key_val(jnp.where(real, bits, top), x)
+        return k, x
 
-    def leaf_sums(self, v: Array) -> Array:
-        """Sum of ``v`` over each leaf's elements, along its last axis (static slices:
-        no scatter). Stack the vectors to sum first: each slice is then one kernel."""
-        return jnp.stack([jnp.sum(v[..., a:b], axis=-1) for a, b in self.bounds], axis=-1)
+    k1, once = one_round(k, pos)
+    _, twice = one_round(k1, once)
+    return jnp.where(n >= _TWO_ROUNDS, twice, jnp.where(n > 1, once, pos))
 
-    def unravel(self, flat: Array) -> Any:
-        """The params tuple of one flat vector (JAX or NumPy)."""
-        leaves, treedef = jax.tree.flatten(self.template)
-        # a split (not slices): its derivative is one concatenation, where slices would
-        # each pad their gradient to the whole vector and add them up
-        xp = np if isinstance(flat, np.ndarray) else jnp
-        parts = xp.split(flat, [b for _, b in self.bounds[:-1]])
-        return jax.tree.unflatten(
-            treedef, [p.reshape(t.shape) for p, t in zip(parts, leaves, strict=True)]
+
+def _padded_shuffle(size: int) -> Callable[[Array, Array], Array]:
+    """:func:`shuffle` over ``size`` slots, continued by ``size, size+1, ...`` up to
+    MAX_ROWS (the sort costs what the training set's size bucket costs)."""
+
+    def fn(key: Array, n: Array) -> Array:
+        rest = jnp.arange(size, MAX_ROWS, dtype=jnp.int32)
+        return jnp.concatenate([shuffle(key, n, size), rest])
+
+    return fn
+
+
+def _rounds(n: int) -> int:
+    """JAX's round count for a permutation of ``n`` (``random._shuffle``)."""
+    return int(np.ceil(3 * np.log(max(1, n)) / np.log(np.iinfo(np.uint32).max)))
+
+
+#: the first size JAX shuffles in two rounds (1626); every size up to MAX_ROWS takes
+#: at most two
+_TWO_ROUNDS = next(n for n in range(1, 1 << 16) if _rounds(n) >= 2)
+assert _rounds(MAX_ROWS) == 2
+
+
+# -------------------------------------------------------------------- the kernel
+class Data(NamedTuple):
+    """One call's data, the same for every run: padded to MAX_ROWS × P."""
+
+    X: Array  # (MAX_ROWS, P): training rows, then validation rows
+    y: Array  # (MAX_ROWS,)
+    n_train: Array  # int32 ()
+    n_val: Array  # int32 ()
+    batch_size: Array  # int32 ()
+    n_batches: Array  # int32 ()
+    shuffle_size: Array  # int32 (): SHUFFLE_SIZES index of the training set
+    real: Array  # float32 (n_params,): the weights of the real network
+    frame: padded.Frame
+
+
+class TrainState(NamedTuple):
+    """Where one run stands between two kernel calls."""
+
+    theta: Array
+    opt: tuple  # every optimizer's state (the run reads its own)
+    bn: dict
+    plateau: sch.PlateauState
+    best: Array  # early stopping: lowest val_loss so far
+    best_epoch: Array
+    wait: Array
+    stopped: Array
+    stopped_epoch: Array
+    best_theta: Array
+    best_bn: dict
+    rec: Array  # the last good epoch's record
+    diverged: Array
+    diverged_epoch: Array
+    epochs_run: Array
+
+
+def _rows_of(data: Data, start: Array, count: Array, size: int) -> tuple[Array, Array, Array]:
+    """``size`` rows of the stored data from ``start``, the first ``count`` real."""
+    pos = jnp.arange(size)
+    real = pos < count
+    idx = jnp.where(real, start + pos, 0)
+    return data.X[idx], data.y[idx], real.astype(jnp.float32)
+
+
+def _make_train(bucket: Bucket) -> Callable[..., Any]:
+    """The kernels of one bucket: ``init(theta0, runs) -> states``, ``chunk(data, runs,
+    states, e0, k, finish) -> (states, history, final)`` and ``snapshot(...)``."""
+    layout = padded.Layout(bucket.width)
+    opts = list(OPTIMIZERS.values())
+
+    def loss_fn(theta, bn, x, y, rows, key, r, fr, train):
+        out, new_bn, acts = padded.forward(
+            fr,
+            layout,
+            theta,
+            bn,
+            x,
+            rows,
+            act_params=r["act_params"],
+            train=train,
+            dropout_rate=r["dropout"],
+            key=key,
         )
-
-    def unravel_np(self, flat: np.ndarray) -> list[Any]:
-        """Split host arrays ``(n, n_params)`` into one params tuple per row."""
-        return [self.unravel(row) for row in np.asarray(flat)]
-
-
-@functools.lru_cache(maxsize=64)
-def _layout(arch: Architecture) -> _Layout:
-    template = init_params_host(arch, 0, "zeros")
-    leaf_of = []
-    bounds = []
-    layers = []
-    layer_of_leaf = []
-    leaf = start = 0
-    for i, layer in enumerate(template):
-        ids = {}
-        for name in sorted(layer):  # the order jax flattens a dict in
-            ids[name] = leaf
-            leaf_of.append(np.full(layer[name].size, leaf, np.int32))
-            bounds.append((start, start + layer[name].size))
-            start += layer[name].size
-            layer_of_leaf.append(i)
-            leaf += 1
-        layers.append((ids["w"], ids["b"] if "b" in ids else ids["beta"]))
-    return _Layout(
-        np.concatenate(leaf_of),
-        tuple(bounds),
-        layers,
-        np.array(layer_of_leaf, np.int32),
-        template,
-    )
-
-
-def _make_kernel(spec: _Spec) -> Callable[..., Any]:
-    """The training function for one network shape: ``(data, runs) -> outputs``.
-
-    Inside, the parameters are one flat vector, so each optimizer's update is a
-    handful of vector operations however many layers there are (and the kernel
-    compiles in a fraction of the time a per-layer update would take)."""
-    arch = spec.arch
-    kinds = spec.kinds
-    opts = [OPTIMIZERS[k] for k in kinds]
-    n_hidden = len(arch.hidden)
-    nb, bs = spec.n_batches, spec.batch_size
-    C = spec.checkpoints
-    K = spec.epochs // C
-    layout = _layout(arch)
-    unravel, leaf_of, layer_of_leaf = layout.unravel, layout.leaf_of, layout.layer_of_leaf
-    leaf_sums = layout.leaf_sums
-    kernel_leaves = np.array([kw for kw, _ in layout.layers])
-    fields = _record_fields(arch)
-    bias_leaves = np.array([kb for _, kb in layout.layers])
+        per = padded.per_example_loss(fr, out, y)
+        n = jnp.maximum(jnp.sum(rows), 1.0)
+        loss = jnp.sum(per * rows) / n + padded.penalty(layout, theta, r["l1"], r["l2"])
+        return loss, (new_bn, out, acts)
 
     def clip(g: Array, r: Mapping[str, Array]) -> Array:
         """Keras 3's gradient clipping: ``clipnorm`` per variable, ``global_clipnorm``
         over all of them, ``clipvalue`` elementwise (a threshold of inf is off)."""
-        norms = jnp.sqrt(leaf_sums(jnp.square(g)))
+        norms = jnp.sqrt(layout.variable_sums(jnp.square(g)))
         c = r["clipnorm"]
-        scale = jnp.where(norms > c, c / jnp.maximum(norms, 1e-30), 1.0)
-        g = g * scale[leaf_of]
+        g = g * layout.per_variable(jnp.where(norms > c, c / jnp.maximum(norms, 1e-30), 1.0))
         total = jnp.sqrt(jnp.sum(jnp.square(g)))
         gc = r["global_clipnorm"]
         g = g * jnp.where(total > gc, gc / jnp.maximum(total, 1e-30), 1.0)
         return jnp.clip(g, -r["clipvalue"], r["clipvalue"])
 
-    def opt_update(g, states, theta, hp, kind, mask):
+    def optimizer_step(g, states, theta, hp, kind, mask):
+        """Every optimizer's update; the run keeps its own (``kind``), and only the
+        weights ``mask`` marks move (real and trainable)."""
         outs = [o.update(g, states[j], theta, hp) for j, o in enumerate(opts)]
         q = outs[0][0]
         for j in range(1, len(outs)):
             q = jnp.where(kind == j, outs[j][0], q)
-        keep = lambda new, old: jnp.where(mask, new, old) if jnp.ndim(old) else new  # noqa: E731
-        new_states = tuple(
-            jax.tree.map(keep, out[1], old) for out, old in zip(outs, states, strict=True)
+        return jnp.where(mask > 0, q, theta), tuple(out[1] for out in outs)
+
+    def gradient(theta, bn, order, b, data, key, r, stats_prev, last):
+        """Loss, gradient and statistics of one batch of at most ``bucket.rows`` rows."""
+        size = bucket.rows
+        fr = data.frame
+        pos = b * data.batch_size + jnp.arange(size)
+        real = (jnp.arange(size) < data.batch_size) & (pos < data.n_train)
+        idx = order[jnp.where(real, pos, 0)]
+        x, y, rows = data.X[idx], data.y[idx], real.astype(jnp.float32)
+        (loss, (new_bn, out, acts)), g = jax.value_and_grad(loss_fn, has_aux=True)(
+            theta, bn, x, y, rows, key, r, fr, True
         )
-        return jnp.where(mask, q, theta), new_states
+        correct = jnp.sum((padded.predict_class(fr, out) == y) * rows)
+        # the epoch reports the activation statistics of its last batch
+        stats = jax.lax.cond(last, lambda: padded.layer_stats(fr, acts, rows), lambda: stats_prev)
+        return loss, g, new_bn, correct, stats
 
-    def loss_fn(theta, bn, x, y, mask, key, r, train):
-        params = unravel(theta)
-        out, new_bn, _, acts = forward(
-            arch,
-            params,
-            bn,
-            x,
-            act_params=r["act_params"],
-            train=train,
-            dropout_rate=r["dropout"],
-            key=key,
-            mask=mask,
+    shufflers = [_padded_shuffle(size) for size in SHUFFLE_SIZES]
+
+    def evaluate(theta, bn, data, r):
+        """Validation loss and accuracy in inference mode (on the training rows when
+        there is no validation set), walking the rows in tiles of TILE."""
+        has_val = data.n_val > 0
+        start = jnp.where(has_val, data.n_train, 0)
+        count = jnp.where(has_val, data.n_val, data.n_train)
+
+        def tile(t, sums):
+            x, y, rows = _rows_of(data, start + t * TILE, count - t * TILE, TILE)
+            out, _, _ = padded.forward(
+                data.frame, layout, theta, bn, x, rows, act_params=r["act_params"]
+            )
+            per = padded.per_example_loss(data.frame, out, y)
+            hit = padded.predict_class(data.frame, out) == y
+            return sums[0] + jnp.sum(per * rows), sums[1] + jnp.sum(hit * rows)
+
+        n_tiles = (count + TILE - 1) // TILE
+        loss, hits = jax.lax.fori_loop(0, n_tiles, tile, (jnp.zeros(()), jnp.zeros(())))
+        n = jnp.maximum(count, 1).astype(jnp.float32)
+        return loss / n + padded.penalty(layout, theta, r["l1"], r["l2"]), hits / n
+
+    def init(theta0, r):
+        hp = r["hp"]
+        bn = {k: jnp.asarray(v) for k, v in padded.init_bn(bucket.width).items()}
+        return TrainState(
+            theta=theta0,
+            opt=tuple(o.init(theta0, hp) for o in opts),
+            bn=bn,
+            plateau=sch.plateau_init(),
+            best=jnp.asarray(jnp.inf, jnp.float32),
+            best_epoch=jnp.zeros((), jnp.int32),
+            wait=jnp.zeros((), jnp.int32),
+            stopped=jnp.zeros((), bool),
+            stopped_epoch=jnp.zeros((), jnp.int32),
+            best_theta=theta0,
+            best_bn=bn,
+            rec=jnp.zeros(N_FIELDS),
+            diverged=jnp.zeros((), bool),
+            diverged_epoch=jnp.zeros((), jnp.int32),
+            epochs_run=jnp.zeros((), jnp.int32),
         )
-        per = per_example_loss(arch, out, y)
-        n = jnp.maximum(jnp.sum(mask), 1.0)
-        loss = jnp.sum(per * mask) / n + penalty(params, r["l1"], r["l2"])
-        return loss, (new_bn, out, acts)
 
-    def evaluate(theta, bn, x, y, r):
-        mask = jnp.ones(x.shape[0])
-        loss, (_, out, _) = loss_fn(theta, bn, x, y, mask, None, r, False)
-        acc = jnp.mean((predict_class(arch, out) == y).astype(jnp.float32))
-        return loss, acc
+    def epoch(data: Data, r: Mapping[str, Any], st: TrainState, e: Array) -> tuple:
+        """One epoch of one run, as Keras's ``fit`` runs it; returns the new state and
+        the epoch's record."""
+        hp = r["hp"]
+        active = (e < r["n_epochs"]) & ~st.stopped & ~st.diverged
+        lr = hp["learning_rate"] * sch.lr_factor(r["sched"], e, r["n_epochs"]) * st.plateau.factor
+        hp_e = {**hp, "learning_rate": lr}
+        mask = data.real * layout.per_slot((e >= r["trainable_from"]).astype(jnp.float32))
+        key_e = padded.fold(r["train_key"], e)
+        order = jax.lax.cond(
+            data.n_batches > 1,
+            lambda: jax.lax.switch(data.shuffle_size, shufflers, key_e, data.n_train),
+            lambda: jnp.arange(MAX_ROWS, dtype=jnp.int32),
+        )
+        zeros = jnp.zeros(padded.SLOTS)
+        sums0 = {
+            "loss": jnp.zeros(()),
+            "correct": jnp.zeros(()),
+            "gk": zeros,
+            "gb": zeros,
+            "ratio": zeros,
+            "stats": jnp.zeros((padded.MAX_HIDDEN, 4)),
+        }
 
-    def one_run(data, r):
-        theta0 = r["theta0"]
-        zero = r["n_epochs"] * 0  # an integer 0 per run (XLA folds it away)
-
-        def per_run(tree):
-            """The same values, marked as per-run for ``vmap``: a scan whose initial
-            carry already varies by run is batched once, not twice (the second pass,
-            at three nested scans, was ~0.4 s of every first call's tracing)."""
-            return jax.tree.map(
-                lambda a: a | (zero != 0) if a.dtype == bool else a + zero.astype(a.dtype), tree
+        def batch(b, carry):
+            theta, opt, bn, sums = carry
+            key_b = padded.fold(key_e, b + 1)
+            last = b == data.n_batches - 1
+            loss, g, new_bn, correct, stats = gradient(
+                theta, bn, order, b, data, key_b, r, sums["stats"], last
             )
+            g = clip(g, r)
+            new_theta, new_opt = optimizer_step(g, opt, theta, hp_e, r["kind"], mask)
+            count = jnp.minimum(data.batch_size, data.n_train - b * data.batch_size)
+            # gradient, step and weight norms per variable, summed in one pass
+            norms = jnp.sqrt(
+                layout.variable_sums(jnp.square(jnp.stack([g, new_theta - theta, theta])))
+            )
+            g_norms, step, w = norms[0], norms[1][0], norms[2][0]
+            sums = {
+                "loss": sums["loss"] + loss * count,
+                "correct": sums["correct"] + correct,
+                "gk": sums["gk"] + g_norms[0],
+                # the bias, or BN's β where BN replaces it
+                "gb": sums["gb"] + jnp.sqrt(jnp.square(g_norms[1]) + jnp.square(g_norms[3])),
+                "ratio": sums["ratio"] + step / jnp.maximum(w, 1e-12),
+                "stats": stats,
+            }
+            return new_theta, new_opt, new_bn, sums
 
-        bn = init_bn_state(arch)
-        hp = dict(r["hp"])
-        states0 = tuple(o.init(theta0, hp) for o in opts)
-        kind = r["kind"]
-        X, y = data["X"], data["y"]
-        n_epochs = r["n_epochs"]
-        L = arch.n_dense
+        t2, s2, bn2, sums = jax.lax.fori_loop(
+            0, data.n_batches, batch, (st.theta, st.opt, st.bn, sums0)
+        )
+        nb = data.n_batches.astype(jnp.float32)
+        loss = sums["loss"] / data.n_train
+        acc = sums["correct"] / data.n_train
+        val_loss, val_acc = jax.lax.cond(
+            data.n_val > 0, lambda: evaluate(t2, bn2, data, r), lambda: (loss, acc)
+        )
+        rec = _pack_record(
+            {
+                "loss": loss,
+                "accuracy": acc,
+                "val_loss": val_loss,
+                "val_accuracy": val_acc,
+                "lr": lr,
+                "grad_kernel": sums["gk"] / nb,
+                "grad_bias": sums["gb"] / nb,
+                "weight_norm": jnp.sqrt(layout.variable_sums(jnp.square(t2)))[0],
+                "update_ratio": sums["ratio"] / nb,
+                "act_stats": sums["stats"],
+            }
+        )
+        return _end_of_epoch(st, r, e, active, rec, t2, s2, bn2, val_loss, hp)
 
-        def train_epoch(carry, e):
-            theta, states, bn, plateau, es, last = carry
-            active = (e < n_epochs) & ~es["stopped"] & ~last["diverged"]
-            lr = hp["learning_rate"] * sch.lr_factor(r["sched"], e, n_epochs) * plateau.factor
-            hp_e = {**hp, "learning_rate": lr}
-            mask = (e >= r["trainable_from"])[layer_of_leaf][leaf_of]
-            key_e = jax.random.fold_in(r["train_key"], e)
-            if nb > 1:
-                order = jax.random.permutation(key_e, spec.n_train)
-            else:
-                order = jnp.arange(spec.n_train)
-            pad = nb * bs - spec.n_train
-            order = jnp.concatenate([order, jnp.zeros(pad, order.dtype)]).reshape(nb, bs)
-            rowmask = (jnp.arange(nb * bs) < spec.n_train).astype(jnp.float32).reshape(nb, bs)
+    def chunk(data, runs, states, e0, k, finish):
+        """``k`` epochs from epoch ``e0`` for every run; with ``finish``, also the final
+        weights (the best ones where early stopping restores them) and their
+        validation loss and accuracy."""
+        TRACES[f"train width={bucket.width} runs={bucket.runs} rows={bucket.rows}"] += 1
 
-            def last_batch_stats(b, acts, m, previous):
-                """The epoch reports the activation statistics of its last batch: the
-                other batches skip them (a ``cond`` on the batch index, which ``vmap``
-                leaves a branch, as the index is the same for every run)."""
-                stats = functools.partial(_layer_stats, arch, padded=pad > 0)
-                if nb == 1:
-                    return stats(acts, m)
-                return jax.lax.cond(b == nb - 1, lambda: stats(acts, m), lambda: previous)
+        def one_run(r, st):
+            def body(j, carry):
+                st, hist = carry
+                st, rec = epoch(data, r, st, e0 + j)
+                return st, hist.at[j].set(rec)
 
-            def batch(c, b):
-                theta, states, bn, sums = c
-                idx, m = order[b], rowmask[b]
-                kb = jax.random.fold_in(key_e, b + 1)
-                (loss, (new_bn, out, acts)), g = jax.value_and_grad(loss_fn, has_aux=True)(
-                    theta, bn, X[idx], y[idx], m, kb, r, True
+            hist = jnp.zeros((MAX_CHUNK, N_FIELDS))
+            st, hist = jax.lax.fori_loop(0, k, body, (st, hist))
+
+            def final():
+                restore = r["es"] & r["restore"] & (st.best_epoch > 0)
+                theta = jnp.where(restore, st.best_theta, st.theta)
+                bn = jax.tree.map(lambda a, b: jnp.where(restore, a, b), st.best_bn, st.bn)
+                loss, acc = evaluate(theta, bn, data, r)
+                return theta, bn, loss, acc
+
+            def not_yet():
+                return st.theta, st.bn, jnp.zeros(()), jnp.zeros(())
+
+            return st, hist, jax.lax.cond(finish, final, not_yet)
+
+        return jax.vmap(one_run, in_axes=(0, 0))(runs, states)
+
+    def snapshot(data, grid, theta, bn, runs):
+        """Per run: the decision function on ``grid`` and histograms of the activations
+        and of ∂L/∂z on the first PROBE training rows."""
+        TRACES[f"snapshot width={bucket.width} runs={bucket.runs}"] += 1
+        fr = data.frame
+        x, y, rows = _rows_of(data, 0, jnp.minimum(data.n_train, PROBE), PROBE)
+        has_grid = jnp.any(grid != 0)
+
+        def one(theta, bn, r):
+            ap = r["act_params"]
+            every = jnp.ones(grid.shape[0])
+            out = jax.lax.cond(
+                has_grid,
+                lambda: padded.forward(fr, layout, theta, bn, grid, every, act_params=ap)[0],
+                lambda: jnp.zeros((grid.shape[0], bucket.width)),
+            )
+            dz0 = jnp.zeros((padded.SLOTS, PROBE, bucket.width))
+
+            def probe_loss(dz):
+                out, _, acts = padded.forward(
+                    fr, layout, theta, bn, x, rows, act_params=ap, train=True, dz=dz
                 )
-                g = clip(g, r)
-                new_theta, new_states = opt_update(g, states, theta, hp_e, kind, mask)
-                cnt = jnp.sum(m)
-                correct = jnp.sum((predict_class(arch, out) == y[idx]) * m)
-                # gradient, step and weight norms per leaf, summed in one pass
-                g_norms, step, w = jnp.sqrt(
-                    leaf_sums(jnp.square(jnp.stack([g, new_theta - theta, theta])))
-                )
-                step, w = step[kernel_leaves], w[kernel_leaves]
-                sums = {
-                    "loss": sums["loss"] + loss * cnt,
-                    "correct": sums["correct"] + correct,
-                    "gk": sums["gk"] + g_norms[kernel_leaves],
-                    "gb": sums["gb"] + g_norms[bias_leaves],
-                    "ratio": sums["ratio"] + step / jnp.maximum(w, 1e-12),
-                    "stats": last_batch_stats(b, acts, m, sums["stats"]),
-                }
-                return (new_theta, new_states, new_bn, sums), None
+                per = padded.per_example_loss(fr, out, y)
+                return jnp.sum(per * rows) / jnp.maximum(jnp.sum(rows), 1.0), acts
 
-            sums0 = {
-                "loss": jnp.zeros(()),
-                "correct": jnp.zeros(()),
-                "gk": jnp.zeros(L),
-                "gb": jnp.zeros(L),
-                "ratio": jnp.zeros(L),
-                "stats": jnp.zeros((n_hidden, 4)),
-            }
-            sums0 = per_run(sums0)
-            (t2, s2, bn2, sums), _ = jax.lax.scan(batch, (theta, states, bn, sums0), jnp.arange(nb))
-            loss = sums["loss"] / spec.n_train
-            acc = sums["correct"] / spec.n_train
-            if spec.n_val:
-                val_loss, val_acc = evaluate(t2, bn2, data["Xv"], data["yv"], r)
-            else:
-                val_loss, val_acc = loss, acc
-
-            rec = _pack_record(
-                {
-                    "loss": loss,
-                    "accuracy": acc,
-                    "val_loss": val_loss,
-                    "val_accuracy": val_acc,
-                    "lr": lr,
-                    "grad_kernel": sums["gk"] / nb,
-                    "grad_bias": sums["gb"] / nb,
-                    "weight_norm": jnp.sqrt(leaf_sums(jnp.square(t2)))[kernel_leaves],
-                    "update_ratio": sums["ratio"] / nb,
-                    "act_stats": sums["stats"],
-                },
-                fields,
+            dzs, acts = jax.grad(probe_loss, has_aux=True)(dz0)
+            acts = jnp.concatenate([jnp.stack(acts), jnp.zeros_like(dzs[:1])])
+            cells = (rows[None, :, None] > 0) & (fr.unit_mask[:, None, :] > 0)
+            hidden = jnp.arange(padded.SLOTS) < fr.depth
+            act_real = cells & hidden[:, None, None]
+            grad_real = cells & (jnp.arange(padded.SLOTS) <= fr.depth)[:, None, None]
+            flat = lambda a: a.reshape(padded.SLOTS, -1)  # noqa: E731
+            a_idx, a_rng = jax.vmap(functools.partial(_bins, symmetric=False))(
+                flat(acts), flat(act_real)
             )
-            # diverged: the loss, the weights or anything recorded about the epoch (an
-            # activation, a gradient norm) stopped being finite
-            finite = jnp.all(jnp.isfinite(rec)) & jnp.all(jnp.isfinite(t2))
-            ok = active & finite
-            newly_diverged = active & ~finite
-            sel = lambda a, b: jax.tree.map(lambda u, v: jnp.where(ok, u, v), a, b)  # noqa: E731
-
-            # early stopping, as Keras: wait += 1, an improvement resets it, stop at patience
-            improved = val_loss < es["best"]
-            wait = jnp.where(improved, 0, es["wait"] + 1)
-            stop = r["es"] & ~improved & (wait >= r["patience"]) & (e > 0)
-            keep_best = ok & improved
-            es2 = {
-                "best": jnp.where(keep_best, val_loss, es["best"]),
-                "best_epoch": jnp.where(keep_best, e + 1, es["best_epoch"]),
-                "wait": jnp.where(ok, wait, es["wait"]),
-                "stopped": es["stopped"] | (ok & stop),
-                "stopped_epoch": jnp.where(ok & stop, e + 1, es["stopped_epoch"]),
-                "theta": jnp.where(keep_best, t2, es["theta"]),
-                "bn": jax.tree.map(lambda a, b: jnp.where(keep_best, a, b), bn2, es["bn"]),
-            }
-            plateau2 = sch.plateau_update(plateau, val_loss, r["sched"], hp["learning_rate"])
-
-            rec = jnp.where(ok, rec, last["rec"])
-            last2 = {
-                "rec": rec,
-                "diverged": last["diverged"] | newly_diverged,
-                "diverged_epoch": jnp.where(newly_diverged, e + 1, last["diverged_epoch"]),
-                "epochs_run": last["epochs_run"] + ok.astype(jnp.int32),
-            }
-            # A run that is not ``ok`` never trains again (running out of epochs, stopping
-            # and diverging are for good): its weights and BN statistics are the last good
-            # ones, while its optimizer and plateau states, never read again, need no select.
-            carry2 = (sel(t2, theta), s2, sel(bn2, bn), plateau2, es2, last2)
-            return carry2, rec
-
-        def checkpoint(carry, c):
-            carry, recs = jax.lax.scan(train_epoch, carry, c * K + jnp.arange(K))
-            return carry, (recs, (carry[0], carry[2]))
-
-        rec0 = jnp.zeros(sum(math.prod(shape) for _, shape in fields))
-        es0 = {
-            "best": jnp.asarray(jnp.inf),
-            "best_epoch": jnp.zeros((), jnp.int32),
-            "wait": jnp.zeros((), jnp.int32),
-            "stopped": jnp.zeros((), bool),
-            "stopped_epoch": jnp.zeros((), jnp.int32),
-            "theta": theta0,
-            "bn": bn,
-        }
-        last0 = {
-            "rec": rec0,
-            "diverged": jnp.zeros((), bool),
-            "diverged_epoch": jnp.zeros((), jnp.int32),
-            "epochs_run": jnp.zeros((), jnp.int32),
-        }
-        carry0 = per_run((theta0, states0, bn, sch.plateau_init(), es0, last0))
-        carry, (recs, (ck_theta, ck_bn)) = jax.lax.scan(checkpoint, carry0, jnp.arange(C))
-        theta_f, _, bn_f, _, es, last = carry
-        restore = r["es"] & r["restore"] & (es["best_epoch"] > 0)
-        theta_f = jnp.where(restore, es["theta"], theta_f)
-        bn_f = jax.tree.map(lambda a, b: jnp.where(restore, a, b), es["bn"], bn_f)
-        stack = lambda a, s, f: jnp.concatenate([a[None], s, f[None]])  # noqa: E731
-        recs = recs.reshape(C * K, recs.shape[-1])
-        if spec.n_val:
-            fl, fa = evaluate(theta_f, bn_f, data["Xv"], data["yv"], r)
-        else:
-            fl, fa = evaluate(theta_f, bn_f, X, y, r)
-        return {
-            "history": recs,
-            "snap_theta": stack(theta0, ck_theta, theta_f),
-            "snap_bn": jax.tree.map(stack, bn, ck_bn, bn_f),
-            "theta": theta_f,
-            "bn_state": bn_f,
-            "diverged_epoch": last["diverged_epoch"],
-            "epochs_run": last["epochs_run"],
-            "stopped_epoch": es["stopped_epoch"],
-            "best_epoch": es["best_epoch"],
-            "final_loss": fl,
-            "final_accuracy": fa,
-        }
-
-    def kernel(data, runs):
-        TRACES[_describe(spec)] += 1
-        return jax.vmap(one_run, in_axes=(None, 0))(data, runs)
-
-    return jax.jit(kernel, compiler_options=COMPILER_OPTIONS)
-
-
-@dataclass(frozen=True)
-class _SnapSpec:
-    arch: Architecture
-    n_grid: int
-    probe: int
-
-
-def _make_snapshot_kernel(spec: _SnapSpec) -> Callable[..., Any]:
-    """Decision function on the grid and histograms of activations and of ∂L/∂z on a
-    probe batch, for every (run, snapshot) pair in one call."""
-    arch = spec.arch
-    n_hidden = len(arch.hidden)
-    P = spec.probe
-
-    def snapshot(data, params, bn, r):
-        if spec.n_grid:
-            out, *_ = forward(arch, params, bn, data["grid"], act_params=r["act_params"])
-        else:
-            out = jnp.zeros((0, arch.n_out))
-        xp, yp = data["X"][:P], data["y"][:P]
-        dz0 = tuple(jnp.zeros((P, s)) for s in arch.sizes[1:])
-
-        def probe_loss(dz):
-            out, _, _, acts = forward(
-                arch, params, bn, xp, act_params=r["act_params"], train=True, dz=dz
+            g_idx, g_rng = jax.vmap(functools.partial(_bins, symmetric=True))(
+                flat(dzs), flat(grad_real)
             )
-            return jnp.mean(per_example_loss(arch, out, yp)), acts
+            snap = {
+                "boundary": out[:, :MAX_OUT],
+                "act_range": a_rng[: padded.MAX_HIDDEN],
+                "grad_range": g_rng,
+                "act_counts": _bin_counts(a_idx, flat(act_real))[: padded.MAX_HIDDEN],
+                "grad_counts": _bin_counts(g_idx, flat(grad_real)),
+            }
+            # the last good weights of a run that diverged may still overflow on the
+            # probe batch: NaN becomes 0 and ±inf the largest float32
+            return jax.tree.map(jnp.nan_to_num, snap)
 
-        dzs, acts = jax.grad(probe_loss, has_aux=True)(dz0)
-        h_act = [_bins(a, False) for a in acts]
-        h_grad = [_bins(g, True) for g in dzs]
+        return jax.vmap(one)(theta, bn, runs)
 
-        def ranges(hs):
-            return jnp.stack([h[1] for h in hs]) if hs else jnp.zeros((0, 2))
-
-        snap = {
-            "boundary": out.astype(jnp.float32),
-            "act_range": ranges(h_act),
-            "grad_range": ranges(h_grad),
-        }
-        # The last good weights of a run that diverged may still overflow on the probe
-        # batch (training checks the batches it trained on, not this one): NaN becomes 0
-        # and ±inf the largest float32, so no NaN leaves the engine.
-        snap = jax.tree.map(jnp.nan_to_num, snap)
-        snap["act_bins"] = tuple(h[0] for h in h_act)
-        snap["grad_bins"] = tuple(h[0] for h in h_grad)
-        return snap
-
-    unravel = _layout(arch).unravel
-
-    def kernel(data, theta, bn, r):
-        TRACES[f"snapshot {arch.sizes} n_hidden={n_hidden}"] += 1
-        params = jax.vmap(jax.vmap(unravel))(theta)
-        per_snap = jax.vmap(snapshot, in_axes=(None, 0, 0, None))
-        out = jax.vmap(per_snap, in_axes=(None, 0, 0, 0))(data, params, bn, r)
-        for kind in ("act", "grad"):
-            counts = [_bin_counts(idx) for idx in out.pop(f"{kind}_bins")]
-            out[f"{kind}_counts"] = (
-                jnp.stack(counts, axis=2)
-                if counts
-                else jnp.zeros((*theta.shape[:2], 0, HIST_BINS), jnp.float32)
-            )
-        return out
-
-    return jax.jit(kernel, compiler_options=COMPILER_OPTIONS)
+    jit = functools.partial(jax.jit, compiler_options=COMPILER_OPTIONS)
+    return {
+        "init": jit(jax.vmap(init)),
+        "chunk": jit(chunk),
+        "snapshot": jit(snapshot),
+    }
 
 
-def _describe(spec: _Spec) -> str:
-    return (
-        f"{spec.arch.sizes} {'/'.join(spec.arch.activations)} bn={spec.arch.batch_norm} "
-        f"drop={spec.arch.dropout} kinds={len(spec.kinds)} n={spec.n_train} "
-        f"bs={spec.batch_size} val={spec.n_val} epochs={spec.epochs}"
+def _end_of_epoch(st, r, e, active, rec, t2, s2, bn2, val_loss, hp) -> tuple[TrainState, Array]:
+    """Divergence, early stopping and ``ReduceLROnPlateau`` after one epoch."""
+    # diverged: the loss, the weights or anything recorded about the epoch (an
+    # activation, a gradient norm) stopped being finite
+    finite = jnp.all(jnp.isfinite(rec)) & jnp.all(jnp.isfinite(t2))
+    ok = active & finite
+    newly_diverged = active & ~finite
+    # early stopping, as Keras: wait += 1, an improvement resets it, stop at patience
+    improved = val_loss < st.best
+    wait = jnp.where(improved, 0, st.wait + 1)
+    stop = r["es"] & ~improved & (wait >= r["patience"]) & (e > 0)
+    keep_best = ok & improved
+    rec = jnp.where(ok, rec, st.rec)
+    # A run that is not ``ok`` never trains again (running out of epochs, stopping and
+    # diverging are for good): its weights and BN statistics stay the last good ones.
+    new = TrainState(
+        theta=jnp.where(ok, t2, st.theta),
+        opt=s2,
+        bn=jax.tree.map(lambda u, v: jnp.where(ok, u, v), bn2, st.bn),
+        plateau=sch.plateau_update(st.plateau, val_loss, r["sched"], hp["learning_rate"]),
+        best=jnp.where(keep_best, val_loss, st.best),
+        best_epoch=jnp.where(keep_best, e + 1, st.best_epoch),
+        wait=jnp.where(ok, wait, st.wait),
+        stopped=st.stopped | (ok & stop),
+        stopped_epoch=jnp.where(ok & stop, e + 1, st.stopped_epoch),
+        best_theta=jnp.where(keep_best, t2, st.best_theta),
+        best_bn=jax.tree.map(lambda a, b: jnp.where(keep_best, a, b), bn2, st.best_bn),
+        rec=rec,
+        diverged=st.diverged | newly_diverged,
+        diverged_epoch=jnp.where(newly_diverged, e + 1, st.diverged_epoch),
+        epochs_run=st.epochs_run + ok.astype(jnp.int32),
     )
+    return new, rec
 
 
-_KERNELS: dict[Any, Callable[..., Any]] = {}
-_KERNEL_LOCK = threading.Lock()
-
-
-def _kernel(spec: _Spec | _SnapSpec) -> Callable[..., Any]:
-    with _KERNEL_LOCK:
-        fn = _KERNELS.get(spec)
-        if fn is None:
-            make = _make_kernel if isinstance(spec, _Spec) else _make_snapshot_kernel
-            fn = _KERNELS[spec] = make(spec)
-        return fn
+def _kernels(width: int, runs: int, rows: int) -> dict[str, Callable[..., Any]]:
+    """The step kernel for ``rows``-row batches and the snapshot kernel of a bucket."""
+    step = compiled("training", Bucket(width, runs, rows), _make_train)
+    snap = compiled("training", Bucket(width, runs, 0), _make_train)
+    return {"init": step["init"], "chunk": step["chunk"], "snapshot": snap["snapshot"]}
 
 
 # ------------------------------------------------------------------- the result
@@ -904,64 +890,194 @@ def train(
         batch_norm=batch_norm,
         dropout=dropout_on,
     )
+    if not padded.fits(arch):
+        raise ValueError(
+            f"networks of up to {padded.MAX_HIDDEN} hidden layers with at most "
+            f"{padded.WIDTHS[-1]} units (and inputs, and classes) each can train here; "
+            f"got layers of {arch.sizes}"
+        )
+    if ds.n_train + ds.n_val > MAX_ROWS:
+        raise ValueError(
+            f"at most {MAX_ROWS:,} examples can train here, got {ds.n_train + ds.n_val:,}"
+        )
     resolved = [_resolve_run(r, arch.n_dense, len(arch.hidden), epochs) for r in run_list]
     max_epochs = max(r["n_epochs"] for r in resolved)
-    bucket = _bucket_epochs(max_epochs)
     bs = ds.n_train if batch_size is None else int(_check_number("batch size", batch_size, 1, 1e9))
     bs = min(bs, ds.n_train)
-
-    trainable, _ = count_params(arch)
-    used = sorted({r["optimizer"] for r in resolved}, key=list(OPTIMIZERS).index)
-    kinds = tuple(OPTIMIZERS) if trainable <= ALL_KINDS_MAX_PARAMS else tuple(used)
-    gx, gy, grid = _grid(ds)
-    spec = _Spec(
-        arch=arch,
-        kinds=kinds,
-        n_train=ds.n_train,
-        batch_size=bs,
-        n_val=ds.n_val,
-        epochs=bucket,
-        n_grid=len(grid),
-    )
-
-    # per-run arrays
-    act_defaults = [get_activation(a).param_default for a in arch.activations]
-
-    def act_params(r: dict[str, Any]) -> list[float]:
-        p = r["act_param"]
-        if p is None:
-            return act_defaults
-        if isinstance(p, (int, float)):
-            return [float(p)] * len(arch.hidden)
-        return [float(v) for v in p]
+    p = padded.width_bucket(arch)
+    layout = padded.Layout(p)
 
     if init_params is None:
         theta0 = np.stack(
             [
-                initial_vector(arch, r["seed"], INITIALIZER_NAMES[r["init_idx"]], r["init_stddev"])
+                _initial(arch, p, r["seed"], INITIALIZER_NAMES[r["init_idx"]], r["init_stddev"])
                 for r in resolved
             ]
         )
     else:
         given = [np.asarray(a, np.float32) for a in jax.tree.leaves(tuple(init_params))]
-        expected = jax.tree.leaves(_layout(arch).template)
+        expected = jax.tree.leaves(init_params_host(arch, 0, "zeros"))
         if [g.shape for g in given] != [t.shape for t in expected]:
             raise ValueError(
                 "init_params do not fit the network: expected shapes "
                 f"{[t.shape for t in expected]}, got {[g.shape for g in given]}"
             )
-        flat = np.concatenate([g.ravel() for g in given])
-        theta0 = np.broadcast_to(flat, (len(resolved), flat.size))
+        theta0 = np.broadcast_to(layout.pad(arch, init_params), (len(resolved), layout.size))
+    data = _data(ds, arch, p, bs)
+    gx, gy, grid = _grid(ds)
+    grid_in = np.zeros((GRID * GRID, p), np.float32)
+    grid_in[: len(grid), :2] = grid
+    runs_in = _runs_in(arch, resolved, theta0)
+
+    if progress is not None:
+        progress(0.0)
+    plan = _plan(max_epochs)
+    group = run_bucket(len(resolved))
+    parts = []
+    for lo in range(0, len(resolved), group):
+        part = {k: v for k, v in _take(runs_in, lo, group).items()}
+        done = lo / len(resolved)
+        parts.append(
+            _train_group(
+                Bucket(p, group, ROWS[row_bucket(bs)]), data, grid_in, part, plan, max_epochs,
+                progress, done,
+                min(group, len(resolved) - lo) / len(resolved),
+            )
+        )  # fmt: skip
+    out = {
+        k: np.concatenate(
+            [part[k][: min(group, len(resolved) - i * group)] for i, part in enumerate(parts)]
+        )
+        for k in parts[0]
+    }
+    if progress is not None:
+        progress(1.0)
+    return _result(arch, layout, run_list, resolved, out, plan, max_epochs, gx, gy, ds, theta0)
+
+
+def _plan(max_epochs: int) -> tuple[int, int]:
+    """(checkpoints, epochs per checkpoint): training runs in calls of one checkpoint
+    interval, with a snapshot after each; the epoch bucket fixes the interval, so the
+    snapshot epochs are those of every run length in the bucket."""
+    bucket = _bucket_epochs(max_epochs)
+    checkpoints = min(N_CHECKPOINTS, bucket)
+    return checkpoints, bucket // checkpoints
+
+
+def _train_group(bucket, data, grid, runs, plan, max_epochs, progress, done, share):
+    """Train one group of runs (at most the bucket's run count) and fetch its results."""
+    k = _kernels(*bucket)
+    checkpoints, per = plan
+    data, grid, runs = jax.device_put((data, grid, runs))
+    states = k["init"](runs["theta0"], runs)
+    snaps = [k["snapshot"](data, grid, states.theta, states.bn, runs)]
+    history = []
+    final = None
+    for c in range(checkpoints):
+        e0 = c * per
+        if e0 >= max_epochs:
+            break
+        n = min(per, max_epochs - e0)
+        finish = e0 + n >= max_epochs
+        states, hist, final_c = k["chunk"](
+            data, runs, states, np.int32(e0), np.int32(n), np.bool_(finish)
+        )
+        history.append((hist, n))
+        if finish:
+            final = final_c
+        elif e0 + n < max_epochs:
+            snaps.append(k["snapshot"](data, grid, states.theta, states.bn, runs))
+        if progress is not None:
+            progress(done + share * 0.95 * (e0 + n) / max_epochs)
+    theta_f, bn_f = final[0], final[1]
+    snaps.append(k["snapshot"](data, grid, theta_f, bn_f, runs))
+    history, snaps, states, final = jax.device_get((history, snaps, states, final))
+    out = {
+        "history": np.concatenate([h[:, :n] for h, n in history], axis=1),
+        "theta": np.asarray(final[0]),
+        "bn_mean": np.asarray(final[1]["mean"]),
+        "bn_var": np.asarray(final[1]["var"]),
+        "final_loss": np.asarray(final[2]),
+        "final_accuracy": np.asarray(final[3]),
+        "diverged_epoch": np.asarray(states.diverged_epoch),
+        "epochs_run": np.asarray(states.epochs_run),
+        "stopped_epoch": np.asarray(states.stopped_epoch),
+        "best_epoch": np.asarray(states.best_epoch),
+    }
+    for name in snaps[0]:
+        out[name] = np.stack([s[name] for s in snaps], axis=1)
+    return out
+
+
+def _take(tree: Any, lo: int, n: int) -> Any:
+    """Rows ``lo .. lo + n`` of every per-run array, padded with copies of row ``lo``
+    to ``n`` rows (a kernel's run count; the copies' results are dropped)."""
+
+    def rows(a: np.ndarray) -> np.ndarray:
+        part = a[lo : lo + n]
+        if len(part) < n:
+            part = np.concatenate([part, np.repeat(part[:1], n - len(part), axis=0)])
+        return part
+
+    return jax.tree.map(rows, tree)
+
+
+@functools.lru_cache(maxsize=256)
+def _initial(arch: Architecture, p: int, seed: int, initializer: str, stddev: float) -> np.ndarray:
+    """The padded flat vector of the weights ``train(..., seed=seed)`` starts from."""
+    vec = padded.Layout(p).pad(arch, init_params_host(arch, seed, initializer, stddev))
+    vec.setflags(write=False)
+    return vec
+
+
+def _data(ds: Dataset, arch: Architecture, p: int, bs: int) -> Data:
+    """The dataset in the kernels' fixed shape: training rows then validation rows."""
+    n, nv = ds.n_train, ds.n_val
+    X = np.zeros((MAX_ROWS, p), np.float32)
+    y = np.zeros(MAX_ROWS, np.int32)
+    X[:n, : ds.n_features] = ds.X_train
+    X[n : n + nv, : ds.n_features] = ds.X_val
+    y[:n] = ds.y_train
+    y[n : n + nv] = ds.y_val
+    return Data(
+        X=X,
+        y=y,
+        n_train=np.int32(n),
+        n_val=np.int32(nv),
+        batch_size=np.int32(bs),
+        n_batches=np.int32(-(-n // bs)),
+        shuffle_size=np.int32(row_bucket(n, SHUFFLE_SIZES)),
+        real=padded.Layout(p).real_mask(arch),
+        frame=padded.frame(arch, p),
+    )
+
+
+def _runs_in(arch: Architecture, resolved: list[dict[str, Any]], theta0: np.ndarray) -> dict:
+    """Every run's settings as arrays with runs on the first axis."""
+    act_defaults = [get_activation(a).param_default for a in arch.activations]
+    depth = len(arch.hidden)
+
+    def act_params(r: dict[str, Any]) -> list[float]:
+        p = r["act_param"]
+        if p is None:
+            values = act_defaults
+        elif isinstance(p, (int, float)):
+            values = [float(p)] * depth
+        else:
+            values = [float(v) for v in p]
+        return [*values, *[0.0] * (padded.SLOTS - depth)]
+
+    def slots(values: tuple[int, ...]) -> list[int]:
+        return [*values, *[_NEVER] * (padded.SLOTS - len(values))]
+
     runs_in = {
-        "theta0": theta0,
+        "theta0": np.asarray(theta0, np.float32),
         "train_key": np.stack([_key(r["seed"], 1) for r in resolved]),
-        "kind": np.array([kinds.index(r["optimizer"]) for r in resolved], np.int32),
+        "kind": np.array([list(OPTIMIZERS).index(r["optimizer"]) for r in resolved], np.int32),
         "hp": {k: np.array([r["hp"][k] for r in resolved], np.float32) for k in HP_NAMES},
-        "act_params": np.array([act_params(r) for r in resolved], np.float32).reshape(
-            len(resolved), len(arch.hidden)
-        ),
+        "act_params": np.array([act_params(r) for r in resolved], np.float32),
         "n_epochs": np.array([r["n_epochs"] for r in resolved], np.int32),
-        "trainable_from": np.array([r["trainable_from"] for r in resolved], np.int32),
+        "trainable_from": np.array([slots(r["trainable_from"]) for r in resolved], np.int32),
         "es": np.array([r["es"] for r in resolved], bool),
         "patience": np.array([r["patience"] for r in resolved], np.int32),
         "restore": np.array([r["restore"] for r in resolved], bool),
@@ -971,83 +1087,83 @@ def train(
     }
     for k in ("dropout", "l1", "l2", "clipvalue", "clipnorm", "global_clipnorm"):
         runs_in[k] = np.array([r[k] for r in resolved], np.float32)
-    data = {
-        "X": np.asarray(ds.X_train, np.float32),
-        "y": np.asarray(ds.y_train, np.int32),
-        "Xv": np.asarray(ds.X_val, np.float32),
-        "yv": np.asarray(ds.y_val, np.int32),
-        "grid": grid,
-    }
-    if progress is not None:
-        progress(0.0)
-    snap_in = {k: runs_in[k] for k in ("act_params",)}
-    snap_data = {k: data[k] for k in ("X", "y", "grid")}
-    snap_spec = _SnapSpec(arch, len(grid), spec.probe)
-    out = _kernel(spec)(data, runs_in)
-    snap_theta = out.pop("snap_theta")
-    out["snapshots"] = _kernel(snap_spec)(snap_data, snap_theta, out.pop("snap_bn"), snap_in)
-    theta_f = out.pop("theta")
-    out = jax.device_get(out)
-    out["history"] = _unpack_records(out["history"], _record_fields(arch))
-    layout = _layout(arch)
-    out["params"] = layout.unravel_np(theta_f)
-    out["init_params"] = layout.unravel_np(theta0)
-    if progress is not None:
-        progress(1.0)
-    return _result(spec, run_list, resolved, out, max_epochs, gx, gy, ds)
+    return runs_in
 
 
-def _result(spec, run_list, resolved, out, max_epochs, gx, gy, ds) -> TrainResult:
-    h = out["history"]
+def _result(arch, layout, run_list, resolved, out, plan, max_epochs, gx, gy, ds, theta0):
+    h = _unpack_records(out["history"])
     E = max_epochs
-    C, K = spec.checkpoints, spec.epochs // spec.checkpoints
+    n_hidden, n_dense = len(arch.hidden), arch.n_dense
+    C, K = plan
     snap_epochs = np.concatenate([[0], (np.arange(C) + 1) * K])
-    keep = np.flatnonzero(snap_epochs <= E)
-    snaps = out["snapshots"]
-    # snapshots: [init, C checkpoints, final]; keep those within the trained epochs + final
-    idx = np.concatenate([keep, [C + 1]])
-    epochs_kept = np.concatenate([snap_epochs[keep], [E]])
-    if len(epochs_kept) >= 2 and epochs_kept[-2] == E:
-        idx = np.delete(idx, -2)
-        epochs_kept = np.delete(epochs_kept, -2)
-    stats = h["act_stats"][:, :E]
+    snap_epochs = np.concatenate([snap_epochs[snap_epochs < E], [E]])
+    stats = h["act_stats"][:, :, :n_hidden]
     n_runs = len(run_list)
-    params, initial = out["params"], out["init_params"]
-    bn = [jax.tree.map(lambda a, i=i: np.asarray(a[i]), out["bn_state"]) for i in range(n_runs)]
+    bn = [
+        padded.unpad_bn(arch, {"mean": out["bn_mean"][i], "var": out["bn_var"][i]})
+        for i in range(n_runs)
+    ]
+    boundary = out["boundary"][:, :, : len(gx) * len(gy), : arch.n_out]
     return TrainResult(
-        arch=spec.arch,
+        arch=arch,
         labels=[r.label or get_optimizer(r.optimizer).display for r in run_list],
         optimizers=[r["optimizer"] for r in resolved],
         runs=list(run_list),
         epochs=E,
-        history={k: np.asarray(h[k][:, :E]) for k in HISTORY_KEYS},
-        grad_norms=h["grad_kernel"][:, :E],
-        bias_grad_norms=h["grad_bias"][:, :E],
-        weight_norms=h["weight_norm"][:, :E],
-        update_ratios=h["update_ratio"][:, :E],
+        history={k: np.asarray(h[k]) for k in HISTORY_KEYS},
+        grad_norms=h["grad_kernel"][..., :n_dense],
+        bias_grad_norms=h["grad_bias"][..., :n_dense],
+        weight_norms=h["weight_norm"][..., :n_dense],
+        update_ratios=h["update_ratio"][..., :n_dense],
         activation_mean=stats[..., 0],
         activation_std=stats[..., 1],
         saturated=stats[..., 2],
         dead=stats[..., 3],
-        snapshot_epochs=epochs_kept.astype(np.int32),
-        boundary=snaps["boundary"][:, idx],
+        snapshot_epochs=snap_epochs.astype(np.int32),
+        boundary=np.ascontiguousarray(boundary),
         grid_x=gx,
         grid_y=gy,
-        act_hist=snaps["act_counts"][:, idx],
-        act_range=snaps["act_range"][:, idx],
-        grad_hist=snaps["grad_counts"][:, idx],
-        grad_range=snaps["grad_range"][:, idx],
-        params=params,
-        init_params=initial,
+        act_hist=out["act_counts"][:, :, :n_hidden],
+        act_range=out["act_range"][:, :, :n_hidden],
+        grad_hist=out["grad_counts"][:, :, :n_dense],
+        grad_range=out["grad_range"][:, :, :n_dense],
+        params=[layout.unpad(arch, t) for t in out["theta"]],
+        init_params=[layout.unpad(arch, t) for t in theta0],
         bn_state=bn,
-        epochs_run=np.asarray(out["epochs_run"]),
-        stopped_epoch=np.asarray(out["stopped_epoch"]),
-        best_epoch=np.asarray(out["best_epoch"]),
-        diverged_epoch=np.asarray(out["diverged_epoch"]),
-        final_loss=np.asarray(out["final_loss"]),
-        final_accuracy=np.asarray(out["final_accuracy"]),
+        epochs_run=out["epochs_run"],
+        stopped_epoch=out["stopped_epoch"],
+        best_epoch=out["best_epoch"],
+        diverged_epoch=out["diverged_epoch"],
+        final_loss=out["final_loss"],
+        final_accuracy=out["final_accuracy"],
         dataset=ds,
     )
+
+
+def _warm_up() -> Iterator[str]:
+    """Compile (or load) every training bucket: each kernel called once on a small
+    network's data, without training an epoch."""
+    ds = make_dataset("xor", n=40, seed=0)
+    for b in buckets():
+        arch = build(2, 2, (4,), "relu")
+        data = _data(ds, arch, b.width, 8)
+        runs = _runs_in(
+            arch,
+            [_resolve_run(Run(), arch.n_dense, 1, 1)] * b.runs,
+            np.zeros((b.runs, padded.Layout(b.width).size), np.float32),
+        )
+        k = _kernels(b.width, b.runs, b.rows or ROWS[0])
+        states = k["init"](runs["theta0"], runs)
+        if b.rows:
+            out = k["chunk"](data, runs, states, np.int32(0), np.int32(0), np.bool_(False))
+        else:
+            grid = np.zeros((GRID * GRID, b.width), np.float32)
+            out = k["snapshot"](data, grid, states.theta, states.bn, runs)
+        jax.block_until_ready(out)
+        yield f"width={b.width} runs={b.runs} rows={b.rows or 'snapshot'}"
+
+
+register_warmup("training", _warm_up)
 
 
 def summary(model: TrainResult | Architecture) -> Any:

@@ -1,0 +1,442 @@
+"""One compiled network for many shapes: an MLP padded to a fixed frame.
+
+A student who adds a unit, a layer or ten points must not wait for XLA, so the
+training kernels are not compiled for *a* network but for a *frame* that holds
+every network up to a size:
+
+* **Layer slots.** There are :data:`SLOTS` (= :data:`MAX_HIDDEN` + 1) slots, each a
+  square ``P × P`` kernel with a bias, BN's γ and β. Hidden layer ``i`` lives in slot
+  ``i``, the output layer in slot ``depth``; slots after it are skipped (a ``cond``
+  on the traced depth, so they cost nothing). The forward pass is one ``lax.scan``
+  over the slots, so compile time does not grow with the depth either.
+* **Units.** Every layer is padded to the width bucket ``P`` (:data:`WIDTHS`):
+  the input's extra columns are zero, and each slot's padded units are masked to
+  zero after the activation, so they add nothing downstream and get a zero
+  gradient. Padded weights start at 0, get zero gradients and stay 0; the
+  training kernel also masks every step with :func:`Layout.real_mask`.
+* **What varies at run time** is a :class:`Frame` of arrays: the depth, the
+  units of every slot, the activation of every slot, batch norm and dropout
+  on or off, the output (sigmoid, softmax, linear) and the loss.
+
+Padding never changes a number a student sees: a padded unit is exactly zero,
+so sums, norms and statistics (which count only real units, see
+:meth:`Frame`) are those of the real network, and the random numbers of
+dropout are drawn per (example, unit) from a counter, not per padded array
+(:func:`keep_mask`).
+
+The arithmetic is :mod:`optiviz.engine.mlp`'s (Keras 3's), which stays the
+readable reference; the tests check the two against each other and both
+against Keras.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax.extend.random import threefry2x32_p
+
+from .activations import ACTIVATIONS
+from .mlp import BN_EPSILON, BN_MOMENTUM, KERAS_EPSILON, Architecture
+
+Array = Any
+
+#: the deepest network a frame holds (the playground's limit)
+MAX_HIDDEN = 8
+SLOTS = MAX_HIDDEN + 1
+#: width buckets P: every layer of a network (inputs, hidden units, outputs) fits in
+#: the smallest P at least as wide as its widest layer
+WIDTHS: tuple[int, ...] = (16, 64, 128)
+#: dropout's random stream numbers the units of a row up to this many (any width)
+UNIT_STRIDE = 1 << 12
+
+ACT_NAMES: tuple[str, ...] = tuple(ACTIVATIONS)
+_ACT_FNS = tuple(a.fn for a in ACTIVATIONS.values())
+#: per activation: 1 for the ReLU family (dead units), else 0
+_RELU_FAMILY = np.array([a.family == "relu" for a in ACTIVATIONS.values()], np.float32)
+#: per activation: 0 none, 1 sigmoid, 2 tanh (which saturation test applies)
+_SATURATES = np.array(
+    [{"sigmoid": 1, "tanh": 2}.get(a.name, 0) for a in ACTIVATIONS.values()], np.int32
+)
+
+OUTPUTS = ("sigmoid", "softmax", "linear")
+LOSS_KINDS = ("binary_crossentropy", "sparse_categorical_crossentropy", "mse")
+
+
+def width_bucket(arch: Architecture) -> int:
+    """The smallest width bucket that holds every layer of ``arch``."""
+    widest = max(arch.sizes)
+    for p in WIDTHS:
+        if widest <= p:
+            return p
+    raise ValueError(f"layers of at most {WIDTHS[-1]} units fit a frame, got {widest}")
+
+
+def fits(arch: Architecture) -> bool:
+    return len(arch.hidden) <= MAX_HIDDEN and max(arch.sizes) <= WIDTHS[-1]
+
+
+# ------------------------------------------------------------------------ frame
+class Frame(NamedTuple):
+    """The real network inside the padding, as arrays (traced: no recompile)."""
+
+    depth: Array  # int32 (): hidden layers; the output layer is slot ``depth``
+    in_mask: Array  # float32 (P,): real input columns
+    unit_mask: Array  # float32 (SLOTS, P): real units of each slot's output
+    units: Array  # float32 (SLOTS,): how many (0 for skipped slots)
+    act: Array  # int32 (SLOTS,): activation index of each hidden slot
+    relu_family: Array  # float32 (SLOTS,): 1 where the slot counts dead units
+    saturates: Array  # int32 (SLOTS,): 0 none, 1 sigmoid, 2 tanh
+    batch_norm: Array  # bool ()
+    dropout: Array  # bool (): dropout layers exist (the rate is per run)
+    output: Array  # int32 (): index in OUTPUTS
+    loss: Array  # int32 (): index in LOSS_KINDS
+    n_out: Array  # int32 ()
+
+
+def frame(arch: Architecture, p: int) -> Frame:
+    """The :class:`Frame` of ``arch`` in width bucket ``p`` (NumPy arrays)."""
+    if not fits(arch) or max(arch.sizes) > p:
+        raise ValueError(f"{arch.sizes} does not fit a frame of width {p}")
+    sizes = arch.sizes
+    depth = len(arch.hidden)
+    units = np.zeros(SLOTS, np.float32)
+    units[: depth + 1] = sizes[1:]
+    unit_mask = (np.arange(p)[None, :] < units[:, None]).astype(np.float32)
+    act = np.full(SLOTS, ACT_NAMES.index("linear"), np.int32)
+    act[:depth] = [ACT_NAMES.index(a) for a in arch.activations]
+    return Frame(
+        depth=np.int32(depth),
+        in_mask=(np.arange(p) < arch.n_in).astype(np.float32),
+        unit_mask=unit_mask,
+        units=units,
+        act=act,
+        relu_family=_RELU_FAMILY[act] * (np.arange(SLOTS) < depth),
+        saturates=np.where(np.arange(SLOTS) < depth, _SATURATES[act], 0).astype(np.int32),
+        batch_norm=np.bool_(arch.batch_norm),
+        dropout=np.bool_(arch.dropout),
+        output=np.int32(OUTPUTS.index(arch.output)),
+        loss=np.int32(LOSS_KINDS.index(arch.loss)),
+        n_out=np.int32(arch.n_out),
+    )
+
+
+# ------------------------------------------------------------------ parameters
+@dataclass(frozen=True)
+class Layout:
+    """The flat parameter vector of a width-``p`` frame: every slot's kernel
+    ``W (SLOTS, p, p)``, then the biases, BN's γ and BN's β, ``(SLOTS, p)`` each.
+    A *variable* is one of those four per slot (Keras's per-variable clipping and the
+    per-layer norms read them)."""
+
+    p: int
+
+    @property
+    def size(self) -> int:
+        return SLOTS * (self.p * self.p + 3 * self.p)
+
+    def split(self, theta: Array) -> tuple[Array, Array, Array, Array]:
+        """``(W, b, gamma, beta)`` views of one flat vector."""
+        p, s = self.p, SLOTS
+        xp = np if isinstance(theta, np.ndarray) else jnp
+        w, b, g, be = xp.split(theta, [s * p * p, s * p * p + s * p, s * p * p + 2 * s * p])
+        return w.reshape(s, p, p), b.reshape(s, p), g.reshape(s, p), be.reshape(s, p)
+
+    def variable_sums(self, v: Array) -> Array:
+        """Sums of ``v (..., size)`` over each variable: ``(..., 4, SLOTS)`` for W, b, γ, β."""
+        p, s = self.p, SLOTS
+        lead = v.shape[:-1]
+        w = v[..., : s * p * p].reshape(*lead, s, p * p).sum(-1)
+        rest = v[..., s * p * p :].reshape(*lead, 3, s, p).sum(-1)
+        return jnp.concatenate([w[..., None, :], rest], axis=-2)
+
+    def per_variable(self, values: Array) -> Array:
+        """Spread one value per variable ``(4, SLOTS)`` over the flat vector."""
+        p = self.p
+        w = jnp.repeat(values[0], p * p, total_repeat_length=SLOTS * p * p)
+        rest = jnp.repeat(values[1:].reshape(-1), p, total_repeat_length=3 * SLOTS * p)
+        return jnp.concatenate([w, rest])
+
+    def per_slot(self, values: Array) -> Array:
+        """Spread one value per slot ``(SLOTS,)`` over the flat vector."""
+        return self.per_variable(jnp.broadcast_to(values, (4, SLOTS)))
+
+    def real_mask(self, arch: Architecture) -> np.ndarray:
+        """1.0 for the elements of the flat vector that are weights of ``arch``."""
+        p, depth = self.p, len(arch.hidden)
+        sizes = arch.sizes
+        w = np.zeros((SLOTS, p, p), np.float32)
+        b = np.zeros((SLOTS, p), np.float32)
+        g = np.zeros((SLOTS, p), np.float32)
+        for i in range(depth + 1):
+            w[i, : sizes[i], : sizes[i + 1]] = 1.0
+            if arch.batch_norm and i < depth:
+                g[i, : sizes[i + 1]] = 1.0
+            else:
+                b[i, : sizes[i + 1]] = 1.0
+        return np.concatenate([w.ravel(), b.ravel(), g.ravel(), g.ravel()])
+
+    def pad(self, arch: Architecture, params: Any) -> np.ndarray:
+        """The flat vector of a params tuple (``mlp``'s one dict per Dense layer)."""
+        p = self.p
+        w = np.zeros((SLOTS, p, p), np.float32)
+        b = np.zeros((SLOTS, p), np.float32)
+        g = np.zeros((SLOTS, p), np.float32)
+        be = np.zeros((SLOTS, p), np.float32)
+        for i, layer in enumerate(params):
+            k = np.asarray(layer["w"], np.float32)
+            w[i, : k.shape[0], : k.shape[1]] = k
+            if "gamma" in layer:
+                g[i, : k.shape[1]] = layer["gamma"]
+                be[i, : k.shape[1]] = layer["beta"]
+            else:
+                b[i, : k.shape[1]] = layer["b"]
+        return np.concatenate([w.ravel(), b.ravel(), g.ravel(), be.ravel()])
+
+    def unpad(self, arch: Architecture, theta: np.ndarray) -> tuple[dict[str, np.ndarray], ...]:
+        """The params tuple of ``arch`` held in one flat host vector."""
+        w, b, g, be = self.split(np.asarray(theta))
+        sizes, depth = arch.sizes, len(arch.hidden)
+        layers = []
+        for i in range(depth + 1):
+            n_in, n_out = sizes[i], sizes[i + 1]
+            layer = {"w": np.array(w[i, :n_in, :n_out])}
+            if arch.batch_norm and i < depth:
+                layer["gamma"] = np.array(g[i, :n_out])
+                layer["beta"] = np.array(be[i, :n_out])
+            else:
+                layer["b"] = np.array(b[i, :n_out])
+            layers.append(layer)
+        return tuple(layers)
+
+
+def pad_bn(arch: Architecture, bn_state: Any, p: int) -> dict[str, np.ndarray]:
+    """BN's moving statistics ``{"mean", "var"}`` as ``(SLOTS, p)`` arrays."""
+    mean = np.zeros((SLOTS, p), np.float32)
+    var = np.ones((SLOTS, p), np.float32)
+    for i, s in enumerate(bn_state or ()):
+        n = len(s["mean"])
+        mean[i, :n] = s["mean"]
+        var[i, :n] = s["var"]
+    return {"mean": mean, "var": var}
+
+
+def unpad_bn(arch: Architecture, bn: Any) -> tuple[dict[str, np.ndarray], ...]:
+    if not arch.batch_norm:
+        return ()
+    return tuple(
+        {"mean": np.array(bn["mean"][i, :n]), "var": np.array(bn["var"][i, :n])}
+        for i, n in enumerate(arch.hidden)
+    )
+
+
+def init_bn(p: int) -> dict[str, np.ndarray]:
+    return {"mean": np.zeros((SLOTS, p), np.float32), "var": np.ones((SLOTS, p), np.float32)}
+
+
+# ---------------------------------------------------------------------- dropout
+def uniform(key: Array, rows: Array, cols: Array) -> Array:
+    """Uniform numbers in [0, 1) for cells (row, col), each from its own counter
+    ``row · UNIT_STRIDE + col`` of Threefry-2x32 under ``key`` (two uint32 words): the
+    number of a cell does not depend on how large the padded array around it is."""
+    count = rows.astype(jnp.uint32) * jnp.uint32(UNIT_STRIDE) + cols.astype(jnp.uint32)
+    k1 = jnp.broadcast_to(key[0], count.shape)
+    k2 = jnp.broadcast_to(key[1], count.shape)
+    bits, _ = threefry2x32_p.bind(k1, k2, jnp.zeros_like(count), count)
+    return jax.lax.bitcast_convert_type((bits >> 9) | jnp.uint32(0x3F800000), jnp.float32) - 1.0
+
+
+def keep_mask(key: Array, shape: tuple[int, int], keep: Array) -> Array:
+    """Dropout's kept units of a ``(rows, units)`` block: cell kept with probability
+    ``keep``, the same cell of a larger padded block kept or dropped alike."""
+    rows = jax.lax.broadcasted_iota(jnp.uint32, shape, 0)
+    cols = jax.lax.broadcasted_iota(jnp.uint32, shape, 1)
+    return uniform(key, rows, cols) < keep
+
+
+def fold(key: Array, data: Array) -> Array:
+    """A new two-word key for ``data`` (an integer), as ``jax.random.fold_in`` makes."""
+    k = jax.random.wrap_key_data(key)
+    return jax.random.key_data(jax.random.fold_in(k, data))
+
+
+# ---------------------------------------------------------------------- forward
+def _moments(z: Array, rows: Array) -> tuple[Array, Array]:
+    n = jnp.maximum(jnp.sum(rows), 1.0)
+    w = rows[:, None]
+    mean = jnp.sum(z * w, axis=0) / n
+    var = jnp.sum(jnp.square(z - mean) * w, axis=0) / n
+    return mean, var
+
+
+def forward(
+    fr: Frame,
+    layout: Layout,
+    theta: Array,
+    bn: dict[str, Array],
+    x: Array,
+    rows: Array,
+    *,
+    act_params: Array,
+    train: bool = False,
+    dropout_rate: Array = 0.0,
+    key: Array | None = None,
+    dz: Array | None = None,
+) -> tuple[Array, dict[str, Array], tuple[Array, ...]]:
+    """Run the padded network on a batch ``x (B, P)`` whose real rows are ``rows``.
+
+    Returns ``(out, new_bn, acts)``: the output ``(B, P)`` (probabilities in the
+    real output columns, zeros elsewhere), BN's moving statistics after this batch
+    (changed only when ``train``), and every hidden slot's activations ``(B, P)``
+    before dropout (zeros past the depth). ``act_params`` holds one activation
+    parameter per slot; ``dz (SLOTS, B, P)`` is added to each slot's
+    pre-activation (its gradient is ∂L/∂z). ``key``: two uint32 words for dropout.
+
+    The slots are unrolled; a ``cond`` on the traced depth skips those past the
+    output layer, and one on the batch-norm flag skips BN's statistics when it is
+    off (a ``scan`` over the slots compiled faster but ran 2x slower on a CPU).
+    """
+    w, b, gamma, beta = layout.split(theta)
+    h = x * fr.in_mask
+    keep = 1.0 - dropout_rate
+    acts, means, variances = [], [], []
+    for i in range(SLOTS):
+        hidden = i < fr.depth
+        use_bn = fr.batch_norm & hidden
+        mean0, var0 = bn["mean"][i], bn["var"][i]
+        dzi = None if dz is None else dz[i]
+
+        def live(h, i=i, hidden=hidden, use_bn=use_bn, mean0=mean0, var0=var0, dzi=dzi):
+            z = h @ w[i]
+
+            def normalise(z):
+                if train:
+                    mean, var = _moments(z, rows)
+                    m = BN_MOMENTUM
+                    stats = (mean0 * m + mean * (1.0 - m), var0 * m + var * (1.0 - m))
+                else:
+                    mean, var = mean0, var0
+                    stats = (mean0, var0)
+                inv = jax.lax.rsqrt(var + BN_EPSILON) * gamma[i]
+                return z * inv + (beta[i] - mean * inv), stats
+
+            z, (mean2, var2) = jax.lax.cond(
+                use_bn, normalise, lambda z: (z + b[i], (mean0, var0)), z
+            )
+            if dzi is not None:
+                z = z + dzi
+            if i == SLOTS - 1:  # the last slot is only ever an output layer
+                return z, (jnp.zeros_like(z), mean2, var2)
+            a = jax.lax.switch(fr.act[i], _ACT_FNS, z, act_params[i]) * fr.unit_mask[i]
+            out = a
+            if train and key is not None:
+
+                def drop(a, i=i):
+                    kept = keep_mask(fold(key, i), a.shape, keep)
+                    return jnp.where(kept, a / jnp.maximum(keep, 1e-6), 0.0)
+
+                out = jax.lax.cond(fr.dropout, drop, lambda a: a, a)
+            return jnp.where(hidden, out, z), (jnp.where(hidden, a, 0.0), mean2, var2)
+
+        def skip(h, mean0=mean0, var0=var0):
+            return h, (jnp.zeros_like(h), mean0, var0)
+
+        # rematerialised: a skipped slot then owes the backward pass only its input,
+        # not zeros in the shape of everything the live branch would have kept
+        h, (a, mean, var) = jax.lax.cond(i <= fr.depth, jax.checkpoint(live), skip, h)
+        if i < MAX_HIDDEN:
+            acts.append(a)
+        means.append(mean)
+        variances.append(var)
+    new_bn = {"mean": jnp.stack(means), "var": jnp.stack(variances)}
+    return output(fr, h), new_bn, tuple(acts)
+
+
+def _out_mask(fr: Frame, width: int) -> Array:
+    return jnp.arange(width) < fr.n_out
+
+
+def output(fr: Frame, logits: Array) -> Array:
+    """The output layer's activation over the real output columns."""
+    cols = _out_mask(fr, logits.shape[-1])
+
+    def sigmoid(z: Array) -> Array:
+        return jnp.where(jnp.arange(z.shape[-1]) == 0, jax.nn.sigmoid(z), 0.0)
+
+    def softmax(z: Array) -> Array:
+        return jax.nn.softmax(jnp.where(cols, z, -jnp.inf), axis=-1)
+
+    def linear(z: Array) -> Array:
+        return jnp.where(cols, z, 0.0)
+
+    return jax.lax.switch(fr.output, (sigmoid, softmax, linear), logits)
+
+
+def per_example_loss(fr: Frame, out: Array, y: Array) -> Array:
+    """Each example's loss, as :func:`optiviz.engine.mlp.per_example_loss` computes it."""
+    eps = KERAS_EPSILON
+    width = out.shape[-1]
+
+    def bce(out: Array) -> Array:
+        p = jnp.clip(out[:, 0], eps, 1.0 - eps)
+        yf = y.astype(p.dtype)
+        return -(yf * jnp.log(p) + (1.0 - yf) * jnp.log(1.0 - p))
+
+    def scce(out: Array) -> Array:
+        p = out / jnp.sum(out, axis=-1, keepdims=True)
+        p = jnp.clip(p, eps, 1.0 - eps)
+        return -jnp.sum(jax.nn.one_hot(y, width) * jnp.log(p), axis=-1)
+
+    def mse(out: Array) -> Array:
+        one = jnp.where(
+            fr.n_out == 1,
+            jax.nn.one_hot(jnp.zeros_like(y), width) * y[:, None].astype(out.dtype),
+            jax.nn.one_hot(y, width),
+        )
+        sq = jnp.where(_out_mask(fr, width), jnp.square(one - out), 0.0)
+        return jnp.sum(sq, axis=-1) / fr.n_out.astype(out.dtype)
+
+    return jax.lax.switch(fr.loss, (bce, scce, mse), out)
+
+
+def predict_class(fr: Frame, out: Array) -> Array:
+    """Keras's accuracy rule: ``p > 0.5`` for one sigmoid unit, else the argmax."""
+    cols = _out_mask(fr, out.shape[-1])
+    arg = jnp.argmax(jnp.where(cols, out, -jnp.inf), axis=-1).astype(jnp.int32)
+    return jnp.where(fr.n_out == 1, (out[:, 0] > 0.5).astype(jnp.int32), arg)
+
+
+def penalty(layout: Layout, theta: Array, l1: Array, l2: Array) -> Array:
+    """Keras's kernel regularizers over every Dense kernel: ``l1·Σ|w| + l2·Σw²``."""
+    w = layout.split(theta)[0]
+    return l1 * jnp.sum(jnp.abs(w)) + l2 * jnp.sum(jnp.square(w))
+
+
+def layer_stats(fr: Frame, acts: Array, rows: Array) -> Array:
+    """Per hidden slot: mean and std of the activations over real rows and units, the
+    share saturated (sigmoid, tanh: derivative below 10 % of its peak) and the share
+    of dead units (ReLU family: no real row fires). Shape ``(MAX_HIDDEN, 4)``; zeros
+    for slots past the depth. As ``training._layer_stats`` for an unpadded network."""
+    a = jnp.stack(acts[:MAX_HIDDEN])
+    umask = fr.unit_mask[:MAX_HIDDEN]
+    real = (rows[None, :, None] > 0) & (umask[:, None, :] > 0)
+    n = jnp.maximum(jnp.sum(rows), 1.0)
+    units = fr.units[:MAX_HIDDEN]
+    size = jnp.maximum(n * units, 1.0)
+    am = jnp.where(real, a, 0.0)
+    mean = jnp.sum(am, axis=(1, 2)) / size
+    mean_abs = jnp.sum(jnp.abs(am), axis=(1, 2)) / size
+    scale = jnp.where(mean_abs > 0, mean_abs, 1.0)
+    unit = jnp.where(real, (am - mean[:, None, None]) / scale[:, None, None], 0.0)
+    std = scale * jnp.sqrt(jnp.sum(jnp.square(unit), axis=(1, 2)) / size)
+    sat_kind = fr.saturates[:MAX_HIDDEN][:, None, None]
+    hit = jnp.where(sat_kind == 1, a * (1 - a) < 0.025, 1 - jnp.square(a) < 0.1)
+    sat = jnp.where(fr.saturates[:MAX_HIDDEN] > 0, jnp.sum(hit & real, axis=(1, 2)) / size, 0.0)
+    fires = jnp.any(am > 0, axis=1)  # (slots, P)
+    dead_units = jnp.sum(jnp.where(umask > 0, ~fires, False), axis=1)
+    dead = fr.relu_family[:MAX_HIDDEN] * dead_units / jnp.maximum(units, 1.0)
+    stats = jnp.stack([mean, std, sat, dead], axis=1)
+    return jnp.where((jnp.arange(MAX_HIDDEN) < fr.depth)[:, None], stats, 0.0)
