@@ -3,6 +3,7 @@
     optiviz                      # serve on http://localhost:8501
     optiviz --port 8600          # any streamlit flag passes through
     optiviz --server.address 0.0.0.0 --port 80   # a classroom server
+    optiviz --precompile         # compile every kernel into the disk cache, then exit
 
 Flags that are not optiviz's own are handed to ``streamlit run`` unchanged;
 ``--port P`` and ``--address A`` are shorthands for ``--server.port`` and
@@ -174,6 +175,14 @@ def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] in {"-h", "--help"}:
         print(__doc__)
+        return
+    if args and args[0] == "--precompile":
+        # fill JAX's persistent cache (a machine image, a container) without serving
+        from .engine._jaxsetup import cache_dir
+        from .ui.warmup import warm_up
+
+        warm_up()
+        print(f"optiviz: compiled kernels are cached in {cache_dir()}")
         return
     if args and args[0] == "--version":
         from . import __version__

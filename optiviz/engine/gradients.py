@@ -33,17 +33,18 @@ as 0 with an ``overflow`` flag, which the figures draw as "exploded (overflow)".
 from __future__ import annotations
 
 import math
-import threading
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
 from .activations import ACTIVATIONS, get_activation
-from .initializers import INITIALIZER_NAMES, get_initializer, init_kernel
+from .initializers import INITIALIZER_NAMES, get_initializer, init_kernel_in, key_at
+from .kernels import compiled, register_warmup
 from .mlp import BN_EPSILON
 
 Array = Any
@@ -109,40 +110,75 @@ def fixed_batch(batch: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
 
 
 # ------------------------------------------------------------------ the network
-def init_stack(key: Array, depth: int, width: int, init_idx: Array, stddev: Array) -> dict:
+#: width buckets of the lab's kernels: a network of ``width`` units computes in the
+#: smallest bucket that holds it, its extra units masked (see ``optiviz.engine.padded``)
+LAB_WIDTHS: tuple[int, ...] = (32, 128, 256)
+
+
+def width_bucket(width: int) -> int:
+    return next(w for w in LAB_WIDTHS if width <= w)
+
+
+class Net(NamedTuple):
+    """The real network inside a padded stack, as traced values."""
+
+    depth: Array  # int32: hidden layers
+    units: Array  # float32 (W,): 1 for the real units of every hidden layer
+    act: Array  # int32: activation index
+    bn: Array  # bool: batch normalization before every activation
+
+
+def net(depth: Any, width: Any, frame: int, act_idx: Any, bn: Any) -> Net:
+    return Net(
+        jnp.asarray(depth, jnp.int32),
+        (jnp.arange(frame) < width).astype(jnp.float32),
+        jnp.asarray(act_idx, jnp.int32),
+        jnp.asarray(bn, bool),
+    )
+
+
+def init_stack(
+    key: Array,
+    depth: Any,
+    width: Any,
+    init_idx: Array,
+    stddev: Array,
+    *,
+    frame: int | None = None,
+    slots: int | None = None,
+) -> dict:
     """Fresh weights for the stack, drawn with :func:`init_kernel` (biases 0, BN γ 1).
 
     ``first`` maps the 64 inputs to ``width`` units, ``hidden`` holds the
     ``depth − 1`` square kernels stacked on a leading axis, ``out`` is the 10-way
-    softmax layer (same initializer, as ``kernel_initializer=`` on every layer)."""
-    keys = jax.random.split(key, depth + 1)
-    hidden = jax.vmap(lambda k: init_kernel(k, (width, width), init_idx, stddev))(keys[1:depth])
+    softmax layer (same initializer, as ``kernel_initializer=`` on every layer). With
+    ``frame`` (a width bucket) and ``slots`` (hidden kernels), the stack is padded to
+    that shape, ``depth`` and ``width`` may be traced, and the real weights are the
+    same numbers (the padding is zeros)."""
+    frame = int(width) if frame is None else frame
+    slots = int(depth) - 1 if slots is None else slots
+    depth = jnp.asarray(depth, jnp.int32)
+
+    def draw(i: Array, shape: tuple[int, int], fan_in: Any, fan_out: Any) -> Array:
+        return init_kernel_in(key_at(key, i), shape, fan_in, fan_out, init_idx, stddev)
+
+    layer = jnp.arange(slots)
+    hidden = jax.vmap(lambda i: draw(i + 1, (frame, frame), width, width))(layer)
+    hidden = jnp.where((layer < depth - 1)[:, None, None], hidden, 0.0)
     return {
         "first": {
-            "w": init_kernel(keys[0], (N_IN, width), init_idx, stddev),
-            "b": jnp.zeros(width),
-            "g": jnp.ones(width),
+            "w": draw(jnp.uint32(0), (N_IN, frame), N_IN, width),
+            "b": jnp.zeros(frame),
+            "g": jnp.ones(frame),
         },
-        "hidden": {
-            "w": hidden,
-            "b": jnp.zeros((depth - 1, width)),
-            "g": jnp.ones((depth - 1, width)),
-        },
-        "out": {
-            "w": init_kernel(keys[depth], (width, N_CLASSES), init_idx, stddev),
-            "b": jnp.zeros(N_CLASSES),
-        },
+        "hidden": {"w": hidden, "b": jnp.zeros((slots, frame)), "g": jnp.ones((slots, frame))},
+        "out": {"w": draw(depth, (frame, N_CLASSES), width, N_CLASSES), "b": jnp.zeros(N_CLASSES)},
     }
 
 
 def _init_traced(key, depth, width, init_idx, stddev):
     TRACES[f"init depth={depth} width={width}"] += 1
     return init_stack(key, depth, width, init_idx, stddev)
-
-
-#: the initial weights, compiled once per (depth, width) (drawing them is a large
-#: part of a compile, so it is kept out of the kernels that change more often)
-_init_jit = jax.jit(_init_traced, static_argnums=(1, 2))
 
 
 def activate(z: Array, act_idx: Array) -> Array:
@@ -152,32 +188,48 @@ def activate(z: Array, act_idx: Array) -> Array:
     return jax.lax.switch(act_idx, branches, z, p)
 
 
-def _dense(layer: dict, h: Array, dz: Array, act_idx: Array, bn: bool) -> tuple[Array, Array]:
+def _dense(layer: dict, h: Array, dz: Array, n: Net) -> Array:
     """One hidden layer: z = hW (+ batch norm with the batch's statistics, as in
-    training) + b, plus the probe ``dz`` (zero; its gradient is ∂L/∂z), then f(z)."""
+    training) + b, plus the probe ``dz`` (zero; its gradient is ∂L/∂z), then f(z) on
+    the real units."""
     z = h @ layer["w"]
 
     def normalise(z: Array) -> Array:
         mean, var = jnp.mean(z, axis=0), jnp.var(z, axis=0)
         return (z - mean) * jax.lax.rsqrt(var + BN_EPSILON) * layer["g"]
 
-    z = (normalise(z) if bn else z) + layer["b"] + dz
-    return z, activate(z, act_idx)
+    z = jax.lax.cond(n.bn, normalise, lambda z: z, z) + layer["b"] + dz
+    return activate(z, n.act) * n.units
 
 
-def network(params: dict, x: Array, dz: Array, act_idx: Array, bn: bool) -> tuple[Array, Array]:
-    """The logits and every hidden layer's activations, shape (depth, batch, width).
+def network(
+    params: dict, x: Array, dz: Array, act_idx: Array, bn: Any, n: Net | None = None
+) -> tuple[Array, Array]:
+    """The logits and every hidden layer's activations, shape (layers, batch, width).
 
-    ``bn`` (a Python bool: with or without the BN layers is a different network)
-    normalises each layer's z with the batch's mean and variance, as Keras's
-    BatchNormalization does while training (γ = 1, β = 0 at initialization)."""
-    _, a1 = _dense(params["first"], x, dz[0], act_idx, bn)
+    ``bn`` normalises each layer's z with the batch's mean and variance, as Keras's
+    BatchNormalization does while training (γ = 1, β = 0 at initialization). For a
+    padded stack ``n`` says which layers and units are real; layers past its depth
+    pass their input through (a ``cond``, rematerialised so a skipped layer costs the
+    backward pass nothing) and report zeros."""
+    width = params["first"]["w"].shape[1]
+    if n is None:
+        n = net(params["hidden"]["w"].shape[0] + 1, width, width, act_idx, bn)
+    a1 = _dense(params["first"], x, dz[0], n)
 
-    def step(h: Array, layer_dz: tuple[dict, Array]) -> tuple[Array, Array]:
-        _, a = _dense(layer_dz[0], h, layer_dz[1], act_idx, bn)
-        return a, a
+    def step(h: Array, xs: tuple[dict, Array, Array]) -> tuple[Array, Array]:
+        layer, dz_l, i = xs
 
-    h, rest = jax.lax.scan(step, a1, (params["hidden"], dz[1:]))
+        def live(h: Array) -> tuple[Array, Array]:
+            a = _dense(layer, h, dz_l, n)
+            return a, a
+
+        return jax.lax.cond(
+            i < n.depth - 1, jax.checkpoint(live), lambda h: (h, jnp.zeros_like(h)), h
+        )
+
+    slots = params["hidden"]["w"].shape[0]
+    h, rest = jax.lax.scan(step, a1, (params["hidden"], dz[1:], jnp.arange(slots)))
     logits = h @ params["out"]["w"] + params["out"]["b"]
     return logits, jnp.concatenate([a1[None], rest])
 
@@ -193,8 +245,8 @@ def cross_entropy(logits: Array, y: Array) -> Array:
     return -jnp.mean(jnp.take_along_axis(jax.nn.log_softmax(logits), y[:, None], axis=1))
 
 
-def _loss(params: dict, dz: Array, x: Array, y: Array, act_idx: Array, bn: bool):
-    logits, acts = network(params, x, dz, act_idx, bn)
+def _loss(params: dict, dz: Array, x: Array, y: Array, n: Net):
+    logits, acts = network(params, x, dz, n.act, n.bn, n)
     return cross_entropy(logits, y), acts
 
 
@@ -206,14 +258,20 @@ def _kernel_norms(grads: dict) -> Array:
     return jnp.concatenate([first, hidden, out])
 
 
-def _probe(params, x, y, act_idx, bn):
+def _probe(params, x, y, n: Net):
     """Loss, ∂L/∂params, ∂L/∂z of every hidden layer, and the activations."""
-    depth, width = params["hidden"]["w"].shape[0] + 1, params["first"]["w"].shape[1]
-    dz0 = jnp.zeros((depth, x.shape[0], width))
+    layers, width = params["hidden"]["w"].shape[0] + 1, params["first"]["w"].shape[1]
+    dz0 = jnp.zeros((layers, x.shape[0], width))
     (loss, acts), (g_params, g_z) = jax.value_and_grad(_loss, argnums=(0, 1), has_aux=True)(
-        params, dz0, x, y, act_idx, bn
+        params, dz0, x, y, n
     )
     return loss, g_params, g_z, acts
+
+
+def _real(n: Net, acts: Array) -> Array:
+    """The cells of ``(layers, batch, width)`` that belong to the real network."""
+    layer = jnp.arange(acts.shape[0]) < n.depth
+    return jnp.broadcast_to(layer[:, None, None] & (n.units > 0)[None, None, :], acts.shape)
 
 
 def _finite(v: Array) -> tuple[Array, Array]:
@@ -233,9 +291,9 @@ def _hist_rows(values: Array, ok: Array, lo: Array, hi: Array) -> Array:
     return jax.vmap(lambda i, w: jnp.bincount(i, weights=w, length=HIST_BINS))(idx, w)
 
 
-def _act_hist(acts: Array) -> tuple[Array, Array]:
+def _act_hist(acts: Array, real: Array) -> tuple[Array, Array]:
     """Activations: one shared linear range over all layers (finite values only)."""
-    ok = jnp.isfinite(acts)
+    ok = jnp.isfinite(acts) & real
     lo = jnp.min(jnp.where(ok, acts, jnp.inf))
     hi = jnp.max(jnp.where(ok, acts, -jnp.inf))
     lo, hi = jnp.where(jnp.any(ok), lo, -1.0), jnp.where(jnp.any(ok), hi, 1.0)
@@ -246,11 +304,11 @@ def _act_hist(acts: Array) -> tuple[Array, Array]:
     return _hist_rows(jnp.where(ok, acts, 0.0), ok, lo, hi), jnp.stack([lo, hi])
 
 
-def _grad_hist(g: Array) -> tuple[Array, Array, Array]:
+def _grad_hist(g: Array, real: Array) -> tuple[Array, Array, Array]:
     """Back-propagated ∂L/∂z: histograms of log10|g| on a shared range (decades),
     and per layer the share of exact zeros (dead units, saturated-to-0 slopes)."""
     mag = jnp.abs(g)
-    ok = jnp.isfinite(mag) & (mag > 0)
+    ok = jnp.isfinite(mag) & (mag > 0) & real
     logm = jnp.log10(jnp.where(ok, mag, 1.0))
     hi = jnp.max(jnp.where(ok, logm, -jnp.inf))
     lo = jnp.min(jnp.where(ok, logm, jnp.inf))
@@ -258,16 +316,21 @@ def _grad_hist(g: Array) -> tuple[Array, Array, Array]:
     hi = jnp.where(any_ok, hi, 0.0) + 0.01
     lo = jnp.maximum(jnp.where(any_ok, lo, -1.0), hi - LOG_SPAN) - 0.01
     ok = ok & (logm >= lo)
-    zeros = jnp.mean((mag == 0).reshape(g.shape[0], -1), axis=1)
+    per_layer = lambda v: jnp.sum(v.reshape(g.shape[0], -1), axis=1)  # noqa: E731
+    zeros = per_layer((mag == 0) & real) / jnp.maximum(per_layer(real), 1)
     return _hist_rows(logm, ok, lo, hi), jnp.stack([lo, hi]), zeros
 
 
-def _layer_moments(acts: Array) -> tuple[Array, Array, Array]:
+def _layer_moments(acts: Array, real: Array) -> tuple[Array, Array, Array]:
     """Per layer, the mean and std of all its activations, and whether it overflowed."""
     flat = acts.reshape(acts.shape[0], -1)
-    bad = ~jnp.all(jnp.isfinite(flat), axis=1)
-    m, bad_m = _finite(jnp.mean(flat, axis=1))
-    s, bad_s = _finite(jnp.std(flat, axis=1))
+    cells = real.reshape(acts.shape[0], -1)
+    count = jnp.maximum(jnp.sum(cells, axis=1), 1)
+    bad = ~jnp.all(jnp.isfinite(flat) | ~cells, axis=1)
+    mean = jnp.sum(jnp.where(cells, flat, 0.0), axis=1) / count
+    dev = jnp.where(cells, flat - mean[:, None], 0.0)
+    m, bad_m = _finite(mean)
+    s, bad_s = _finite(jnp.sqrt(jnp.sum(jnp.square(dev), axis=1) / count))
     return m, s, bad | bad_m | bad_s
 
 
@@ -276,11 +339,11 @@ def _z_norms(g_z: Array) -> Array:
     return jnp.sqrt(jnp.sum(jnp.square(g_z), axis=(1, 2)))
 
 
-def _init_summary(loss, grads, g_z, acts) -> dict[str, Array]:
+def _init_summary(loss, grads, g_z, acts, real) -> dict[str, Array]:
     """Everything the lab shows about the network at initialization."""
-    act_counts, act_range = _act_hist(acts)
-    grad_counts, grad_range, grad_zeros = _grad_hist(g_z)
-    mean, std, act_over = _layer_moments(acts)
+    act_counts, act_range = _act_hist(acts, real)
+    grad_counts, grad_range, grad_zeros = _grad_hist(g_z, real)
+    mean, std, act_over = _layer_moments(acts, real)
     z_norm, z_over = _finite(_z_norms(g_z))
     w_norm, w_over = _finite(_kernel_norms(grads))
     return {
@@ -301,13 +364,11 @@ def _init_summary(loss, grads, g_z, acts) -> dict[str, Array]:
 
 
 # ------------------------------------------------------------------ the lab kernel
-@dataclass(frozen=True)
-class _Shape:
-    depth: int
+class Bucket(NamedTuple):
+    """What a lab kernel is compiled for: a width bucket and the batch size."""
+
     width: int
     batch: int
-    epochs: int
-    batch_norm: bool
 
 
 def _clip(g: dict, clipnorm: Array) -> dict:
@@ -328,20 +389,28 @@ def _clip(g: dict, clipnorm: Array) -> dict:
     }
 
 
-def _make_lab(shape: _Shape):
-    bn = shape.batch_norm
+def _make_lab(bucket: Bucket):
+    frame, slots = bucket.width, MAX_DEPTH - 1
 
-    def kernel(x, y, params, act_idx, clipnorm, lr):
-        TRACES[f"lab {shape}"] += 1
-        shapes = jax.eval_shape(lambda p: _init_summary(*_probe(p, x, y, act_idx, bn)), params)
+    def kernel(x, y, key, depth, width, init_idx, stddev, act_idx, bn, clipnorm, lr, n_epochs):
+        TRACES[f"lab {bucket}"] += 1
+        n = net(depth, width, frame, act_idx, bn)
+        params = init_stack(key, depth, width, init_idx, stddev, frame=frame, slots=slots)
+        shapes = jax.eval_shape(
+            lambda p: _init_summary(
+                *_probe(p, x, y, n), jnp.zeros((slots + 1, x.shape[0], frame), bool)
+            ),
+            params,
+        )
 
         def epoch(carry, e):
             """One full-batch SGD step; epoch 0 also summarises the initial network."""
             params, dead = carry
-            loss, grads, g_z, acts = _probe(params, x, y, act_idx, bn)
+            loss, grads, g_z, acts = _probe(params, x, y, n)
+            real = _real(n, acts)
             summary = jax.lax.cond(
                 e == 0,
-                lambda: _init_summary(loss, grads, g_z, acts),
+                lambda: _init_summary(loss, grads, g_z, acts, real),
                 lambda: jax.tree.map(lambda s: jnp.zeros(s.shape, s.dtype), shapes),
             )
             w_norm, z_norm = _kernel_norms(grads), _z_norms(g_z)
@@ -351,7 +420,7 @@ def _make_lab(shape: _Shape):
             ok = jnp.isfinite(loss) & jnp.all(jnp.isfinite(w_norm)) & jnp.all(jnp.stack(finite))
             stop = dead | ~ok
             params = jax.tree.map(lambda n, o: jnp.where(stop, o, n), new, params)
-            _, std, _ = _layer_moments(acts)
+            _, std, _ = _layer_moments(acts, real)
             zero = lambda v: jnp.where(dead, 0.0, _finite(v)[0])  # noqa: E731
             row = {
                 "loss": zero(loss),
@@ -363,8 +432,14 @@ def _make_lab(shape: _Shape):
             }
             return (params, stop), (row, summary)
 
-        epochs = jnp.arange(shape.epochs)
-        _, (rows, summary) = jax.lax.scan(epoch, (params, jnp.bool_(False)), epochs)
+        def skip(carry, e):
+            return jax.lax.cond(e < n_epochs, epoch, lambda c, e: (c, zeros), carry, e)
+
+        zeros = jax.tree.map(
+            lambda s: jnp.zeros(s.shape, s.dtype), jax.eval_shape(epoch, (params, False), 0)[1]
+        )
+        epochs = jnp.arange(max(EPOCH_CHOICES))
+        _, (rows, summary) = jax.lax.scan(skip, (params, jnp.bool_(False)), epochs)
         return {
             **jax.tree.map(lambda s: s[0], summary),
             **{f"train_{k}": v for k, v in rows.items()},
@@ -373,16 +448,39 @@ def _make_lab(shape: _Shape):
     return jax.jit(kernel)
 
 
-_KERNELS: dict[Any, Any] = {}
-_LOCK = threading.Lock()
+def _lab_kernel(width: int, batch: int) -> Any:
+    return compiled("gradients.lab", Bucket(width_bucket(width), batch), _make_lab)
 
 
-def _kernel(kind: str, shape: Any, make) -> Any:
-    with _LOCK:
-        fn = _KERNELS.get((kind, shape))
-        if fn is None:
-            fn = _KERNELS[(kind, shape)] = make(shape)
-        return fn
+def _per_layer(v: np.ndarray, depth: int, with_output: bool) -> np.ndarray:
+    """The real layers of a padded per-layer array (last axis); ``with_output``: the
+    output layer's entry, kept last, follows them."""
+    if with_output:
+        return np.concatenate([v[..., :depth], v[..., -1:]], axis=-1)
+    return np.ascontiguousarray(v[..., :depth])
+
+
+_PER_HIDDEN_LAYER = (
+    "grad_zeros", "act_mean", "act_std", "act_overflow", "z_norm", "z_overflow",
+    "train_z_norm", "train_act_std",
+)  # fmt: skip
+
+
+def _unpad(out: dict, depth: int, width: int, epochs: int) -> dict[str, np.ndarray]:
+    """The lab's padded outputs cut to the real network and epoch count."""
+    res = {}
+    for k, v in out.items():
+        v = np.asarray(v)
+        if k.startswith("train_"):
+            v = v[:epochs]
+        if k in ("act_counts", "grad_counts"):
+            v = np.ascontiguousarray(v[:depth])
+        elif k in ("w_norm", "w_overflow", "train_w_norm", "train_update_norm"):
+            v = _per_layer(v, depth, True)
+        elif k in _PER_HIDDEN_LAYER:
+            v = _per_layer(v, depth, False)
+        res[k] = v
+    return res
 
 
 @dataclass
@@ -515,12 +613,15 @@ def lab(
     clip = np.inf if clipnorm is None else _check_float("clipnorm", clipnorm, 1e-6, 1e6)
     lr = _check_float("learning rate", learning_rate, 0.0, 10.0)
     x, y = fixed_batch(batch, int(seed))
-    fn = _kernel("lab", _Shape(depth, width, batch, int(epochs), bool(batch_norm)), _make_lab)
-    params = _init_jit(
-        jax.random.PRNGKey(int(seed)), depth, width, np.int32(init_idx), np.float32(stddev)
-    )
-    out = jax.device_get(fn(x, y, params, np.int32(act_idx), np.float32(clip), np.float32(lr)))
-    out = {k: np.asarray(v) for k, v in out.items()}
+    fn = _lab_kernel(width, batch)
+    out = jax.device_get(
+        fn(
+            x, y, jax.random.PRNGKey(int(seed)), np.int32(depth), np.int32(width),
+            np.int32(init_idx), np.float32(stddev), np.int32(act_idx), np.bool_(batch_norm),
+            np.float32(clip), np.float32(lr), np.int32(epochs),
+        )
+    )  # fmt: skip
+    out = _unpad(out, depth, width, int(epochs))
     return LabResult(
         depth=depth,
         width=width,
@@ -537,24 +638,26 @@ def lab(
 
 
 # ------------------------------------------------------------------ the matrix
-def _make_matrix(shape: _Shape):
-    depth, width, bn = shape.depth, shape.width, shape.batch_norm
+def _make_matrix(bucket: Bucket):
+    frame, slots = bucket.width, MAX_DEPTH - 1
 
-    def cell(params, x, y, act_idx):
-        loss, _, g_z, _ = _probe(params, x, y, act_idx, bn)
-        vals, bad = _finite(_z_norms(g_z))
-        return vals, bad | ~jnp.isfinite(loss)
-
-    def kernel(x, y, key, act_idx, init_idx, stddev):
+    def kernel(x, y, key, depth, width, act_idx, init_idx, stddev, bn):
         """Weights for every initializer (one draw, rescaled), then, one initializer
         at a time (``lax.map``: memory for one set of weights), every activation at
         once (``vmap``)."""
-        TRACES[f"matrix {shape}"] += 1
-        weights = jax.vmap(init_stack, in_axes=(None, None, None, 0, None))(
-            key, depth, width, init_idx, stddev
-        )
-        per_act = jax.vmap(cell, in_axes=(None, None, None, 0))
-        return jax.lax.map(lambda p: per_act(p, x, y, act_idx), weights)
+        TRACES[f"matrix {bucket}"] += 1
+
+        def cell(params, act):
+            n = net(depth, width, frame, act, bn)
+            loss, _, g_z, _ = _probe(params, x, y, n)
+            vals, bad = _finite(_z_norms(g_z))
+            return vals, bad | ~jnp.isfinite(loss)
+
+        def weights(i):
+            return init_stack(key, depth, width, i, stddev, frame=frame, slots=slots)
+
+        per_act = jax.vmap(cell, in_axes=(None, 0))
+        return jax.lax.map(lambda i: per_act(weights(i), act_idx), init_idx)
 
     return jax.jit(kernel)
 
@@ -595,17 +698,15 @@ def matrix(
     stddev = _check_float("stddev", stddev, 1e-4, 10.0)
     n_a, n_i = len(ACTIVATION_NAMES), len(INITIALIZER_NAMES)
     x, y = fixed_batch(batch, int(seed))
-    fn = _kernel("matrix", _Shape(depth, width, batch, 0, bool(batch_norm)), _make_matrix)
+    fn = compiled("gradients.matrix", Bucket(width_bucket(width), batch), _make_matrix)
     norms, over = jax.device_get(
         fn(
-            x,
-            y,
-            jax.random.PRNGKey(int(seed)),
-            np.arange(n_a, dtype=np.int32),
-            np.arange(n_i, dtype=np.int32),
-            np.float32(stddev),
+            x, y, jax.random.PRNGKey(int(seed)), np.int32(depth), np.int32(width),
+            np.arange(n_a, dtype=np.int32), np.arange(n_i, dtype=np.int32),
+            np.float32(stddev), np.bool_(batch_norm),
         )
-    )
+    )  # fmt: skip
+    norms, over = norms[..., :depth], over[..., :depth]
     # (initializer, activation, layer) -> (activation, initializer, layer)
     norms = np.asarray(norms).transpose(1, 0, 2)
     over = np.asarray(over).transpose(1, 0, 2)
@@ -626,3 +727,19 @@ def matrix(
         ratio,
         labels,
     )
+
+
+#: the batch sizes the pages use: the lab's 128 and the matrix's 64
+LAB_BATCH = 128
+MATRIX_BATCH = 64
+
+
+def _warm_up() -> Iterator[str]:
+    """Compile (or load) the lab's and the matrix's kernel for every width bucket."""
+    for w in LAB_WIDTHS:
+        lab(depth=2, width=w, batch=LAB_BATCH, epochs=EPOCH_CHOICES[0])
+        matrix(depth=2, width=w, batch=MATRIX_BATCH)
+        yield f"width={w}"
+
+
+register_warmup("gradients", _warm_up)

@@ -36,6 +36,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from jax import lax
+from jax.extend.random import threefry2x32_p
 
 Array = Any
 
@@ -199,14 +200,38 @@ def init_kernel(key: Array, shape: tuple[int, int], idx: Array, stddev: Array = 
     truncated ``·√(scale/fan)/0.8796``, normal ``·σ``. (Three separate draws and two
     ``erf⁻¹`` per layer were ~1.8 s of the training kernel's compile time.)
     """
-    fan_in, fan_out = shape
+    return init_kernel_in(key, shape, shape[0], shape[1], idx, stddev)
+
+
+def init_kernel_in(
+    key: Array,
+    shape: tuple[int, int],
+    fan_in: Array,
+    fan_out: Array,
+    idx: Array,
+    stddev: Array = 0.05,
+) -> Array:
+    """:func:`init_kernel` of a ``(fan_in, fan_out)`` kernel (traced sizes) in the
+    top-left corner of a zero ``shape`` block: the same numbers, whatever the block.
+
+    ``jax.random`` numbers element ``(r, c)`` of a ``(fan_in, fan_out)`` draw by the
+    counter ``r · fan_out + c`` (``jax_threefry_partitionable``), so the counters are
+    computed from the real sizes here, and the padding never shifts them."""
+    fan_in_f = jnp.asarray(fan_in, jnp.float32)
+    fan_out_f = jnp.asarray(fan_out, jnp.float32)
     idx = jnp.asarray(idx, jnp.int32)
     scale = jnp.asarray(_SCALE)[idx]
     mode = jnp.asarray(_MODE)[idx]
     dist = jnp.asarray(_DIST)[idx]
-    fan = jnp.where(mode == 0, max(1.0, (fan_in + fan_out) / 2.0), max(1.0, float(fan_in)))
+    fan = jnp.where(
+        mode == 0, jnp.maximum(1.0, (fan_in_f + fan_out_f) / 2.0), jnp.maximum(1.0, fan_in_f)
+    )
     var = scale / fan
-    u = jax.random.uniform(jax.random.split(key, 3)[0], shape, jnp.float32)
+    rows = lax.broadcasted_iota(jnp.uint32, shape, 0)
+    cols = lax.broadcasted_iota(jnp.uint32, shape, 1)
+    real = (rows < jnp.asarray(fan_in, jnp.uint32)) & (cols < jnp.asarray(fan_out, jnp.uint32))
+    sub = key_at(key, jnp.uint32(0))  # jax.random.split(key, 3)[0], as init_kernel draws
+    u = uniform_at(sub, rows * jnp.asarray(fan_out, jnp.uint32) + cols)
     truncated = dist == 1
     lo = jnp.where(truncated, _ERF_LO, np.nextafter(np.float32(-1), np.float32(0)))
     hi = jnp.where(truncated, -_ERF_LO, 1.0)
@@ -216,7 +241,47 @@ def init_kernel(key: Array, shape: tuple[int, int], idx: Array, stddev: Array = 
     trunc = z * (jnp.sqrt(var) / TRUNCATED_STD)
     normal = z * jnp.asarray(stddev, jnp.float32)
     out = jnp.where(dist == 0, uniform, jnp.where(truncated, trunc, normal))
-    return jnp.where(dist == 3, 0.0, out)
+    return jnp.where(real & (dist != 3), out, 0.0)
+
+
+def _wrap(key: Array) -> Array:
+    """A typed key from raw key data (two uint32 words), or the typed key as it is."""
+    if jnp.issubdtype(key.dtype, jax.dtypes.prng_key):
+        return key
+    return jax.random.wrap_key_data(key)
+
+
+def _threefry(key: Array, index: Array) -> tuple[Array, Array]:
+    """Threefry-2x32 of the counters (0, index) under ``key``, both output words. The
+    four operands are given one shape (and, under ``vmap``, all or none batched: the
+    primitive's CPU lowering fails on a mix)."""
+    k = jax.random.key_data(_wrap(key))
+    index = jnp.asarray(index, jnp.uint32)
+    k1 = jnp.broadcast_to(k[..., 0], index.shape)
+    k2 = jnp.broadcast_to(k[..., 1], index.shape)
+    zero = (k1 ^ k1) + (index ^ index)
+    return threefry2x32_p.bind(k1 + zero, k2 + zero, zero, index + zero)
+
+
+def bits_at(key: Array, index: Array) -> Array:
+    """``jax.random.bits(key, shape)`` read at flat positions ``index`` (uint32, any
+    shape): Threefry-2x32 of the counter (0, index), its two words xor-ed, as JAX's
+    partitionable Threefry computes each element."""
+    b1, b2 = _threefry(key, index)
+    return b1 ^ b2
+
+
+def uniform_at(key: Array, index: Array) -> Array:
+    """``jax.random.uniform(key, shape)`` (float32 in [0, 1)) read at flat ``index``."""
+    bits = bits_at(key, index)
+    floats = lax.bitcast_convert_type((bits >> 9) | jnp.uint32(0x3F800000), jnp.float32) - 1.0
+    return jnp.maximum(0.0, floats)
+
+
+def key_at(key: Array, index: Array) -> Array:
+    """``jax.random.split(key, n)[index]`` as raw key data, for any ``n`` > index."""
+    b1, b2 = _threefry(key, index)
+    return jnp.stack([b1, b2], axis=-1)
 
 
 def draw_kernel(

@@ -230,8 +230,10 @@ class Bucket(NamedTuple):
 
 
 def buckets() -> tuple[Bucket, ...]:
-    """Every training bucket a server compiles before its first student arrives."""
-    return tuple(Bucket(p, r, n) for p in padded.WIDTHS for r in RUN_BUCKETS for n in (0, *ROWS))
+    """Every training bucket a server compiles before its first student arrives, the
+    ones the pages' opening scenes use first (the snapshot kernel is ``rows=0``)."""
+    rows = sorted(ROWS, key=lambda n: (n != 1024, n != 256, n))
+    return tuple(Bucket(p, r, n) for p in padded.WIDTHS for r in RUN_BUCKETS for n in (0, *rows))
 
 
 # ---------------------------------------------------------------- the statistics
@@ -904,7 +906,7 @@ def train(
     max_epochs = max(r["n_epochs"] for r in resolved)
     bs = ds.n_train if batch_size is None else int(_check_number("batch size", batch_size, 1, 1e9))
     bs = min(bs, ds.n_train)
-    p = padded.width_bucket(arch)
+    p, rows = _shape_for(arch, bs)
     layout = padded.Layout(p)
 
     if init_params is None:
@@ -939,7 +941,7 @@ def train(
         done = lo / len(resolved)
         parts.append(
             _train_group(
-                Bucket(p, group, ROWS[row_bucket(bs)]), data, grid_in, part, plan, max_epochs,
+                Bucket(p, group, rows), data, grid_in, part, plan, max_epochs,
                 progress, done,
                 min(group, len(resolved) - lo) / len(resolved),
             )
@@ -953,6 +955,11 @@ def train(
     if progress is not None:
         progress(1.0)
     return _result(arch, layout, run_list, resolved, out, plan, max_epochs, gx, gy, ds, theta0)
+
+
+def _shape_for(arch: Architecture, batch_size: int) -> tuple[int, int]:
+    """The frame a network trains in: its width bucket and the rows of a step."""
+    return padded.width_bucket(arch), ROWS[row_bucket(batch_size)]
 
 
 def _plan(max_epochs: int) -> tuple[int, int]:

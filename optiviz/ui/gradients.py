@@ -18,8 +18,8 @@ from .controls import slide_toggle
 from .url_state import Param
 
 PAGE = "gradients"
-BATCH = 128  # the lab's fixed input batch
-MATRIX_BATCH = 64
+BATCH = eng.LAB_BATCH  # the lab's fixed input batch
+MATRIX_BATCH = eng.MATRIX_BATCH
 STDDEVS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 1.5, 2.0)
 CLIPNORMS = (0.01, 0.1, 0.5, 1.0, 5.0, 10.0)
 LEARNING_RATES = (0.0001, 0.001, 0.01, 0.03, 0.1, 0.3, 1.0)

@@ -29,21 +29,36 @@ import time
 import urllib.request
 
 
-def warm_up() -> None:
-    """Compile the opening scene's kernels and build its figure once (results discarded)."""
+def warm_up(report: bool = True) -> float:
+    """Compile the opening scene's kernels and build its figure once (results
+    discarded), then every bucket of the engine's shape-stable kernels (compiled, or
+    loaded from JAX's persistent cache on disk). Prints progress; returns seconds."""
     from ..engine import CLASSIC, get_surface, race
+    from ..engine.kernels import warm_up as compile_buckets
     from ..engine.presets import race_hparams
     from ..figures import race as race_figures
 
+    t0 = time.perf_counter()
     surface = get_surface("two_wells")
     result = race(surface, [(n, race_hparams(surface, n)) for n in CLASSIC], steps=300)
     race_figures.race_animation(surface.grid(120), result)
 
-    # the playground's default network: its kernel serves every optimizer and setting
-    from ..engine import make_dataset, train
+    done = [0]
 
-    ds = make_dataset("moons", n=1000, noise=0.15, val_split=0.2, seed=0)
-    train(ds, hidden=(16, 16), optimizers={"sgd": {}, "adam": {}}, epochs=200)
+    def progress(name: str, seconds: float) -> None:
+        done[0] += 1
+        if report:
+            print(
+                f"optiviz: kernel {done[0]} ready ({name}, {seconds:.1f} s; "
+                f"{time.perf_counter() - t0:.0f} s so far)",
+                flush=True,
+            )
+
+    compile_buckets(report=progress)
+    seconds = time.perf_counter() - t0
+    if report:
+        print(f"optiviz: {done[0]} kernels ready in {seconds:.1f} s", flush=True)
+    return seconds
 
 
 def server_url() -> str | None:
