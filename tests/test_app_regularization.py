@@ -14,7 +14,7 @@ APP = str(Path(__file__).resolve().parents[1] / "app.py")
 TABS = ["Train vs validation", "Decision boundaries", "Generalisation gap", "Dropout caution",
         "Keras code"]  # fmt: skip
 DEFAULTS = ui.Settings(
-    n=200, noise=0.3, seed=8, net="64-64", epochs=300, lr=0.01, l1=1e-3, l2=1e-2,
+    n=200, noise=0.3, seed=12, net="64-64", epochs=300, lr=0.01, l1=1e-3, l2=1e-2,
     dropout=0.5, patience=20,
 )  # fmt: skip
 

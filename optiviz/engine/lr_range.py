@@ -36,25 +36,27 @@ does), so only a new network shape, batch size or step count compiles again.
 from __future__ import annotations
 
 import math
-import threading
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jax.flatten_util import ravel_pytree
 
+from . import padded
 from .activations import get_activation
-from .datasets import Dataset
+from .datasets import Dataset, make_dataset
 from .initializers import get_initializer
-from .mlp import Architecture, build, forward, init_params_host, initial_vector, per_example_loss
+from .kernels import compiled, register_warmup
+from .mlp import build, init_params_host
 from .optimizers import OPTIMIZERS, get_optimizer
+from .training import ROWS, row_bucket
 
 #: step counts offered (each one compiles once per network shape)
 STEP_CHOICES: tuple[int, ...] = (100, 200, 300)
+MAX_STEPS = max(STEP_CHOICES)
 LR_LIMITS = (1e-7, 100.0)
 SMOOTHING = 0.98
 #: the run is over once the smoothed loss exceeds this multiple of its minimum
@@ -121,48 +123,54 @@ def smooth(losses: np.ndarray, beta: float = SMOOTHING) -> np.ndarray:
     return out
 
 
-def _make_kernel(arch: Architecture, steps: int, batch: int) -> Any:
+class Bucket(NamedTuple):
+    """What a range-test kernel is compiled for: the width bucket of the network
+    (``optiviz.engine.padded``) and the rows of one step (``training.ROWS``)."""
+
+    width: int
+    rows: int
+
+
+def _make_kernel(bucket: Bucket) -> Any:
+    """One run of at most ``max(STEP_CHOICES)`` steps (the step count is a loop bound)
+    of any network that fits the bucket's frame."""
     opts = [OPTIMIZERS[k] for k in _KINDS]
-    _, unravel = ravel_pytree(init_params_host(arch, 0, "zeros"))
+    layout = padded.Layout(bucket.width)
 
-    def loss_fn(theta, x, y, act):
-        out, *_ = forward(arch, unravel(theta), (), x, act_params=act)
-        return jnp.mean(per_example_loss(arch, out, y))
+    def loss_fn(theta, fr, x, y, rows, act):
+        out, _, _ = padded.forward(
+            fr, layout, theta, padded.init_bn(bucket.width), x, rows, act_params=act
+        )
+        per = padded.per_example_loss(fr, out, y)
+        return jnp.sum(per * rows) / jnp.maximum(jnp.sum(rows), 1.0)
 
-    def run(xb, yb, lrs, hp, kind, theta0, act):
-        TRACES[f"{arch.sizes} steps={steps} batch={batch}"] += 1
+    def run(fr, real, xb, yb, rows, n_steps, lrs, hp, kind, theta0, act):
+        TRACES[f"width={bucket.width} rows={bucket.rows}"] += 1
         states0 = tuple(o.init(theta0, hp) for o in opts)
 
-        def step(carry, xs):
-            theta, states, ok = carry
-            x, y, lr = xs
-            loss, g = jax.value_and_grad(loss_fn)(theta, x, y, act)
-            hp_i = {**hp, "learning_rate": lr}
+        def step(i, carry):
+            theta, states, ok, losses = carry
+            loss, g = jax.value_and_grad(loss_fn)(theta, fr, xb[i], yb[i], rows, act)
+            hp_i = {**hp, "learning_rate": lrs[i]}
             outs = [o.update(g, s, theta, hp_i) for o, s in zip(opts, states, strict=True)]
             new = outs[0][0]
             for j in range(1, len(outs)):
                 new = jnp.where(kind == j, outs[j][0], new)
+            new = jnp.where(real > 0, new, theta)
             ok = ok & jnp.isfinite(loss) & jnp.all(jnp.isfinite(new))
             theta = jnp.where(ok, new, theta)
             new_states = tuple(out[1] for out in outs)
-            return (theta, new_states, ok), jnp.where(ok, loss, jnp.inf)
+            return theta, new_states, ok, losses.at[i].set(jnp.where(ok, loss, jnp.inf))
 
-        _, losses = jax.lax.scan(step, (theta0, states0, jnp.asarray(True)), (xb, yb, lrs))
-        return losses
+        losses = jnp.full(MAX_STEPS, jnp.inf)
+        carry = (theta0, states0, jnp.asarray(True), losses)
+        return jax.lax.fori_loop(0, n_steps, step, carry)[3]
 
     return jax.jit(run)
 
 
-_KERNELS: dict[tuple[Architecture, int, int], Any] = {}
-_LOCK = threading.Lock()
-
-
-def _kernel(arch: Architecture, steps: int, batch: int) -> Any:
-    with _LOCK:
-        key = (arch, steps, batch)
-        if key not in _KERNELS:
-            _KERNELS[key] = _make_kernel(arch, steps, batch)
-        return _KERNELS[key]
+def _kernel(width: int, rows: int) -> Any:
+    return compiled("lr_range", Bucket(width, rows), _make_kernel)
 
 
 def _batches(n: int, steps: int, batch: int, seed: int) -> np.ndarray:
@@ -258,20 +266,32 @@ def lr_range_test(
     hp.update(opt.with_derived(values))
     hp_in = {k: np.asarray(v, np.float32) for k, v in hp.items()}
     lrs = sweep_rates(float(lr_min), float(lr_max), steps)
+    if not padded.fits(arch):
+        raise ValueError(f"layers of at most {padded.WIDTHS[-1]} units fit, got {arch.sizes}")
+    p = padded.width_bucket(arch)
+    size = ROWS[row_bucket(batch)]
     rows = _batches(dataset.n_train, steps, batch, seed)
-    xb = np.asarray(dataset.X_train, np.float32)[rows]
-    yb = np.asarray(dataset.y_train, np.int32)[rows]
-    act = np.array([get_activation(a).param_default for a in arch.activations], np.float32)
-    losses = _kernel(arch, steps, batch)(
+    xb = np.zeros((MAX_STEPS, size, p), np.float32)
+    yb = np.zeros((MAX_STEPS, size), np.int32)
+    xb[:steps, :batch, : dataset.n_features] = np.asarray(dataset.X_train, np.float32)[rows]
+    yb[:steps, :batch] = np.asarray(dataset.y_train, np.int32)[rows]
+    act = np.zeros(padded.SLOTS, np.float32)
+    act[: len(arch.hidden)] = [get_activation(a).param_default for a in arch.activations]
+    losses = _kernel(p, size)(
+        padded.frame(arch, p),
+        padded.Layout(p).real_mask(arch),
         xb,
         yb,
-        lrs,
+        (np.arange(size) < batch).astype(np.float32),
+        np.int32(steps),
+        np.pad(lrs, (0, MAX_STEPS - steps), constant_values=lrs[-1]),
         hp_in,
         np.int32(_KINDS.index(opt.name)),
-        initial_vector(arch, int(seed), init.name),  # train(seed=seed)'s first weights
+        # train(seed=seed)'s first weights
+        padded.Layout(p).pad(arch, init_params_host(arch, int(seed), init.name)),
         act,
     )
-    losses = np.asarray(jax.device_get(losses), np.float64)
+    losses = np.asarray(jax.device_get(losses), np.float64)[:steps]
     n, exploded, sm, best, steep, suggested = _read(lrs, losses)
     return LRRangeResult(
         learning_rates=lrs[:n].astype(np.float64),
@@ -286,3 +306,15 @@ def lr_range_test(
         steps=int(steps),
         optimizer=opt.name,
     )
+
+
+def _warm_up() -> Iterator[str]:
+    """Compile (or load) the range test for every width bucket at the schedules
+    page's batch of 32 (other batch sizes, from the library, compile when asked)."""
+    ds = make_dataset("moons", n=100, seed=0)
+    for p in padded.WIDTHS:
+        lr_range_test(ds, hidden=(p,), steps=STEP_CHOICES[0], batch_size=32)
+        yield f"width={p} rows=32"
+
+
+register_warmup("lr_range", _warm_up)

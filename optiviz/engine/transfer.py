@@ -24,17 +24,20 @@ labelled examples. The pieces here:
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
+from . import padded
 from .activations import get_activation
 from .datasets import Dataset
 from .initializers import get_initializer
-from .mlp import Architecture, forward, init_params_host, penalty, per_example_loss, predict_class
+from .kernels import compiled, register_warmup
+from .mlp import Architecture, init_params_host
+from .training import MAX_ROWS, TILE
 
 Params = tuple[dict[str, Any], ...]
 
@@ -98,17 +101,27 @@ def reuse_hidden(trained: Sequence[dict[str, Any]], fresh: Sequence[dict[str, An
     return tuple(layers)
 
 
-def _make_score(arch: Architecture) -> Any:
-    def score(params, bn, x, y, act, l1, l2):
-        out, *_ = forward(arch, params, bn, x, act_params=act)
-        loss = jnp.mean(per_example_loss(arch, out, y)) + penalty(params, l1, l2)
-        acc = jnp.mean((predict_class(arch, out) == y).astype(jnp.float32))
-        return loss, acc
+def _make_score(width: int) -> Any:
+    """Loss and accuracy of any network of a width bucket on at most MAX_ROWS stored
+    rows, walked in tiles (the row count is a loop bound, not a shape)."""
+    layout = padded.Layout(width)
+
+    def score(fr, theta, bn, X, y, n, act, l1, l2):
+        def tile(t, sums):
+            pos = t * TILE + jnp.arange(TILE)
+            rows = (pos < n).astype(jnp.float32)
+            idx = jnp.where(pos < n, pos, 0)
+            out, _, _ = padded.forward(fr, layout, theta, bn, X[idx], rows, act_params=act)
+            per = padded.per_example_loss(fr, out, y[idx])
+            hit = padded.predict_class(fr, out) == y[idx]
+            return sums[0] + jnp.sum(per * rows), sums[1] + jnp.sum(hit * rows)
+
+        zero = jnp.zeros(())
+        loss, hits = jax.lax.fori_loop(0, (n + TILE - 1) // TILE, tile, (zero, zero))
+        count = jnp.maximum(n, 1).astype(jnp.float32)
+        return loss / count + padded.penalty(layout, theta, l1, l2), hits / count
 
     return jax.jit(score)
-
-
-_SCORERS: dict[Architecture, Any] = {}
 
 
 def evaluate(
@@ -130,20 +143,27 @@ def evaluate(
     """
     if len(X) == 0:
         return float("nan"), float("nan")
-    fn = _SCORERS.get(arch)
-    if fn is None:
-        fn = _SCORERS[arch] = _make_score(arch)
-    act = (
+    if len(X) > MAX_ROWS:
+        raise ValueError(f"at most {MAX_ROWS:,} examples can be scored at once, got {len(X):,}")
+    p = padded.width_bucket(arch)
+    act = np.zeros(padded.SLOTS, np.float32)
+    act[: len(arch.hidden)] = (
         [get_activation(a).param_default for a in arch.activations]
         if act_params is None
         else list(act_params)
     )
-    loss, acc = fn(
-        tuple(params),
-        tuple(bn_state),
-        np.asarray(X, np.float32),
-        np.asarray(y, np.int32),
-        np.asarray(act, np.float32).reshape(len(arch.hidden)),
+    Xp = np.zeros((MAX_ROWS, p), np.float32)
+    yp = np.zeros(MAX_ROWS, np.int32)
+    Xp[: len(X), : arch.n_in] = X
+    yp[: len(y)] = y
+    loss, acc = compiled("transfer.score", p, _make_score)(
+        padded.frame(arch, p),
+        padded.Layout(p).pad(arch, params),
+        padded.pad_bn(arch, bn_state, p),
+        Xp,
+        yp,
+        np.int32(len(X)),
+        act,
         np.float32(l1),
         np.float32(l2),
     )
@@ -200,3 +220,16 @@ def concat_results(first: Any, *more: Any) -> Any:
         k: np.concatenate([r.history[k] for r in (first, *more)]) for k in first.history
     }
     return dataclasses.replace(first, **out)
+
+
+def _warm_up() -> Iterator[str]:
+    """Compile (or load) the scorer of every width bucket."""
+    from .mlp import build
+
+    for p in padded.WIDTHS:
+        arch = build(2, 2, (p,), "relu")
+        evaluate(arch, init_params_host(arch, 0, "glorot_uniform"), np.zeros((4, 2)), np.zeros(4))
+        yield f"width={p}"
+
+
+register_warmup("transfer", _warm_up)

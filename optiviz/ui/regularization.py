@@ -44,9 +44,9 @@ def schema() -> list[Param]:
     return [
         Param("rg_n", 200, kind="int", low=POINTS[0], high=POINTS[-1], options=POINTS),
         Param("rg_noise", 0.3, low=0.0, high=0.5),
-        # seed 8: at the defaults every remedy narrows the gap and dropout's handicap on
-        # the reported loss is plain to see (over seeds 0-9 both range from strong to weak)
-        Param("rg_seed", 8, kind="int", low=0, high=9999),
+        # seed 12: at the defaults every remedy narrows the gap and dropout's handicap on
+        # the reported loss is plain to see (over seeds 0-17 both range from strong to weak)
+        Param("rg_seed", 12, kind="int", low=0, high=9999),
         Param("rg_net", "64-64", kind="choice", choices=tuple(HIDDEN)),
         Param("rg_epochs", 300, kind="int", low=EPOCHS[0], high=EPOCHS[-1], options=EPOCHS),
         Param("rg_lr", 0.01, low=RATES[0], high=RATES[-1], options=RATES),
