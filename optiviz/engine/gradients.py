@@ -734,9 +734,10 @@ LAB_BATCH = 128
 MATRIX_BATCH = 64
 
 
-def _warm_up() -> Iterator[str]:
-    """Compile (or load) the lab's and the matrix's kernel for every width bucket."""
-    for w in LAB_WIDTHS:
+def _warm_up(everything: bool) -> Iterator[str]:
+    """Compile (or load) the lab's and the matrix's kernel for the default width's
+    bucket, or for every width bucket."""
+    for w in LAB_WIDTHS if everything else (128,):
         lab(depth=2, width=w, batch=LAB_BATCH, epochs=EPOCH_CHOICES[0])
         matrix(depth=2, width=w, batch=MATRIX_BATCH)
         yield f"width={w}"

@@ -1,14 +1,22 @@
 """The engine's one cache of compiled kernels, and the list of what to compile ahead.
 
-Every family of kernels (training, the gradients lab, the LR range test, ...) builds
-its jitted functions for a *bucket*: a small, fixed key such as (width bucket,
-run count). :func:`compiled` keeps them, one build per (family, bucket), so two
-requests for the same bucket share one set of compiled executables.
+Every family of kernels (training, the gradients lab, the LR range test, the
+transfer page's scorer) builds its jitted functions for a *bucket*: a small, fixed
+key such as (width bucket, run count, rows). :func:`compiled` keeps them, one build
+per (family, bucket), so every request that falls in a bucket shares its compiled
+executables, and the number of kernels a process can ever hold is the number of
+buckets (listed by each family), whatever the students ask for.
 
-A family also registers a *warm-up*: a function that calls each of its buckets once
-on dummy inputs. :func:`warm_up` runs them all, so a server compiles (or loads from
-JAX's persistent cache on disk) every kernel before its first student arrives, and
-no control ever waits on a compilation.
+A family also registers a *warm-up*: a function that calls its buckets once on dummy
+inputs, the most used ones as ``core``. :func:`warm_up` runs them, so a server
+compiles (or loads from JAX's persistent cache on disk, see ``_jaxsetup``) those
+kernels before its first student arrives; ``optiviz --precompile`` fills the disk
+cache with every bucket.
+
+Why not every bucket in memory: on a CPU an XLA executable of the training kernel
+takes ~70 MiB once loaded (XLA:CPU maps each of its ~1,300 compiled functions on
+its own; forty such kernels also exhaust Linux's default of 65,530 memory mappings
+per process), so a process keeps the ones it has used.
 """
 
 from __future__ import annotations
@@ -24,7 +32,7 @@ _LOCK = threading.Lock()
 #: how many times each family has built a bucket's kernels
 BUILDS: Counter[str] = Counter()
 
-_WARMUPS: dict[str, Callable[[], Iterator[str]]] = {}
+_WARMUPS: dict[str, Callable[[bool], Iterator[str]]] = {}
 
 
 def compiled(family: str, bucket: Hashable, make: Callable[[Any], Any]) -> Any:
@@ -38,26 +46,23 @@ def compiled(family: str, bucket: Hashable, make: Callable[[Any], Any]) -> Any:
         return fn
 
 
-def register_warmup(family: str, fn: Callable[[], Iterator[str]]) -> None:
-    """``fn()`` calls every bucket of ``family`` once and yields a name for each."""
+def register_warmup(family: str, fn: Callable[[bool], Iterator[str]]) -> None:
+    """``fn(everything)`` calls the buckets of ``family`` once (all of them, or the
+    core ones the pages' opening scenes use) and yields a name for each."""
     _WARMUPS[family] = fn
 
 
 def warm_up(
-    families: tuple[str, ...] | None = None, report: Callable[[str, float], None] | None = None
+    everything: bool = False, report: Callable[[str, float], None] | None = None
 ) -> dict[str, float]:
-    """Compile (or load) every registered bucket; returns seconds per bucket name.
-
-    ``report(name, seconds)`` is called after each bucket (the console's progress).
-    """
+    """Compile (or load) the core buckets of every family, or every bucket; returns
+    seconds per bucket name. ``report(name, seconds)`` is called after each."""
     from . import gradients, lr_range, training, transfer  # noqa: F401  (they register)
 
     times: dict[str, float] = {}
     for family, fn in list(_WARMUPS.items()):
-        if families is not None and family not in families:
-            continue
         t0 = time.perf_counter()
-        for name in fn():
+        for name in fn(everything):
             t1 = time.perf_counter()
             times[f"{family} {name}"] = t1 - t0
             if report is not None:

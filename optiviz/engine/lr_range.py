@@ -308,11 +308,12 @@ def lr_range_test(
     )
 
 
-def _warm_up() -> Iterator[str]:
-    """Compile (or load) the range test for every width bucket at the schedules
-    page's batch of 32 (other batch sizes, from the library, compile when asked)."""
+def _warm_up(everything: bool) -> Iterator[str]:
+    """Compile (or load) the range test at the schedules page's batch of 32, for its
+    network's width bucket or for every one (other batch sizes, from the library,
+    compile when asked)."""
     ds = make_dataset("moons", n=100, seed=0)
-    for p in padded.WIDTHS:
+    for p in padded.WIDTHS if everything else padded.WIDTHS[:1]:
         lr_range_test(ds, hidden=(p,), steps=STEP_CHOICES[0], batch_size=32)
         yield f"width={p} rows=32"
 

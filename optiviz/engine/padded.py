@@ -302,15 +302,16 @@ def forward(
     w, b, gamma, beta = layout.split(theta)
     h = x * fr.in_mask
     keep = 1.0 - dropout_rate
-    acts, means, variances = [], [], []
-    for i in range(SLOTS):
+    if dz is None:
+        dz = jnp.zeros((SLOTS, *x.shape), x.dtype)
+
+    def slot(h, xs):
+        i, wi, bi, gi, bei, mean0, var0, act, ap, umask, dzi = xs
         hidden = i < fr.depth
         use_bn = fr.batch_norm & hidden
-        mean0, var0 = bn["mean"][i], bn["var"][i]
-        dzi = None if dz is None else dz[i]
 
-        def live(h, i=i, hidden=hidden, use_bn=use_bn, mean0=mean0, var0=var0, dzi=dzi):
-            z = h @ w[i]
+        def live(h):
+            z = h @ wi
 
             def normalise(z):
                 if train:
@@ -320,38 +321,43 @@ def forward(
                 else:
                     mean, var = mean0, var0
                     stats = (mean0, var0)
-                inv = jax.lax.rsqrt(var + BN_EPSILON) * gamma[i]
-                return z * inv + (beta[i] - mean * inv), stats
+                inv = jax.lax.rsqrt(var + BN_EPSILON) * gi
+                return z * inv + (bei - mean * inv), stats
 
-            z, (mean2, var2) = jax.lax.cond(
-                use_bn, normalise, lambda z: (z + b[i], (mean0, var0)), z
-            )
-            if dzi is not None:
-                z = z + dzi
-            if i == SLOTS - 1:  # the last slot is only ever an output layer
-                return z, (jnp.zeros_like(z), mean2, var2)
-            a = jax.lax.switch(fr.act[i], _ACT_FNS, z, act_params[i]) * fr.unit_mask[i]
+            z, (mean2, var2) = jax.lax.cond(use_bn, normalise, lambda z: (z + bi, (mean0, var0)), z)
+            z = z + dzi
+            a = jax.lax.switch(act, _ACT_FNS, z, ap) * umask
             out = a
             if train and key is not None:
 
-                def drop(a, i=i):
+                def drop(a):
                     kept = keep_mask(fold(key, i), a.shape, keep)
                     return jnp.where(kept, a / jnp.maximum(keep, 1e-6), 0.0)
 
                 out = jax.lax.cond(fr.dropout, drop, lambda a: a, a)
             return jnp.where(hidden, out, z), (jnp.where(hidden, a, 0.0), mean2, var2)
 
-        def skip(h, mean0=mean0, var0=var0):
+        def skip(h):
             return h, (jnp.zeros_like(h), mean0, var0)
 
-        # rematerialised: a skipped slot then owes the backward pass only its input,
-        # not zeros in the shape of everything the live branch would have kept
-        h, (a, mean, var) = jax.lax.cond(i <= fr.depth, jax.checkpoint(live), skip, h)
-        if i < MAX_HIDDEN:
-            acts.append(a)
-        means.append(mean)
-        variances.append(var)
-    new_bn = {"mean": jnp.stack(means), "var": jnp.stack(variances)}
+        return jax.lax.cond(i <= fr.depth, jax.checkpoint(live), skip, h)
+
+    xs = (
+        jnp.arange(SLOTS),
+        w,
+        b,
+        gamma,
+        beta,
+        bn["mean"],
+        bn["var"],
+        fr.act,
+        act_params,
+        fr.unit_mask,
+        dz,
+    )
+    h, (acts, means, variances) = jax.lax.scan(slot, h, xs)
+    acts = tuple(acts[i] for i in range(MAX_HIDDEN))
+    new_bn = {"mean": means, "var": variances}
     return output(fr, h), new_bn, tuple(acts)
 
 

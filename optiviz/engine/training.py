@@ -195,9 +195,11 @@ SHUFFLE_SIZES: tuple[int, ...] = (256, 1024, 4096, 20480)
 #: The largest training set (a CSV of 20,000 rows): training and validation rows are
 #: stored together in one array of this many rows.
 MAX_ROWS = ROWS[-1]
-#: Runs trained side by side, in one vmapped kernel: calls with fewer runs are padded
-#: with copies of their first run (whose results are dropped); more run in groups.
-RUN_BUCKETS: tuple[int, ...] = (2, 8)
+#: Runs trained side by side, in one vmapped kernel: a call with one run pads it with a
+#: copy (whose results are dropped), more runs train in groups of two, one group after
+#: another. (Kernels for 8 runs trained 8 runs no faster than four groups of two on a
+#: 2-core CPU, and each kernel costs ~100 MiB in memory.)
+RUN_BUCKETS: tuple[int, ...] = (2,)
 #: Epochs one kernel call trains at most: training runs in calls of one checkpoint
 #: interval each (``bucket // N_CHECKPOINTS`` epochs), so the epoch count is a loop
 #: bound and never a shape.
@@ -230,10 +232,8 @@ class Bucket(NamedTuple):
 
 
 def buckets() -> tuple[Bucket, ...]:
-    """Every training bucket a server compiles before its first student arrives, the
-    ones the pages' opening scenes use first (the snapshot kernel is ``rows=0``)."""
-    rows = sorted(ROWS, key=lambda n: (n != 1024, n != 256, n))
-    return tuple(Bucket(p, r, n) for p in padded.WIDTHS for r in RUN_BUCKETS for n in (0, *rows))
+    """Every training bucket (the snapshot kernel is ``rows=0``)."""
+    return tuple(Bucket(p, r, n) for p in padded.WIDTHS for r in RUN_BUCKETS for n in (0, *ROWS))
 
 
 # ---------------------------------------------------------------- the statistics
@@ -1147,11 +1147,16 @@ def _result(arch, layout, run_list, resolved, out, plan, max_epochs, gx, gy, ds,
     )
 
 
-def _warm_up() -> Iterator[str]:
-    """Compile (or load) every training bucket: each kernel called once on a small
-    network's data, without training an epoch."""
+#: the buckets the pages' opening scenes train in (2D data, widths up to 16: full batch,
+#: mini-batches of up to 32 and of up to 256, and their snapshots)
+CORE: tuple[Bucket, ...] = tuple(Bucket(16, 2, n) for n in (0, 1024, 256, 32))
+
+
+def _warm_up(everything: bool) -> Iterator[str]:
+    """Compile (or load) the core training buckets, or every one: each kernel called
+    once on a small network's data, without training an epoch."""
     ds = make_dataset("xor", n=40, seed=0)
-    for b in buckets():
+    for b in buckets() if everything else CORE:
         arch = build(2, 2, (4,), "relu")
         data = _data(ds, arch, b.width, 8)
         runs = _runs_in(

@@ -222,11 +222,12 @@ def concat_results(first: Any, *more: Any) -> Any:
     return dataclasses.replace(first, **out)
 
 
-def _warm_up() -> Iterator[str]:
-    """Compile (or load) the scorer of every width bucket."""
+def _warm_up(everything: bool) -> Iterator[str]:
+    """Compile (or load) the scorer of the regularization and transfer pages' width
+    bucket, or of every one."""
     from .mlp import build
 
-    for p in padded.WIDTHS:
+    for p in padded.WIDTHS if everything else (64,):
         arch = build(2, 2, (p,), "relu")
         evaluate(arch, init_params_host(arch, 0, "glorot_uniform"), np.zeros((4, 2)), np.zeros(4))
         yield f"width={p}"

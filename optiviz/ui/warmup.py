@@ -29,10 +29,11 @@ import time
 import urllib.request
 
 
-def warm_up(report: bool = True) -> float:
+def warm_up(report: bool = True, everything: bool = False) -> float:
     """Compile the opening scene's kernels and build its figure once (results
-    discarded), then every bucket of the engine's shape-stable kernels (compiled, or
-    loaded from JAX's persistent cache on disk). Prints progress; returns seconds."""
+    discarded), then the core buckets of the engine's shape-stable kernels (or every
+    bucket), compiled or loaded from JAX's persistent cache on disk. Prints progress;
+    returns seconds."""
     from ..engine import CLASSIC, get_surface, race
     from ..engine.kernels import warm_up as compile_buckets
     from ..engine.presets import race_hparams
@@ -54,7 +55,7 @@ def warm_up(report: bool = True) -> float:
                 flush=True,
             )
 
-    compile_buckets(report=progress)
+    compile_buckets(everything, report=progress)
     seconds = time.perf_counter() - t0
     if report:
         print(f"optiviz: {done[0]} kernels ready in {seconds:.1f} s", flush=True)
