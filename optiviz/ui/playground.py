@@ -1,10 +1,9 @@
 """Pieces of the playground page: URL-backed settings, the sidebar, cached training.
 
 Every setting is a :class:`~optiviz.ui.url_state.Param`, so a link restores the
-exact network, data and optimizers. The network's *shape* (layers, units,
-activations, batch norm, whether dropout exists, batch size, epoch bucket)
-decides which compiled kernel trains it; every other control only changes
-arrays, so moving it retrains without recompiling.
+exact network, data and optimizers. Every control, the network's shape included,
+only changes arrays of a compiled kernel's bucket (``optiviz.engine.training``):
+moving it retrains without recompiling.
 """
 
 from __future__ import annotations

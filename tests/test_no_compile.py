@@ -1,0 +1,123 @@
+"""After the warm-up, no control of a Networks page compiles anything.
+
+The process compiles every bucket once (``kernels.warm_up(everything=True)``, what
+``optiviz --precompile`` does), then walks the settings the pages offer — each
+control at its minimum, its maximum, values between and every choice — through the
+engine calls the pages make, and counts XLA compilations with JAX's own monitoring
+events. A new width, depth, point count, batch size, epoch count, data set, optimizer
+set or on/off switch must reuse a compiled kernel.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from jax import monitoring
+
+from optiviz.engine import gradients as grad_lab
+from optiviz.engine import kernels, make_dataset, train
+from optiviz.engine.datasets import DATASETS
+from optiviz.engine.lr_range import STEP_CHOICES, lr_range_test
+from optiviz.engine.training import Run
+from optiviz.engine.transfer import evaluate, subsample
+from optiviz.ui import playground as pg
+
+COMPILE_EVENT = "/jax/core/compile/backend_compile_duration"
+_compiles: list[float] = []
+monitoring.register_event_duration_secs_listener(
+    lambda name, secs, **kw: _compiles.append(secs) if name == COMPILE_EVENT else None
+)
+
+
+@pytest.fixture(scope="module")
+def warmed() -> None:
+    kernels.warm_up(everything=True)
+    # one call of each eager helper the pages use (a key from a seed, ...)
+    grad_lab.lab(depth=2, width=8, batch=grad_lab.LAB_BATCH, epochs=10)
+
+
+def _playground_scenes() -> Iterator[tuple[str, dict[str, Any]]]:
+    """(label, train() keyword arguments) for every playground control's range."""
+    base = {"data": "moons", "n": 200, "val": 0.2}
+    net = {"hidden": (16, 16), "epochs": 10, "optimizers": {"sgd": {}, "adam": {}}}
+    yield "defaults", {**base, **net}
+    for layers in range(pg.MAX_LAYERS + 1):
+        yield f"layers={layers}", {**base, **net, "hidden": (8,) * layers}
+    for units in pg.UNITS:
+        yield f"units={units}", {**base, **net, "hidden": (units, 3)}
+    for n in (20, 30, 1000, 2570, 5000):
+        yield f"n={n}", {**base, **net, "n": n}
+    for val in (0.0, 0.5):
+        yield f"val={val}", {**base, **net, "val": val}
+    for data in pg.DATASETS:
+        yield f"data={data}", {**base, **net, "data": data}
+    for batch in pg.BATCHES[1:]:
+        yield f"batch={batch}", {**base, **net, "batch_size": int(batch)}
+    for epochs in (pg.EPOCHS[0], 55, pg.EPOCHS[-1]):
+        yield f"epochs={epochs}", {**base, **net, "epochs": epochs}
+    for k in (1, 3, 8):
+        opts = {name: {} for name in list(pg.OPTIMIZERS)[:k]}
+        yield f"optimizers={k}", {**base, **net, "optimizers": opts}
+    yield "batch norm", {**base, **net, "batch_norm": True}
+    yield "dropout", {**base, **net, "dropout": 0.5}
+    for act in ("sigmoid", "selu", "gelu"):
+        yield f"activation={act}", {**base, **net, "activation": act}
+    for clip in ("clipnorm", "clipvalue", "global_clipnorm"):
+        yield f"clip={clip}", {**base, **net, clip: 1.0}
+    yield "early stopping", {**base, **net, "early_stopping": True, "patience": 2}
+    yield "schedule", {**base, **net, "schedule": "exponential"}
+    yield "wide and deep", {**base, **net, "hidden": (128,) * pg.MAX_LAYERS, "n": 100}
+
+
+def _train(scene: dict[str, Any]) -> None:
+    scene = dict(scene)
+    name, n = scene.pop("data"), scene.pop("n")
+    ds = make_dataset(
+        name, n=n if DATASETS[name].has_n else None, val_split=scene.pop("val"), seed=0
+    )
+    train(ds, **scene)
+
+
+@pytest.mark.slow
+def test_no_playground_control_compiles(warmed: None) -> None:
+    before = len(_compiles)
+    compiled = []
+    for label, scene in _playground_scenes():
+        n = len(_compiles)
+        _train(scene)
+        if len(_compiles) > n:
+            compiled.append(label)
+    assert not compiled, f"compiled on request: {compiled}"
+    assert len(_compiles) == before
+
+
+@pytest.mark.slow
+def test_no_gradients_lab_control_compiles(warmed: None) -> None:
+    before = len(_compiles)
+    for depth, width in ((2, 8), (50, 8), (2, 256), (15, 128), (33, 72), (50, 256)):
+        grad_lab.lab(depth=depth, width=width, batch=grad_lab.LAB_BATCH, epochs=10)
+        grad_lab.matrix(depth=depth, width=width, batch=grad_lab.MATRIX_BATCH)
+    for epochs in grad_lab.EPOCH_CHOICES:
+        grad_lab.lab(epochs=epochs, batch=grad_lab.LAB_BATCH, batch_norm=True, clipnorm=1.0)
+    assert len(_compiles) == before
+
+
+@pytest.mark.slow
+def test_no_schedules_regularization_or_transfer_control_compiles(warmed: None) -> None:
+    before = len(_compiles)
+    ds = make_dataset("moons", n=400, seed=0)
+    for steps in STEP_CHOICES:
+        lr_range_test(ds, steps=steps, batch_size=32, lr_min=1e-7, lr_max=100.0)
+    for hidden in ((64, 64), (128, 128), (64, 64, 64)):
+        for n in (100, 200, 400):
+            small = make_dataset("moons", n=n, val_split=0.5, seed=1)
+            r = train(small, hidden=hidden, runs=[Run(dropout=0.3)], epochs=10)
+            evaluate(r.arch, r.params[0], small.X_val, small.y_val)
+    digits = make_dataset("digits", seed=0)
+    for n in (10, 20, 50, 100, 200):
+        part = subsample(digits, n, seed=0)
+        r = train(part, hidden=(64, 64), epochs=10, batch_size=min(16, n), runs=[Run(epochs=5)])
+        evaluate(r.arch, r.params[0], part.X_val, part.y_val)
+    assert len(_compiles) == before
