@@ -7,6 +7,8 @@ os.environ.setdefault("JAX_PLATFORMS", "cpu")
 # Servers the tests start skip the warm-up's visit of every page (~11 s of CPU each, beside
 # the tests on two cores); tests/test_warmup.py starts one with it.
 os.environ.setdefault("OPTIVIZ_WARMUP_PAGES", "0")
+# the servers the tests start compile no kernel buckets ahead (each test uses a few)
+os.environ.setdefault("OPTIVIZ_WARMUP_KERNELS", "0")
 
 # Browser-test fixtures (a server per test module, one Chromium, a fresh page per test)
 from browser_util import chromium, page, server  # noqa: F401
