@@ -51,8 +51,8 @@ ROWS = [
     ("batch 32", playground(batch=32)),
     ("300 epochs", playground(epochs=300)),
     ("8 hidden layers of 128", playground(hidden=(128,) * 8, epochs=50)),
-    ("gradients lab: one more layer (16)", lambda: lab.lab(depth=16, width=128)),
-    ("gradients lab: width 136", lambda: lab.lab(depth=15, width=136)),
+    ("gradients lab: one more layer (16)", lambda: lab.lab(depth=16, batch=lab.LAB_BATCH)),
+    ("gradients lab: width 136", lambda: lab.lab(width=136, batch=lab.LAB_BATCH)),
 ]
 
 
@@ -65,7 +65,7 @@ def main() -> None:
     if kernels is not None:
         kernels.warm_up(args.everything)
     playground()()  # the default scene, as the page's warm-up visit trains it
-    lab.lab()
+    lab.lab(batch=lab.LAB_BATCH)
     print(f"warm-up: {time.perf_counter() - t0:.1f} s\n")
     print(f"{'change':40} {'first call':>11} {'again':>8} {'compiles':>9} {'vs baseline':>12}")
     base = None
