@@ -40,7 +40,7 @@ import numpy as np
 from jax.extend.random import threefry2x32_p
 
 from .activations import ACTIVATIONS
-from .mlp import BN_EPSILON, BN_MOMENTUM, KERAS_EPSILON, Architecture
+from .mlp import BN_EPSILON, BN_MOMENTUM, KERAS_EPSILON, Architecture, _masked_moments
 
 Array = Any
 
@@ -264,14 +264,6 @@ def fold(key: Array, data: Array) -> Array:
 
 
 # ---------------------------------------------------------------------- forward
-def _moments(z: Array, rows: Array) -> tuple[Array, Array]:
-    n = jnp.maximum(jnp.sum(rows), 1.0)
-    w = rows[:, None]
-    mean = jnp.sum(z * w, axis=0) / n
-    var = jnp.sum(jnp.square(z - mean) * w, axis=0) / n
-    return mean, var
-
-
 def forward(
     fr: Frame,
     layout: Layout,
@@ -315,7 +307,7 @@ def forward(
 
             def normalise(z):
                 if train:
-                    mean, var = _moments(z, rows)
+                    mean, var = _masked_moments(z, rows)
                     m = BN_MOMENTUM
                     stats = (mean0 * m + mean * (1.0 - m), var0 * m + var * (1.0 - m))
                 else:
