@@ -176,11 +176,6 @@ def init_stack(
     }
 
 
-def _init_traced(key, depth, width, init_idx, stddev):
-    TRACES[f"init depth={depth} width={width}"] += 1
-    return init_stack(key, depth, width, init_idx, stddev)
-
-
 def activate(z: Array, act_idx: Array) -> Array:
     """f(z) for the activation at traced index ``act_idx`` (its Keras default knob)."""
     p = jnp.asarray(_ACT_DEFAULTS)[act_idx]

@@ -25,7 +25,7 @@ The run stops counting once the smoothed loss exceeds 4 × its minimum or stops
 being finite (the "explosion"); later steps are not returned.
 
 Everything is the training engine's own pieces: the network is
-:mod:`optiviz.engine.mlp` (``initial_vector``, ``forward``, ``per_example_loss``) and
+:mod:`optiviz.engine.padded` (``forward``, ``per_example_loss``, in a width bucket's frame) and
 each step is the optimizer's ``update`` from :mod:`optiviz.engine.optimizers`
 with the step's learning rate put into its hyperparameters. Compile once: the
 learning rates, hyperparameters, seed and batches enter as arrays, and every

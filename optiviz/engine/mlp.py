@@ -23,7 +23,6 @@ probabilities.
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -164,17 +163,6 @@ def init_params_host(
         else:
             layers.append({"w": w, "b": np.zeros(n, np.float32)})
     return tuple(layers)
-
-
-@functools.lru_cache(maxsize=256)
-def initial_vector(arch: Architecture, seed: int, initializer: str, stddev: float = 0.05) -> Any:
-    """:func:`init_params_host` as one flat, read-only float32 vector (leaves in JAX's
-    order, as ``ravel_pytree`` lays them out): the weights ``train(..., seed=seed)``
-    and the LR range test start from."""
-    params = init_params_host(arch, seed, initializer, stddev)
-    flat = np.concatenate([a.ravel() for a in jax.tree.leaves(params)])
-    flat.setflags(write=False)
-    return flat
 
 
 def init_bn_state(arch: Architecture) -> tuple[dict[str, Array], ...]:

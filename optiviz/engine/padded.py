@@ -373,6 +373,40 @@ def output(fr: Frame, logits: Array) -> Array:
     return jax.lax.switch(fr.output, (sigmoid, softmax, linear), logits)
 
 
+def score(
+    fr: Frame,
+    layout: Layout,
+    theta: Array,
+    bn: dict[str, Array],
+    X: Array,
+    y: Array,
+    start: Array,
+    count: Array,
+    *,
+    act_params: Array,
+    l1: Array,
+    l2: Array,
+    tile: int = 256,
+) -> tuple[Array, Array]:
+    """Loss (the L1/L2 penalty included, as Keras reports it) and accuracy in inference
+    mode on the stored rows ``start .. start + count`` of ``X``, walked in tiles of
+    ``tile`` rows: the row count is a loop bound, not a shape."""
+
+    def one(t: Array, sums: tuple[Array, Array]) -> tuple[Array, Array]:
+        pos = jnp.arange(tile)
+        rows = (t * tile + pos < count).astype(jnp.float32)
+        idx = jnp.where(rows > 0, start + t * tile + pos, 0)
+        out, _, _ = forward(fr, layout, theta, bn, X[idx], rows, act_params=act_params)
+        per = per_example_loss(fr, out, y[idx])
+        hit = predict_class(fr, out) == y[idx]
+        return sums[0] + jnp.sum(per * rows), sums[1] + jnp.sum(hit * rows)
+
+    zero = jnp.zeros(())
+    loss, hits = jax.lax.fori_loop(0, (count + tile - 1) // tile, one, (zero, zero))
+    n = jnp.maximum(count, 1).astype(jnp.float32)
+    return loss / n + penalty(layout, theta, l1, l2), hits / n
+
+
 def per_example_loss(fr: Frame, out: Array, y: Array) -> Array:
     """Each example's loss, as :func:`optiviz.engine.mlp.per_example_loss` computes it."""
     eps = KERAS_EPSILON

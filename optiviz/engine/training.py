@@ -468,19 +468,10 @@ def _make_train(bucket: Bucket) -> Callable[..., Any]:
         start = jnp.where(has_val, data.n_train, 0)
         count = jnp.where(has_val, data.n_val, data.n_train)
 
-        def tile(t, sums):
-            x, y, rows = _rows_of(data, start + t * TILE, count - t * TILE, TILE)
-            out, _, _ = padded.forward(
-                data.frame, layout, theta, bn, x, rows, act_params=r["act_params"]
-            )
-            per = padded.per_example_loss(data.frame, out, y)
-            hit = padded.predict_class(data.frame, out) == y
-            return sums[0] + jnp.sum(per * rows), sums[1] + jnp.sum(hit * rows)
-
-        n_tiles = (count + TILE - 1) // TILE
-        loss, hits = jax.lax.fori_loop(0, n_tiles, tile, (jnp.zeros(()), jnp.zeros(())))
-        n = jnp.maximum(count, 1).astype(jnp.float32)
-        return loss / n + padded.penalty(layout, theta, r["l1"], r["l2"]), hits / n
+        return padded.score(
+            data.frame, layout, theta, bn, data.X, data.y, start, count,
+            act_params=r["act_params"], l1=r["l1"], l2=r["l2"], tile=TILE,
+        )  # fmt: skip
 
     def init(theta0, r):
         hp = r["hp"]
@@ -937,7 +928,7 @@ def train(
     group = run_bucket(len(resolved))
     parts = []
     for lo in range(0, len(resolved), group):
-        part = {k: v for k, v in _take(runs_in, lo, group).items()}
+        part = _take(runs_in, lo, group)
         done = lo / len(resolved)
         parts.append(
             _train_group(

@@ -28,7 +28,6 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 
 from . import padded
@@ -107,19 +106,9 @@ def _make_score(width: int) -> Any:
     layout = padded.Layout(width)
 
     def score(fr, theta, bn, X, y, n, act, l1, l2):
-        def tile(t, sums):
-            pos = t * TILE + jnp.arange(TILE)
-            rows = (pos < n).astype(jnp.float32)
-            idx = jnp.where(pos < n, pos, 0)
-            out, _, _ = padded.forward(fr, layout, theta, bn, X[idx], rows, act_params=act)
-            per = padded.per_example_loss(fr, out, y[idx])
-            hit = padded.predict_class(fr, out) == y[idx]
-            return sums[0] + jnp.sum(per * rows), sums[1] + jnp.sum(hit * rows)
-
-        zero = jnp.zeros(())
-        loss, hits = jax.lax.fori_loop(0, (n + TILE - 1) // TILE, tile, (zero, zero))
-        count = jnp.maximum(n, 1).astype(jnp.float32)
-        return loss / count + padded.penalty(layout, theta, l1, l2), hits / count
+        return padded.score(
+            fr, layout, theta, bn, X, y, 0, n, act_params=act, l1=l1, l2=l2, tile=TILE
+        )
 
     return jax.jit(score)
 
