@@ -57,7 +57,7 @@ def warm_up(
 ) -> dict[str, float]:
     """Compile (or load) the core buckets of every family, or every bucket; returns
     seconds per bucket name. ``report(name, seconds)`` is called after each."""
-    from . import gradients, lr_range, training, transfer  # noqa: F401  (they register)
+    from . import gradients, lr_range, schedules, training, trajectories, transfer  # noqa: F401
 
     times: dict[str, float] = {}
     for family, fn in list(_WARMUPS.items()):

@@ -50,13 +50,15 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
 import numpy as np
+
+from .kernels import register_warmup
 
 Array = Any
 
@@ -518,9 +520,16 @@ def plateau_update(
 
 
 # ------------------------------------------------------------------ for plots
+#: the curve kernel's length for every run of at most this many epochs (all the pages
+#: offer): one compiled shape, whatever epoch count a student picks; longer curves (the
+#: library goes to 5000 epochs) round up to a power of two
+CURVE_EPOCHS = 1024
+
+
 def _bucket(n: int) -> int:
-    """Round a length up to a power of two (≥ 64) so plots reuse compiled code."""
-    return max(64, 1 << (max(n, 1) - 1).bit_length())
+    """The curve kernel's length for ``n`` epochs: :data:`CURVE_EPOCHS`, or the next
+    power of two beyond it, so plots reuse compiled code."""
+    return max(CURVE_EPOCHS, 1 << (max(n, 1) - 1).bit_length())
 
 
 @jax.jit
@@ -644,3 +653,12 @@ def keras_code(
             f"lr_scheduler = keras.callbacks.LearningRateScheduler(one_cycle_fn)"
         )
     return f"def {fn}(epoch):\n{body}\n\nlr_scheduler = keras.callbacks.LearningRateScheduler({fn})"
+
+
+def _warm_up(everything: bool) -> Iterator[str]:
+    """The curve kernel at the pages' length (one shape serves every schedule)."""
+    curve("constant", None, epochs=CURVE_EPOCHS, learning_rate=0.1)
+    yield f"curve epochs<={CURVE_EPOCHS}"
+
+
+register_warmup("schedules", _warm_up)

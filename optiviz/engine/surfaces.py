@@ -13,12 +13,14 @@ tests check each one has a vanishing gradient and the published value.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -107,8 +109,18 @@ class Surface:
         xs = np.linspace(x0, x1, n, dtype=np.float32)
         ys = np.linspace(y0, y1, n, dtype=np.float32)
         X, Y = np.meshgrid(xs, ys)
-        Z = np.asarray(self.f(jnp.asarray(X), jnp.asarray(Y)), np.float32)
+        Z = np.asarray(_grid_kernel(self)(X, Y), np.float32)
         return xs, ys, Z
+
+
+@functools.lru_cache(maxsize=64)
+def _grid_kernel(surface: Surface) -> Any:
+    """``surface.f`` over a grid, compiled as one kernel: run operation by operation,
+    JAX compiles each operation for each new shape and constant (a new surface or
+    formula met a handful of those compilations); one kernel per surface is ~1 MiB
+    and ~30 ms to compile, and the built-in surfaces are compiled ahead
+    (``trajectories._warm_up``)."""
+    return jax.jit(lambda x, y: jnp.broadcast_to(surface.f(x, y), x.shape))
 
 
 # ----------------------------------------------------------------- definitions

@@ -24,7 +24,7 @@ from __future__ import annotations
 import functools
 import threading
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, NamedTuple
 
 import jax
@@ -32,8 +32,9 @@ import jax.numpy as jnp
 import numpy as np
 
 from .expressions import parse_surface
+from .kernels import register_warmup
 from .optimizers import OPTIMIZERS, Optimizer, get_optimizer, moments
-from .surfaces import Surface, get_surface
+from .surfaces import SURFACE_NAMES, Surface, get_surface
 
 STEP_BUCKETS: tuple[int, ...] = (100, 200, 500, 1000, 2000, 5000, 10000)
 MAX_STEPS = STEP_BUCKETS[-1]
@@ -718,3 +719,20 @@ def race(
         hit_index=out["hit_index"],
         eps=e,
     )
+
+
+#: the grid the pages draw a surface on (``Surface.grid``)
+PAGE_GRID = 120
+
+
+def _warm_up(everything: bool) -> Iterator[str]:
+    """Every built-in surface on the pages' grid once: ``Surface.grid`` runs JAX's
+    operations one by one, each compiled once per shape, so after this a student who
+    picks another surface (or types a formula made of the same operations) meets no
+    compilation for its contour plot."""
+    for name in SURFACE_NAMES:
+        get_surface(name).grid(PAGE_GRID)
+    yield f"surface grids {PAGE_GRID}x{PAGE_GRID}"
+
+
+register_warmup("surfaces", _warm_up)
