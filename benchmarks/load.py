@@ -15,6 +15,19 @@ than after round 1 (caches are bounded, compiled kernels are shared).
   .venv/bin/python benchmarks/load.py --replicas 1,2 --sessions 20   # nginx + K processes each
   .venv/bin/python benchmarks/load.py --browsers 3         # plus 3 real Chromium pages
 
+``--diverse`` plays two classes per N and round, one after the other: *same*, where every
+student keeps the default shapes and changes only a hyperparameter (a seed, a learning
+rate: new work, no new kernel), and *diverse*, where every student opens every page with
+a scene nobody else chose (another surface, step count and racers on the race; another
+network, data set, points, epochs or batch size on the Networks and Foundations pages;
+see ``benchmarks/scenes.py``). Student i visits page i mod 9 after the race (the three
+Networks pages, the five Foundations pages, the landscape). It prints each class's
+figures, the XLA compilations each round caused in the server (its
+``OPTIVIZ_COMPILE_LOG``; ``--compile-log`` for a server started elsewhere) and the p95
+ratio diverse / same, the figure the classroom target is judged by (<= 1.5).
+
+  .venv/bin/python benchmarks/load.py --diverse --sessions 40 --rounds 3
+
 ``--replicas`` runs ``deploy/replicas.sh`` (needs Debian's nginx: ``apt-get install -y nginx``)
 and prints the gain of K processes behind nginx over one.
 
@@ -32,6 +45,7 @@ import argparse
 import asyncio
 import contextlib
 import itertools
+import logging
 import os
 import random
 import signal
@@ -46,7 +60,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from loadlib import Monitor, PageError, Session, mib, p95, pids_on_port, summary, usage
+logging.getLogger("streamlit").setLevel(logging.ERROR)  # (scenes imports the page modules)
+import scenes  # noqa: E402
+from loadlib import Monitor, PageError, Session, mib, p95, pids_on_port, summary, usage  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 #: sliders a student may move on the race page (keys of the default optimizers' settings)
@@ -64,6 +80,12 @@ class Result:
     served: int = 0
     wall: float = 0.0
     browser: dict[str, list[float]] = field(default_factory=dict)
+    kind: str = "same"  # the class: same (default shapes) or diverse (--diverse)
+    compiles: dict[str, float] = field(default_factory=dict)  # kind -> count, and seconds
+
+    def waits(self) -> list[float]:
+        """Every request a student waited for: the race page, the slider, the next page."""
+        return [*self.race_load, *self.slider, *self.network]
 
 
 # ------------------------------------------------------------------ one student
@@ -74,15 +96,18 @@ async def student(url: str, i: int, seed: int, args: argparse.Namespace, res: Re
     try:
         if args.ramp:
             await asyncio.sleep(rng.uniform(0, args.ramp))
+        scene = scenes.diverse if res.kind == "diverse" else scenes.same
         t0 = time.perf_counter()
         await s.connect()
         t_open = time.perf_counter() - t0
         step = f"/{args.page}"
-        v = await s.run(args.page)
+        v = await s.run(args.page, query=scene(args.page, rng) if args.diverse else None)
         res.race_load.append(time.perf_counter() - t0)
         if v.first_chart is None:
             raise PageError(f"/{args.page} drew no chart")
         res.first_paint.append(t_open + v.first_chart)
+        if v.errors:
+            raise PageError(f"/{args.page} showed an error: {v.errors[0]}")
 
         step = "slider"
         choices = [s.sliders[k] for k in SLIDERS if k in s.sliders] or list(s.sliders.values())
@@ -98,7 +123,7 @@ async def student(url: str, i: int, seed: int, args: argparse.Namespace, res: Re
 
         network = args.networks[i % len(args.networks)]
         step = f"/{network}"
-        v = await s.run(network, query="")
+        v = await s.run(network, query=scene(network, rng) if args.diverse else "")
         res.network.append(v.seconds)
         res.by_page.setdefault(network, []).append(v.seconds)
         if v.errors:
@@ -165,23 +190,50 @@ async def browser_students(url: str, k: int, args: argparse.Namespace, res: Resu
 
 
 # ------------------------------------------------------------------ a round
-async def one_round(url: str, n: int, rnd: int, roots: list[int], args) -> tuple[Result, Monitor]:
-    res = Result()
+def compile_lines(args) -> list[list[str]]:
+    """The server's compile log so far (``OPTIVIZ_COMPILE_LOG``), one split line each."""
+    path = args.compile_log
+    if not path or not Path(path).exists():
+        return []
+    return [ln.split() for ln in Path(path).read_text().splitlines() if ln.strip()]
+
+
+async def one_round(
+    url: str, n: int, rnd: int, roots: list[int], args, kind: str = "same"
+) -> tuple[Result, Monitor]:
+    res = Result(kind=kind)
     mon = Monitor(roots)
+    before = len(compile_lines(args))
     mon.start()
     t0 = time.perf_counter()
-    jobs = [student(url, i, hash((rnd, n, i, args.seed)), args, res) for i in range(n)]
+    seeds = [hash((rnd, n, i, args.seed, kind)) for i in range(n)]
+    jobs = [student(url, i, seeds[i], args, res) for i in range(n)]
     if args.browsers:
         jobs.append(browser_students(url, args.browsers, args, res))
     await asyncio.gather(*jobs)
     res.wall = time.perf_counter() - t0
     await mon.stop()
+    new = compile_lines(args)[before:]
+    for kind_ in ("compile", "cache-load"):
+        hits = [float(ln[2]) for ln in new if len(ln) > 2 and ln[1] == kind_]
+        res.compiles[kind_] = len(hits)
+        res.compiles[f"{kind_} s"] = sum(hits)
+    res.compiles["names"] = sorted({ln[4] for ln in new if len(ln) > 4})  # type: ignore[assignment]
     return res, mon
 
 
 def report(n: int, rnd: int, res: Result, mon: Monitor) -> None:
-    print(f"\n--- round {rnd}, N = {n} sessions (all at once) ---")
+    cls = f", class: {res.kind}" if args_global.diverse else ""
+    print(f"\n--- round {rnd}, N = {n} sessions (all at once{cls}) ---")
     print(f"sessions served        {res.served}/{n}    failures {len(res.failures)}")
+    if args_global.compile_log:
+        c = res.compiles
+        names = ", ".join(c.get("names", [])[:8])
+        print(
+            f"XLA compilations       {c.get('compile', 0)} compiled "
+            f"({c.get('compile s', 0):.1f} s), {c.get('cache-load', 0)} loaded from disk "
+            f"({c.get('cache-load s', 0):.1f} s){': ' + names if names else ''}"
+        )
     for f in res.failures[:10]:
         print(f"  ! {f}")
     if len(res.failures) > 10:
@@ -191,6 +243,7 @@ def report(n: int, rnd: int, res: Result, mon: Monitor) -> None:
     print(f"  race page complete   {summary(res.race_load)}")
     print(f"  slider rerun         {summary(res.slider)}")
     print(f"  network page         {summary(res.network)}")
+    print(f"  every request        {summary(res.waits())}")
     if len(res.by_page) > 1:
         for name, vals in sorted(res.by_page.items()):
             print(f"    /{name:<18} {summary(vals)}   ({len(vals)} students)")
@@ -315,12 +368,14 @@ async def measure(url: str, roots: list[int], args, warm_urls: list[str] | None 
         print(f"after the teacher's visit: CPU {u.cpu:.1f} s, RSS {mib(u.rss)}")
     rounds: dict[int, list[tuple[int, Result, Monitor]]] = {}
     settled: dict[int, int] = {}
+    kinds = ("same", "diverse") if args.diverse else ("same",)
     for rnd in range(1, args.rounds + 1):
         for n in args.sessions:
-            res, mon = await one_round(url, n, rnd, roots, args)
-            report(n, rnd, res, mon)
-            rounds.setdefault(rnd, []).append((n, res, mon))
-            await asyncio.sleep(args.pause)
+            for kind in kinds:
+                res, mon = await one_round(url, n, rnd, roots, args, kind)
+                report(n, rnd, res, mon)
+                rounds.setdefault(rnd, []).append((n, res, mon))
+                await asyncio.sleep(args.pause)
         if roots:
             settled[rnd] = await settle(url, roots, args)
             print(f"\n=== RSS after round {rnd}: {mib(settled[rnd])} (sessions closed) ===")
@@ -344,7 +399,36 @@ def table(rounds: dict) -> None:
                 f"{p95(res.first_paint):7.2f}  {p95(res.slider):7.2f}  "
                 f"{max(res.slider, default=float('nan')):7.2f}  "
                 f"{mib(mon.peak) if mon.before else '-'}"
+                + (f"  {res.kind}" if args_global.diverse else "")
             )
+    if args_global.diverse:
+        diverse_table(rounds)
+
+
+def diverse_table(rounds: dict) -> None:
+    """The diverse class against the same-shapes class of the same round and N."""
+    print(
+        "\ndiverse vs same (every request a student waited for: race page, slider, next page)"
+        "\n  round     N   served    p95 same  p95 diverse   ratio    max diverse  compiles"
+    )
+    worst = 0.0
+    for rnd, rs in rounds.items():
+        by = {(n, res.kind): res for n, res, _ in rs}
+        for n in dict.fromkeys(n for n, _, _ in rs):
+            a, b = by.get((n, "same")), by.get((n, "diverse"))
+            if a is None or b is None:
+                continue
+            pa, pb = p95(a.waits()), p95(b.waits())
+            ratio = pb / max(pa, 1e-9)
+            worst = max(worst, ratio)
+            comp = b.compiles.get("compile", 0) + b.compiles.get("cache-load", 0)
+            print(
+                f"  {rnd:5d}  {n:4d}  {b.served:3d}/{n:<4d} {pa:8.2f}  {pb:11.2f}  {ratio:6.2f}x"
+                f"  {max(b.waits(), default=float('nan')):12.2f}  "
+                f"{comp if args_global.compile_log else '-'}"
+            )
+    verdict = "ok" if worst <= args_global.diverse_target else "MISSED"
+    print(f"target (p95 diverse <= {args_global.diverse_target}x same): {verdict} ({worst:.2f}x)")
 
 
 # ------------------------------------------------------------------ nginx + replicas
@@ -419,10 +503,23 @@ def parse_args(argv=None) -> argparse.Namespace:
     ap.add_argument("--p95-target", type=float, default=2.0)
     ap.add_argument("--rss-slack", type=float, default=0.02, help="RSS noise allowed, fraction")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument(
+        "--diverse",
+        action="store_true",
+        help="play a same-shapes class and a diverse class per N and round (scenes.py)",
+    )
+    ap.add_argument("--diverse-target", type=float, default=1.5, help="p95 ratio allowed")
+    ap.add_argument(
+        "--compile-log",
+        default="",
+        help="the server's OPTIVIZ_COMPILE_LOG file (set for the servers this script starts)",
+    )
     ap.add_argument("--no-warm", action="store_true", help="skip the teacher's first visit")
     ap.add_argument("-v", "--verbose", action="store_true")
     args = ap.parse_args(argv)
     args.sessions = [int(v) for v in args.sessions.split(",") if v]
+    if args.diverse and args.network == ap.get_default("network"):
+        args.network = ",".join(scenes.PAGES)
     args.networks = [v.strip().strip("/") for v in args.network.split(",") if v.strip()]
     if not args.networks:
         ap.error("--network needs at least one page")
@@ -441,6 +538,11 @@ def main(argv=None) -> None:
     global args_global
     args = args_global = parse_args(argv)
     describe_machine()
+    if not args.compile_log and not (args.url or args.port):
+        # the servers this script starts log their compilations here
+        args.compile_log = tempfile.mkstemp(prefix="optiviz-compiles-", suffix=".log")[1]
+        os.environ["OPTIVIZ_COMPILE_LOG"] = args.compile_log
+        print(f"compile log: {args.compile_log}")
     if args.replicas:
         replicas_run([int(k) for k in args.replicas.split(",")], args)
         return
