@@ -60,8 +60,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-logging.getLogger("streamlit").setLevel(logging.ERROR)  # (scenes imports the page modules)
+# scenes imports the page modules: Streamlit's "no runtime" warnings are not for us
+logging.disable(logging.WARNING)
 import scenes  # noqa: E402
+
+logging.disable(logging.NOTSET)
 from loadlib import Monitor, PageError, Session, mib, p95, pids_on_port, summary, usage  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
