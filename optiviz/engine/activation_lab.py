@@ -177,6 +177,7 @@ def dying_relu(
         activation=act.name,
         runs=runs,
         epochs=epochs,
+        snapshots=False,  # (curves and final numbers only)
     )
     return DyingCurve(
         activation=act.name,

@@ -172,6 +172,7 @@ def _train(s: Settings) -> TrainResult:
         runs=runs,
         epochs=s.epochs,
         batch_size=BATCH,
+        snapshots=False,  # (the page draws curves, no decision boundary)
     )
 
 

@@ -117,7 +117,8 @@ def _train_b(s: Settings) -> TrainResult:
     hp = {"learning_rate": s.lr}
     frozen = (FROZEN,) * len(HIDDEN) + (0,)
     later = (s.unfreeze,) * len(HIDDEN) + (0,)
-    common = {"hidden": HIDDEN, "epochs": s.epochs, "batch_size": BATCH}
+    # (the page draws curves: no decision boundaries or histograms to snapshot)
+    common = {"hidden": HIDDEN, "epochs": s.epochs, "batch_size": BATCH, "snapshots": False}
     scratch = train(
         ds,
         runs=[
