@@ -181,7 +181,7 @@ def main(argv: list[str] | None = None) -> None:
         from .engine._jaxsetup import cache_dir
         from .ui.warmup import warm_up
 
-        warm_up(everything=True)
+        warm_up(everything=True, on_disk=True)
         print(f"optiviz: compiled kernels are cached in {cache_dir()}")
         return
     if args and args[0] == "--version":

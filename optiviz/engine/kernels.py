@@ -39,6 +39,7 @@ _LOCK = threading.Lock()
 BUILDS: Counter[str] = Counter()
 
 _WARMUPS: dict[str, Callable[[bool], Iterator[str]]] = {}
+_ON_DISK: dict[str, Callable[[], Iterator[str]]] = {}
 
 
 def compiled(family: str, bucket: Hashable, make: Callable[[Any], Any]) -> Any:
@@ -58,17 +59,31 @@ def register_warmup(family: str, fn: Callable[[bool], Iterator[str]]) -> None:
     _WARMUPS[family] = fn
 
 
+def register_on_disk(family: str, fn: Callable[[], Iterator[str]]) -> None:
+    """``fn()`` compiles kernels of ``family`` that are too many to hold in a serving
+    process (a kernel per 2D surface and step count): ``optiviz --precompile`` puts
+    them in the disk cache, and a server loads one when a student first needs it
+    (tens of milliseconds instead of a compilation)."""
+    _ON_DISK[family] = fn
+
+
 def warm_up(
-    everything: bool = False, report: Callable[[str, float], None] | None = None
+    everything: bool = False,
+    report: Callable[[str, float], None] | None = None,
+    on_disk: bool = False,
 ) -> dict[str, float]:
-    """Compile (or load) the core buckets of every family, or every bucket; returns
-    seconds per bucket name. ``report(name, seconds)`` is called after each."""
+    """Compile (or load) the core buckets of every family, or every bucket; with
+    ``on_disk`` (``optiviz --precompile``) also the kernels kept on disk only. Returns
+    seconds per bucket name; ``report(name, seconds)`` is called after each."""
     from . import gradients, lr_range, schedules, training, trajectories, transfer  # noqa: F401
 
     times: dict[str, float] = {}
-    for family, fn in list(_WARMUPS.items()):
+    jobs = [(f, lambda fn=fn: fn(everything)) for f, fn in _WARMUPS.items()]
+    if on_disk:
+        jobs += list(_ON_DISK.items())
+    for family, fn in jobs:
         t0 = time.perf_counter()
-        for name in fn(everything):
+        for name in fn():
             t1 = time.perf_counter()
             times[f"{family} {name}"] = t1 - t0
             if report is not None:

@@ -32,7 +32,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .expressions import parse_surface
-from .kernels import register_warmup
+from .kernels import register_on_disk, register_warmup
 from .optimizers import OPTIMIZERS, Optimizer, get_optimizer, moments
 from .surfaces import SURFACE_NAMES, Surface, get_surface
 
@@ -736,3 +736,24 @@ def _warm_up(everything: bool) -> Iterator[str]:
 
 
 register_warmup("surfaces", _warm_up)
+
+
+#: the step counts the race page offers (1 … this many): their buckets are precompiled
+RACE_PAGE_STEPS = 2000
+
+
+def _race_kernels_on_disk() -> Iterator[str]:
+    """The race kernel of every built-in surface and every step bucket the race page
+    can ask for, each run once (``optiviz --precompile``). The process's cache of race
+    kernels is cleared after each surface: 80 kernels would hold ~640 MiB."""
+    buckets = [b for b in STEP_BUCKETS if b <= bucket_steps(RACE_PAGE_STEPS)]
+    for name in SURFACE_NAMES:
+        surface = get_surface(name)
+        for b in buckets:
+            race(surface, ["sgd"], steps=b)
+        _race_kernel.cache_clear()
+        _WARM.clear()
+        yield f"{name} steps<={buckets[-1]}"
+
+
+register_on_disk("race", _race_kernels_on_disk)

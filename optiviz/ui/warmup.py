@@ -29,12 +29,14 @@ import time
 import urllib.request
 
 
-def warm_up(report: bool = True, everything: bool | None = None) -> float:
+def warm_up(report: bool = True, everything: bool | None = None, on_disk: bool = False) -> float:
     """Compile the opening scene's kernels and build its figure once (results
     discarded), then the core buckets of the engine's shape-stable kernels (or every
     bucket), compiled or loaded from JAX's persistent cache on disk. Prints progress;
     returns seconds. ``OPTIVIZ_WARMUP_KERNELS`` chooses when ``everything`` is None:
-    ``core`` (the default), ``all``, or ``0`` for none (the test suite's servers)."""
+    ``core`` (the default), ``all``, or ``0`` for none (the test suite's servers).
+    ``on_disk`` (``optiviz --precompile``) also compiles the kernels a server keeps on
+    disk only and loads on first use (the race of every surface and step bucket)."""
     from ..engine import CLASSIC, get_surface, race
     from ..engine.kernels import warm_up as compile_buckets
     from ..engine.presets import race_hparams
@@ -58,7 +60,7 @@ def warm_up(report: bool = True, everything: bool | None = None) -> float:
 
     which = os.environ.get("OPTIVIZ_WARMUP_KERNELS", "core").strip()
     if everything is not None or which != "0":
-        compile_buckets(bool(everything) or which == "all", report=progress)
+        compile_buckets(bool(everything) or which == "all", report=progress, on_disk=on_disk)
     seconds = time.perf_counter() - t0
     if report:
         print(f"optiviz: {done[0]} kernels ready in {seconds:.1f} s", flush=True)
