@@ -435,10 +435,19 @@ def _make_train(bucket: Bucket) -> Callable[..., Any]:
         g = g * jnp.where(total > gc, gc / jnp.maximum(total, 1e-30), 1.0)
         return jnp.clip(g, -r["clipvalue"], r["clipvalue"])
 
-    def optimizer_step(g, states, theta, hp, kind, mask):
-        """Every optimizer's update; the run keeps its own (``kind``), and only the
-        weights ``mask`` marks move (real and trainable)."""
-        outs = [o.update(g, states[j], theta, hp) for j, o in enumerate(opts)]
+    def optimizer_step(g, states, theta, hp, kind, mask, present):
+        """The update of every optimizer some run of the group uses (``present``, the
+        same for the whole group, so a ``cond`` skips the others); the run keeps its
+        own (``kind``), and only the weights ``mask`` marks move (real and trainable)."""
+
+        def update(j, o):
+            return jax.lax.cond(
+                present[j],
+                lambda: o.update(g, states[j], theta, hp),
+                lambda: (theta, states[j]),
+            )
+
+        outs = [update(j, o) for j, o in enumerate(opts)]
         q = outs[0][0]
         for j in range(1, len(outs)):
             q = jnp.where(kind == j, outs[j][0], q)
@@ -496,9 +505,11 @@ def _make_train(bucket: Bucket) -> Callable[..., Any]:
             epochs_run=jnp.zeros((), jnp.int32),
         )
 
-    def epoch(data: Data, r: Mapping[str, Any], st: TrainState, e: Array) -> tuple:
+    def epoch(data: Data, r: Mapping[str, Any], st: TrainState, e: Array, group) -> tuple:
         """One epoch of one run, as Keras's ``fit`` runs it; returns the new state and
-        the epoch's record."""
+        the epoch's record. ``group``: (optimizers present, any run clips), the same
+        for every run of the call."""
+        present, clipping = group
         hp = r["hp"]
         active = (e < r["n_epochs"]) & ~st.stopped & ~st.diverged
         lr = hp["learning_rate"] * sch.lr_factor(r["sched"], e, r["n_epochs"]) * st.plateau.factor
@@ -527,8 +538,8 @@ def _make_train(bucket: Bucket) -> Callable[..., Any]:
             loss, g, new_bn, correct, stats = gradient(
                 theta, bn, order, b, data, key_b, r, sums["stats"], last
             )
-            g = clip(g, r)
-            new_theta, new_opt = optimizer_step(g, opt, theta, hp_e, r["kind"], mask)
+            g = jax.lax.cond(clipping, lambda g: clip(g, r), lambda g: g, g)
+            new_theta, new_opt = optimizer_step(g, opt, theta, hp_e, r["kind"], mask, present)
             count = jnp.minimum(data.batch_size, data.n_train - b * data.batch_size)
             # gradient, step and weight norms per variable, summed in one pass
             norms = jnp.sqrt(
@@ -580,7 +591,7 @@ def _make_train(bucket: Bucket) -> Callable[..., Any]:
         def one_run(r, st):
             def body(j, carry):
                 st, hist = carry
-                st, rec = epoch(data, r, st, e0 + j)
+                st, rec = epoch(data, r, st, e0 + j, group)
                 return st, hist.at[j].set(rec)
 
             hist = jnp.zeros((MAX_CHUNK, N_FIELDS))
@@ -598,6 +609,10 @@ def _make_train(bucket: Bucket) -> Callable[..., Any]:
 
             return st, hist, jax.lax.cond(finish, final, not_yet)
 
+        # what the whole group shares: the optimizers its runs use, whether any clips
+        present = jnp.zeros(len(opts), bool).at[runs["kind"]].set(True)
+        limits = (runs["clipvalue"], runs["clipnorm"], runs["global_clipnorm"])
+        group = (present, jnp.any(jnp.stack([jnp.isfinite(v) for v in limits])))
         return jax.vmap(one_run, in_axes=(0, 0))(runs, states)
 
     def snapshot(data, grid, theta, bn, runs):
