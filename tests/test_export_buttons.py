@@ -32,3 +32,25 @@ def test_prepared_file_survives_reruns_and_goes_when_the_picture_changes() -> No
     assert not at.exception and len(_downloads(at)) == 1
     at.number_input[0].set_value(5).run()  # another picture: the old file is not offered
     assert not at.exception and not _downloads(at)
+
+
+def test_frozen_figures_are_named_by_a_serial_never_reused() -> None:
+    """A frozen figure's export token is its own serial number, not its ``id``: a
+    cache may drop a figure and a new one land at the same address, and a file
+    prepared from the old picture must not be offered for the new one."""
+    import gc
+
+    import plotly.graph_objects as go
+
+    from optiviz.figures.style import frozen, frozen_light
+    from optiviz.ui.export import _token
+
+    seen = set()
+    for make in (frozen, frozen_light) * 20:
+        fig = make(go.Figure(go.Scatter(x=[0, 1], y=[1, 0])))  # identical pictures
+        token = _token(fig)
+        assert token == _token(fig)  # stable while the figure lives
+        assert token not in seen  # never the token of a figure that is gone
+        seen.add(token)
+        del fig
+        gc.collect()  # (CPython often reuses the freed address for the next figure)

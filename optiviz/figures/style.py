@@ -6,6 +6,7 @@ Pure plotly + numpy (no JAX, no Streamlit).
 from __future__ import annotations
 
 import base64
+import itertools
 import json
 import re
 from dataclasses import dataclass
@@ -216,6 +217,11 @@ class _FrozenDict(dict):
     cell: dict
 
 
+#: frozen figures are numbered: a number is never reused in a process (an object's
+#: ``id`` is, once a cache has dropped the object), so it can name the picture on screen
+_SERIALS = itertools.count(1)
+
+
 def _freeze(fig: go.Figure, stored: dict, frames_json: str | None = None) -> go.Figure:
     cell = {"stored": stored, "json": None, "encoded": 0, "frames_json": frames_json}
 
@@ -231,6 +237,7 @@ def _freeze(fig: go.Figure, stored: dict, frames_json: str | None = None) -> go.
         return out
 
     object.__setattr__(fig, "to_dict", to_dict)
+    object.__setattr__(fig, "serial", next(_SERIALS))
     return fig
 
 

@@ -13,10 +13,12 @@ from optiviz.figures.export import animated_gif, standalone_html
 
 def _token(fig: go.Figure) -> int | str:
     """What identifies the figure on screen across reruns. A frozen figure is a cached,
-    shared object (same scene, same object); any other figure is built again on each
-    rerun, so its content says whether it is still the same picture."""
-    if "to_dict" in vars(fig):
-        return id(fig)
+    shared object (same scene, same object) with a serial number of its own (not its
+    ``id``: a new figure may get the ``id`` of one a cache dropped, and a file prepared
+    from the old picture would be offered for the new); any other figure is built again
+    on each rerun, so its content says whether it is still the same picture."""
+    if "serial" in vars(fig):
+        return f"frozen-{vars(fig)['serial']}"
     return hashlib.md5(pio.to_json(fig, validate=False).encode()).hexdigest()
 
 

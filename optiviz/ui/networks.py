@@ -48,13 +48,12 @@ def _boundary(key: Hashable, _result: Any, _ds: Any, slide: bool) -> go.Figure:
     )
 
 
-def cached_boundary(result: Any, ds: Any, slide: bool, key: Hashable | None = None) -> go.Figure:
+def cached_boundary(result: Any, ds: Any, slide: bool, key: Hashable) -> go.Figure:
     """The boundary animation, built once per scene (building it takes ~1 s).
 
-    ``key`` identifies the scene (the settings that produced ``result``); without
-    one the result object's identity is used, which is safe because training
-    results are themselves cached objects kept alive by their cache."""
-    return _boundary(key if key is not None else id(result), result, ds, slide)
+    ``key`` identifies the scene (the settings that produced ``result``; not the
+    result's ``id``, which a new result may reuse once a cache dropped the old)."""
+    return _boundary(key, result, ds, slide)
 
 
 def history(result: Any, colors: list[str], key: Hashable, slide: bool) -> go.Figure:
