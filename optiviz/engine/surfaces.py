@@ -26,6 +26,9 @@ import numpy as np
 
 Array = Any
 
+#: the grid the pages draw a surface on (and the one warmed up for every surface)
+GRID = 120
+
 
 @dataclass(frozen=True)
 class Minimum:
@@ -103,7 +106,7 @@ class Surface:
         (x0, x1), (y0, y1) = self.domain
         return 0.5 * (x0 + x1), 0.5 * (y0 + y1)
 
-    def grid(self, n: int = 120) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def grid(self, n: int = GRID) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Evaluate J on an n×n grid over the domain: (xs, ys, Z) with Z[i, j] = J(xs[j], ys[i])."""
         (x0, x1), (y0, y1) = self.domain
         xs = np.linspace(x0, x1, n, dtype=np.float32)

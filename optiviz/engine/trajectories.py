@@ -34,7 +34,7 @@ import numpy as np
 from .expressions import parse_surface
 from .kernels import register_on_disk, register_warmup
 from .optimizers import OPTIMIZERS, Optimizer, get_optimizer, moments
-from .surfaces import SURFACE_NAMES, Surface, get_surface
+from .surfaces import GRID, SURFACE_NAMES, Surface, get_surface
 
 STEP_BUCKETS: tuple[int, ...] = (100, 200, 500, 1000, 2000, 5000, 10000)
 MAX_STEPS = STEP_BUCKETS[-1]
@@ -721,18 +721,13 @@ def race(
     )
 
 
-#: the grid the pages draw a surface on (``Surface.grid``)
-PAGE_GRID = 120
-
-
 def _warm_up(everything: bool) -> Iterator[str]:
-    """Every built-in surface on the pages' grid once: ``Surface.grid`` runs JAX's
-    operations one by one, each compiled once per shape, so after this a student who
-    picks another surface (or types a formula made of the same operations) meets no
-    compilation for its contour plot."""
+    """The grid kernel of every built-in surface at the pages' grid size (one small
+    kernel per surface, ``surfaces._grid_kernel``), so a student who picks another
+    surface meets no compilation for its contour plot."""
     for name in SURFACE_NAMES:
-        get_surface(name).grid(PAGE_GRID)
-    yield f"surface grids {PAGE_GRID}x{PAGE_GRID}"
+        get_surface(name).grid(GRID)
+    yield f"surface grids {GRID}x{GRID}"
 
 
 register_warmup("surfaces", _warm_up)

@@ -18,7 +18,7 @@ import streamlit as st
 from optiviz.engine import RaceResult, race
 from optiviz.engine.fields import gradient_field
 from optiviz.engine.outcomes import distance_to_minima
-from optiviz.engine.surfaces import Surface
+from optiviz.engine.surfaces import GRID, Surface
 from optiviz.figures import race as race_figures
 from optiviz.figures.style import frozen, frozen_light
 
@@ -42,7 +42,7 @@ def cached_race(
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
-def cached_grid(surface_key: str, _surface: Surface, n: int = 120) -> tuple[np.ndarray, ...]:
+def cached_grid(surface_key: str, _surface: Surface, n: int = GRID) -> tuple[np.ndarray, ...]:
     return _surface.grid(n)
 
 

@@ -25,6 +25,7 @@ from optiviz.engine import (
 )
 from optiviz.engine.presets import race_hparams
 from optiviz.engine.surfaces import Surface
+from optiviz.engine.trajectories import RACE_PAGE_STEPS
 from optiviz.figures.style import export_config
 
 from .controls import slide_toggle, start_point_inputs
@@ -32,7 +33,7 @@ from .url_state import Param, ensure, snap
 
 PAGE = "race"
 CUSTOM = "custom"
-MAX_STEPS = 2000
+MAX_STEPS = RACE_PAGE_STEPS  # (the engine precompiles the race buckets up to it)
 LR_OPTIONS = (
     *(float(f"{m * 10.0**e:.3g}") for e in range(-6, 2) for m in (1, 1.5, 2, 3, 4, 5, 7)),
     100.0,

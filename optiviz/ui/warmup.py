@@ -45,7 +45,7 @@ def warm_up(report: bool = True, everything: bool | None = None, on_disk: bool =
     t0 = time.perf_counter()
     surface = get_surface("two_wells")
     result = race(surface, [(n, race_hparams(surface, n)) for n in CLASSIC], steps=300)
-    race_figures.race_animation(surface.grid(120), result)
+    race_figures.race_animation(surface.grid(), result)
 
     done = [0]
 
