@@ -59,14 +59,14 @@ def optiviz_w1(surface: str) -> Callable[[], object]:
 
 def _race_kernel_call(surface: str, opts: tuple) -> Callable[[], object]:
     s = optiviz.get_surface(surface)
-    kernel = T._race_kernel(s, opts)
+    kernel = T._race_kernel(s, opts, STEPS)
     width = max(len(o.kernel_names) for o in opts)
     hp = np.zeros((len(opts), width), np.float32)
     for k, o in enumerate(opts):
         row = T._hp_matrix(o, [{**o.defaults(), "learning_rate": 0.01}])[0]
         hp[k, : len(row)] = row
     args = (hp, np.asarray(s.start, np.float32), np.float32(T.default_eps(s)))
-    return lambda: jax.device_get(kernel(*args, steps=STEPS))
+    return lambda: jax.device_get(kernel(*args))
 
 
 def optiviz_w1_kernel(surface: str) -> Callable[[], object]:

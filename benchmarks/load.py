@@ -217,7 +217,7 @@ async def one_round(
     res.wall = time.perf_counter() - t0
     await mon.stop()
     new = compile_lines(args)[before:]
-    for kind_ in ("compile", "cache-load"):
+    for kind_ in ("compile", "cache-load", "store-load"):
         hits = [float(ln[2]) for ln in new if len(ln) > 2 and ln[1] == kind_]
         res.compiles[kind_] = len(hits)
         res.compiles[f"{kind_} s"] = sum(hits)
@@ -235,7 +235,9 @@ def report(n: int, rnd: int, res: Result, mon: Monitor) -> None:
         print(
             f"XLA compilations       {c.get('compile', 0)} compiled "
             f"({c.get('compile s', 0):.1f} s), {c.get('cache-load', 0)} loaded from disk "
-            f"({c.get('cache-load s', 0):.1f} s){': ' + names if names else ''}"
+            f"({c.get('cache-load s', 0):.1f} s), {c.get('store-load', 0)} from the "
+            f"executable store ({c.get('store-load s', 0):.1f} s)"
+            f"{': ' + names if names else ''}"
         )
     for f in res.failures[:10]:
         print(f"  ! {f}")
@@ -412,7 +414,7 @@ def diverse_table(rounds: dict) -> None:
     """The diverse class against the same-shapes class of the same round and N."""
     print(
         "\ndiverse vs same (every request a student waited for: race page, slider, next page)"
-        "\n  round     N   served    p95 same  p95 diverse   ratio    max diverse  compiles"
+        "\n  round     N   served    p95 same  p95 diverse   ratio    max diverse  compiled+cache+store"
     )
     worst = 0.0
     for rnd, rs in rounds.items():
@@ -424,7 +426,9 @@ def diverse_table(rounds: dict) -> None:
             pa, pb = p95(a.waits()), p95(b.waits())
             ratio = pb / max(pa, 1e-9)
             worst = max(worst, ratio)
-            comp = b.compiles.get("compile", 0) + b.compiles.get("cache-load", 0)
+            comp = "{}+{}+{}".format(
+                *(b.compiles.get(k, 0) for k in ("compile", "cache-load", "store-load"))
+            )
             print(
                 f"  {rnd:5d}  {n:4d}  {b.served:3d}/{n:<4d} {pa:8.2f}  {pb:11.2f}  {ratio:6.2f}x"
                 f"  {max(b.waits(), default=float('nan')):12.2f}  "

@@ -177,12 +177,15 @@ def main(argv: list[str] | None = None) -> None:
         print(__doc__)
         return
     if args and args[0] == "--precompile":
-        # fill JAX's persistent cache (a machine image, a container) without serving
+        # fill the disk caches (a machine image, a container) without serving: JAX's
+        # persistent cache and optiviz's executable store beside it
+        from .engine import _store
         from .engine._jaxsetup import cache_dir
         from .ui.warmup import warm_up
 
+        _store.FILL = True
         warm_up(everything=True, on_disk=True)
-        print(f"optiviz: compiled kernels are cached in {cache_dir()}")
+        print(f"optiviz: compiled kernels are kept in {cache_dir().parent}")
         return
     if args and args[0] == "--version":
         from . import __version__

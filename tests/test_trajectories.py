@@ -45,15 +45,15 @@ def test_requested_steps_are_exact_inside_a_bucket() -> None:
 
 
 def test_no_recompile_for_new_values() -> None:
-    # A race compiles once per surface and step bucket (all eight kinds in one kernel),
-    # and a second setting of an optimizer once per kind; after that, new hyperparameters,
-    # starts, step counts in the bucket, subsets and any number of copies reuse them.
+    # A race compiles once per surface and step bucket (all eight kinds in one kernel);
+    # after that, new hyperparameters, starts, step counts in the bucket, subsets and any
+    # number of copies of one optimizer (further calls of the same kernel) reuse it.
     key = (T.as_surface("himmelblau").key, "race", True)
     first = T.TRACES[key]
     optiviz.race("himmelblau", list(optiviz.OPTIMIZERS), steps=90)
     assert T.TRACES[key] - first <= 1  # one kernel for all eight (0: another test made it)
-    optiviz.race("himmelblau", ["sgd", "nesterov", ("nesterov", {"momentum": 0.5})], steps=90)
     before = sum(T.TRACES.values())
+    optiviz.race("himmelblau", ["sgd", "nesterov", ("nesterov", {"momentum": 0.5})], steps=90)
     optiviz.race(
         "himmelblau",
         {"rmsprop": {"learning_rate": 0.2, "rho": 0.5, "centered": 1.0}, "adam": {"beta_1": 0.5}},
@@ -66,6 +66,23 @@ def test_no_recompile_for_new_values() -> None:
         steps=99,
     )
     assert sum(T.TRACES.values()) == before
+
+
+def test_copies_of_one_optimizer_equal_their_runs_alone() -> None:
+    settings = [
+        ("adam", {"learning_rate": 0.01}),
+        ("sgd", {}),
+        ("adam", {"learning_rate": 0.1}),
+        ("adam", {"learning_rate": 0.3}),
+        ("sgd", {"learning_rate": 0.0005}),
+    ]
+    r = optiviz.race("rosenbrock", settings, steps=300)
+    assert r.labels[0] != r.labels[2]
+    for i, (name, hp) in enumerate(settings):
+        alone = optiviz.race("rosenbrock", {name: hp}, steps=300)
+        assert np.array_equal(r.path[i], alone.path[0]), (i, name)
+        assert r.hit_step[i] == alone.hit_step[0] and r.diverged_at[i] == alone.diverged_at[0]
+        assert np.array_equal(r.m[i], alone.m[0]) and np.array_equal(r.s[i], alone.s[0])
 
 
 def test_no_recompile_in_batches() -> None:
@@ -186,3 +203,20 @@ def test_race_kernel_matches_the_per_kind_kernels(surface: str, hp: dict) -> Non
             )
         for key in ("diverged_at", "hit_step", "hit_index"):
             assert getattr(r, key)[i] == b[key][0], (name, key)
+
+
+def test_kernels_stay_within_their_budget_and_come_back_equal() -> None:
+    # The engine keeps at most BUDGETS[family] kernels of a family loaded, dropping the
+    # least recently used; a dropped kernel is built again when asked for, same result.
+    from optiviz.engine import kernels
+
+    budget = kernels.BUDGETS["race"]
+    first = optiviz.race("booth", ["adam", ("adam", {"learning_rate": 0.5})], steps=40)
+    names = [n for n in optiviz.SURFACE_NAMES if n != "booth"][: budget + 1]
+    dropped = kernels.DROPS["race"]
+    for name in names:
+        optiviz.race(name, ["sgd"], steps=40)
+        assert kernels.loaded("race") <= budget
+    assert kernels.DROPS["race"] > dropped  # booth's kernel was dropped along the way
+    again = optiviz.race("booth", ["adam", ("adam", {"learning_rate": 0.5})], steps=40)
+    assert np.array_equal(first.path, again.path) and np.array_equal(first.m, again.m)

@@ -54,6 +54,11 @@ COMPILE_EVENT = "/jax/core/compile/backend_compile_duration"
 CACHE_HIT_EVENT = "/jax/compilation_cache/cache_retrieval_time_sec"
 
 
+def note(kind: str, secs: float, name: str) -> None:
+    """Log a kernel event that is not a JAX compilation (a load from optiviz's
+    executable store, ``store-load``); :func:`log_compilations` makes it write."""
+
+
 def log_compilations(path: str | os.PathLike[str] | None = None) -> Path | None:
     """Append one line per XLA compilation of this process to ``path`` (default: the
     ``OPTIVIZ_COMPILE_LOG`` environment variable; nothing when unset): wall-clock time,
@@ -67,6 +72,7 @@ def log_compilations(path: str | os.PathLike[str] | None = None) -> Path | None:
 
     from jax import monitoring
 
+    global note
     out = Path(target)
     lock = threading.Lock()
     pending: dict[int, bool] = {}  # thread -> a cache hit happened inside its compile
@@ -75,6 +81,8 @@ def log_compilations(path: str | os.PathLike[str] | None = None) -> Path | None:
         line = f"{time.time():.3f} {kind} {secs:.3f} {os.getpid()} {name}\n"
         with lock, out.open("a") as f:
             f.write(line)
+
+    note = write
 
     def on_duration(event: str, secs: float, **kw: object) -> None:
         tid = threading.get_ident()

@@ -42,6 +42,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from ._store import Stored
 from .activations import ACTIVATIONS, get_activation
 from .initializers import INITIALIZER_NAMES, get_initializer, init_kernel_in, key_at
 from .kernels import compiled, register_warmup
@@ -440,7 +441,7 @@ def _make_lab(bucket: Bucket):
             **{f"train_{k}": v for k, v in rows.items()},
         }
 
-    return jax.jit(kernel)
+    return Stored(jax.jit(kernel), f"gradients.lab {bucket}")
 
 
 def _lab_kernel(width: int, batch: int) -> Any:
@@ -654,7 +655,7 @@ def _make_matrix(bucket: Bucket):
         per_act = jax.vmap(cell, in_axes=(None, 0))
         return jax.lax.map(lambda i: per_act(weights(i), act_idx), init_idx)
 
-    return jax.jit(kernel)
+    return Stored(jax.jit(kernel), f"gradients.matrix {bucket}")
 
 
 @dataclass

@@ -11,6 +11,8 @@ as is.
 
 from __future__ import annotations
 
+import keyword
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -28,6 +30,28 @@ def _num(v: float) -> str:
 
 def _dense(units: int, extra: list[str]) -> str:
     return f"keras.layers.Dense({', '.join([str(units), *extra])})"
+
+
+def optimizers_code(
+    optimizers: Sequence[str], hparams: Sequence[Mapping[str, float]], labels: Sequence[str]
+) -> str:
+    """Keras 3 code that builds every raced optimizer, one variable each. Two settings
+    of one optimizer get two names (``momentum``, ``momentum_2``) and a comment with
+    their label, so pasting the code into a notebook keeps both."""
+    taken = {*keyword.kwlist, "keras"}
+    lines = ["import keras", ""]
+    for name, hp, label in zip(optimizers, hparams, labels, strict=True):
+        opt = get_optimizer(name)
+        base = re.sub(r"\W+", "_", opt.display.lower()).strip("_") or "optimizer"
+        if base[0].isdigit():
+            base = f"opt_{base}"
+        var, k = base, 2
+        while var in taken:
+            var, k = f"{base}_{k}", k + 1
+        taken.add(var)
+        note = f"  # {label}" if label != opt.display else ""
+        lines.append(f"{var} = {opt.keras_code(hp)}{note}")
+    return "\n".join(lines)
 
 
 def training_script(

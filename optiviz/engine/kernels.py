@@ -14,9 +14,11 @@ kernels before its first student arrives; ``optiviz --precompile`` fills the dis
 cache with every bucket.
 
 Why not every bucket in memory: on a CPU an XLA executable of the training kernel
-takes ~70-100 MiB once loaded (XLA:CPU maps each of its ~1,300 compiled functions on
+takes ~115 MiB once loaded (XLA:CPU maps each of its ~1,650 compiled functions on
 its own; forty such kernels also exhaust Linux's default of 65,530 memory mappings
-per process), so a process keeps the ones it has used. What a kernel costs in memory
+per process), so a process keeps at most :data:`BUDGETS` kernels of a family, the
+most recently used, and loads a dropped one again from optiviz's executable store
+(``_store``: ~0.6 s for a training bucket, no tracing). What a kernel costs in memory
 is its number of compiled functions, not its size on disk (a 2D race kernel is
 ~300 KB in the disk cache): each function loaded brings a code page, a read-only page
 and a writable anonymous mapping of ~115 KiB resident (/proc/self/smaps after
@@ -27,30 +29,84 @@ activation, in every written-out layer, forward and backward) costs memory.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import threading
 import time
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Hashable, Iterator
 from typing import Any
 
-_KERNELS: dict[tuple[str, Hashable], Any] = {}
+#: Kernels of a family a process keeps loaded at once. A family's least recently used
+#: kernel is dropped when a new one would pass its budget, so what the compiled kernels
+#: hold is bounded by this table, not by the day's requests (a dropped kernel comes back
+#: from disk when asked for again: ~0.6 s for a training bucket from the executable
+#: store, ~0.1 s for the 2D ones from JAX's cache). Loaded sizes, this
+#: 2-core CPU: training ~115 MiB a step bucket (~65-80 MiB a snapshot kernel), gradients
+#: lab 25-70 MiB, LR range ~35 MiB, transfer scorer ~12 MiB, a race ~8 MiB, a landscape
+#: summary ~5 MiB. Families not listed keep every bucket (they have few).
+BUDGETS: dict[str, int] = {
+    "training": 7,  # of 18 (3 widths x (5 row buckets + snapshot)); 4 are the core
+    "race": 12,  # of 16 surfaces x 5 step buckets
+    "landscape": 24,  # of 16 surfaces x 8 optimizers x 3 run blocks
+    "paths": 8,  # run_batch(record=True): the library's, no page uses it
+}
+_KERNELS: dict[str, OrderedDict[Hashable, Any]] = {}
 _LOCK = threading.Lock()
 #: how many times each family has built a bucket's kernels
 BUILDS: Counter[str] = Counter()
+#: how many kernels each family has dropped to stay within its budget
+DROPS: Counter[str] = Counter()
 
 _WARMUPS: dict[str, Callable[[bool], Iterator[str]]] = {}
 _ON_DISK: dict[str, Callable[[], Iterator[str]]] = {}
 
 
 def compiled(family: str, bucket: Hashable, make: Callable[[Any], Any]) -> Any:
-    """``make(bucket)``, built once per (family, bucket) and kept for the process."""
-    key = (family, bucket)
+    """``make(bucket)``, built once per (family, bucket) and kept while the family's
+    budget (:data:`BUDGETS`) allows; the least recently used one is dropped first."""
     with _LOCK:
-        fn = _KERNELS.get(key)
-        if fn is None:
-            fn = _KERNELS[key] = make(bucket)
-            BUILDS[family] += 1
-        return fn
+        kept = _KERNELS.setdefault(family, OrderedDict())
+        fn = kept.get(bucket)
+        if fn is not None:
+            kept.move_to_end(bucket)
+            return fn
+        fn = kept[bucket] = make(bucket)
+        BUILDS[family] += 1
+        dropped = 0
+        while len(kept) > BUDGETS.get(family, len(kept)):
+            kept.popitem(last=False)
+            DROPS[family] += 1
+            dropped += 1
+    if dropped:
+        release_memory()
+    return fn
+
+
+def loaded(family: str) -> int:
+    """How many kernels of ``family`` this process holds now."""
+    with _LOCK:
+        return len(_KERNELS.get(family, ()))
+
+
+def clear(family: str) -> None:
+    """Drop every kernel of ``family`` (``--precompile`` after each surface)."""
+    with _LOCK:
+        _KERNELS.pop(family, None)
+    release_memory()
+
+
+_LIBC = ctypes.util.find_library("c")
+_TRIM = getattr(ctypes.CDLL(_LIBC), "malloc_trim", None) if _LIBC else None
+
+
+def release_memory() -> None:
+    """Give memory freed by dropped kernels back to the system. XLA frees a dropped
+    executable's mappings at once, but glibc keeps the heap it used for loading it;
+    ``malloc_trim`` returns it (measured: 12 surfaces' 2D kernels, 430 -> 216 MiB
+    resident after dropping them; without it the process stays at 420 MiB)."""
+    if _TRIM is not None:
+        _TRIM(0)
 
 
 def register_warmup(family: str, fn: Callable[[bool], Iterator[str]]) -> None:

@@ -46,6 +46,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from . import padded
+from ._store import Stored
 from .activations import get_activation
 from .datasets import Dataset, make_dataset
 from .initializers import get_initializer
@@ -166,7 +167,7 @@ def _make_kernel(bucket: Bucket) -> Any:
         carry = (theta0, states0, jnp.asarray(True), losses)
         return jax.lax.fori_loop(0, n_steps, step, carry)[3]
 
-    return jax.jit(run)
+    return Stored(jax.jit(run), f"lr_range {bucket}")
 
 
 def _kernel(width: int, rows: int) -> Any:

@@ -56,6 +56,7 @@ import numpy as np
 from . import padded
 from . import schedules as sch
 from ._jaxsetup import COMPILER_OPTIONS
+from ._store import Stored
 from .activations import get_activation
 from .datasets import Dataset, make_dataset
 from .initializers import INITIALIZER_NAMES, get_initializer
@@ -666,11 +667,13 @@ def _make_train(bucket: Bucket) -> Callable[..., Any]:
 
         return jax.vmap(one)(theta, bn, runs)
 
-    jit = functools.partial(jax.jit, compiler_options=COMPILER_OPTIONS)
+    def jit(fn: Callable[..., Any], name: str) -> Stored:
+        return Stored(jax.jit(fn, compiler_options=COMPILER_OPTIONS), f"training {bucket} {name}")
+
     return {
-        "init": jit(jax.vmap(init)),
-        "chunk": jit(chunk),
-        "snapshot": jit(snapshot),
+        "init": jit(jax.vmap(init), "init"),
+        "chunk": jit(chunk, "chunk"),
+        "snapshot": jit(snapshot, "snapshot"),
     }
 
 

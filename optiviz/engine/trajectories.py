@@ -2,8 +2,9 @@
 
 A *kernel* is compiled once per (surface, optimizer kind, mode). Hyperparameters,
 start points and the ε of "close to a minimum" enter it as arrays, so new values
-never recompile; the number of runs is rounded up to a bucket (:func:`bucket_runs`),
-so that rarely does either. Two modes share one step function:
+never recompile; the number of runs is rounded up to a bucket (:func:`bucket_runs`;
+summaries run in :data:`SUMMARY_RUNS` blocks), so that rarely does either. Two modes
+share one step function:
 
 * ``record=True`` returns every step (path, loss, gradient, update, the moments
   ``m`` and ``s``): what the race page animates. Its step count is rounded up to
@@ -24,7 +25,7 @@ from __future__ import annotations
 import functools
 import threading
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, NamedTuple
 
 import jax
@@ -32,7 +33,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .expressions import parse_surface
-from .kernels import register_on_disk, register_warmup
+from .kernels import clear, compiled, register_on_disk, register_warmup
 from .optimizers import OPTIMIZERS, Optimizer, get_optimizer, moments
 from .surfaces import GRID, SURFACE_NAMES, Surface, get_surface
 
@@ -64,6 +65,15 @@ def bucket_runs(n: int) -> int:
     return 1 << max(0, n - 1).bit_length()
 
 
+#: the run counts a summary kernel is compiled for: up to 64 runs (tuning a learning
+#: rate, a sweep along one axis), else blocks of 4096 (a 64×64 sweep map, a basin map of
+#: any grid, one call per block). Three summary kernels per surface and optimizer (the
+#: two sizes, and 4096 without steps-to-ε for basins) serve every landscape control, so
+#: ``optiviz --precompile`` can put them all on disk (16 × 8 × 3, ~0.3 s each to compile,
+#: ~0.06 s to load). Padding costs little: 4096 runs × 300 steps take ~10 ms warm.
+SUMMARY_RUNS = (64, 4096)
+
+
 def as_surface(surface: str | Surface, **params: float) -> Surface:
     """A built-in name, a :class:`Surface`, or a formula in x and y."""
     if isinstance(surface, Surface):
@@ -76,16 +86,46 @@ def as_surface(surface: str | Surface, **params: float) -> Surface:
         raise
 
 
-@functools.lru_cache(maxsize=512)
-def _kernel(surface: Surface, opt: Optimizer, record: bool, hits: bool = True) -> Any:
-    """The compiled runner of one optimizer on one surface, many runs per call.
+class _Once:
+    """A compiled kernel whose first call (a compilation, or a load from the disk cache)
+    is made by one caller while the others wait: sessions asking for the same new scene
+    at once (a classroom, or the server's warm-up and its first visitor) share it."""
+
+    def __init__(self, fn: Callable[..., Any], **static: Any) -> None:
+        self.fn, self.static = fn, static
+        self.lock = threading.Lock()
+        self.ready = False
+
+    def __call__(self, *args: Any) -> Any:
+        if not self.ready:
+            with self.lock:
+                if not self.ready:
+                    out = jax.block_until_ready(self.fn(*args, **self.static))
+                    self.ready = True
+                    return out
+        return self.fn(*args, **self.static)
+
+
+def _kernel(
+    surface: Surface, opt: Optimizer, record: bool, hits: bool, runs: int, steps: int
+) -> _Once:
+    """The compiled runner of one optimizer on one surface, ``runs`` runs per call
+    (``steps``: the step bucket of a recording kernel, 0 for summaries).
 
     One kernel per optimizer kind, rather than one kernel that switches between
     kinds per run with ``lax.switch``: under ``vmap`` every branch runs for every
     run, and such a kernel measured 10 ms warm against ~2 ms for eight per-kind
-    kernels (8 optimizers × 500 steps, this 2-core CPU).
+    kernels (8 optimizers × 500 steps, this 2-core CPU). Kept in the engine's kernel
+    cache (families "landscape" and "paths", each within its budget).
     """
-    return _record_kernel(surface, opt) if record else _summary_kernel(surface, opt, hits)
+    family = "paths" if record else "landscape"
+
+    def make(_: Any) -> _Once:
+        if record:
+            return _Once(_record_kernel(surface, opt), steps=steps)
+        return _Once(_summary_kernel(surface, opt, hits))
+
+    return compiled(family, (surface, opt, record, hits, runs, steps), make)
 
 
 def _record_kernel(surface: Surface, opt: Optimizer) -> Any:
@@ -270,10 +310,10 @@ def _summary_kernel(surface: Surface, opt: Optimizer, hits: bool) -> Any:
     return call
 
 
-@functools.lru_cache(maxsize=128)
-def _race_kernel(surface: Surface, kinds: tuple[Optimizer, ...]) -> Any:
+def _race_kernel(surface: Surface, kinds: tuple[Optimizer, ...], steps: int) -> _Once:
     """The compiled race: one run of every optimizer kind of ``kinds`` from one start,
-    every step recorded, in one call.
+    every step of the ``steps`` bucket recorded, in one call. Kept in the engine's
+    kernel cache (family "race", within its budget).
 
     Each kind has its own lean ``lax.scan`` (the update rule, and the moments it
     records); nothing else happens per step. Loss, gradient, divergence and "within ε
@@ -286,8 +326,14 @@ def _race_kernel(surface: Surface, kinds: tuple[Optimizer, ...]) -> Any:
     with their defaults (a few microseconds each), so choosing other optimizers never
     recompiles: one kernel per surface and step bucket. (Each kind runs unbatched:
     ``vmap`` over 4 settings per kind made the loops 5x slower, so a second setting of
-    one optimizer runs through the per-kind kernel of :func:`_kernel` instead.)
+    one optimizer is a second call of this kernel, see :func:`_race_all`.)
     """
+    return compiled(
+        "race", (surface, kinds, steps), lambda _: _Once(_make_race(surface, kinds), steps=steps)
+    )
+
+
+def _make_race(surface: Surface, kinds: tuple[Optimizer, ...]) -> Any:
     grad = jax.grad(surface.loss)
     value_and_grad = jax.vmap(jax.value_and_grad(surface.loss))
     center = jnp.asarray(surface.center, jnp.float32)
@@ -424,21 +470,24 @@ def _run(
     if not np.all(np.isfinite(st)):
         raise ValueError("start points must be finite numbers")
     total = bucket_steps(steps)
-    padded = bucket_runs(n)
+    small, block = SUMMARY_RUNS
+    size = bucket_runs(n) if record else (small if n <= small else block)
+    padded = -(-n // size) * size
     if padded > n:
         pad = padded - n
         hp = np.concatenate([hp, np.repeat(hp[:1], pad, axis=0)])
         st = np.concatenate([st, np.repeat(st[:1], pad, axis=0)])
+    hp = np.ascontiguousarray(hp, np.float32)  # numpy straight in: jnp.asarray costs ~0.2 ms
+    st = np.ascontiguousarray(st, np.float32)
     e = np.float32(default_eps(surf) if eps is None else eps)
-    kernel = _kernel(surf, opt, bool(record), bool(hits) or bool(record))
-    out = kernel(
-        np.ascontiguousarray(hp, np.float32),  # numpy straight in: jnp.asarray costs ~0.2 ms
-        np.ascontiguousarray(st, np.float32),
-        e,
-        np.int32(steps),
-        steps=total if record else 0,  # summaries loop to n_steps: one compile for any count
-    )
-    return _finish(jax.device_get(out), n, int(steps), total, bool(record))
+    # summaries loop to n_steps as a traced value: one compile for any step count
+    kernel = _kernel(surf, opt, bool(record), bool(hits) or bool(record), size, total * record)
+    parts = [
+        jax.device_get(kernel(hp[a : a + size], st[a : a + size], e, np.int32(steps)))
+        for a in range(0, padded, size)
+    ]
+    out = [np.concatenate([p[i] for p in parts]) for i in range(2)] if len(parts) > 1 else parts[0]
+    return _finish(out, n, int(steps), total, bool(record))
 
 
 def _hp_matrix(opt: Optimizer, hparams: Any) -> np.ndarray:
@@ -552,10 +601,6 @@ class RaceResult(NamedTuple):
 
 
 RunSpec = tuple[str, Mapping[str, float]]
-#: (surface, optimizer, step bucket) whose race kernel has run in this process
-_WARM: set[tuple[Any, ...]] = set()
-_COMPILE_LOCKS: dict[tuple[Any, ...], threading.Lock] = {}
-_KERNEL_LOCK = threading.Lock()
 
 
 def normalize_runs(
@@ -617,50 +662,39 @@ def _race_all(
     steps: int,
     eps: float,
 ) -> dict[str, np.ndarray]:
-    """Every run of a race: the first setting of each optimizer in one call of
-    :func:`_race_kernel`, further settings of the same optimizer through its per-kind
-    kernel (:func:`_kernel`), each compiled once. Cut, frozen and unpacked."""
+    """Every run of a race through one compiled :func:`_race_kernel` per surface and
+    step bucket. The kernel runs one setting of every kind per call, so a race with a
+    second (third, …) setting of an optimizer calls it again: call *c* carries the
+    *c*-th setting of each optimizer (the other kinds race their defaults, unused).
+    No setting, copy or optimizer set ever needs another kernel. Cut, frozen, unpacked."""
     kinds = tuple(OPTIMIZERS.values())
     kinds += tuple(dict.fromkeys(o for o, _ in runs if o not in kinds))
-    hp, index = _default_rows(kinds)  # unused kinds race their defaults
-    hp = hp.copy()
-    slot: dict[int, int] = {}  # run -> kind
+    defaults, index = _default_rows(kinds)  # unused kinds race their defaults
+    calls: list[tuple[np.ndarray, dict[int, int]]] = []  # (hp, run -> kind row) per call
+    copies: Counter[str] = Counter()
     for i, (o, h) in enumerate(runs):
+        c = copies[o.name]
+        copies[o.name] += 1
+        if c == len(calls):
+            calls.append((defaults.copy(), {}))
+        hp, rows = calls[c]
         k = index[o.name]
-        if k not in slot.values():
-            row = _hp_row(o, tuple(sorted(h.items())))
-            hp[k, : len(row)] = row
-            slot[i] = k
+        row = _hp_row(o, tuple(sorted(h.items())))
+        hp[k, : len(row)] = row
+        rows[i] = k
     total = bucket_steps(steps)
-    with _KERNEL_LOCK:  # threads missing the cache at once would build one kernel each
-        kernel = _race_kernel(surf, kinds)
-    args = (hp, np.asarray(start, np.float32), np.float32(eps))
-    _compile_once((surf, kinds, total), lambda: kernel(*args, steps=total))
-    floats, ints = (np.asarray(a) for a in kernel(*args, steps=total))
+    kernel = _race_kernel(surf, kinds, total)
+    p0, e = np.asarray(start, np.float32), np.float32(eps)
     n = len(runs)
-    rows = [slot.get(i, 0) for i in range(n)]  # (copies are filled in below)
-    packed, out_ints = floats[rows], ints[rows]
-    for i, (o, h) in enumerate(runs):
-        if i in slot:
-            continue
-        with _KERNEL_LOCK:
-            one = _kernel(surf, o, True, True)
-        a = (_hp_row(o, tuple(sorted(h.items())))[None], args[1][None], args[2], np.int32(steps))
-        _compile_once((surf, o, total), lambda: one(*a, steps=total))  # noqa: B023
-        f1, i1 = jax.device_get(one(*a, steps=total))
-        packed[i], out_ints[i] = f1[0], i1[0]
+    packed = out_ints = None
+    for hp, rows in calls:
+        floats, ints = (np.asarray(a) for a in kernel(hp, p0, e))
+        if packed is None:
+            packed = np.empty((n, *floats.shape[1:]), floats.dtype)
+            out_ints = np.empty((n, *ints.shape[1:]), ints.dtype)
+        for i, k in rows.items():
+            packed[i], out_ints[i] = floats[k], ints[k]
     return _finish((packed, out_ints), n, steps, total, True)
-
-
-def _compile_once(key: tuple, call: Any) -> None:
-    """Sessions racing the same new scene at once (a classroom, or the server's warm-up
-    and its first visitor) wait for one compilation instead of repeating it."""
-    if key in _WARM:
-        return
-    with _COMPILE_LOCKS.setdefault(key, threading.Lock()):
-        if key not in _WARM:
-            jax.block_until_ready(call())
-            _WARM.add(key)
 
 
 def race(
@@ -738,17 +772,23 @@ RACE_PAGE_STEPS = 2000
 
 
 def _race_kernels_on_disk() -> Iterator[str]:
-    """The race kernel of every built-in surface and every step bucket the race page
-    can ask for, each run once (``optiviz --precompile``). The process's cache of race
-    kernels is cleared after each surface: 80 kernels would hold ~640 MiB."""
+    """For every built-in surface: the race kernel of every step bucket the race page
+    can ask for, and the landscape's summary kernels of every optimizer (each
+    :data:`SUMMARY_RUNS` size with steps-to-ε, the block size without it for basins),
+    each run once (``optiviz --precompile``). The process's caches are cleared after
+    each surface: 80 race kernels would hold ~640 MiB."""
     buckets = [b for b in STEP_BUCKETS if b <= bucket_steps(RACE_PAGE_STEPS)]
+    small, block = SUMMARY_RUNS
     for name in SURFACE_NAMES:
         surface = get_surface(name)
         for b in buckets:
             race(surface, ["sgd"], steps=b)
-        _race_kernel.cache_clear()
-        _WARM.clear()
-        yield f"{name} steps<={buckets[-1]}"
+        for opt in OPTIMIZERS:
+            for n, hits in ((small, True), (block, True), (block, False)):
+                run_batch(surface, opt, [{}], np.zeros((n, 2), np.float32), 1, hits=hits)
+        for family in ("race", "landscape"):
+            clear(family)
+        yield f"{name} steps<={buckets[-1]}, landscape"
 
 
 register_on_disk("race", _race_kernels_on_disk)

@@ -31,6 +31,7 @@ import jax
 import numpy as np
 
 from . import padded
+from ._store import Stored
 from .activations import get_activation
 from .datasets import Dataset
 from .initializers import get_initializer
@@ -110,7 +111,7 @@ def _make_score(width: int) -> Any:
             fr, layout, theta, bn, X, y, 0, n, act_params=act, l1=l1, l2=l2, tile=TILE
         )
 
-    return jax.jit(score)
+    return Stored(jax.jit(score), f"transfer.score {width}")
 
 
 def evaluate(
