@@ -14,6 +14,7 @@ st.caption(
 from optiviz.ui import cache, race_views, url_state  # noqa: E402
 from optiviz.ui import race_controls as rc  # noqa: E402
 from optiviz.ui.controls import lazy_tabs  # noqa: E402
+from optiviz.ui.text import literal  # noqa: E402
 
 url_state.restore(rc.schema(rc.current_surface()[0]), page=rc.PAGE)
 url_state.show_notices()
@@ -37,8 +38,8 @@ except ValueError as err:
     st.stop()
 grid = cache.cached_grid(surface.key, surface)
 
-if surface.description:
-    st.markdown(f"**{surface.title}** — {surface.description}")
+if surface.description:  # (a typed formula's title is the student's text: shown as typed)
+    st.markdown(f"**{literal(surface.title)}** — {surface.description}")
 if surface.latex:
     st.latex(rf"J(x, y) = {surface.latex}")
 tabs = lazy_tabs(

@@ -92,3 +92,20 @@ def test_landscape_renders_and_links_to_the_race(page, server) -> None:
     assert "race?" in link.get_attribute("href")
     assert page.outside == []
     assert real_errors(page) == []
+
+
+def test_a_typed_formula_is_shown_exactly_as_typed(page, server) -> None:
+    # Markdown once ate the stars of x**2 and turned part of a formula italic.
+    from urllib.parse import quote
+
+    for formula in ("x**2 + 10*y**2", "exp(x**2)*100 + y"):
+        page.goto(f"{server}/race?surface=custom&formula={quote(formula)}")
+        wait_rendered(page)
+        text = page.locator('[data-testid="stMain"]').inner_text()
+        assert f"f(x, y) = {formula}" in text, text[:400]
+        assert not page.locator('[data-testid="stMain"] em').count()  # nothing italic
+    # an error quoting the typed text shows it verbatim too
+    page.goto(f"{server}/race?surface=custom&formula={quote('x**2 + foo_bar_baz*y')}")
+    page.get_by_text("foo_bar_baz").first.wait_for(timeout=60_000)
+    sidebar = page.locator('[data-testid="stSidebar"]').inner_text()
+    assert "foo_bar_baz" in sidebar, sidebar[-600:]

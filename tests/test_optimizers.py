@@ -680,3 +680,34 @@ def test_moments_are_zero_where_a_rule_has_none() -> None:
 def teardown_module() -> None:
     for label, d in sorted(WORST.items()):
         print(f"WORST {label}: {d:.3g}")
+
+
+def test_race_code_gives_every_raced_optimizer_its_own_variable() -> None:
+    # Racing two settings of one optimizer once wrote `momentum = ...` twice: pasted into
+    # a notebook, the second silently replaced the first.
+    import ast
+
+    from optiviz.engine.keras_code import optimizers_code
+    from optiviz.engine.trajectories import normalize_runs, run_labels
+
+    raced = [
+        ("momentum", {"momentum": 0.9}),
+        ("momentum", {"momentum": 0.5}),
+        ("sgd", {}),
+        ("momentum", {"momentum": 0.7, "learning_rate": 0.02}),
+        ("adam", {"learning_rate": 0.1}),
+    ]
+    runs = normalize_runs(raced)
+    code = optimizers_code([o.name for o, _ in runs], [h for _, h in runs], run_labels(runs))
+    targets = [node.targets[0].id for node in ast.parse(code).body if isinstance(node, ast.Assign)]
+    assert len(targets) == len(raced) == len(set(targets)), code
+    space: dict = {}
+    exec(code, space)  # our own generated code, not user input
+    for var, (name, hp) in zip(targets, raced, strict=True):
+        config = space[var].get_config()
+        assert type(space[var]).__name__ == KERAS_CLASS[name], var
+        values = OPTIMIZERS[name].resolve(hp)
+        for h in OPTIMIZERS[name].hparams:
+            if h.name in config and not h.boolean:
+                assert np.float32(config[h.name]) == np.float32(values[h.name]), (var, h.name)
+    assert "  # Momentum (learning_rate=0.01, momentum=0.5)" in code  # which setting is which

@@ -29,6 +29,7 @@ from optiviz.engine.trajectories import RACE_PAGE_STEPS
 from optiviz.figures.style import export_config
 
 from .controls import slide_toggle, start_point_inputs
+from .text import literal
 from .url_state import Param, ensure, snap
 
 PAGE = "race"
@@ -208,7 +209,7 @@ def sidebar(surface: Surface, error: str | None) -> RaceSettings:
             c1.number_input("y min", key="ymin", on_change=_on_surface_change)
             c2.number_input("y max", key="ymax", on_change=_on_surface_change)
             if error:
-                st.error(error, icon="⚠️")
+                st.error(literal(error), icon="⚠️")
         st.caption("Start point — or click on the contour")
         start_point_inputs(surface.domain)
         st.slider(

@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from optiviz.engine import OPTIMIZERS, RaceResult
+from optiviz.engine.keras_code import optimizers_code
 from optiviz.engine.outcomes import race_outcomes
 from optiviz.figures import race as race_figures
 from optiviz.figures.equations import step_equations
@@ -102,11 +103,8 @@ def inspector(result: RaceResult, grid: tuple, settings: Any) -> None:
 
 
 def keras_code(result: RaceResult) -> None:
-    lines = ["import keras", ""]
-    for label, name, hp in zip(result.labels, result.optimizers, result.hparams, strict=True):
-        var = label.lower().split(" (")[0].replace(" ", "_")
-        lines.append(f"{var} = {OPTIMIZERS[name].keras_code(hp)}")
-    st.code("\n".join(lines), language="python")
+    code = optimizers_code(result.optimizers, result.hparams, result.labels)
+    st.code(code, language="python")
     st.caption("Paste into a notebook: each line builds the optimizer exactly as it raced here.")
     names = list(dict.fromkeys(result.optimizers))
     with st.expander("Show the code: the engine's own update functions"):
