@@ -34,10 +34,11 @@ c4.toggle("Shade flat regions", key="shade", help="Where the slope is (almost) z
 if ss["shown"]:
     fig = ui.curves_figure(slide)
     st.plotly_chart(fig, key="curves_chart", config=export_config("activations", slide))
-    st.caption(
-        "Shaded: sigmoid and tanh where |f′| is below 10 % of its peak (saturated); the "
-        "ReLU family where f′ is exactly 0 (no gradient at all)."
-    )
+    if ss["shade"]:  # (the caption explains the shading, so it goes when the shading does)
+        st.caption(
+            "Shaded: sigmoid and tanh where |f′| is below 10 % of its peak (saturated); the "
+            "ReLU family where f′ is exactly 0 (no gradient at all)."
+        )
 else:
     st.info("Choose at least one activation to draw.")
 ui.formulas()

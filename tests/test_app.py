@@ -133,6 +133,8 @@ def test_inspector_controls() -> None:
     clean(at)
     latex = " ".join(el.value for el in at.latex)
     assert r"\mathbf{m} \leftarrow" in latex
+    assert "t = 26," in latex  # step 25 is the 26th update, and the page says so
+    assert any("step 10 is t = 11" in c.value for c in at.caption)
 
 
 def test_invalid_formula_shows_message_and_keeps_text() -> None:
@@ -142,7 +144,7 @@ def test_invalid_formula_shows_message_and_keeps_text() -> None:
     at.sidebar.text_input(key="formula").input("x^2 + y").run()
     clean(at)
     messages = " ".join(e.value for e in at.error)
-    assert "**" in messages
+    assert r"x\*\*2" in messages  # escaped, so Markdown shows the stars (see test_browser)
     assert at.sidebar.text_input(key="formula").value == "x^2 + y"
     at.sidebar.text_input(key="formula").input("__import__('os')").run()
     clean(at)

@@ -84,9 +84,11 @@ def test_each_control_type_changes_the_scene() -> None:
     clean(at)
     assert "yaxis2" not in specs(at)[0]["layout"]
 
+    assert any(c.value.startswith("Shaded:") for c in at.caption)
     at.toggle(key="shade").set_value(False).run()  # toggle
     clean(at)
     assert not specs(at)[0]["layout"].get("shapes")
+    assert not any(c.value.startswith("Shaded:") for c in at.caption)  # no shading to explain
 
     at.slider(key="zmax").set_value(2.0).run()  # slider
     clean(at)

@@ -199,6 +199,7 @@ def test_backprop_defaults_and_stepping() -> None:
     clean(at)
     assert not at.warning and not at.error
     assert at.select_slider(key="stage").value == STAGES[0]
+    assert at.button(key="bp_back").disabled and not at.button(key="bp_next").disabled
     spec = chart(at, "bp_chart")
     assert spec["layout"]["title"]["text"] == STAGE_TITLES[0]
     for i in range(1, len(STAGES)):
@@ -206,7 +207,8 @@ def test_backprop_defaults_and_stepping() -> None:
         clean(at)
         assert at.select_slider(key="stage").value == STAGES[i]
         assert chart(at, "bp_chart")["layout"]["title"]["text"] == STAGE_TITLES[i]
-    at.button(key="bp_next").click().run()  # at the end: stays
+    assert at.button(key="bp_next").disabled  # nothing after the last stage
+    assert not at.button(key="bp_back").disabled
     assert at.select_slider(key="stage").value == STAGES[-1]
     assert at.query_params["stage"] in (["update"], "update")
     notes = " ".join(a["text"] for a in chart(at, "bp_chart")["layout"]["annotations"])

@@ -206,3 +206,23 @@ def test_keras_code_builds_the_same_model() -> None:
     assert len(ns["history"].history["loss"]) == 2
     assert isinstance(model.optimizer, keras.optimizers.Adam)
     assert model.optimizer.clipvalue == 0.5
+
+
+def test_the_uploader_states_both_limits_the_loader_applies() -> None:
+    # The uploader once named 5 MB but not the 20,000-row limit that refused bigger files.
+    from optiviz.engine.datasets import CSV_MAX_BYTES, CSV_MAX_ROWS
+
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.query_params.update({"data": "csv"})
+    at.switch_page("pages/playground.py")
+    at.run()
+    (uploader,) = at.get("file_uploader")
+    label = uploader.proto.label
+    assert f"{CSV_MAX_BYTES / 1e6:g} MB" in label and f"{CSV_MAX_ROWS:,} rows" in label, label
+    rows = b"a,b,label\n" + b"1,2,0\n3,4,1\n" * (CSV_MAX_ROWS // 2 + 1)
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.query_params.update({"data": "csv"})
+    at.switch_page("pages/playground.py")
+    at.session_state["csv_file"] = _Upload("big.csv", rows)
+    at.run()
+    assert at.error and f"{CSV_MAX_ROWS:,}" in at.error[0].value, at.error

@@ -82,3 +82,15 @@ def test_no_recompilation_for_new_hyperparameters_rates_seeds_or_optimizers() ->
 def test_bad_arguments_get_readable_errors(kwargs: dict, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         lr.lr_range_test(DS, **{"steps": 200, **kwargs})
+
+
+def test_every_marker_says_it_is_a_learning_rate() -> None:
+    # The legend once read "lowest loss: 1.34" beside a loss axis: 1.34 was η.
+    from optiviz.figures.schedules import lr_range_figure
+    from optiviz.figures.style import fmt_number
+
+    r = lr.lr_range_test(DS, optimizer="adam", steps=200, seed=0)
+    marks = [t for t in lr_range_figure(r).data if len(t.x) == 2 and t.x[0] == t.x[1]]
+    assert len(marks) == 3
+    for t in marks:
+        assert t.name.endswith(f"η = {fmt_number(t.x[0])}"), t.name

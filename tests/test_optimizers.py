@@ -711,3 +711,29 @@ def test_race_code_gives_every_raced_optimizer_its_own_variable() -> None:
             if h.name in config and not h.boolean:
                 assert np.float32(config[h.name]) == np.float32(values[h.name]), (var, h.name)
     assert "  # Momentum (learning_rate=0.01, momentum=0.5)" in code  # which setting is which
+
+
+def test_every_symbol_of_an_optimizer_s_rule_is_defined_in_it() -> None:
+    # Nadam's rule once divided by ŝ without saying what ŝ is.
+    import re
+
+    for name, opt in OPTIMIZERS.items():
+        tex = opt.latex
+        hats = set(re.findall(r"\\hat\{\\mathbf\{(\w)\}\}", tex))
+        bold = set(re.findall(r"\\mathbf\{(\w)\}", tex))
+        for x in hats:
+            assert re.search(rf"\\hat\{{\\mathbf\{{{x}\}}\}} (=|\\leftarrow)", tex), (name, x)
+        for x in bold:
+            assert re.search(rf"\\mathbf\{{{x}\}} \\leftarrow", tex), (name, x)
+
+
+def test_the_step_equations_give_nadam_s_s_hat_its_number() -> None:
+    from optiviz.figures.equations import step_equations
+
+    hp = OPTIMIZERS["nadam"].defaults()
+    z = np.zeros(2)
+    s = np.array([0.04, 0.09])
+    lines = step_equations("nadam", hp, 0, z, np.ones(2), z, z, np.ones(2), s, z)
+    (line,) = [ln for ln in lines if ln.startswith(r"\hat{\mathbf{s}} =")]
+    want = s / (1 - hp["beta_2"])  # t = 1
+    assert f"{want[0]:.4g}"[:4] in line, line

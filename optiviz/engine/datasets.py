@@ -51,6 +51,9 @@ Box = tuple[tuple[float, float], tuple[float, float]]
 
 MAX_VAL_SPLIT = 0.9
 CSV_MIN_ROWS = 10
+#: the largest CSV file :func:`load_csv` accepts, in bytes and in data rows
+CSV_MAX_BYTES = 5_000_000
+CSV_MAX_ROWS = 20_000
 CSV_MAX_CLASSES = 10
 LABEL_COLUMN_NAMES = ("label", "class", "target", "y")
 
@@ -743,8 +746,8 @@ def load_csv(
     *,
     val_split: float = 0.2,
     seed: int = 0,
-    max_bytes: int = 5_000_000,
-    max_rows: int = 20_000,
+    max_bytes: int = CSV_MAX_BYTES,
+    max_rows: int = CSV_MAX_ROWS,
 ) -> Dataset:
     """Read a student's own 2D classification data from CSV text.
 

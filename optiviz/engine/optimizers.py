@@ -586,6 +586,9 @@ OPTIMIZERS: dict[str, Optimizer] = {
             update=nadam_update,
             moments=lambda st: (st.m, st.s),
             latex=r"\mu_t = \beta_1\left(1-\tfrac12\,0.96^{\,t}\right)"
+            r"\\ \mathbf{m} \leftarrow \beta_1\mathbf{m} + (1-\beta_1)\,\nabla_\theta J,"
+            r"\quad \mathbf{s} \leftarrow \beta_2\mathbf{s} + (1-\beta_2)\,\nabla_\theta J\otimes\nabla_\theta J,"
+            r"\quad \hat{\mathbf{s}} = \frac{\mathbf{s}}{1-\beta_2^{\,t}}"
             r"\\ \hat{\mathbf{m}} = \frac{\mu_{t+1}\,\mathbf{m}}{1-\prod_{k\le t+1}\mu_k}"
             r" + \frac{(1-\mu_t)\,\nabla_\theta J(\theta)}{1-\prod_{k\le t}\mu_k}"
             r"\\ \theta \leftarrow \theta - \eta\,\hat{\mathbf{m}} \oslash \left(\sqrt{\hat{\mathbf{s}}}+\epsilon\right)",

@@ -98,6 +98,10 @@ def step_equations(
                 )
             else:
                 lines.append(
+                    rf"\hat{{\mathbf{{s}}}} = \frac{{\mathbf{{s}}}}{{1-{_n(b2)}^{{{t}}}}}"
+                    rf" = {_v(np.asarray(s) / (1 - b2**t))}"
+                )
+                lines.append(
                     rf"\theta \leftarrow \theta - {_n(lr)}\,\hat{{\mathbf{{m}}}} \oslash (\sqrt{{\hat{{\mathbf{{s}}}}}} + \epsilon) = {_v(new)}"
                 )
     lines.append(rf"\text{{step taken}} = {_v(update)}")

@@ -108,8 +108,8 @@ def lr_range_figure(result: Any, *, slide: bool = False, title: str | None = Non
     )
     marks: Sequence[tuple[float, str, str, str]] = (
         (result.suggested, f"suggested η = {fmt_number(result.suggested)}", "#009E73", "solid"),
-        (result.steepest, f"steepest fall: {fmt_number(result.steepest)}", "#E69F00", "dot"),
-        (result.best_lr, f"lowest loss: {fmt_number(result.best_lr)}", "#5E5E5E", "dash"),
+        (result.steepest, f"steepest fall at η = {fmt_number(result.steepest)}", "#E69F00", "dot"),
+        (result.best_lr, f"lowest loss at η = {fmt_number(result.best_lr)}", "#5E5E5E", "dash"),
     )
     top = float(np.max(sm)) if sm.size else 1.0
     if sm.size:

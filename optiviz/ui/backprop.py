@@ -127,10 +127,11 @@ def _apply_step(trace: Trace) -> None:
 def stepper(trace: Trace | None) -> int:
     """Back / next buttons and a stage slider; returns the stage's index."""
     c1, c2, c3, c4 = st.columns([1, 1, 6, 2])
-    c1.button("◀ Back", key="bp_back", on_click=_move, args=(-1,), width="stretch")
-    c2.button("Next ▶", key="bp_next", on_click=_move, args=(1,), width="stretch")
-    c3.select_slider("Stage", STAGES, key="stage", label_visibility="collapsed")
     stage = STAGES.index(st.session_state["stage"])
+    first, last = stage == 0, stage == len(STAGES) - 1
+    c1.button("◀ Back", key="bp_back", on_click=_move, args=(-1,), width="stretch", disabled=first)
+    c2.button("Next ▶", key="bp_next", on_click=_move, args=(1,), width="stretch", disabled=last)
+    c3.select_slider("Stage", STAGES, key="stage", label_visibility="collapsed")
     if trace is not None and stage == len(STAGES) - 1:
         c4.button(
             "Apply the step ↻",

@@ -16,6 +16,7 @@ import streamlit as st
 
 from optiviz.engine import DATASETS, OPTIMIZERS, Dataset, DatasetError, load_csv, make_dataset
 from optiviz.engine.activations import ACTIVATIONS
+from optiviz.engine.datasets import CSV_MAX_BYTES, CSV_MAX_ROWS
 from optiviz.engine.initializers import INITIALIZERS
 from optiviz.engine.keras_code import training_script
 from optiviz.engine.schedules import SCHEDULES
@@ -153,7 +154,8 @@ def sidebar() -> None:
         )
         if ss["data"] == CSV:
             st.file_uploader(
-                "CSV: two numeric feature columns and a label column (≤ 5 MB)",
+                "CSV: two numeric feature columns and a label column "
+                f"(at most {CSV_MAX_BYTES / 1e6:g} MB and {CSV_MAX_ROWS:,} rows)",
                 type=["csv", "txt", "tsv"],
                 key="csv_file",
             )

@@ -58,7 +58,13 @@ def inspector(result: RaceResult, grid: tuple, settings: Any) -> None:
     ss["inspect_step"] = int(np.clip(ss.get("inspect_step", 0), 0, max(result.steps - 1, 0)))
     c1, c2 = st.columns([1, 2])
     c1.selectbox("Optimizer", labels, key="inspect_run")
-    c2.slider("Step", 0, max(result.steps - 1, 1), key="inspect_step")
+    c2.slider(
+        "Step",
+        0,
+        max(result.steps - 1, 1),
+        key="inspect_step",
+        help=STEP_CONVENTION,
+    )
     run = labels.index(ss["inspect_run"])
     step = int(ss["inspect_step"])
     name = result.optimizers[run]
@@ -82,6 +88,7 @@ def inspector(result: RaceResult, grid: tuple, settings: Any) -> None:
         s_prev = (
             np.full(2, hp.get("initial_accumulator_value", 0.0)) if name == "adagrad" else zeros
         )
+    st.caption(STEP_CONVENTION)
     for line in step_equations(
         name,
         hp,
@@ -100,6 +107,14 @@ def inspector(result: RaceResult, grid: tuple, settings: Any) -> None:
         f"Accumulators after this step: m = ({m[0]:.5g}, {m[1]:.5g}), "
         f"s = ({s[0]:.5g}, {s[1]:.5g}) (zero where {opt.display} keeps none)."
     )
+
+
+#: how the slider's step and the equations' t relate (step 10 shows t = 11)
+STEP_CONVENTION = (
+    "Steps count from 0 (the first update), as the chart's frames do; the equations "
+    "count updates from 1, as Keras does (t = its iterations + 1, the t in the bias "
+    "corrections), so step 10 is t = 11."
+)
 
 
 def keras_code(result: RaceResult) -> None:
