@@ -414,7 +414,8 @@ def diverse_table(rounds: dict) -> None:
     """The diverse class against the same-shapes class of the same round and N."""
     print(
         "\ndiverse vs same (every request a student waited for: race page, slider, next page)"
-        "\n  round     N   served    p95 same  p95 diverse   ratio    max diverse  compiled+cache+store"
+        "\n  (kernels: compiled + loaded from JAX's cache + loaded from the executable store)"
+        "\n  round     N   served    p95 same  p95 diverse   ratio    max diverse  kernels"
     )
     worst = 0.0
     for rnd, rs in rounds.items():
