@@ -15,11 +15,11 @@ from optiviz.ui.controls import lazy_tabs  # noqa: E402
 
 url_state.restore(pu.schema(pu.peek_gate()), page=pu.PAGE)
 url_state.show_notices()
-pu.sidebar()
+pu.sidebar(st.session_state.get("perceptron_tab"))
 slide = bool(st.session_state["slide"])
 
 tab_mcp, tab_rule, tab_xor = lazy_tabs(
-    ["McCulloch–Pitts unit (1943)", "Rosenblatt's perceptron (1957)", "XOR and the hidden layer"],
+    [pu.MCP_TAB, "Rosenblatt's perceptron (1957)", "XOR and the hidden layer"],
     "perceptron_tab",
     keep=("gate", "theta", "in1", "in2", "in3", "mlp_act", "mlp_seed", "mlp_lr"),
 )

@@ -69,9 +69,23 @@ def test_perceptron_defaults() -> None:
     assert len(at.dataframe) == 1
     table = at.dataframe[0].value
     assert list(table["output"]) == [0, 0, 0, 1]  # AND
+    # the learning rule's settings do nothing for a McCulloch–Pitts unit, and say so
+    sb = at.sidebar
+    rule = (
+        sb.number_input(key="eta"),
+        sb.slider(key="epochs"),
+        sb.toggle(key="shuffle"),
+        sb.number_input(key="seed"),
+        sb.radio(key="start"),
+    )
+    assert all(w.disabled for w in rule)
+    assert any("does not learn" in c.value for c in sb.caption)
     open_tab(at, "perceptron_tab", RULE)
     clean(at)
     assert chart_keys(at) == ["iris_chart", "iris_errors"]
+    assert not at.sidebar.number_input(key="eta").disabled
+    assert not at.sidebar.slider(key="epochs").disabled
+    assert not any("does not learn" in c.value for c in at.sidebar.caption)
     page = texts(at)
     assert "Petal (2, 0.5) → **setosa (1)**" in page
     assert page.count("setosa (1)") >= 2  # ours and scikit-learn's

@@ -59,6 +59,7 @@ def test_defaults_render_every_view() -> None:
     code = at.code[-1].value
     assert "keras.optimizers.SGD(learning_rate=0.3)" in code
     assert 'make_dataset("moons", n=200' in code
+    assert code.startswith("# Needs Keras 3 and optiviz")  # it imports optiviz: says so
     assert all(finite_numbers(f["data"]) for f in figs)
 
 

@@ -21,6 +21,8 @@ from .activations import get_activation
 from .initializers import get_initializer
 from .optimizers import get_optimizer
 
+#: the script's first line: what must be installed for it to run as is
+NEEDS = "# Needs Keras 3 and optiviz (this app's package, for the same data) installed"
 FULL_BATCH_NOTE = "  # the whole training set: full-batch gradient descent"
 
 
@@ -127,6 +129,7 @@ def training_script(
         keep = {k: v for k, v in dataset_args.items() if k in ("val_split", "seed")}
         args = ", ".join(f"{k}={v!r}" for k, v in keep.items())
         data_lines = [
+            NEEDS,
             "import keras",
             "from optiviz import load_csv",
             "",
@@ -136,6 +139,7 @@ def training_script(
     else:
         args = ", ".join(f"{k}={v!r}" for k, v in dataset_args.items())
         data_lines = [
+            NEEDS,
             "import keras",
             "from optiviz import make_dataset",
             "",

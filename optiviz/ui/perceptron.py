@@ -69,10 +69,21 @@ def schema(gate: Gate) -> list[Param]:
     ]
 
 
-def sidebar() -> None:
-    """The perceptron rule's settings (shared by the iris and XOR views) and slide mode."""
+#: the page's first tab: a McCulloch–Pitts unit has no learning rule
+MCP_TAB = "McCulloch–Pitts unit (1943)"
+
+
+def sidebar(tab: str | None) -> None:
+    """The perceptron rule's settings (shared by the iris and XOR views) and slide mode.
+    On the McCulloch–Pitts tab (``tab``; None: the first tab) they change nothing, so
+    they are shown disabled, with a line saying why."""
+    off = tab in (None, MCP_TAB)
     with st.sidebar:
         st.subheader("Perceptron rule")
+        if off:
+            st.caption(
+                "Used by the perceptron and XOR tabs: a McCulloch–Pitts unit does not learn."
+            )
         st.number_input(
             "Learning rate η",
             min_value=0.0,
@@ -81,16 +92,20 @@ def sidebar() -> None:
             key="eta",
             format="%.3f",
             help="From zero weights every η > 0 draws the same lines, only scaled.",
+            disabled=off,
         )
-        st.slider("Most epochs", 1, 100, key="epochs")
-        st.toggle("Shuffle each epoch", key="shuffle", help="scikit-learn shuffles too.")
-        st.number_input("Seed", min_value=0, max_value=9999, step=1, key="seed")
+        st.slider("Most epochs", 1, 100, key="epochs", disabled=off)
+        st.toggle(
+            "Shuffle each epoch", key="shuffle", help="scikit-learn shuffles too.", disabled=off
+        )
+        st.number_input("Seed", min_value=0, max_value=9999, step=1, key="seed", disabled=off)
         st.radio(
             "Start from",
             ("zeros", "random"),
             key="start",
             horizontal=True,
             format_func=lambda s: "w = 0, b = 0" if s == "zeros" else "random weights",
+            disabled=off,
         )
         st.divider()
         slide_toggle()
