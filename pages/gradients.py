@@ -68,10 +68,17 @@ with tabs[2]:
             key="train_chart",
             config=export_config("gradients-training", slide),
         )
+        spread = gl.training_spread(lab)
+        here = (
+            f" Here, in the last epoch shown, the largest layer's gradient norm is "
+            f"{spread:.3g} times the smallest."
+            if spread
+            else ""
+        )
         st.caption(
             "Gradient clipping (clipnorm) caps each step at learning_rate × clipnorm, so an "
             "exploding network no longer overflows while it trains; batch normalization rescales "
-            "every layer's signal, so the gradient norms stay within a small factor across depth."
+            "every layer's signal, which keeps the layers' gradient norms closer together." + here
         )
 with tabs[3]:
     if tabs[3].open:

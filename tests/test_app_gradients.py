@@ -173,3 +173,32 @@ def test_overflow_is_shown_as_exploded_not_nan() -> None:
     for label, figs in every_tab(at, TAB, TABS).items():
         text = json.dumps(figs)
         assert "NaN" not in text and "Infinity" not in text, label
+
+
+def test_every_preset_s_verdict_and_training_caption_state_its_own_numbers() -> None:
+    # "Naive + batch norm" once said the first layers get huge updates (×14 at
+    # initialization, not the ×10¹² of the naive network), beside a caption saying batch
+    # norm keeps the gradients within a small factor. Both now state the result's numbers.
+    from optiviz.engine import gradients as eng
+    from optiviz.ui import gradients as gl
+
+    for name, (_, act, init, stddev, bn) in gl.PRESETS.items():
+        q = {"activation": act, "initializer": init, "stddev": str(stddev), "bn": str(int(bn))}
+        at = gradients(q)
+        clean(at)
+        ss = at.session_state
+        lab = eng.lab(
+            depth=int(ss["depth"]), width=int(ss["width"]), batch=gl.BATCH, activation=act,
+            initializer=init, stddev=stddev, batch_norm=bn, learning_rate=float(ss["lr"]),
+            epochs=int(ss["epochs"]), seed=int(ss["seed"]),
+        )  # fmt: skip
+        text = " ".join(m.value for m in at.markdown)
+        assert "huge" not in text, name
+        assert at.metric[0].delta == lab.label, name
+        if lab.label == "exploding":
+            assert f"is {lab.ratio:.3g} times" in text, (name, text[:300])
+        open_tab(at, TAB, "Training")
+        clean(at)
+        (caption,) = [c.value for c in at.caption if "Gradient clipping" in c.value]
+        spread = gl.training_spread(lab)
+        assert spread > 0 and f"{spread:.3g} times the smallest" in caption, (name, caption)
