@@ -11,6 +11,12 @@ import numpy as np
 
 #: A run "ends in" a minimum when its last point is within this many ε of it.
 REACH_FACTOR = 5.0
+#: What "reached" means everywhere (the race table, the landscape's maps and its fair
+#: comparison), in the words the pages show; ``{eps}`` is the scene's ε.
+DEFINITION = (
+    "A run ends in a minimum when its last point lies within 5ε of it (ε = {eps}); its "
+    "steps to ε count until it first came within ε of that minimum (— if it never did)."
+)
 
 
 class Outcome(NamedTuple):
@@ -26,6 +32,10 @@ class Outcome(NamedTuple):
     diverged_at: int | None
     final_x: float
     final_y: float
+    #: first step within ε of any minimum, and which (-1 / None if never), even if the
+    #: run did not end there: a run may pass through a minimum and go on
+    passed_step: int | None = None
+    passed_index: int = -1
 
 
 def distance_to_minima(path: np.ndarray, minima: np.ndarray) -> np.ndarray:
@@ -51,6 +61,8 @@ def race_outcomes(result: Any) -> list[Outcome]:
         if div >= 0:
             out.append(Outcome(label, float(result.loss[i, -1]), "diverged", -1, None, div, x, y))
             continue
+        hit = int(result.hit_step[i])
+        passed = (hit, int(result.hit_index[i])) if hit >= 0 else (None, -1)
         reached, index, steps = "none", -1, None
         if len(minima):
             d_end = np.linalg.norm(minima - path[-1], axis=-1)
@@ -61,5 +73,7 @@ def race_outcomes(result: Any) -> list[Outcome]:
                 d = np.linalg.norm(path - minima[j], axis=-1)
                 within = np.flatnonzero(d <= result.eps)
                 steps = int(within[0]) if len(within) else None
-        out.append(Outcome(label, float(result.loss[i, -1]), reached, index, steps, None, x, y))
+        out.append(
+            Outcome(label, float(result.loss[i, -1]), reached, index, steps, None, x, y, *passed)
+        )
     return out

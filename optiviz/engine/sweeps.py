@@ -245,9 +245,10 @@ def basins(
 class FairResult(NamedTuple):
     """Each optimizer's learning rate tuned on the surface, then raced from one start.
 
-    ``tuned_lr[k]`` is the rate of ``learning_rates`` that reached ε of a minimum
-    in the fewest steps (ties, and optimizers that never reach it, by lowest final
-    loss); ``steps_to_eps`` and ``final_loss`` are those of the tuned run.
+    ``tuned_lr[k]`` is the rate of ``learning_rates`` that ended in the global minimum
+    and reached ε of it in the fewest steps (ties, and optimizers that never do, by
+    lowest final loss); ``steps_to_eps`` and ``final_loss`` are those of the tuned run
+    (−1: it did not end in the global minimum).
     """
 
     surface: Surface
@@ -287,7 +288,17 @@ def tune_learning_rate(
     settles in a minimum in the fewest steps from ``start`` (see :func:`best_rate`)."""
     lrs = np.asarray(FAIR_RATES if learning_rates is None else list(learning_rates), float)
     s = sweep(surface, optimizer, start=start, learning_rates=lrs, param=None, steps=steps, eps=eps)
-    return float(lrs[best_rate(s.steps_to_eps[:, 0], s.final_loss[:, 0], s.diverged[:, 0])])
+    # fastest to the *global* minimum: a run that ends in a local one has not succeeded
+    # (on the two wells GD settled fastest, in the shallow well)
+    steps_to = np.where(ends_global(s.surface, s.minimum_index), s.steps_to_eps, -1)
+    return float(lrs[best_rate(steps_to[:, 0], s.final_loss[:, 0], s.diverged[:, 0])])
+
+
+def ends_global(surface: Surface, minimum_index: np.ndarray) -> np.ndarray:
+    """Which runs end in a global minimum of ``surface`` (``minimum_index`` as
+    :func:`classify` gives it)."""
+    glob = [i for i, m in enumerate(surface.minima) if m.is_global]
+    return np.isin(minimum_index, glob)
 
 
 def compare_tuned(
@@ -309,7 +320,10 @@ def compare_tuned(
         steps=steps,
         eps=eps,
     )
-    settled = [-1 if o.steps_to_eps is None else o.steps_to_eps for o in race_outcomes(r)]
+    settled = [
+        o.steps_to_eps if o.reached == "global" and o.steps_to_eps is not None else -1
+        for o in race_outcomes(r)
+    ]
     return FairResult(
         surface=surf,
         optimizers=tuple(tuned),

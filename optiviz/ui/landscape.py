@@ -8,6 +8,7 @@ import numpy as np
 import streamlit as st
 
 from optiviz.engine import CLASSIC, OPTIMIZERS, SURFACE_NAMES, get_surface
+from optiviz.engine.outcomes import DEFINITION
 from optiviz.engine.surfaces import Surface
 from optiviz.engine.sweeps import (
     DEFAULT_PARAM,
@@ -193,7 +194,7 @@ def fair_table(fair: FairResult) -> None:
         {
             "optimizer": label,
             "tuned learning_rate": f"{lr:.3g}",
-            "steps to ε": int(steps) if steps >= 0 else "not reached",
+            "steps to ε of the global minimum": int(steps) if steps >= 0 else "not reached",
             "final loss": f"{loss:.4g}",
         }
         for label, lr, steps, loss in zip(
@@ -204,5 +205,6 @@ def fair_table(fair: FairResult) -> None:
     st.caption(
         f"Each learning rate was chosen from {len(fair.learning_rates)} candidates "
         f"({fair.learning_rates[0]:g} to {fair.learning_rates[-1]:g}) by the fewest steps to "
-        "reach ε of a minimum from this start, within the same step budget."
+        "the global minimum from this start, within the same step budget: a run that ends "
+        "in a local minimum counts as not reached. " + DEFINITION.format(eps=f"{fair.race.eps:.3g}")
     )

@@ -11,12 +11,25 @@ import streamlit as st
 
 from optiviz.engine import OPTIMIZERS, RaceResult
 from optiviz.engine.keras_code import optimizers_code
-from optiviz.engine.outcomes import race_outcomes
+from optiviz.engine.outcomes import DEFINITION, race_outcomes
 from optiviz.figures import race as race_figures
 from optiviz.figures.equations import step_equations
 
 from .cache import shared_table
 from .export import export_buttons
+
+
+def _ended(o: Any, surface: Any) -> str:
+    text = {
+        "global": "🟡 global minimum",
+        "local": "◇ local minimum",
+        "none": "no known minimum",
+        "diverged": f"💥 diverged at step {o.diverged_at}",
+    }[o.reached]
+    if o.reached == "none" and o.passed_step is not None:  # it went through one and on
+        kind = "global" if surface.minima[o.passed_index].is_global else "local"
+        text += f" (passed within ε of the {kind} minimum at step {o.passed_step})"
+    return text
 
 
 def _outcome_rows(result: RaceResult) -> list[dict[str, Any]]:
@@ -26,12 +39,7 @@ def _outcome_rows(result: RaceResult) -> list[dict[str, Any]]:
             {
                 "optimizer": o.label,
                 "final loss": "—" if o.diverged_at is not None else f"{o.final_loss:.6g}",
-                "ended in": {
-                    "global": "🟡 global minimum",
-                    "local": "◇ local minimum",
-                    "none": "no known minimum",
-                    "diverged": f"💥 diverged at step {o.diverged_at}",
-                }[o.reached],
+                "ended in": _ended(o, result.surface),
                 "steps to ε": "—" if o.steps_to_eps is None else str(o.steps_to_eps),
                 "final (x, y)": f"({o.final_x:.4g}, {o.final_y:.4g})",
             }
@@ -43,8 +51,8 @@ def outcome_table(result: RaceResult, key: str) -> None:
     """Where each run ended; ``key`` identifies the scene (``cache.race_key``)."""
     shared_table(f"race outcome|{key}", lambda: _outcome_rows(result))
     st.caption(
-        f"ε = {result.eps:.3g}: a run counts as having reached a minimum once it is that close. "
-        "A diverged run is frozen at its last finite point."
+        DEFINITION.format(eps=f"{result.eps:.3g}")
+        + " A diverged run is frozen at its last finite point."
     )
 
 
