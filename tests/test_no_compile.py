@@ -37,6 +37,9 @@ def warmed() -> Iterator[None]:
     # caches, the network kernels into the executable store (FILL: even those JAX's
     # cache already holds), so a kernel the process drops to stay within its budget
     # (kernels.BUDGETS) comes back from disk, never compiled again
+    # (kernels that earlier tests of this process loaded from JAX's cache are dropped
+    # first: they were never stored, and warming them up again would not store them)
+    kernels.clear()
     _store.FILL = True
     try:
         kernels.warm_up(everything=True)

@@ -89,10 +89,14 @@ def loaded(family: str) -> int:
         return len(_KERNELS.get(family, ()))
 
 
-def clear(family: str) -> None:
-    """Drop every kernel of ``family`` (``--precompile`` after each surface)."""
+def clear(family: str | None = None) -> None:
+    """Drop every kernel of ``family`` (``--precompile`` after each surface), or of
+    every family."""
     with _LOCK:
-        _KERNELS.pop(family, None)
+        if family is None:
+            _KERNELS.clear()
+        else:
+            _KERNELS.pop(family, None)
     release_memory()
 
 
