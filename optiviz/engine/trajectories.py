@@ -304,10 +304,7 @@ def _summary_kernel(surface: Surface, opt: Optimizer, hits: bool) -> Any:
         floats = jnp.stack([final_p[0], final_p[1], final_loss], axis=1)
         return floats, jnp.stack([div_at, hit_at, hit_index], axis=1).astype(jnp.int32)
 
-    def call(hp: Any, starts: Any, eps: Any, n_steps: Any, steps: int = 0) -> Any:
-        return kernel(hp, starts, eps, n_steps)
-
-    return call
+    return kernel
 
 
 def _race_kernel(surface: Surface, kinds: tuple[Optimizer, ...], steps: int) -> _Once:
