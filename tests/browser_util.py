@@ -44,6 +44,10 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+#: the process id of each running ``server`` fixture, by its url
+SERVER_PIDS: dict[str, int] = {}
+
+
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
     port = _free_port()
@@ -54,6 +58,7 @@ def server() -> Iterator[str]:
         stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
+    SERVER_PIDS[url] = proc.pid
     try:
         deadline = time.time() + 90
         while time.time() < deadline:

@@ -14,8 +14,12 @@ from __future__ import annotations
 
 import asyncio
 import math
+import os
+import select
+import socket
 import sys
 import time
+import urllib.request
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -246,3 +250,110 @@ def test_server_keeps_serving_everyone_while_sessions_misbehave(server):
         assert said, f"{page}?{query}: no message"
     assert ordinary.charts >= 1 and not ordinary.errors
     assert math.isfinite(wall)
+
+
+def _rss_mib(pid: int) -> float:
+    with open(f"/proc/{pid}/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def _put(port: int, path: str, headers: dict[str, str], chunks) -> tuple[int, int]:
+    """A PUT over a raw socket that stops sending once the server has answered:
+    (HTTP status, body bytes sent before the answer came)."""
+    head = f"PUT {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+    head += "".join(f"{k}: {v}\r\n" for k, v in headers.items()) + "\r\n"
+    sent = 0
+    with socket.create_connection(("127.0.0.1", port), timeout=60) as s:
+        s.sendall(head.encode())
+        for chunk in chunks:
+            ready, _, _ = select.select([s], [], [], 0)
+            if ready:  # an answer (or a closed socket) before the whole body went out
+                break
+            try:
+                s.sendall(chunk)
+            except (BrokenPipeError, ConnectionResetError):
+                break
+            sent += len(chunk)
+        s.settimeout(60)
+        answer = s.recv(4096)
+    return int(answer.split(b" ", 2)[1]), sent
+
+
+def test_server_refuses_an_upload_over_its_limit_without_reading_it(server):
+    """Streamlit's upload limit is the smallest whole MiB above the app's CSV limit (not
+    its 200 MB default): an oversized upload is refused from its headers, and a body
+    sent without a length is cut off soon after the limit, so the server's memory does
+    not grow by the upload's size (issue #28)."""
+    from browser_util import SERVER_PIDS
+
+    from optiviz.cli import UPLOAD_LIMIT_MIB
+    from optiviz.engine.datasets import CSV_MAX_BYTES, CSV_UPLOAD_MIB
+    from optiviz.ui.visit import Session
+
+    assert UPLOAD_LIMIT_MIB == CSV_UPLOAD_MIB == math.ceil(CSV_MAX_BYTES / 2**20)
+    config = (ROOT / ".streamlit" / "config.toml").read_text()
+    assert f"maxUploadSize = {CSV_UPLOAD_MIB}\n" in config
+
+    async def with_a_session(probe):
+        s = Session(server, timeout=120)
+        await s.connect()
+        try:
+            await s.run("playground", query="data=csv")
+            return await asyncio.to_thread(probe, s)
+        finally:
+            await s.close()
+
+    def probe(session: Session) -> None:
+        assert session.session_id
+        # the browser's XSRF cookie comes with the health check; uploads echo it in a header
+        with urllib.request.urlopen(server + "/_stcore/health", timeout=30) as r:
+            sent_back = [c.split(";", 1)[0] for c in r.headers.get_all("Set-Cookie") or []]
+        xsrf = dict(c.split("=", 1) for c in sent_back if "=" in c)
+        assert "_streamlit_xsrf" in xsrf, sent_back
+        cookie = f"_streamlit_xsrf={xsrf['_streamlit_xsrf']}"
+        port = int(server.rsplit(":", 1)[1])
+        path = f"/_stcore/upload_file/{session.session_id}/probe"
+        boundary = "optivizboundary"
+        form = f"multipart/form-data; boundary={boundary}"
+        headers = {"Cookie": cookie, "Content-Type": form, "X-Xsrftoken": xsrf["_streamlit_xsrf"]}
+        part = (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.csv"\r\n'
+            "Content-Type: text/csv\r\n\r\n"
+        ).encode()
+        end = f"\r\n--{boundary}--\r\n".encode()
+        row = b"0.5,0.25,1\n" * 95_325  # ~1 MiB of CSV rows
+        pid = SERVER_PIDS[server]
+        before = _rss_mib(pid)
+
+        # a small CSV goes through: the request is well formed
+        small = part + row[:1100] + end
+        status, _ = _put(port, path, {**headers, "Content-Length": str(len(small))}, [small])
+        assert status == 204, status
+
+        # 200 MiB announced: refused from the headers, before a byte of the body is sent
+        huge = 200 * 2**20
+        status, sent = _put(port, path, {**headers, "Content-Length": str(huge)}, [b""])
+        assert status == 413 and sent == 0, (status, sent)
+
+        # 64 MiB streamed without a length: cut off soon after the limit
+        def body():
+            yield part
+            for _ in range(64):
+                yield row
+            yield end
+
+        chunked = {**headers, "Transfer-Encoding": "chunked"}
+        status, sent = _put(port, path, chunked, _chunked(body()))
+        assert status == 413, status
+        assert sent < (CSV_UPLOAD_MIB + 8) * 2**20, f"{sent / 2**20:.0f} MiB sent before 413"
+        grown = _rss_mib(pid) - before
+        assert grown < 32, f"the server grew by {grown:.0f} MiB"
+
+    asyncio.run(with_a_session(probe))
+
+
+def _chunked(parts):
+    for p in parts:
+        if p:
+            yield f"{len(p):x}\r\n".encode() + p + b"\r\n"
+    yield b"0\r\n\r\n"

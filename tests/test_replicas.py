@@ -6,13 +6,16 @@ browsers spread over all of them, and a room using a host name and a port is acc
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import random
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
+import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -148,3 +151,85 @@ def test_a_room_using_a_host_name_and_a_port_gets_its_websocket(replicas) -> Non
     assert _handshake(port, f"127.0.0.1:{port}", f"http://127.0.0.1:{port}") == 101
     # a page elsewhere still may not talk to the server
     assert _handshake(port, f"optiviz.lab:{port}", f"http://elsewhere.example:{port}") == 403
+
+
+# Keep this test last in the module: it kills one of the fixture's processes.
+def test_a_lost_process_costs_its_students_only_a_reconnect(replicas) -> None:
+    """Ten students, each on a scene of their own (it is in their URL), spread over two
+    processes; one process is killed (SIGKILL) mid-lesson. Every student's tab
+    reconnects through nginx with the cookie it holds, comes back on a live process
+    with the same scene, and the next control change works (issue #28)."""
+    url, state, backends = replicas
+    pids = [int(p) for p in (state / "pids").read_text().split()]
+    pid_of = dict(zip((f"127.0.0.1:{p}" for p in backends), pids, strict=True))
+    scenes = [120 + 10 * i for i in range(10)]  # each student's own step count
+
+    async def open_tab(steps: int) -> Session:
+        s = Session(url, timeout=300)
+        await s.connect()
+        await s.run("race", query=f"steps={steps}")
+        return s
+
+    async def come_back(old: Session) -> Session:
+        """What the tab's browser does when its socket drops: reconnect, with the tab's
+        cookies and URL, and draw the page again."""
+        with contextlib.suppress(Exception):  # its socket died with the process
+            await old.close()
+        s = Session(url, timeout=300)
+        await s.connect(cookie=old.cookie)
+        await s.run("race", query=old.query)
+        return s
+
+    async def lesson():
+        tabs = list(await asyncio.gather(*(open_tab(n) for n in scenes)))
+        for s, n in zip(tabs, scenes, strict=True):
+            assert s.sliders["steps"].value == n and f"steps={n}" in s.query, s.query
+        owners = [_route(url, state, s) for s in tabs]
+        assert set(owners) == set(pid_of), owners  # both processes had students
+        victim = max(pid_of, key=owners.count)
+        os.kill(pid_of[victim], signal.SIGKILL)
+        back = list(await asyncio.gather(*(come_back(s) for s in tabs)))
+        seen = [s.sliders["steps"].value for s in back]  # the scene each came back to
+        moved = []
+        for s, n in zip(back, scenes, strict=True):  # the next control change
+            v = await s.run("race", widgets={s.sliders["steps"].id: n + 10})
+            moved.append((v.charts, s.query))  # (a failed run raises PageError)
+        for s in back:
+            await s.close()
+        return owners, victim, back, seen, moved
+
+    owners, victim, back, seen, moved = asyncio.run(lesson())
+    assert seen == scenes, (seen, scenes)
+    for n, (charts, query) in zip(scenes, moved, strict=True):
+        assert charts >= 1 and f"steps={n + 10}" in query, (n, charts, query)
+    # the lost process's students were served by the one still alive (nginx logs a
+    # websocket when it closes)
+    time.sleep(1.0)
+    served = _served(state)
+    alive = next(u for u in pid_of if u != victim)
+    assert owners.count(victim) >= 1
+    for s, owner in zip(back, owners, strict=True):
+        assert served[_cookie(s)] == (alive if owner == victim else owner), (owner, served)
+
+
+def _route(url: str, state: Path, s: Session) -> str:
+    """The process nginx sends this tab's requests to (a websocket is logged only when
+    it closes; a plain request with the same cookie follows the same route at once)."""
+    assert _get(url + "/_stcore/health", f"optiviz_replica={_cookie(s)}")[0] == 200
+    for request, upstream, cookie in reversed(_log(state)):
+        if cookie == _cookie(s) and "/_stcore/health" in request:
+            return upstream
+    raise AssertionError("nginx did not log the request")
+
+
+def _served(state: Path) -> dict[str, str]:
+    """The process that last served each browser's websocket, by its routing cookie."""
+    out = {}
+    for request, upstream, cookie in _log(state):
+        if "/_stcore/stream" in request:
+            out[cookie] = upstream.split(",")[-1].strip()  # "dead:port, live:port" on failover
+    return out
+
+
+def _cookie(s: Session) -> str:
+    return s.cookie.split("optiviz_replica=", 1)[1].split(";", 1)[0]

@@ -82,3 +82,16 @@ def test_an_executable_from_jax_s_cache_is_not_stored(
     out = _kernel([])(x, np.int32(2))  # JAX's cache has it: used, not stored
     np.testing.assert_allclose(out, jnp.sin(jnp.sin(x)) + 1, rtol=1e-6)
     assert saves == _store.SAVES and not list(store.glob("*.bin"))
+
+
+def test_kernel_budgets_from_the_environment():
+    """OPTIVIZ_KERNEL_BUDGETS sets a family's budget; a malformed entry names itself."""
+    import pytest
+
+    from optiviz.engine.kernels import budgets_from
+
+    assert budgets_from("") == {}
+    assert budgets_from("training=9, race=16") == {"training": 9, "race": 16}
+    for bad in ("training", "training=0", "race=x", "=4"):
+        with pytest.raises(ValueError, match="OPTIVIZ_KERNEL_BUDGETS"):
+            budgets_from(bad)

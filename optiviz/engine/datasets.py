@@ -53,6 +53,9 @@ MAX_VAL_SPLIT = 0.9
 CSV_MIN_ROWS = 10
 #: the largest CSV file :func:`load_csv` accepts, in bytes and in data rows
 CSV_MAX_BYTES = 5_000_000
+#: the server's upload limit in whole MiB (Streamlit's ``server.maxUploadSize``, set by
+#: the ``optiviz`` command and .streamlit/config.toml): the smallest above CSV_MAX_BYTES
+CSV_UPLOAD_MIB = math.ceil(CSV_MAX_BYTES / 2**20)
 CSV_MAX_ROWS = 20_000
 CSV_MAX_CLASSES = 10
 LABEL_COLUMN_NAMES = ("label", "class", "target", "y")

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import os
 import threading
 import time
 from collections import Counter, OrderedDict
@@ -45,12 +46,36 @@ from typing import Any
 #: 2-core CPU: training ~115 MiB a step bucket (~65-80 MiB a snapshot kernel), gradients
 #: lab 25-70 MiB, LR range ~35 MiB, transfer scorer ~12 MiB, a race ~8 MiB, a landscape
 #: summary ~5 MiB. Families not listed keep every bucket (they have few).
+#: Smaller is not cheaper: with training at 4, forty students on the pages' default
+#: scenes (which between them use more than four training kernels at once) loaded 69
+#: kernels from the store in one round (120 s of loading), waited 38 s at p95 instead
+#: of ~16 s, and RSS peaked at 3.0 GiB, since callers still held the kernels the budget
+#: had dropped (benchmarks/load.py --diverse, OPTIVIZ_KERNEL_BUDGETS=training=4).
 BUDGETS: dict[str, int] = {
     "training": 7,  # of 18 (3 widths x (5 row buckets + snapshot)); 4 are the core
     "race": 12,  # of 16 surfaces x 5 step buckets
     "landscape": 24,  # of 16 surfaces x 8 optimizers x 3 run blocks
     "paths": 8,  # run_batch(record=True): the library's, no page uses it
 }
+
+
+def budgets_from(text: str) -> dict[str, int]:
+    """``"training=4,race=8"`` (the ``OPTIVIZ_KERNEL_BUDGETS`` variable) as budgets; a
+    machine with more memory can keep more kernels loaded, one with less fewer. A
+    malformed entry is an error that names it."""
+    out: dict[str, int] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        family, sep, value = part.partition("=")
+        if not sep or not family.strip() or not value.strip().isdigit() or int(value) < 1:
+            raise ValueError(
+                f"OPTIVIZ_KERNEL_BUDGETS: {part!r} is not family=N with N >= 1 "
+                f"(families: {', '.join(BUDGETS)})"
+            )
+        out[family.strip()] = int(value)
+    return out
+
+
+BUDGETS.update(budgets_from(os.environ.get("OPTIVIZ_KERNEL_BUDGETS", "")))
 _KERNELS: dict[str, OrderedDict[Hashable, Any]] = {}
 _LOCK = threading.Lock()
 #: how many times each family has built a bucket's kernels

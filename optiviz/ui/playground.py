@@ -16,7 +16,7 @@ import streamlit as st
 
 from optiviz.engine import DATASETS, OPTIMIZERS, Dataset, DatasetError, load_csv, make_dataset
 from optiviz.engine.activations import ACTIVATIONS
-from optiviz.engine.datasets import CSV_MAX_BYTES, CSV_MAX_ROWS
+from optiviz.engine.datasets import CSV_MAX_BYTES, CSV_MAX_ROWS, CSV_UPLOAD_MIB
 from optiviz.engine.initializers import INITIALIZERS
 from optiviz.engine.keras_code import training_script
 from optiviz.engine.schedules import SCHEDULES
@@ -158,6 +158,7 @@ def sidebar() -> None:
                 f"(at most {CSV_MAX_BYTES / 1e6:g} MB and {CSV_MAX_ROWS:,} rows)",
                 type=["csv", "txt", "tsv"],
                 key="csv_file",
+                max_upload_size=CSV_UPLOAD_MIB,
             )
         else:
             info = DATASETS[ss["data"]]

@@ -66,12 +66,16 @@ class Session:
         self.cookie = ""
         self.query = ""  # what the address bar shows (the page publishes its settings there)
         self.page_hash = ""
+        self.session_id = ""  # the server's id of this tab's session (uploads name it)
         self.pages: dict[str, str] = {}  # url path -> page_script_hash (from `navigation`)
         self.sliders: dict[str, Slider] = {}  # widget key -> slider
         self.widgets: dict[str, str] = {}  # widget key -> widget id (every keyed widget seen)
 
-    async def connect(self) -> None:
-        """GET the page first, as a browser does (a load balancer may set a sticky cookie)."""
+    async def connect(self, cookie: str = "") -> None:
+        """GET the page first, as a browser does (a load balancer may set a sticky cookie).
+        ``cookie``: the cookies this tab already holds (a tab reconnecting after its
+        server went away sends them again, as a browser does)."""
+        self.cookie = cookie
         self.cookie = await asyncio.to_thread(self._get_cookie)
         headers = {"Cookie": self.cookie} if self.cookie else {}
         self.ws = await websockets.connect(
@@ -84,10 +88,17 @@ class Session:
         )
 
     def _get_cookie(self) -> str:
-        with urllib.request.urlopen(self.http + "/", timeout=self.timeout) as r:
+        """The cookies held after a GET of the page: those sent, updated by the answer."""
+        held = dict(c.split("=", 1) for c in self.cookie.split("; ") if "=" in c)
+        request = urllib.request.Request(self.http + "/")
+        if self.cookie:
+            request.add_header("Cookie", self.cookie)
+        with urllib.request.urlopen(request, timeout=self.timeout) as r:
             r.read()
-            cookies = r.headers.get_all("Set-Cookie") or []
-        return "; ".join(c.split(";", 1)[0] for c in cookies)
+            for c in r.headers.get_all("Set-Cookie") or []:
+                name, _, value = c.split(";", 1)[0].partition("=")
+                held[name] = value
+        return "; ".join(f"{k}={v}" for k, v in held.items())
 
     async def close(self) -> None:
         if self.ws is not None:
@@ -104,7 +115,9 @@ class Session:
         rs = msg.rerun_script
         rs.page_name = page
         rs.page_script_hash = self.pages.get(page, "") if page else ""
-        rs.query_string = self.query if query is None else query
+        if query is not None:  # a new address: the page may rewrite it (page_info_changed)
+            self.query = query
+        rs.query_string = self.query
         for wid, value in (widgets or {}).items():
             w = rs.widget_states.widgets.add()
             w.id = wid
@@ -127,6 +140,7 @@ class Session:
             kind = fm.WhichOneof("type")
             if kind == "new_session":
                 self.page_hash = fm.new_session.page_script_hash
+                self.session_id = fm.new_session.initialize.session_id or self.session_id
             elif kind == "navigation":
                 self.pages = {p.url_pathname: p.page_script_hash for p in fm.navigation.app_pages}
                 self.page_hash = fm.navigation.page_script_hash or self.page_hash
