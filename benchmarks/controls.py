@@ -20,15 +20,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import os
-import signal
 import statistics
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from load import free_port, start_server, wait_healthy, wait_warmed_up
+from load import free_port, start_server, stop_server, wait_healthy, wait_warmed_up
 from loadlib import p95, pids_on_port, usage
 from scenes import PAGES as CLASS_PAGES
 
@@ -206,9 +204,7 @@ def main(argv=None) -> None:
         rows = asyncio.run(walk(url, roots, args))
         report(rows)
     finally:
-        if proc is not None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(timeout=30)
+        stop_server(proc)
 
 
 if __name__ == "__main__":

@@ -311,6 +311,13 @@ def start_server(port: int, session_ttl: int) -> subprocess.Popen:
     return proc
 
 
+def stop_server(proc: subprocess.Popen | None) -> None:
+    """End a server :func:`start_server` started (its whole process group)."""
+    if proc is not None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
+
+
 def wait_warmed_up(logs: list[Path], timeout: float = 600) -> None:
     """Wait for each server's warm-up (it opens every page once as the server starts,
     optiviz.ui.warmup) so a round does not share the cores with it; prints its line."""
@@ -573,9 +580,7 @@ def main(argv=None) -> None:
         rounds = asyncio.run(measure(url, roots, args))
         table(rounds)
     finally:
-        if proc is not None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(timeout=30)
+        stop_server(proc)
 
 
 args_global: argparse.Namespace

@@ -18,13 +18,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import signal
 import statistics
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from load import free_port, start_server, wait_healthy, wait_warmed_up
+from load import free_port, start_server, stop_server, wait_healthy, wait_warmed_up
 from loadlib import Session, pids_on_port, usage
 
 ROOM = 40
@@ -72,9 +71,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"server {url} (pids {roots}); {args.reps} reruns per page, default settings\n")
         rows = asyncio.run(measure(url, roots, args.reps))
     finally:
-        if proc is not None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(timeout=30)
+        stop_server(proc)
     race = next(cpu for page, cpu, _, _ in rows if page == "race")
     print(
         f"{'page':16s} {'server CPU/rerun':>17s} {'vs race':>8s} {'wall median':>12s} "

@@ -24,7 +24,6 @@ import asyncio
 import contextlib
 import os
 import random
-import signal
 import sys
 import tempfile
 import time
@@ -173,12 +172,12 @@ def verdict(rows: list[tuple], args) -> None:
     if ref is not None and ref is not last:
         growth = last[5] / ref[5] - 1
         print(
-            f"RSS at {last[0]:.0f} min vs at {ref[0]:.0f} min: {last[5]:.0f} / {ref[5]:.0f} MiB "
+            f"RSS at {last[0]:.3g} min vs at {ref[0]:.3g} min: {last[5]:.0f} / {ref[5]:.0f} MiB "
             f"= {growth * 100:+.1f} % ({'flat' if growth <= 0.02 else 'GROWING'}, allowed +2 %)"
         )
         p_ref, p_last = (float(r[3].split("/")[1]) for r in (ref, last))
         print(
-            f"p95 at {last[0]:.0f} min vs at {ref[0]:.0f} min: {p_last:.2f} / {p_ref:.2f} s "
+            f"p95 at {last[0]:.3g} min vs at {ref[0]:.3g} min: {p_last:.2f} / {p_ref:.2f} s "
             f"= {p_last / p_ref:.2f}x"
         )
     failed = sum(r[2] for r in rows)
@@ -231,9 +230,7 @@ def main(argv=None) -> None:
         asyncio.run(soak.run(url))
         verdict(soak.rows, args)
     finally:
-        if proc is not None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(timeout=30)
+        load.stop_server(proc)
 
 
 if __name__ == "__main__":
