@@ -11,6 +11,7 @@ st.caption(
     "Press ▶ to watch, drag the slider to scrub, click the contour to move the start."
 )
 
+from optiviz.engine.claims import DEFAULT_RACE, claims  # noqa: E402
 from optiviz.ui import cache, race_views, url_state  # noqa: E402
 from optiviz.ui import race_controls as rc  # noqa: E402
 from optiviz.ui.controls import lazy_tabs  # noqa: E402
@@ -39,7 +40,11 @@ except ValueError as err:
 grid = cache.cached_grid(surface.key, surface)
 
 if surface.description:  # (a typed formula's title is the student's text: shown as typed)
-    st.markdown(f"**{literal(surface.title)}** — {surface.description}")
+    said = claims(surface.name)  # what runs do on it, each checked (tests/test_claims.py)
+    own = " ".join(c.text for c in said if not c.default)
+    st.markdown(f"**{literal(surface.title)}** — {surface.description} {own}".rstrip())
+    if any(c.default for c in said):
+        st.caption(f"{DEFAULT_RACE}: " + " ".join(c.text for c in said if c.default))
 if surface.latex:
     st.latex(rf"J(x, y) = {surface.latex}")
 tabs = lazy_tabs(

@@ -233,8 +233,8 @@ def quadratic_bowl() -> Surface:
         minima=(Minimum(0.0, 0.0, 0.0),),
         start=(-1.6, 1.2),
         latex=r"x^2 + y^2",
-        description="A perfectly round bowl: every optimizer should find the bottom. "
-        "Curvature is 2 in every direction, so GD is stable only for learning_rate < 1.",
+        description="A perfectly round bowl with its minimum at the origin; the curvature "
+        "is 2 in every direction.",
         hessian_max=2.0,
     )
 
@@ -253,7 +253,7 @@ def elongated_bowl(kappa: float = 10.0) -> Surface:
         log_scale=True,
         latex=rf"x^2 + {kappa:g}\,y^2",
         description="An ill-conditioned valley: the y-walls are κ times steeper than the "
-        "x-floor. GD zig-zags across it; momentum and adaptive methods cut along it.",
+        "x-floor, so a rate safe across the valley is small along it.",
         hessian_max=2.0 * kappa,
         params=(("kappa", kappa),),
     )
@@ -281,9 +281,8 @@ def rotated_bowl(kappa: float = 20.0, angle: float = 30.0) -> Surface:
         start=(-2.5, -0.5),
         log_scale=True,
         latex=rf"u^2 + {kappa:g}\,v^2,\ (u, v) = R_{{{angle:g}^\circ}}(x, y)",
-        description="The elongated bowl turned off the axes. Per-coordinate methods "
-        "(AdaGrad, RMSProp, Adam) lose part of their advantage, because the steep "
-        "direction mixes x and y.",
+        description="The elongated bowl turned off the axes: its steep direction mixes x "
+        "and y, so no single coordinate is the steep one.",
         hessian_max=2.0 * kappa,
         params=(("kappa", kappa), ("angle", angle)),
     )
@@ -307,8 +306,7 @@ _FIXED: dict[str, Callable[[], Surface]] = {
         latex=r"-2e^{-\frac{(x-1)^2+(1.4y)^2}{0.2}} - 6e^{-\frac{(x+1)^2+(1.4y)^2}{0.2}}"
         r" + x^2 + (1.4y)^2",
         description="A deep well on the left (global minimum) and a shallow one on the right "
-        "(local minimum). From the upper right, plain GD settles in the near, shallow well; "
-        "momentum can carry a run over the ridge.",
+        "(local minimum), with a ridge between them.",
     ),
     "quadratic_bowl": quadratic_bowl,
     "elongated_bowl": elongated_bowl,
@@ -322,8 +320,8 @@ _FIXED: dict[str, Callable[[], Surface]] = {
         start=(-1.5, 2.0),
         log_scale=True,
         latex=r"(1-x)^2 + 100\,(y-x^2)^2",
-        description="Finding the curved valley is easy; following it to (1, 1) is slow, "
-        "because the floor is nearly flat while the walls are steep.",
+        description="A long, curved valley with its minimum at (1, 1): the walls are steep, "
+        "the floor nearly flat.",
     ),
     "beale": lambda: _make(
         "beale",
@@ -335,7 +333,7 @@ _FIXED: dict[str, Callable[[], Surface]] = {
         log_scale=True,
         latex=r"(1.5-x+xy)^2 + (2.25-x+xy^2)^2 + (2.625-x+xy^3)^2",
         description="Flat valleys and very steep corners: gradient sizes span many orders "
-        "of magnitude, which adaptive methods handle and fixed steps do not.",
+        "of magnitude.",
     ),
     "himmelblau": lambda: _make(
         "himmelblau",
@@ -351,8 +349,7 @@ _FIXED: dict[str, Callable[[], Surface]] = {
         start=(0.0, -0.5),
         log_scale=True,
         latex=r"(x^2+y-11)^2 + (x+y^2-7)^2",
-        description="Four equally deep minima: which one a run ends in depends on where it "
-        "starts and how it moves.",
+        description="Four equally deep minima.",
     ),
     "booth": lambda: _make(
         "booth",
@@ -375,8 +372,8 @@ _FIXED: dict[str, Callable[[], Surface]] = {
         minima=(),
         start=(-1.8, 0.01),
         latex=r"x^2 - y^2",
-        description="No minimum at all: a saddle point at the origin. Starting almost on the "
-        "ridge, runs slow down near the saddle; the question is who escapes it, and how fast.",
+        description="No minimum at all: a saddle point at the origin, and the marked start "
+        "lies almost on its ridge.",
     ),
     "monkey_saddle": lambda: _make(
         "monkey_saddle",
@@ -386,8 +383,8 @@ _FIXED: dict[str, Callable[[], Surface]] = {
         minima=(),
         start=(1.5, 0.1),
         latex=r"x^3 - 3xy^2",
-        description="A saddle with three valleys going down (room for a monkey's tail). "
-        "The gradient vanishes at the origin in every direction, so slow methods stall there.",
+        description="A saddle with three valleys going down (room for a monkey's tail); "
+        "the gradient vanishes at the origin in every direction.",
     ),
     "sin_valley": lambda: _make(
         "sin_valley",
@@ -411,7 +408,7 @@ _FIXED: dict[str, Callable[[], Surface]] = {
         start=(2.2, 1.8),
         latex=r"20 + \sum_{z\in\{x,y\}} \left(z^2 - 10\cos 2\pi z\right)",
         description="An egg crate: a bowl covered in regular bumps, with a local minimum near "
-        "every integer point. Reaching the centre needs momentum or luck.",
+        "every integer point and the global one at the centre.",
     ),
     "ackley": lambda: _make(
         "ackley",
@@ -439,8 +436,7 @@ _FIXED: dict[str, Callable[[], Surface]] = {
         ),
         start=(-1.5, -0.8),
         latex=r"\left(4-2.1x^2+\tfrac{x^4}{3}\right)x^2 + xy + (4y^2-4)\,y^2",
-        description="Six minima: two global, four local. A good test of where each optimizer "
-        "settles.",
+        description="Six minima: two global, four local.",
     ),
     "goldstein_price": lambda: _make(
         "goldstein_price",
@@ -457,8 +453,8 @@ _FIXED: dict[str, Callable[[], Surface]] = {
         log_scale=True,
         latex=r"\left[1+(x+y+1)^2(19-14x+3x^2-14y+6xy+3y^2)\right]"
         r"\left[30+(2x-3y)^2(18-32x+12x^2+48y-36xy+27y^2)\right]",
-        description="Values from 3 to a million on a small square: a fixed learning rate that "
-        "is safe on the slopes crawls in the valleys.",
+        description="Values from 3 to a million on a small square, with the global minimum "
+        "at (0, −1) and several local ones.",
     ),
     "plateau": lambda: _make(
         "plateau",
@@ -468,8 +464,7 @@ _FIXED: dict[str, Callable[[], Surface]] = {
         minima=(Minimum(0.0, 0.0, 0.0),),
         start=(2.5, 2.0),
         latex=r"1 - e^{-(x^2+y^2)/2}",
-        description="A single well in a wide, almost flat plain. Out on the plain gradients are "
-        "tiny, so GD barely moves while methods that normalise the step keep walking.",
+        description="A single well in a wide, almost flat plain where the gradients are tiny.",
     ),
 }
 
