@@ -154,7 +154,8 @@ def diverse(page: str, rng: random.Random) -> str:
         epochs = rng.choice(tl.EPOCHS)
         return _q(
             {
-                "tl_n": rng.choice(tl.SIZES),
+                "tl_task": (task := rng.choice(tuple(tl.PAIRS))),
+                "tl_n": rng.choice(tl.PAIRS[task].sizes),
                 "tl_epochs": epochs,
                 "tl_unfreeze": rng.randint(1, epochs - 1),
                 "tl_lr": rng.choice(tl.RATES),

@@ -5,8 +5,8 @@ import streamlit as st
 # Text first, engine after: on a cold server the title paints while JAX still loads.
 st.title("Transfer learning: reusing pretrained layers")
 st.caption(
-    "Network A learned to read the digits 0–4 from 700 examples. Network B must read 5–9 "
-    "but gets only a handful of examples. Does it help to start B from A's hidden layers?"
+    "Network A learned task A from plenty of examples. Network B must learn a related task "
+    "B from only a handful. Does it help to start B from A's hidden layers?"
 )
 
 from optiviz.engine.training import summary  # noqa: E402
@@ -24,24 +24,34 @@ ui.sidebar()
 s = ui.current()
 url_state.publish(ui.schema(), page=ui.PAGE)
 slide = bool(st.session_state["slide"])
+pair = s.pair
 try:
-    ds_a, a = ui.network_a()
+    ds_a, a = ui.network_a(s.task)
     result = ui.train_b(s)
 except ValueError as err:
     st.error(str(err))
     st.stop()
 
+ds_b = ui.task_b(s.task, s.n, s.seed)
 cols = st.columns(len(result.labels) + 1)
-cols[0].metric("A on digits 0–4 (validation)", f"{float(a.final_accuracy[0]):.1%}")
+cols[0].metric(f"A on {pair.a_short}", f"{float(a.final_accuracy[0]):.1%}")
 for col, label, acc in zip(cols[1:], result.labels, result.final_accuracy, strict=True):
-    col.metric(f"B: {label}", f"{float(acc):.1%}")
+    col.metric(label, f"{float(acc):.1%}")
 st.caption(
-    f"Validation accuracy on {ds_a.n_classes} digits; B trains on {s.n} examples of 5–9 and "
-    f"is scored on {ui.task_b(s.n, s.seed).n_val} others. Chance is 20 %."
+    f"Validation accuracy after the last epoch (A: {pair.a_epochs}, B: {s.epochs}). A learned "
+    f"{pair.a_short} from {ds_a.n_train:,} examples; B learns {pair.b_short} from {s.n} and is "
+    f"scored on {ds_b.n_val:,} others. Chance is {pair.chance:.0%}."
 )
 status_line(result)
 tabs = lazy_tabs(
-    ["Learning curves", "Accuracy table", "Why reuse helps", "Networks", "Keras code"],
+    [
+        "Learning curves",
+        "Accuracy table",
+        "As B gets more examples",
+        "Why reuse helps" if pair.name == "rings" else "Why reuse does not help",
+        "Networks",
+        "Keras code",
+    ],
     "transfer_tab",
 )
 with tabs[0]:
@@ -49,21 +59,37 @@ with tabs[0]:
         fig = history(result, ui.COLORS, ("transfer", s), slide)
         st.plotly_chart(fig, key="history", config=export_config("optiviz-transfer", slide))
         st.caption(
-            f"Solid: the {s.n} training examples, dashed: validation. Frozen layers keep A's "
-            f"weights; the last run lets them change from epoch {s.unfreeze} on."
+            f"Solid: the {s.n} training examples, dashed: validation. Frozen layers keep their "
+            f"weights; the last run lets A's layers change from epoch {s.unfreeze} on."
         )
 with tabs[1]:
     if tabs[1].open:
         st.dataframe(ui.accuracy_table(result), hide_index=True, width="stretch")
+        st.caption("Validation accuracy at the epochs named; *best* is the highest of any epoch.")
         shared_table(f"transfer final|{s!r}", lambda: nf.final_table(result))
 with tabs[2]:
     if tabs[2].open:
-        st.markdown(ui.verdict(result))
-        st.markdown(ui.WHY)
+        acc = ui.sizes(s)
+        shared_table(
+            f"transfer sizes|{s.task, s.epochs, s.unfreeze, s.lr}", lambda: ui.sizes_rows(s, acc)
+        )
+        gap = (acc[:, 2] - acc[:, 0]).mean(axis=1) * 100
+        st.caption(
+            f"Validation accuracy after the last epoch ({s.epochs}), mean of seeds 0, 1 and 2, "
+            f"for each training-set size of task B. A's frozen layers minus scratch: "
+            + ", ".join(f"{g:+.1f} points at {n}" for n, g in zip(pair.sizes, gap, strict=True))
+            + "."
+        )
 with tabs[3]:
     if tabs[3].open:
-        st.markdown(f"Both networks: 64 pixels → {ui.HIDDEN[0]} → {ui.HIDDEN[1]} ReLU → 5 softmax.")
-        summary_table(summary(a))
+        st.markdown(ui.verdict(result))
+        st.markdown(ui.WHY[pair.name])
 with tabs[4]:
     if tabs[4].open:
+        widths = " → ".join(str(w) for w in pair.hidden)
+        head = "1 sigmoid" if pair.name == "rings" else "5 softmax"
+        st.markdown(f"Both networks: {ds_a.n_features} inputs → {widths} ReLU → {head}.")
+        summary_table(summary(a))
+with tabs[5]:
+    if tabs[5].open:
         st.code(ui.keras_code(s), language="python")

@@ -77,11 +77,11 @@ def test_regularization_page_gap_boundaries_and_dropout(page, server) -> None:
 def test_transfer_page(page, server) -> None:
     page.goto(f"{server}/transfer")
     wait_rendered(page, timeout=300_000)
-    page.get_by_text("A on digits 0–4").wait_for(timeout=30_000)
+    page.get_by_text("A on radius 0.5").wait_for(timeout=30_000)
     shoot(page, "transfer-curves")
     open_tab(page, "Why reuse helps", "This run:", plots=False)
     assert page.locator(PLOTS).count() == 0, "the learning curves are not built"
-    page.get_by_text("A on digits 0–4").wait_for(timeout=30_000)  # the headline stays
+    page.get_by_text("A on radius 0.5").wait_for(timeout=30_000)  # the headline stays
     shoot(page, "transfer-why")
     assert page.outside == []
     assert real_errors(page) == []

@@ -38,7 +38,9 @@ OUTCOME_WORDS = re.compile(
 @pytest.mark.parametrize("name", SURFACE_NAMES)
 def test_descriptions_say_what_a_surface_is_not_what_runs_do(name):
     text = get_surface(name).description
-    assert not OUTCOME_WORDS.search(text), f"{name}: {OUTCOME_WORDS.search(text).group(0)!r} in {text!r}"
+    assert not OUTCOME_WORDS.search(text), (
+        f"{name}: {OUTCOME_WORDS.search(text).group(0)!r} in {text!r}"
+    )
 
 
 def test_a_claim_that_no_longer_holds_fails(monkeypatch):
@@ -53,3 +55,18 @@ def test_a_claim_that_no_longer_holds_fails(monkeypatch):
 
     monkeypatch.setattr(claims, "race_hparams", faster)
     assert not two_wells.check(scenes)
+
+
+def test_transfer_reuse_helps_on_rings_and_never_on_digits():
+    """The transfer page's claims, over seeds 0-2 at the page's default training: on the
+    rings pair A's frozen layers beat scratch by 15+ points with the fewest examples and
+    the gap closes to within 5 points with the most; on the digits pair (the page's
+    counter-example) they never beat scratch."""
+    from optiviz.engine.transfer import PAIRS, by_size, train_a
+
+    rings, digits = PAIRS["rings"], PAIRS["digits"]
+    acc = by_size(rings, train_a(rings), epochs=100, unfreeze=20, lr=0.01).mean(axis=2)
+    gap = (acc[:, 2] - acc[:, 0]) * 100
+    assert gap[0] >= 15 and gap[1] >= 10 and gap[-1] <= 5, gap
+    acc = by_size(digits, train_a(digits), epochs=100, unfreeze=20, lr=0.01).mean(axis=2)
+    assert (acc[:, 2] < acc[:, 0]).all(), acc

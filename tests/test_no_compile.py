@@ -21,7 +21,7 @@ from optiviz.engine import gradients as grad_lab
 from optiviz.engine.datasets import DATASETS
 from optiviz.engine.lr_range import STEP_CHOICES, lr_range_test
 from optiviz.engine.training import Run
-from optiviz.engine.transfer import evaluate, subsample
+from optiviz.engine.transfer import PAIRS, evaluate, four_ways, subsample, train_a
 from optiviz.ui import playground as pg
 
 COMPILE_EVENT = "/jax/core/compile/backend_compile_duration"
@@ -127,6 +127,10 @@ def test_no_schedules_regularization_or_transfer_control_compiles(warmed: None) 
             small = make_dataset("moons", n=n, val_split=0.5, seed=1)
             r = train(small, hidden=hidden, runs=[Run(dropout=0.3)], epochs=10)
             evaluate(r.arch, r.params[0], small.X_val, small.y_val)
+    for pair in PAIRS.values():  # the transfer page's task pairs, every size of B
+        a = train_a(pair)
+        for n in pair.sizes:
+            four_ways(pair, a, n, epochs=5, unfreeze=2, lr=0.01, seed=n)
     digits = make_dataset("digits", seed=0)
     for n in (10, 20, 50, 100, 200):
         part = subsample(digits, n, seed=0)

@@ -205,8 +205,8 @@ def _plateau(sc: Scenes) -> bool:
 SURFACE_CLAIMS: dict[str, tuple[Claim, ...]] = {
     "quadratic_bowl": (
         Claim(
-            "GD is stable here only for learning_rate < 1 (2 divided by the curvature, which "
-            "is 2 in every direction): alone at 0.95 it reaches the bottom, at 1.05 it blows up.",
+            "GD is stable here only for learning_rate < 1 (2 divided by that curvature): "
+            "alone at 0.95 it reaches the bottom, at 1.05 it blows up.",
             _gd_limit,
             default=False,
         ),

@@ -1,10 +1,11 @@
 """Pieces of the transfer-learning page: URL-backed settings, the sidebar, network
-A (trained once per server and cached), and network B's four variants.
+A (trained once per server and task pair, cached), and network B's four variants.
 
-All four B variants have the same shape and start from given weights, so both
-training calls share one compiled kernel: scratch and "random frozen" start from
-B's own fresh weights, the two transfer variants from A's hidden layers plus the
-same fresh output layer. Which layers train when is the per-run ``trainable_from``.
+The task pairs and the training live in the engine (``optiviz.engine.transfer``:
+``PAIRS``, ``train_a``, ``four_ways``, ``by_size``); this module caches them per
+setting and shares them between sessions. All four B variants of a pair have the
+same shape and start from given weights, so both training calls share one compiled
+kernel; which layers train when is the per-run ``trainable_from``.
 """
 
 from __future__ import annotations
@@ -12,47 +13,55 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import streamlit as st
 
-from optiviz.engine import Dataset, make_dataset
-from optiviz.engine.training import Run, TrainResult, train
-from optiviz.engine.transfer import concat_results, fresh_params, reuse_hidden, subsample
+from optiviz.engine import Dataset
+from optiviz.engine.training import TrainResult
+from optiviz.engine.transfer import BATCH, PAIRS, WAYS, TaskPair, by_size, four_ways, train_a
 
 from .controls import slide_toggle
 from .progress import in_background
 from .url_state import Param
 
 PAGE = "transfer"
-HIDDEN = (64, 64)
-A_CLASSES = (0, 1, 2, 3, 4)
-B_CLASSES = (5, 6, 7, 8, 9)
-A_EPOCHS = 20
-SIZES = (10, 20, 50, 100, 200)
-EPOCHS = (30, 50, 100)
+#: every size either pair offers (the URL accepts these; the sidebar the pair's own)
+SIZES = tuple(sorted({n for p in PAIRS.values() for n in p.sizes}))
+EPOCHS = (30, 50, 100, 200)
 RATES = (0.001, 0.003, 0.01, 0.03)
-BATCH = 16
-B_VAL = 0.5
-FROZEN = None  # trainable_from entry of a layer that never trains
 COLORS = ("#5E5E5E", "#999999", "#0072B2", "#D55E00")
 
 
 def schema() -> list[Param]:
     """Every setting of the page, with its default and bounds."""
     return [
-        Param("tl_n", 50, kind="int", low=SIZES[0], high=SIZES[-1], options=SIZES),
-        Param("tl_epochs", 50, kind="int", low=EPOCHS[0], high=EPOCHS[-1], options=EPOCHS),
-        Param("tl_unfreeze", 10, kind="int", low=1, high=EPOCHS[-1] - 1),
+        Param("tl_task", "rings", kind="choice", choices=tuple(PAIRS)),
+        Param("tl_n", PAIRS["rings"].default_n, kind="int", low=SIZES[0], high=SIZES[-1],
+              options=SIZES),
+        Param("tl_epochs", 100, kind="int", low=EPOCHS[0], high=EPOCHS[-1], options=EPOCHS),
+        Param("tl_unfreeze", 20, kind="int", low=1, high=EPOCHS[-1] - 1),
         Param("tl_lr", 0.01, low=RATES[0], high=RATES[-1], options=RATES),
         Param("tl_seed", 0, kind="int", low=0, high=9999),
         Param("slide", False, kind="bool"),
-    ]
+    ]  # fmt: skip
 
 
 def sidebar() -> None:
     ss = st.session_state
     with st.sidebar:
-        st.header("Task B")
-        st.select_slider("Training examples of digits 5–9", SIZES, key="tl_n")
+        st.header("Tasks A and B")
+        st.radio(
+            "Task pair",
+            tuple(PAIRS),
+            key="tl_task",
+            format_func=lambda k: PAIRS[k].title,
+            help="Rings: reuse helps when B has few examples. Digits: the honest "
+            "counter-example, where it does not.",
+        )
+        pair = PAIRS[ss["tl_task"]]
+        if int(ss["tl_n"]) not in pair.sizes:  # a size of the other pair: this one's default
+            ss["tl_n"] = pair.default_n
+        st.select_slider(f"Training examples of task B ({pair.b_short})", pair.sizes, key="tl_n")
         st.number_input("Seed", 0, 9999, key="tl_seed", help="Which examples, B's new weights.")
         st.header("Training B")
         st.select_slider("Epochs", EPOCHS, key="tl_epochs")
@@ -66,16 +75,22 @@ def sidebar() -> None:
 class Settings:
     """Everything B's results depend on (hashable: the cache key)."""
 
+    task: str
     n: int
     epochs: int
     unfreeze: int
     lr: float
     seed: int
 
+    @property
+    def pair(self) -> TaskPair:
+        return PAIRS[self.task]
+
 
 def current() -> Settings:
     ss = st.session_state
     return Settings(
+        task=str(ss["tl_task"]),
         n=int(ss["tl_n"]),
         epochs=int(ss["tl_epochs"]),
         unfreeze=int(ss["tl_unfreeze"]),
@@ -85,93 +100,81 @@ def current() -> Settings:
 
 
 @st.cache_resource(max_entries=2, ttl=24 * 3600, show_spinner=False)
-def _network_a() -> tuple[Dataset, TrainResult]:
-    """Network A on digits 0–4 (all of its training part): trained once per server."""
-    ds = make_dataset("digits", classes=A_CLASSES, val_split=0.2, seed=0)
-    a = train(
-        ds,
-        hidden=HIDDEN,
-        optimizers={"adam": {"learning_rate": 0.003}},
-        epochs=A_EPOCHS,
-        batch_size=32,
+def _network_a(task: str) -> tuple[Dataset, TrainResult]:
+    """Network A on all of task A's training examples: trained once per server."""
+    pair = PAIRS[task]
+    return pair.task_a(), train_a(pair)
+
+
+def network_a(task: str) -> tuple[Dataset, TrainResult]:
+    return in_background(
+        _network_a, task, text=f"Training network A on {PAIRS[task].a_short} (once)…"
     )
-    return ds, a
-
-
-def network_a() -> tuple[Dataset, TrainResult]:
-    return in_background(_network_a, text="Training network A on digits 0–4 (once)…")
 
 
 @st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
-def task_b(n: int, seed: int) -> Dataset:
-    """Digits 5–9 (relabelled 0–4): ``n`` training examples, half of all for validation."""
-    return subsample(make_dataset("digits", classes=B_CLASSES, val_split=B_VAL, seed=0), n,
-                     seed=seed)  # fmt: skip
+def task_b(task: str, n: int, seed: int) -> Dataset:
+    """Task B with ``n`` training examples; its validation part is the same for every n."""
+    return PAIRS[task].task_b(n, seed)
 
 
 @st.cache_resource(max_entries=24, ttl=3600, show_spinner=False)
 def _train_b(s: Settings) -> TrainResult:
-    _, a = _network_a()
-    ds = task_b(s.n, s.seed)
-    fresh = fresh_params(a.arch, seed=s.seed + 1)
-    hp = {"learning_rate": s.lr}
-    frozen = (FROZEN,) * len(HIDDEN) + (0,)
-    later = (s.unfreeze,) * len(HIDDEN) + (0,)
-    # (the page draws curves: no decision boundaries or histograms to snapshot)
-    common = {"hidden": HIDDEN, "epochs": s.epochs, "batch_size": BATCH, "snapshots": False}
-    scratch = train(
-        ds,
-        runs=[
-            Run("adam", hp, seed=s.seed, label="From scratch"),
-            Run("adam", hp, seed=s.seed, label="Random hidden layers, frozen",
-                trainable_from=frozen),
-        ],
-        init_params=fresh,
-        **common,
-    )  # fmt: skip
-    reused = train(
-        ds,
-        runs=[
-            Run("adam", hp, seed=s.seed, label="A's layers, frozen", trainable_from=frozen),
-            Run("adam", hp, seed=s.seed, label=f"A's layers, unfrozen at epoch {s.unfreeze}",
-                trainable_from=later),
-        ],
-        init_params=reuse_hidden(a.params[0], fresh),
-        **common,
-    )  # fmt: skip
-    return concat_results(scratch, reused)
+    _, a = _network_a(s.task)
+    return four_ways(s.pair, a, s.n, epochs=s.epochs, unfreeze=s.unfreeze, lr=s.lr, seed=s.seed)
 
 
 def train_b(s: Settings) -> Any:
     return in_background(_train_b, s, text="Training network B four ways…")
 
 
+@st.cache_resource(max_entries=8, ttl=3600, show_spinner=False)
+def _sizes(task: str, epochs: int, unfreeze: int, lr: float) -> np.ndarray:
+    _, a = _network_a(task)
+    return by_size(PAIRS[task], a, epochs=epochs, unfreeze=unfreeze, lr=lr)
+
+
+def sizes(s: Settings) -> np.ndarray:
+    """B's final validation accuracy per size, way and seed (0, 1, 2): shared by every
+    student with the same training settings."""
+    n = len(s.pair.sizes) * 3
+    return in_background(
+        _sizes, s.task, s.epochs, s.unfreeze, s.lr, text=f"Training network B {4 * n} times…"
+    )
+
+
 def accuracy_table(result: Any) -> list[dict[str, Any]]:
-    """Per variant: trainable layers, validation accuracy at a few epochs and at the end."""
+    """Per variant: validation accuracy at a few epochs, at the last one, and the best
+    epoch's (with which epoch that was)."""
     rows = []
-    n = result.history["val_accuracy"].shape[1]
-    marks = sorted({min(5, n), min(10, n), n})
+    acc = result.history["val_accuracy"]
+    n = acc.shape[1]
+    marks = sorted({min(5, n), min(10, n)} - {n})
     for i, label in enumerate(result.labels):
         row: dict[str, Any] = {"network B": label}
         for e in marks:
-            row[f"val. accuracy, epoch {e}"] = round(
-                float(result.history["val_accuracy"][i, e - 1]), 3
-            )
-        row["best val. accuracy"] = round(float(result.history["val_accuracy"][i].max()), 3)
+            row[f"epoch {e}"] = round(float(acc[i, e - 1]), 3)
+        row[f"epoch {n} (last)"] = round(float(acc[i, n - 1]), 3)
+        best = int(np.argmax(acc[i]))
+        row["best"] = round(float(acc[i, best]), 3)
+        row["best at epoch"] = best + 1
         rows.append(row)
     return rows
 
 
 def keras_code(s: Settings) -> str:
-    """The recipe in Keras, as the course writes it."""
+    """The recipe in Keras, as the course writes it, for this pair and these settings."""
+    pair = s.pair
+    n_out, act = (1, "sigmoid") if pair.name == "rings" else (5, "softmax")
+    loss = "binary_crossentropy" if pair.name == "rings" else "sparse_categorical_crossentropy"
     return (
         "import keras\n\n"
-        'model_A = keras.models.load_model("my_model_A.keras")  # trained on digits 0–4\n'
+        f'model_A = keras.models.load_model("my_model_A.keras")  # trained on {pair.a_short}\n'
         "model_B_on_A = keras.Sequential(model_A.layers[:-1])  # every layer but the output\n"
-        'model_B_on_A.add(keras.layers.Dense(5, activation="softmax"))  # digits 5–9\n\n'
+        f'model_B_on_A.add(keras.layers.Dense({n_out}, activation="{act}"))  # {pair.b_short}\n\n'
         "for layer in model_B_on_A.layers[:-1]:  # freeze what came from A\n"
         "    layer.trainable = False\n"
-        'model_B_on_A.compile(loss="sparse_categorical_crossentropy",\n'
+        f'model_B_on_A.compile(loss="{loss}",\n'
         f"                     optimizer=keras.optimizers.Adam(learning_rate={s.lr:g}),\n"
         '                     metrics=["accuracy"])\n'
         f"model_B_on_A.fit(X_small, y_small, epochs={s.unfreeze}, batch_size={BATCH},\n"
@@ -188,42 +191,63 @@ def keras_code(s: Settings) -> str:
     )
 
 
-WHY = """
-**Why reuse can help when examples are scarce.** A hidden layer is a set of feature
-detectors: each unit responds to some pattern of pixels. Learning good detectors
-needs many examples; with a few dozen, a network trained from scratch has far more
-weights than facts to pin them down, so it fits the training examples (training loss
-near 0) with detectors that happen to work on them. Network A has already spent
-hundreds of examples shaping its detectors. If the strokes, loops and edges that
-separate 0–4 also help to separate 5–9, B only has to learn how to *weigh* them:
-with A's layers frozen, that is the output layer alone, a few hundred weights
-instead of thousands, which a small training set can pin down.
+WHY = {
+    "rings": """
+**Why reuse helps here.** Task A asks whether a point lies farther than 0.5 from the
+centre; to answer it from 2,000 examples, A's hidden units had to build a measure of
+distance from the centre out of straight cuts through the plane. Task B asks the same
+question for radius 0.7. The feature B needs already exists in A's last hidden layer:
+B only has to move the threshold, which its new output layer (17 weights) can learn
+from a handful of points. A network from scratch must discover that the answer depends
+on the distance from the centre at all, and a few points fit many other shapes just as
+well (a line, a wedge, a blob), so it guesses.
 
-**When it does not help.** Reuse pays off when the old features suit the new task.
-The deeper a layer, the more it specialises in A's own classes: A's second layer
-was shaped to tell 0–4 apart and may throw away what distinguishes a 5 from an 8.
-Small dense networks like this one have few generic layers, which is why transfer
-shines mostly with deep convolutional networks, whose early layers detect edges and
-textures that almost any image task needs. Unfreezing after a few epochs is the
-compromise: the new output layer first settles on A's features (so its random start
-does not wreck them), then every layer adapts a little to the new task.
-"""
+**When the advantage fades.** With more examples of B, training from scratch finds the
+circle by itself and catches up (see *As B gets more examples*). Unfreezing A's layers
+lets them adapt, but with very few examples it also lets them overfit those examples,
+which is why the unfrozen variant can end below the frozen one here.
+""",
+    "digits": """
+**Why reuse does not help here.** This is the honest counter-example. The 8×8 digit
+images are nearly linearly separable as they are: a small network learns to tell 5–9
+apart from a few dozen examples without help. A's hidden layers were shaped to tell
+0–4 apart and keep what distinguishes those digits; the strokes that separate a 5
+from an 8 may be exactly what they discarded. Frozen, they leave the new output layer
+worse features than the raw pixels a network from scratch sees.
+
+**When reuse does pay.** Reuse helps when task A taught features that task B needs
+but cannot learn from its few examples: similar tasks, low-level features (edges and
+textures in deep image networks), and little data for the new task. The *Rings* pair
+shows such a case.
+""",
+}
 
 
 def verdict(result: Any) -> str:
-    """One sentence per reuse variant: better or worse than training from scratch."""
-    acc = result.history["val_accuracy"].max(axis=1)
-    n = result.epochs_run
-    loss = [float(result.history["val_loss"][i, max(int(n[i]), 1) - 1]) for i in range(len(n))]
+    """One sentence per variant, from the last epoch's validation accuracy: better or
+    worse than training from scratch."""
+    last = int(result.history["val_accuracy"].shape[1])
+    acc = result.history["val_accuracy"][:, -1]
     lines = [
-        f"**This run:** from scratch, B's best validation accuracy is {acc[0]:.1%} "
-        f"(final validation loss {loss[0]:.3f})."
+        f"**This run** (validation accuracy after the last epoch, {last}): from scratch, "
+        f"network B reaches {acc[0]:.1%}."
     ]
     for i in range(1, len(result.labels)):
         diff = acc[i] - acc[0]
         word = "better than" if diff > 0.005 else "worse than" if diff < -0.005 else "as good as"
         lines.append(
-            f"- {result.labels[i]}: {acc[i]:.1%}, {word} scratch "
-            f"({diff * 100:+.1f} points; final validation loss {loss[i]:.3f})."
+            f"- {result.labels[i]}: {acc[i]:.1%}, {word} scratch ({diff * 100:+.1f} points)."
         )
     return "\n".join(lines)
+
+
+def sizes_rows(s: Settings, acc: np.ndarray) -> list[dict[str, Any]]:
+    """The by-size table: mean final validation accuracy over seeds 0–2, per way."""
+    rows = []
+    for i, n in enumerate(s.pair.sizes):
+        row: dict[str, Any] = {"examples of B": n}
+        for j, way in enumerate(WAYS):
+            row[way] = round(float(acc[i, j].mean()), 3)
+        row["reuse − scratch (points)"] = round(float((acc[i, 2] - acc[i, 0]).mean()) * 100, 1)
+        rows.append(row)
+    return rows
