@@ -61,9 +61,8 @@ with tab_map:
         )
         cell = ls.clicked_cell("map_chart")
         if cell:
-            st.link_button(
-                f"🏁 Race learning_rate={cell[0]:.3g} on the race page", ls.race_link(result, *cell)
-            )
+            url, text = ls.race_link(result, *cell)
+            st.link_button(text, url)
         st.caption(
             "Grey cells diverged. On the quadratic bowls the dashed line is where theory says "
             "divergence starts. Click a cell to race that setting."
@@ -80,13 +79,21 @@ with tab_basins:
                 lambda: figs.basins_figure(b, [ls.show(n) for n in b.optimizers], slide=slide),
             )
             st.plotly_chart(
-                fig_b, key="basins_chart", config=export_config("optiviz-basins", slide)
+                fig_b,
+                key="basins_chart",
+                on_select="rerun",
+                selection_mode="points",
+                config=export_config("optiviz-basins", slide),
             )
+            start_clicked = ls.clicked_start("basins_chart")
+            if start_clicked and start_clicked[0] < len(b.optimizers):
+                url, text = ls.race_from(b, *start_clicked)
+                st.link_button(text, url)
             with st.expander("Export"):
                 export_buttons(fig_b, "optiviz-basins", slide, gif=False)
             st.caption(
                 "Each pixel is a start point, coloured by the minimum its run ends in "
-                "(gold: global)."
+                "(gold: global). Click a start to race from it."
             )
 with tab_fair:
     if tab_fair.open:

@@ -17,6 +17,18 @@ APP = str(Path(__file__).resolve().parents[1] / "app.py")
 TABS = ["Hyperparameter map", "Basins of attraction", "Fair comparison"]
 
 
+def race_at(query: dict[str, str]) -> AppTest:
+    """The race page opened with a link's query, cleanly and with no warning."""
+    at = AppTest.from_file(APP, default_timeout=300)
+    for k, v in query.items():
+        at.query_params[k] = v
+    at.switch_page("pages/race.py")
+    at.run()
+    clean(at)
+    assert not at.warning
+    return at
+
+
 def landscape(query: dict[str, str] | None = None) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=300)
     for k, v in (query or {}).items():
@@ -92,20 +104,28 @@ def test_link_restores_and_malformed_values_fall_back() -> None:
 
 def test_clicked_cell_link_opens_that_setting_on_the_race_page() -> None:
     s = optiviz.sweep("two_wells", "momentum", learning_rates=[0.05], values=[0.5], steps=120)
-    url = ls.race_link(s, 0.05, 0.5)
+    url, text = ls.race_link(s, 0.05, 0.5)
+    assert text == "🏁 Race learning_rate=0.05, momentum=0.5 on the race page"
     path, query = urlsplit(url).path, dict(parse_qsl(urlsplit(url).query))
     assert path == "race" and query["momentum.momentum"] == "0.5"
-    at = AppTest.from_file(APP, default_timeout=300)
-    for k, v in query.items():
-        at.query_params[k] = v
-    at.switch_page("pages/race.py")
-    at.run()
-    clean(at)
-    assert not at.warning
+    at = race_at(query)
     assert at.sidebar.multiselect(key="racers").value == ["momentum"]
     assert at.sidebar.select_slider(key="momentum.learning_rate").value == 0.05
     assert np.isclose(at.sidebar.slider(key="momentum.momentum").value, 0.5)
     assert at.sidebar.slider(key="steps").value == 120
+
+
+def test_a_cell_between_the_race_sliders_values_says_which_one_it_races() -> None:
+    """A map cell's learning rate the race's slider does not offer (0.0599) is raced at
+    the slider's nearest (0.07) and the button says so (it once said 0.0599)."""
+    s = optiviz.sweep("two_wells", "momentum", learning_rates=[0.0599], values=[0.5], steps=120)
+    url, text = ls.race_link(s, 0.0599, 0.5)
+    query = dict(parse_qsl(urlsplit(url).query))
+    assert query["momentum.learning_rate"] == "0.07"
+    assert text.startswith("🏁 Race learning_rate=0.07, momentum=0.5 on the race page")
+    assert "nearest to this cell's learning_rate 0.0599" in text
+    at = race_at(query)
+    assert at.sidebar.select_slider(key="momentum.learning_rate").value == 0.07
 
 
 def test_extreme_inputs_give_messages_not_tracebacks() -> None:
@@ -116,3 +136,30 @@ def test_extreme_inputs_give_messages_not_tracebacks() -> None:
     assert any(t.get("name") == "diverged" for t in spec["data"])
     at = landscape({"surface": "goldstein_price", "map_opt": "adam", "grid": "50"})
     clean(at)
+
+
+def test_a_clicked_basin_start_races_from_there() -> None:
+    """The basins chart carries a click grid per panel; a clicked start gives a link to
+    the race page with that optimizer, start and learning rate (it once did nothing)."""
+    from optiviz.figures import landscape as figs
+
+    b = optiviz.basins("two_wells", ["sgd", "momentum"], grid=100, steps=150)
+    fig = figs.basins_figure(b)
+    grids = [t for t in fig.data if t.name == "click to race from here"]
+    assert [int(t.customdata[0]) for t in grids] == [0, 1]
+    assert all(len(t.x) <= figs.CLICK_SIDE**2 for t in grids)
+    url, text = ls.race_from(b, 1, float(grids[1].x[5]), float(grids[1].y[5]))
+    query = dict(parse_qsl(urlsplit(url).query))
+    assert text.startswith("🏁 Race Momentum from (")
+    at = race_at(query)
+    assert at.sidebar.multiselect(key="racers").value == ["momentum"]
+    assert np.isclose(at.session_state["x0"], float(query["x0"]))
+    assert at.sidebar.slider(key="steps").value == 150
+
+
+def test_the_clicked_map_cell_is_outlined() -> None:
+    from optiviz.figures import landscape as figs
+
+    s = optiviz.sweep("two_wells", "momentum", learning_rates=[0.05, 0.1], values=[0.5], steps=50)
+    grid = figs.map_click_grid(s)
+    assert grid.selected.marker.color == "#000000" and grid.unselected.marker.opacity == 0

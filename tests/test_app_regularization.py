@@ -127,3 +127,33 @@ def test_link_restores_and_bad_values_fall_back() -> None:
     for key in ("rg_net", "rg_dropout", "rg_n", "x"):
         assert key in warning
     assert at.sidebar.selectbox(key="rg_net").value == "64-64"
+
+
+def test_moving_one_regularizer_trains_only_its_run(monkeypatch) -> None:
+    """Each run is kept by what it depends on: a new L1 strength trains the L1 run
+    alone (it once retrained all six), and what it gives equals training all together."""
+    import dataclasses
+
+    calls: list[list[str]] = []
+    real = ui.train
+
+    def counting(ds, *, runs, **kw):
+        calls.append([r.label for r in runs])
+        return real(ds, runs=runs, **kw)
+
+    s = dataclasses.replace(DEFAULTS, seed=DEFAULTS.seed + 101, epochs=200)
+    monkeypatch.setattr(ui, "train", counting)
+    main, bn = ui._train(s)
+    assert calls == [["Plain", "L1", "L2", "Dropout", "Early stopping"], ["Batch norm"]]
+    calls.clear()
+    moved = dataclasses.replace(s, l1=1e-4)
+    main2, bn2 = ui._train(moved)
+    assert calls == [["L1"]]
+    assert bn2 is bn
+    np.testing.assert_array_equal(main2.history["loss"][0], main.history["loss"][0])
+    calls.clear()
+    monkeypatch.setattr(ui, "_RUNS", type(ui._RUNS)())  # nothing kept: all at once
+    together, _ = ui._train(moved)
+    assert len(calls) == 2
+    np.testing.assert_array_equal(together.history["loss"], main2.history["loss"])
+    assert main2.labels == together.labels

@@ -94,6 +94,32 @@ def test_landscape_renders_and_links_to_the_race(page, server) -> None:
     assert real_errors(page) == []
 
 
+def test_a_clicked_basin_start_links_to_a_race_from_there(page, server) -> None:
+    page.goto(f"{server}/landscape?grid=50&basin_opts=sgd,momentum")
+    wait_rendered(page, timeout=180_000)
+    page.get_by_role("tab", name="Basins of attraction").click()
+    page.get_by_text("Click a start to race from it").wait_for(timeout=120_000)
+    wait_rendered(page, timeout=180_000)
+    chart = page.locator('[data-testid="stPlotlyChart"] .js-plotly-plot').first
+    # the second panel (Momentum), a third of the way in from its lower left corner
+    box = chart.evaluate(
+        """gd => {
+            const L = gd._fullLayout, r = gd.getBoundingClientRect();
+            const a = L.xaxis2, b = L.yaxis2;
+            return {x: r.left + a._offset + a._length * 0.35,
+                    y: r.top + b._offset + b._length * 0.65};
+        }"""
+    )
+    page.mouse.click(box["x"], box["y"])
+    link = page.get_by_role("link", name=re.compile("Race Momentum from"))
+    link.wait_for(timeout=60_000)
+    href = link.get_attribute("href")
+    assert "race?" in href and "racers=momentum" in href and "x0=" in href
+    shoot(page, "landscape-basin-click")
+    assert page.outside == []
+    assert real_errors(page) == []
+
+
 def test_a_typed_formula_is_shown_exactly_as_typed(page, server) -> None:
     # Markdown once ate the stars of x**2 and turned part of a formula italic.
     from urllib.parse import quote

@@ -195,6 +195,18 @@ _PER_RUN = (
 _LISTS = ("labels", "optimizers", "runs", "params", "bn_state")
 
 
+def select_runs(result: Any, runs: Sequence[int]) -> Any:
+    """The runs ``runs`` of a :class:`~optiviz.engine.training.TrainResult`, as a result
+    of their own (what training them alone gives: runs never influence each other)."""
+    idx = list(runs)
+    out = {k: getattr(result, k)[idx] for k in _PER_RUN}
+    for k in _LISTS:
+        items = getattr(result, k)
+        out[k] = [items[i] for i in idx]
+    out["history"] = {k: v[idx] for k, v in result.history.items()}
+    return dataclasses.replace(result, **out)
+
+
 def concat_results(first: Any, *more: Any) -> Any:
     """Several :class:`~optiviz.engine.training.TrainResult` as one, runs one after another.
 

@@ -139,19 +139,46 @@ def hyperparameter_map(
     return fig
 
 
-def map_click_grid(result: Any) -> go.Scatter:
-    """Invisible points at the cell centres: a click reports (value, learning rate)."""
-    xs, _, _ = _param_axis(result.param, result.values)
-    X, Y = np.meshgrid(xs, result.learning_rates)
+def _click_grid(
+    X: np.ndarray, Y: np.ndarray, symbol: str, name: str, hover: str, **kw: Any
+) -> go.Scatter:
+    """Invisible points to click: plotly outlines the clicked one (its selected style),
+    with no rerun."""
     return go.Scatter(
         x=X.ravel(),
         y=Y.ravel(),
         mode="markers",
-        marker={"size": 6, "color": "rgba(0,0,0,0)"},
-        hovertemplate="click to race this setting<extra></extra>",
+        marker={"size": 7, "color": "rgba(0,0,0,0)", "symbol": symbol},
+        selected={"marker": {"color": "#000000", "size": 15}},
+        unselected={"marker": {"opacity": 0}},
+        hovertemplate=f"{hover}<extra></extra>",
         showlegend=False,
-        name="click to race this setting",
+        name=name,
+        **kw,
     )
+
+
+def map_click_grid(result: Any) -> go.Scatter:
+    """Invisible points at the cell centres: a click reports (value, learning rate)."""
+    xs, _, _ = _param_axis(result.param, result.values)
+    X, Y = np.meshgrid(xs, result.learning_rates)
+    name = "click to race this setting"
+    return _click_grid(X, Y, "square-open", name, name)
+
+
+#: at most this many clickable start points per side of a basins panel (a click picks
+#: the nearest; a 200×200 panel would otherwise carry 40,000 invisible points)
+CLICK_SIDE = 40
+
+
+def basins_click_grid(result: Any, panel: int) -> go.Scatter:
+    """Invisible start points over one basins panel: a click reports (x, y) and, in
+    ``customdata``, the panel's optimizer index."""
+    step = max(1, -(-len(result.xs) // CLICK_SIDE))
+    X, Y = np.meshgrid(result.xs[::step], result.ys[::step])
+    hover = "start (%{x:.2f}, %{y:.2f}): click to race from here"
+    grid = _click_grid(X, Y, "circle-open", "click to race from here", hover)
+    return grid.update(customdata=np.full(X.size, panel))
 
 
 def basin_colors(surface: Any) -> list[str]:
@@ -212,6 +239,7 @@ def basins_figure(
             t.showlegend = idx == 0
             t.marker.size = style_for(slide).head
             fig.add_trace(t, row=r, col=c)
+        fig.add_trace(basins_click_grid(result, idx), row=r, col=c)
     for name, color in (("no known minimum", NONE_COLOR), ("diverged", DIVERGED_COLOR)):
         fig.add_trace(
             go.Scatter(

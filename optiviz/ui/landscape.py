@@ -162,20 +162,38 @@ def basins_with_progress(
     )
 
 
-def race_link(result: SweepResult, lr: float, value: float | None) -> str:
-    """The race page's URL for one cell of a map (the race page rounds lr to its slider)."""
+def race_link(result: SweepResult, lr: float, value: float | None) -> tuple[str, str]:
+    """The race page's URL for one cell of a map, and the button's text.
+
+    The race page's sliders offer a fixed set of values (learning rates 1e-6 … 100 in
+    steps of 1, 1.5, 2, 3, 4, 5, 7 per decade), so the link carries the slider's nearest
+    value; the text names it, and the cell's own value when that differs."""
+    from .race_controls import hparam_param
+
     opt = result.optimizer
+    lr_param = hparam_param(opt, "learning_rate", result.surface)
+    raced = float(lr_param.parse(f"{lr:.6g}"))
     query = {
         "surface": result.surface.name,
         "racers": opt,
         "x0": f"{result.start[0]:.6g}",
         "y0": f"{result.start[1]:.6g}",
         "steps": str(result.steps),
-        f"{opt}.learning_rate": f"{lr:.6g}",
+        lr_param.key: lr_param.format(raced),
     }
+    text = f"🏁 Race learning_rate={raced:.3g}"
+    shown = [] if np.isclose(raced, lr, rtol=1e-3) else [f"learning_rate {lr:.3g}"]
     if result.param is not None and value is not None:
-        query[f"{opt}.{result.param}"] = f"{value:.6g}"
-    return "race?" + urlencode(query)
+        p = hparam_param(opt, result.param, result.surface)
+        v = float(p.parse(f"{value:.6g}"))
+        query[p.key] = p.format(v)
+        text += f", {result.param}={v:.3g}"
+        if not np.isclose(v, value, rtol=1e-3):
+            shown.append(f"{result.param} {value:.3g}")
+    text += " on the race page"
+    if shown:
+        text += f" (its slider's nearest to this cell's {' and '.join(shown)})"
+    return "race?" + urlencode(query), text
 
 
 def clicked_cell(chart_key: str) -> tuple[float, float | None] | None:
@@ -187,6 +205,43 @@ def clicked_cell(chart_key: str) -> tuple[float, float | None] | None:
         if isinstance(y, int | float):
             return float(y), (float(x) if isinstance(x, int | float) else None)
     return None
+
+
+def clicked_start(chart_key: str) -> tuple[int, float, float] | None:
+    """(panel, x, y) of the clicked start point on the basins chart, if any."""
+    event = st.session_state.get(chart_key)
+    points = (event or {}).get("selection", {}).get("points", []) if event else []
+    for p in points:
+        x, y, panel = p.get("x"), p.get("y"), p.get("customdata")
+        if isinstance(panel, list):
+            panel = panel[0] if panel else None
+        if (
+            isinstance(x, int | float)
+            and isinstance(y, int | float)
+            and isinstance(panel, int | float)
+        ):
+            return int(panel), float(x), float(y)
+    return None
+
+
+def race_from(b: BasinsResult, panel: int, x: float, y: float) -> tuple[str, str]:
+    """The race page's URL for a run of a basins panel from a clicked start, and the
+    button's text."""
+    opt = b.optimizers[panel]
+    query = {
+        "surface": b.surface.name,
+        "racers": opt,
+        "x0": f"{x:.4g}",
+        "y0": f"{y:.4g}",
+        "steps": str(b.steps),
+    }
+    from .race_controls import hparam_param
+
+    lr_param = hparam_param(opt, "learning_rate", b.surface)
+    lr = float(lr_param.parse(f"{b.hparams[panel]['learning_rate']:.6g}"))
+    query[lr_param.key] = lr_param.format(lr)
+    text = f"🏁 Race {show(opt)} from ({x:.2f}, {y:.2f}) on the race page"
+    return "race?" + urlencode(query), text
 
 
 def fair_table(fair: FairResult) -> None:

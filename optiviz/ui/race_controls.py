@@ -84,6 +84,13 @@ def formula_surface(text: str, domain: tuple[tuple[float, float], tuple[float, f
     return parse_surface(text, domain)
 
 
+def hparam_param(racer: str, name: str, surface: Surface) -> Param:
+    """The race page's setting for one hyperparameter of a racer (its bounds, and the
+    values its slider offers: a link elsewhere uses it to land on a value the slider has)."""
+    h = next(h for h in OPTIMIZERS[optimizer_of(racer)].hparams if h.name == name)
+    return _hp_param(racer, h, surface)
+
+
 def _hp_param(racer: str, h: Any, surface: Surface) -> Param:
     """A racer's hyperparameter (lazy: stored when its racer is in the race)."""
     key = f"{racer}.{h.name}"

@@ -8,6 +8,8 @@ changes the network's shape, so it trains in a second call, from the same seed.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,7 +17,7 @@ import streamlit as st
 
 from optiviz.engine import Dataset, make_dataset
 from optiviz.engine.training import Run, TrainResult, train
-from optiviz.engine.transfer import concat_results, evaluate
+from optiviz.engine.transfer import concat_results, evaluate, select_runs
 from optiviz.figures.regularization import REG_COLORS
 
 from .controls import slide_toggle
@@ -114,25 +116,63 @@ def dataset(n: int, noise: float, seed: int) -> Dataset:
     return make_dataset("moons", n=n, noise=noise, val_split=VAL, seed=seed)
 
 
-def _runs(s: Settings) -> list[Run]:
+#: the page's runs, in the order it shows them
+KINDS = tuple(LABELS)
+
+
+def _run(s: Settings, kind: str) -> Run:
     base = {"optimizer": "adam", "hparams": {"learning_rate": s.lr}, "seed": s.seed}
-    return [
-        Run(label=LABELS["plain"], **base),
-        Run(label=LABELS["l1"], l1=s.l1, **base),
-        Run(label=LABELS["l2"], l2=s.l2, **base),
-        Run(label=LABELS["dropout"], dropout=s.dropout, **base),
-        Run(label=LABELS["early_stopping"], early_stopping=True, patience=s.patience, **base),
-    ]
+    extra: dict[str, Any] = {
+        "l1": {"l1": s.l1},
+        "l2": {"l2": s.l2},
+        "dropout": {"dropout": s.dropout},
+        "early_stopping": {"early_stopping": True, "patience": s.patience},
+    }.get(kind, {})
+    return Run(label=LABELS[kind], **base, **extra)
 
 
-@st.cache_resource(max_entries=16, ttl=3600, show_spinner=False)
+def run_key(s: Settings, kind: str) -> tuple:
+    """What one run depends on: the data, the network and the training, plus its own
+    regularizer's setting only (moving the L1 slider leaves the other five runs as they
+    are, so only the L1 run trains again)."""
+    own = {"l1": s.l1, "l2": s.l2, "dropout": s.dropout, "early_stopping": s.patience}
+    return (s.n, s.noise, s.seed, s.net, s.epochs, s.lr, kind, own.get(kind))
+
+
+#: trained runs, one per :func:`run_key`, shared by every session (most recently used
+#: kept: 96 runs of ~0.3-1 MB, with their boundary snapshots)
+_RUNS: OrderedDict[tuple, TrainResult] = OrderedDict()
+_RUNS_MAX = 96
+_RUNS_LOCK = threading.Lock()
+
+
 def _train(s: Settings) -> tuple[TrainResult, TrainResult]:
+    """The five runs of one network and the batch-norm run, each trained once per
+    :func:`run_key`: the runs not yet trained train together (five variants differ only
+    in per-run numbers, so they share one compiled call; batch norm changes the network,
+    so it trains in a second call, from the same seed)."""
+    keys = {kind: run_key(s, kind) for kind in KINDS}
+    with _RUNS_LOCK:
+        have = {k: _RUNS[key] for k, key in keys.items() if key in _RUNS}
+    todo = [k for k in KINDS if k not in have and k != "batch_norm"]
     ds = dataset(s.n, s.noise, s.seed)
     common = {"hidden": HIDDEN[s.net], "epochs": s.epochs, "batch_size": None}
-    main = train(ds, runs=_runs(s), **common)
-    base = {"optimizer": "adam", "hparams": {"learning_rate": s.lr}, "seed": s.seed}
-    bn = train(ds, runs=[Run(label=LABELS["batch_norm"], **base)], batch_norm=True, **common)
-    return main, bn
+    fresh: dict[str, TrainResult] = {}
+    if todo:
+        r = train(ds, runs=[_run(s, k) for k in todo], **common)
+        fresh |= {k: select_runs(r, [i]) for i, k in enumerate(todo)}
+    if "batch_norm" not in have:
+        fresh["batch_norm"] = train(ds, runs=[_run(s, "batch_norm")], batch_norm=True, **common)
+    with _RUNS_LOCK:
+        for k, r in fresh.items():
+            _RUNS[keys[k]] = r
+        for key in keys.values():
+            if key in _RUNS:
+                _RUNS.move_to_end(key)
+        while len(_RUNS) > _RUNS_MAX:
+            _RUNS.popitem(last=False)
+    got = have | fresh
+    return concat_results(*(got[k] for k in KINDS[:-1])), got["batch_norm"]
 
 
 def trained(s: Settings) -> tuple[Any, list[dict[str, float]]]:
