@@ -366,3 +366,15 @@ def test_boundary_frames_send_one_byte_a_cell(name: str) -> None:
             np.testing.assert_array_equal(got, want)
     frames = json.dumps(d["frames"])
     assert len(frames) < len(d["frames"]) * 2 * (4 * 40 * 40 // 3 + 200)  # ~1/4 of float32's
+
+
+def test_animation_sliders_show_the_current_frame_not_thinned_tick_labels():
+    """plotly labels every k-th frame from the first, so a 300-step race's last tick read
+    "292": the tick labels are hidden and the current value names the frame."""
+    from optiviz.figures.style import play_controls
+
+    names = [str(k) for k in range(0, 301, 4)] + ["300"]
+    slider = play_controls(names, "step ", 14)["sliders"][0]
+    assert slider["font"]["color"] == "rgba(0,0,0,0)"
+    assert slider["currentvalue"]["font"]["color"] == "#444444"
+    assert slider["steps"][-1]["label"] == "300" and slider["active"] == len(names) - 1

@@ -390,7 +390,7 @@ def perceptron_animation(
         )
         for k in shown
     )
-    labels = [f"e{int(run.steps_epoch[k])}·{int(k)}" for k in shown]
+    labels = [f"{int(k)} (epoch {int(run.steps_epoch[k])})" for k in shown]
     fig.update_layout(
         **play_controls([str(int(k)) for k in shown], "update ", s.font, labels=labels)
     )

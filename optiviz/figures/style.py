@@ -442,7 +442,14 @@ def play_controls(
                 "y": -0.1,
                 "yanchor": "top",
                 # the label sits at the slider's right end, clear of the buttons
-                "currentvalue": {"prefix": prefix, "font": {"size": font}, "xanchor": "right"},
+                "currentvalue": {
+                    "prefix": prefix,
+                    "font": {"size": font, "color": "#444444"},
+                    "xanchor": "right",
+                },
+                # no tick labels: plotly labels every k-th frame from the first, so the
+                # last label read "292" on a 300-step race; the current value names the frame
+                "font": {"color": "rgba(0,0,0,0)"},
                 "pad": {"t": 8},
                 "steps": [
                     {"label": lab, "method": "animate", "args": [[name], still]}

@@ -21,7 +21,7 @@ from .export import export_buttons
 
 def _ended(o: Any, surface: Any) -> str:
     text = {
-        "global": "🟡 global minimum",
+        "global": "★ global minimum",  # the chart marks global minima with a star
         "local": "◇ local minimum",
         "none": "no known minimum",
         "diverged": f"💥 diverged at step {o.diverged_at}",
