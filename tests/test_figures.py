@@ -166,7 +166,8 @@ def test_race_surface_is_a_picture_that_survives_animation(race8, grid) -> None:
     best = next(m for m in race8.surface.minima if m.is_global)
     assert pixel(best.x, best.y).sum() > pixel(x0, y0).sum() + 60  # lighter in the well
     bars = [t for t in d["data"] if t.get("marker", {}).get("showscale")]
-    assert len(bars) == 1 and bars[0]["marker"]["colorbar"]["title"]["text"] == "loss"
+    title = bars[0]["marker"]["colorbar"]["title"]
+    assert len(bars) == 1 and title["text"].startswith("loss<br>") and title["side"] == "top"
     clicks = next(t for t in d["data"] if t.get("name") == "click to set the start")
     assert "loss" in clicks["hovertemplate"] and len(clicks["customdata"]) == len(clicks["x"])
     assert d["layout"]["xaxis"]["zeroline"] is False  # no line drawn over the picture

@@ -14,7 +14,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .style import apply_style, fmt_number, style_for
+from .style import apply_style, colorbar_title, fmt_number, style_for
 
 OVERFLOW = "exploded (overflow)"
 #: colours of the per-layer quantities (Okabe–Ito blue and vermillion, colour-blind safe)
@@ -93,7 +93,7 @@ def histograms(r: Any, *, slide: bool = False) -> go.Figure:
                 zmin=0,
                 zmax=top,
                 showscale=col == 2,
-                colorbar={"title": {"text": "share of<br>the layer"}, "len": 0.8},
+                colorbar={"title": colorbar_title("share of<br>the layer"), "len": 0.8},
                 hovertemplate=f"layer %{{y}}<br>{name} %{{x:.3g}}<br>share %{{z:.1%}}"
                 "<extra></extra>",
             ),
@@ -335,7 +335,7 @@ def training(r: Any, *, slide: bool = False) -> go.Figure:
                 zmax=max(zmax, zmin + 1e-6),
                 colorscale="Magma",
                 colorbar={
-                    "title": {"text": "‖∂L/∂W‖"},
+                    "title": colorbar_title("‖∂L/∂W‖"),
                     "tickvals": ticks,
                     "ticktext": labels,
                     "x": 0.41,
@@ -473,7 +473,7 @@ def matrix(m: Any, *, slide: bool = False) -> go.Figure:
             colorscale=RATIO_SCALE,
             text=text,
             colorbar={
-                "title": {"text": "first / last"},
+                "title": colorbar_title("first / last"),
                 "tickvals": [-12, -8, -4, -1, 0, 1, 4, 8, 12],
                 "ticktext": ["1e-12", "1e-8", "1e-4", "0.1", "1", "10", "1e4", "1e8", "1e12"],
             },

@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from .race import GLOBAL_COLOR, minima_traces
-from .style import apply_style, fmt_number, style_for
+from .style import apply_style, colorbar_title, fmt_number, style_for
 
 DIVERGED_COLOR = "#3B0A0A"
 #: on maps, diverged cells are neutral grey: viridis has no grey, while its dark end
@@ -77,7 +77,7 @@ def hyperparameter_map(
             y=lrs,
             z=z,
             colorscale=colorscale,
-            colorbar={"title": {"text": ztitle}},
+            colorbar={"title": colorbar_title(ztitle)},
             customdata=custom,
             hovertemplate=hover,
             name=ztitle,

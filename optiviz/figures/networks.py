@@ -16,7 +16,15 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .style import animated, apply_style, fmt_number, play_controls, style_for, typed
+from .style import (
+    animated,
+    apply_style,
+    colorbar_title,
+    fmt_number,
+    play_controls,
+    style_for,
+    typed,
+)
 
 #: Okabe–Ito colours for classes (distinct for colour-blind viewers too)
 CLASS_COLORS = (
@@ -331,7 +339,7 @@ def grad_norm_heatmaps(
                 colorscale="Viridis",
                 showscale=p == 0,
                 colorbar={
-                    "title": {"text": "‖∂L/∂W‖"},
+                    "title": colorbar_title("‖∂L/∂W‖"),
                     "tickvals": ticks,
                     "ticktext": [fmt_number(10.0**t) for t in ticks],
                     "thickness": 14,

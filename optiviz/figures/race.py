@@ -24,6 +24,7 @@ from .style import (
     SURFACE_SCALE_3D,
     animated,
     apply_style,
+    colorbar_title,
     fmt_number,
     json_text,
     log_levels,
@@ -100,9 +101,13 @@ def _surface_values(grid: Grid, surface: Any) -> tuple[np.ndarray, dict]:
     if surface.log_scale:
         levels, shift = log_levels(z, surface.min_value)
         tickvals, ticktext = log_ticks(levels, shift)
-        bar = {"title": {"text": "loss − min<br>(log)"}, "tickvals": tickvals, "ticktext": ticktext}
+        bar = {
+            "title": colorbar_title("loss − min<br>(log)"),
+            "tickvals": tickvals,
+            "ticktext": ticktext,
+        }
         return np.asarray(levels, np.float64), {**bar, **_COLORBAR}
-    return z, {"title": {"text": "loss"}, **_COLORBAR}
+    return z, {"title": colorbar_title("loss"), **_COLORBAR}
 
 
 def surface_picture(grid: Grid, surface: Any) -> tuple[dict, dict]:

@@ -93,6 +93,11 @@ def style_for(slide: bool) -> Style:
     return SLIDE if slide else SCREEN
 
 
+def colorbar_title(text: str) -> dict:
+    """A colour bar's title, above the bar with a line's gap (plotly set it on the bar)."""
+    return {"text": f"{text}<br>&nbsp;", "side": "top"}
+
+
 def apply_style(
     fig: go.Figure, slide: bool, title: str | None = None, *, template: bool = True
 ) -> go.Figure:
