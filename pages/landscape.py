@@ -63,10 +63,18 @@ with tab_map:
         if cell:
             url, text = ls.race_link(result, *cell)
             st.link_button(text, url)
-        st.caption(
-            "Grey cells diverged. On the quadratic bowls the dashed line is where theory says "
-            "divergence starts. Click a cell to race that setting."
-        )
+        said = ["Grey cells diverged."]
+        if ss["metric"] == "steps_to_eps":
+            said.append(
+                "Colour: steps until the run first came within ε of the global minimum it "
+                "ends in; light orange: it ended in a local minimum; white: it ended near no "
+                "minimum."
+            )
+        line = figs.theory_line(result)
+        if line:
+            said.append(f"The dashed line is where theory says divergence starts ({line}).")
+        said.append("Click a cell to race that setting.")
+        st.caption(" ".join(said))
 with tab_basins:
     if tab_basins.open:
         st.multiselect("Optimizers", names, key="basin_opts", format_func=ls.show)

@@ -163,3 +163,49 @@ def test_the_clicked_map_cell_is_outlined() -> None:
     s = optiviz.sweep("two_wells", "momentum", learning_rates=[0.05, 0.1], values=[0.5], steps=50)
     grid = figs.map_click_grid(s)
     assert grid.selected.marker.color == "#000000" and grid.unselected.marker.opacity == 0
+
+
+def test_steps_map_colours_only_the_global_minimum_and_names_every_other_cell() -> None:
+    """On the two wells, runs that settle in the shallow well were coloured as fast
+    successes; they are now their own colour, and white cells are explained."""
+    from optiviz.figures import landscape as figs
+
+    s = optiviz.sweep("two_wells", "sgd", steps=200)
+    fig = figs.hyperparameter_map(s, "steps_to_eps")
+    steps = np.array(fig.data[0].z, float)
+    local = (s.minimum_index >= 0) & ~np.isin(s.minimum_index, [0]) & ~s.diverged
+    assert local.any(), "GD settles in the shallow well for some rates"
+    assert np.isnan(steps[local]).all()  # not coloured as a success
+    names = {t.name for t in fig.data}
+    assert "ended in a local minimum" in names and "diverged" in names
+    at = landscape({"surface": "two_wells", "metric": "steps_to_eps", "map_opt": "sgd"})
+    clean(at)
+    caption = " ".join(c.value for c in at.caption)
+    assert "light orange: it ended in a local minimum" in caption
+    assert "dashed line" not in caption  # no theory line on the two wells
+
+
+def test_the_theory_line_caption_only_when_the_line_is_drawn() -> None:
+    from optiviz.figures import landscape as figs
+
+    gd = optiviz.sweep("elongated_bowl", "sgd", steps=100)
+    adam = optiviz.sweep("elongated_bowl", "adam", steps=100)
+    assert figs.theory_line(gd) == figs.THEORY_GD and figs.theory_line(adam) is None
+    drawn = {t.get("name", "") for t in figs.hyperparameter_map(adam).to_dict()["data"]}
+    assert not any(n.startswith("theory") for n in drawn)
+    at = landscape({"surface": "elongated_bowl", "map_opt": "adam"})
+    clean(at)
+    assert "dashed line" not in " ".join(c.value for c in at.caption)
+    at = landscape({"surface": "elongated_bowl", "map_opt": "sgd"})
+    clean(at)
+    assert "dashed line is where theory says divergence starts (lr = 2/L)" in " ".join(
+        c.value for c in at.caption
+    )
+
+
+def test_basins_subtitles_fit_four_panels() -> None:
+    from optiviz.figures import landscape as figs
+
+    b = optiviz.basins("two_wells", ["sgd", "momentum", "rmsprop", "adam"], grid=20, steps=50)
+    titles = [a["text"] for a in figs.basins_figure(b).to_dict()["layout"]["annotations"]]
+    assert len(titles) == 4 and all(len(t.split("<br>")[1]) <= 22 for t in titles), titles

@@ -31,6 +31,40 @@ def _param_axis(param: str | None, values: np.ndarray) -> tuple[np.ndarray, str,
     return values, param, "log" if param in LOG_PARAMS else "linear"
 
 
+MAP_LOCAL_COLOR = "#F4C7A1"  # a light orange: settled, but in a local minimum
+THEORY_GD = "lr = 2/L"
+THEORY_MOMENTUM = "lr·L = 2(1 + β)"
+
+
+def theory_line(result: Any) -> str | None:
+    """The stability boundary a map can show: GD (any optimizer with lr alone on the
+    axis) diverges past lr = 2/L, heavy-ball momentum past lr·L = 2(1 + β), on surfaces
+    whose largest curvature L is known (the quadratic bowls); None elsewhere (Adam's
+    steps do not follow this rule)."""
+    if not result.surface.hessian_max:
+        return None
+    if result.optimizer == "sgd" and result.param is None:
+        return THEORY_GD
+    if result.optimizer in ("momentum", "nesterov") and result.param == "momentum":
+        return THEORY_MOMENTUM
+    return None
+
+
+def _legend_square(color: str, name: str) -> go.Scatter:
+    return go.Scatter(
+        x=[None],
+        y=[None],
+        mode="markers",
+        marker={
+            "symbol": "square",
+            "size": 14,
+            "color": color,
+            "line": {"color": "#888", "width": 1},
+        },
+        name=name,
+    )
+
+
 def hyperparameter_map(
     result: Any, metric: str = "final_loss", *, slide: bool = False
 ) -> go.Figure:
@@ -46,9 +80,16 @@ def hyperparameter_map(
     lrs = result.learning_rates
     div = result.diverged
     floor = surface.min_value if surface.min_value is not None else float(np.min(result.final_loss))
+    local = np.zeros(div.shape, bool)
     if metric == "steps_to_eps":
-        z = np.where(result.steps_to_eps >= 0, result.steps_to_eps, np.nan).astype(float)
-        ztitle = "steps to ε"
+        # only runs that end in a global minimum are coloured by their steps; one that
+        # settles in a local minimum is its own colour, one that ends in none stays white
+        glob = np.isin(
+            result.minimum_index, [i for i, m in enumerate(surface.minima) if m.is_global]
+        )
+        z = np.where(glob & (result.steps_to_eps >= 0), result.steps_to_eps, np.nan).astype(float)
+        local = (result.minimum_index >= 0) & ~glob & ~div
+        ztitle = "steps to ε of<br>the global minimum"
         colorscale = "Viridis_r"
     else:
         z = np.log10(np.maximum(result.final_loss - floor, 1e-12))
@@ -83,31 +124,31 @@ def hyperparameter_map(
             name=ztitle,
         )
     )
-    if div.any():
+    for cells, color, name in (
+        (div, MAP_DIVERGED_COLOR, "diverged"),
+        (local, MAP_LOCAL_COLOR, "ended in a local minimum"),
+    ):
+        if not cells.any():
+            continue
         fig.add_trace(
             go.Heatmap(
                 x=xs,
                 y=lrs,
-                z=np.where(div, 1.0, np.nan),
-                colorscale=[[0, MAP_DIVERGED_COLOR], [1, MAP_DIVERGED_COLOR]],
+                z=np.where(cells, 1.0, np.nan),
+                colorscale=[[0, color], [1, color]],
                 showscale=False,
                 customdata=custom,
                 hovertemplate=hover,
-                name="diverged",
+                name=name,
             )
         )
-        fig.add_trace(  # a legend entry for the dark cells
-            go.Scatter(
-                x=[None],
-                y=[None],
-                mode="markers",
-                marker={"symbol": "square", "size": 14, "color": MAP_DIVERGED_COLOR},
-                name="diverged",
-            )
-        )
+        fig.add_trace(_legend_square(color, name))  # a legend entry for these cells
+    if metric == "steps_to_eps" and np.isnan(z).any() and not (div | local).all():
+        fig.add_trace(_legend_square(NONE_COLOR, "no minimum within ε at the end"))
+    line = theory_line(result)
     L = surface.hessian_max
-    if L:
-        if result.optimizer == "sgd" or result.param is None:
+    if line:
+        if line == THEORY_GD:
             fig.add_trace(
                 go.Scatter(
                     x=[xs[0], xs[-1]] if len(xs) > 1 else [xs[0] - 0.5, xs[0] + 0.5],
@@ -117,7 +158,7 @@ def hyperparameter_map(
                     name=f"theory: lr = 2/L = {fmt_number(2.0 / L)}",
                 )
             )
-        elif result.optimizer in ("momentum", "nesterov") and result.param == "momentum":
+        else:
             beta = np.linspace(float(xs[0]), float(xs[-1]), 100)
             fig.add_trace(
                 go.Scatter(
@@ -203,8 +244,10 @@ def basins_figure(
     labels = labels or list(result.optimizers)
     cols = min(n, 4)
     rows = -(-n // cols)
+    # beside each other (3 or 4 a row) a subtitle has a quarter of the width: short form
+    said = "of starts reach the global minimum" if cols <= 2 else "→ global minimum"
     titles = [
-        f"<b>{label}</b><br>{100 * share:.0f}% of starts reach the global minimum"
+        f"<b>{label}</b><br>{100 * share:.0f}% {said}"
         for label, share in zip(labels, result.share_global, strict=True)
     ]
     fig = make_subplots(
