@@ -284,20 +284,7 @@ def basins_figure(
             fig.add_trace(t, row=r, col=c)
         fig.add_trace(basins_click_grid(result, idx), row=r, col=c)
     for name, color in (("no known minimum", NONE_COLOR), ("diverged", DIVERGED_COLOR)):
-        fig.add_trace(
-            go.Scatter(
-                x=[None],
-                y=[None],
-                mode="markers",
-                marker={
-                    "symbol": "square",
-                    "size": 14,
-                    "color": color,
-                    "line": {"color": "#888", "width": 1},
-                },
-                name=name,
-            )
-        )
+        fig.add_trace(_legend_square(color, name))
     (x0, x1), (y0, y1) = surface.domain
     for k in range(1, n + 1):  # each panel: the domain, at true aspect ratio
         suffix = "" if k == 1 else str(k)
