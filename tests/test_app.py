@@ -213,3 +213,42 @@ def test_malformed_link_falls_back_with_notice() -> None:
         assert key in warning
     assert at.sidebar.slider(key="steps").value == 300
     assert at.get("plotly_chart")
+
+
+#: every page, with a link that shows all its text inputs
+PAGES_WITH_QUERY = {
+    "pages/race.py": {"surface": "custom"},
+    "pages/landscape.py": {},
+    "pages/playground.py": {"data": "csv"},
+    "pages/gradients.py": {},
+    "pages/activations.py": {},
+    "pages/perceptron.py": {},
+    "pages/backprop.py": {},
+    "pages/schedules.py": {},
+    "pages/regularization.py": {},
+    "pages/transfer.py": {},
+}
+
+
+def test_every_page_that_takes_typed_text_shows_it_verbatim() -> None:
+    """A page with a text input must show what was typed character for character (Markdown
+    once ate the stars of x**2). The formula is the only typed text today; a new text input
+    on any page fails here until its own verbatim check is added."""
+    pages = sorted(p.name for p in (Path(APP).parent / "pages").glob("*.py") if p.name != "home.py")
+    assert sorted(Path(p).name for p in PAGES_WITH_QUERY) == pages
+    typed = {}
+    for page, query in PAGES_WITH_QUERY.items():
+        at = fresh(query)
+        at.switch_page(page)
+        at.run()
+        clean(at)
+        typed[page] = sorted(t.key for t in at.text_input)
+    assert {p: k for p, k in typed.items() if k} == {"pages/race.py": ["formula"]}
+    for formula in ("x**2 + 10*y**2", "exp(x**2)*100 + y", "x_1"):
+        at = race_page({"surface": "custom", "formula": formula})
+        clean(at)
+        shown = [m.value for m in (*at.markdown, *at.error, *at.caption)]
+        from optiviz.ui.text import literal
+
+        assert any(literal(formula) in v for v in shown), shown[:4]
+        assert not any(formula in v for v in shown if "*" in formula), "unescaped Markdown"
