@@ -54,3 +54,37 @@ def test_frozen_figures_are_named_by_a_serial_never_reused() -> None:
         seen.add(token)
         del fig
         gc.collect()  # (CPython often reuses the freed address for the next figure)
+
+
+def test_slide_image_is_offered_in_the_format_chosen_beside_its_button() -> None:
+    import os
+
+    import pytest
+
+    if not os.path.exists("/usr/bin/chromium"):
+        pytest.skip("needs Debian's chromium")
+    at = AppTest.from_function(_app, default_timeout=120).run()
+    at.button(key="test-figure-slide-go").click().run()
+    assert not at.exception and not at.error
+    assert len([d for d in _downloads(at) if "PNG" in d.proto.label]) == 1
+    at.radio(key="test-figure-slide-fmt").set_value("svg").run()  # another format: no file
+    assert not [d for d in _downloads(at) if "PNG" in d.proto.label or "SVG" in d.proto.label]
+    at.button(key="test-figure-slide-go").click().run()
+    assert [d for d in _downloads(at) if "SVG" in d.proto.label]
+
+
+def test_slide_image_is_1600_by_900_at_twice_the_pixels() -> None:
+    import io
+    import os
+
+    import plotly.graph_objects as go
+    import pytest
+    from PIL import Image
+
+    from optiviz.figures.export import slide_image
+
+    if not os.path.exists("/usr/bin/chromium"):
+        pytest.skip("needs Debian's chromium")
+    png = slide_image(go.Figure(go.Scatter(x=[0, 1], y=[1, 0])), "png")
+    assert Image.open(io.BytesIO(png)).size == (3200, 1800)
+    assert slide_image(go.Figure(go.Scatter(x=[0, 1], y=[1, 0])), "svg").startswith(b"<svg")

@@ -293,6 +293,50 @@ def test_gif_export(race8, grid) -> None:
     assert seen[-1] == pytest.approx(1.0)
 
 
+@pytest.mark.slow
+@pytest.mark.skipif(not os.path.exists("/usr/bin/chromium"), reason="needs Debian's chromium")
+def test_gif_of_a_race_renders_twice_and_draws_the_trails_itself(race8, grid, monkeypatch) -> None:
+    """A race's GIF took ~20 s (a render per frame); its trails are now drawn over one
+    background render (plus one to locate the axes), in the runs' colours, without the
+    play controls."""
+    import io
+
+    import plotly.io as pio
+    from PIL import Image
+
+    calls = []
+    real = pio.to_image
+
+    def counting(*a, **kw):
+        calls.append(1)
+        return real(*a, **kw)
+
+    monkeypatch.setattr(pio, "to_image", counting)
+    fig = F.race_animation(grid, race8, frames=30)
+    gif = animated_gif(fig, width=640, height=400, max_frames=10)
+    assert len(calls) == 2
+    im = Image.open(io.BytesIO(gif))
+    assert im.n_frames == len(still_frames(fig, 10))
+    im.seek(im.n_frames - 1)
+    last = np.asarray(im.convert("RGB")).astype(int)
+    for color in race8.colors[:3]:  # each run's trail is drawn in its colour
+        rgb = np.array([int(color[i : i + 2], 16) for i in (1, 3, 5)])
+        assert (np.abs(last - rgb).sum(axis=2) < 40).sum() > 30, color
+
+
+def test_slide_figure_is_a_still_at_16_9_with_text_for_a_projector(race8, grid) -> None:
+    from optiviz.figures.export import SLIDE_SIZE, slide_figure
+
+    d = slide_figure(F.race_animation(grid, race8, frames=20))
+    layout = d["layout"]
+    assert "updatemenus" not in layout and "sliders" not in layout
+    assert (layout["width"], layout["height"]) == SLIDE_SIZE == (1600, 900)
+    assert layout["margin"]["b"] <= 80  # no empty band where the controls were
+    axes = [k for k in layout if k.startswith(("xaxis", "yaxis"))]
+    assert axes and all(layout[k]["tickfont"]["size"] >= 900 / 60 for k in axes)
+    assert layout["font"]["size"] >= 900 / 60
+
+
 def test_second_copy_of_an_optimizer_is_dashed(grid) -> None:
     r = optiviz.race(
         "two_wells", [("momentum", {"momentum": 0.5}), ("momentum", {"momentum": 0.9})], steps=50

@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 import streamlit as st
 
-from optiviz.figures.export import animated_gif, standalone_html
+from optiviz.figures.export import animated_gif, slide_image, standalone_html
 
 
 def _token(fig: go.Figure) -> int | str:
@@ -22,16 +22,44 @@ def _token(fig: go.Figure) -> int | str:
     return hashlib.md5(pio.to_json(fig, validate=False).encode()).hexdigest()
 
 
-def _fresh(key: str, token: int | str) -> bytes | None:
+def _fresh(key: str, token: object) -> bytes | None:
     """A prepared file, if it was made from the figure now on screen."""
     held = st.session_state.get(key)
     return held[1] if held and held[0] == token else None
 
 
 def export_buttons(fig: go.Figure, filename: str, slide: bool, gif: bool = True) -> None:
-    """Offline HTML (always) and an animated GIF (for animated figures) of ``fig``."""
+    """A still for a slide (PNG or SVG, chosen here), offline HTML (always) and an
+    animated GIF (for animated figures) of ``fig``."""
     token = _token(fig)
-    c1, c2 = st.columns(2)
+    c0, c1, c2 = st.columns(3)
+    with c0:
+        fmt = st.radio(
+            "Slide image",
+            ("png", "svg"),
+            key=f"{filename}-slide-fmt",
+            horizontal=True,
+            format_func=str.upper,
+            help="16:9 (1600×900), large text, no play buttons: the last frame, ready to paste.",
+        )
+        if st.button("Make a slide image", key=f"{filename}-slide-go"):
+            with st.spinner("Rendering…"):
+                try:
+                    st.session_state[f"{filename}-slide"] = (
+                        (token, fmt),
+                        slide_image(fig, fmt),
+                    )
+                except RuntimeError as err:
+                    st.error(str(err))
+        data = _fresh(f"{filename}-slide", (token, fmt))
+        if data:
+            st.download_button(
+                f"⬇ Download {fmt.upper()}",
+                data,
+                file_name=f"{filename}.{fmt}",
+                mime="image/png" if fmt == "png" else "image/svg+xml",
+                on_click="ignore",
+            )
     with c1:
         if st.button("Prepare offline HTML", key=f"{filename}-html-go"):
             st.session_state[f"{filename}-html"] = (token, standalone_html(fig))

@@ -137,7 +137,9 @@ def keras_code(result: RaceResult) -> None:
 
 def exports(fig: go.Figure, result: RaceResult, slide: bool) -> None:
     st.caption(
-        "PNG or SVG: use the camera icon on any chart (high resolution; choose the format "
-        "below). HTML keeps the animation and opens offline."
+        "Slide image: the last frame at 16:9 with large text and no play buttons, as PNG or "
+        "SVG (choose beside the button). HTML keeps the animation and opens offline; the GIF "
+        "plays it anywhere. The camera icon on each chart saves what you see (its format is "
+        "in the sidebar)."
     )
     export_buttons(fig, f"optiviz-race-{result.surface.name}", slide)
