@@ -2,11 +2,13 @@
 
 import streamlit as st
 
+from optiviz.ui.controls import page_intro
+
 # Text first, engine after: on a cold server the title paints while JAX still loads.
-st.title("Activation functions")
-st.caption(
+page_intro(
+    "Activation functions",
     "What each activation does to a unit's weighted sum z, how steep it is (the gradient "
-    "backpropagation passes on), where it goes flat, and how often ReLU units die for good."
+    "backpropagation passes on), where it goes flat, and how often ReLU units die for good.",
 )
 
 from optiviz.figures.style import export_config  # noqa: E402

@@ -2,11 +2,13 @@
 
 import streamlit as st
 
+from optiviz.ui.controls import page_intro
+
 # Text first, engine after: on a cold server the title paints while JAX still loads.
-st.title("Backpropagation, step by step")
-st.caption(
+page_intro(
+    "Backpropagation, step by step",
     "One example goes forward through a tiny network, the error comes back, and every weight "
-    "learns how much it was to blame. Every number is written on the picture."
+    "learns how much it was to blame. Every number is written on the picture.",
 )
 
 from optiviz.figures.style import export_config  # noqa: E402

@@ -2,12 +2,14 @@
 
 import streamlit as st
 
+from optiviz.ui.controls import page_intro
+
 # Text first, engine after: on a cold server the title paints while JAX still loads.
-st.title("Gradients lab: vanishing and exploding")
-st.caption(
+page_intro(
+    "Gradients lab: vanishing and exploding",
     "A deep stack of Dense layers sees one fixed batch of inputs. Back-propagation multiplies "
     "the error by every layer's weights and slopes on its way down: pick an activation and an "
-    "initializer and watch that product shrink to nothing or blow up."
+    "initializer and watch that product shrink to nothing or blow up.",
 )
 
 from optiviz.figures.style import export_config  # noqa: E402
@@ -30,7 +32,9 @@ except ValueError as err:
     st.error(str(err))
     url_state.publish(gl.schema(), page=gl.PAGE)
     st.stop()
-gl.verdict(lab)
+# the verdict sits above the charts; in slide mode below them (the chart first, above the
+# fold of a 1280×720 projector)
+head = st.container()
 
 tabs = lazy_tabs(
     ["At initialization", "Self-normalisation", "Training", "Activation × initializer", "Formulas"],
@@ -99,3 +103,5 @@ with tabs[4]:
     if tabs[4].open:
         gl.formulas()
 url_state.publish(gl.schema(), page=gl.PAGE)
+with st.container() if slide else head:
+    gl.verdict(lab)

@@ -2,11 +2,13 @@
 
 import streamlit as st
 
+from optiviz.ui.controls import page_intro
+
 # Text first, engine after: on a cold server the title paints while JAX still loads.
-st.title("Landscape: thousands of runs at once")
-st.caption(
+page_intro(
+    "Landscape: thousands of runs at once",
     "Which learning rate? Does momentum really skip local minima? Which optimizer is best? "
-    "Each picture below is thousands of complete runs, one per pixel."
+    "Each picture below is thousands of complete runs, one per pixel.",
 )
 
 from optiviz.engine import OPTIMIZERS, get_surface  # noqa: E402

@@ -2,11 +2,13 @@
 
 import streamlit as st
 
+from optiviz.ui.controls import page_intro
+
 # Text first, engine after: on a cold server the title paints while JAX still loads.
-st.title("The perceptron")
-st.caption(
+page_intro(
+    "The perceptron",
     "Before networks there were single units: first logic gates made of threshold neurons, "
-    "then a neuron with weights that learns from its mistakes, and the problem it cannot solve."
+    "then a neuron with weights that learns from its mistakes, and the problem it cannot solve.",
 )
 
 from optiviz.ui import perceptron as pu  # noqa: E402

@@ -2,11 +2,13 @@
 
 import streamlit as st
 
+from optiviz.ui.controls import page_intro
+
 # Text first, engine after: on a cold server the title paints while JAX still loads.
-st.title("Network playground")
-st.caption(
+page_intro(
+    "Network playground",
     "Build a small network, pick optimizers, and watch each one bend the decision "
-    "boundary around the data. All optimizers start from the same initial weights."
+    "boundary around the data. All optimizers start from the same initial weights.",
 )
 
 from optiviz.engine import DatasetError, summary  # noqa: E402

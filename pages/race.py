@@ -4,11 +4,13 @@ from functools import partial
 
 import streamlit as st
 
+from optiviz.ui.controls import page_intro
+
 # Text first, engine after: on a cold server the title paints while JAX still loads.
-st.title("Optimizer race")
-st.caption(
+page_intro(
+    "Optimizer race",
     "Every optimizer starts at the same point and follows its own update rule downhill. "
-    "Press ▶ to watch, drag the slider to scrub, click the contour to move the start."
+    "Press ▶ to watch, drag the slider to scrub, click the contour to move the start.",
 )
 
 from optiviz.engine.claims import DEFAULT_RACE, claims  # noqa: E402
@@ -39,14 +41,17 @@ except ValueError as err:
     st.stop()
 grid = cache.cached_grid(surface.key, surface)
 
-if surface.description:  # (a typed formula's title is the student's text: shown as typed)
-    said = claims(surface.name)  # what runs do on it, each checked (tests/test_claims.py)
-    own = " ".join(c.text for c in said if not c.default)
-    st.markdown(f"**{literal(surface.title)}** — {surface.description} {own}".rstrip())
-    if any(c.default for c in said):
-        st.caption(f"{DEFAULT_RACE}: " + " ".join(c.text for c in said if c.default))
-if surface.latex:
-    st.latex(rf"J(x, y) = {surface.latex}")
+# in slide mode the surface's text folds away, so the chart sits above a projector's fold
+about = st.expander(f"About {surface.title}") if settings.slide else st.container()
+with about:
+    if surface.description:  # (a typed formula's title is the student's text: as typed)
+        said = claims(surface.name)  # what runs do on it, each checked (tests/test_claims.py)
+        own = " ".join(c.text for c in said if not c.default)
+        st.markdown(f"**{literal(surface.title)}** — {surface.description} {own}".rstrip())
+        if any(c.default for c in said):
+            st.caption(f"{DEFAULT_RACE}: " + " ".join(c.text for c in said if c.default))
+    if surface.latex:
+        st.latex(rf"J(x, y) = {surface.latex}")
 tabs = lazy_tabs(
     ["Race", "3D view", "Loss & distance", "Step inspector", "Keras code", "Export"],
     "race_tab",

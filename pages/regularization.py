@@ -2,12 +2,14 @@
 
 import streamlit as st
 
+from optiviz.ui.controls import page_intro
+
 # Text first, engine after: on a cold server the title paints while JAX still loads.
-st.title("Regularization")
-st.caption(
+page_intro(
+    "Regularization",
     "A network with thousands of weights and a hundred noisy training points can memorise "
     "every point, noise included, and then do worse on new ones. Below, the same network "
-    "trains plain and with five remedies, all from the same initial weights."
+    "trains plain and with five remedies, all from the same initial weights.",
 )
 
 from optiviz.figures import regularization as rf  # noqa: E402

@@ -2,12 +2,14 @@
 
 import streamlit as st
 
+from optiviz.ui.controls import page_intro
+
 # Text first, engine after: on a cold server the title paints while JAX still loads.
-st.title("Learning-rate schedules")
-st.caption(
+page_intro(
+    "Learning-rate schedules",
     "A large learning rate makes fast early progress but keeps bouncing around the minimum; "
     "a small one settles but crawls. A schedule starts big and shrinks the rate as training "
-    "goes on. Here six schedules train the same network from the same initial weights."
+    "goes on. Here six schedules train the same network from the same initial weights.",
 )
 
 from optiviz.engine import OPTIMIZERS  # noqa: E402

@@ -2,11 +2,13 @@
 
 import streamlit as st
 
+from optiviz.ui.controls import page_intro
+
 # Text first, engine after: on a cold server the title paints while JAX still loads.
-st.title("Transfer learning: reusing pretrained layers")
-st.caption(
+page_intro(
+    "Transfer learning: reusing pretrained layers",
     "Network A learned task A from plenty of examples. Network B must learn a related task "
-    "B from only a handful. Does it help to start B from A's hidden layers?"
+    "B from only a handful. Does it help to start B from A's hidden layers?",
 )
 
 from optiviz.engine.training import summary  # noqa: E402
@@ -37,11 +39,7 @@ cols = st.columns(len(result.labels) + 1)
 cols[0].metric(f"A on {pair.a_short}", f"{float(a.final_accuracy[0]):.1%}")
 for col, label, acc in zip(cols[1:], result.labels, result.final_accuracy, strict=True):
     col.metric(label, f"{float(acc):.1%}")
-st.caption(
-    f"Validation accuracy after the last epoch (A: {pair.a_epochs}, B: {s.epochs}). A learned "
-    f"{pair.a_short} from {ds_a.n_train:,} examples; B learns {pair.b_short} from {s.n} and is "
-    f"scored on {ds_b.n_val:,} others. Chance is {pair.chance:.0%}."
-)
+note = st.container()  # (in slide mode the note goes below the charts: they come first)
 status_line(result)
 tabs = lazy_tabs(
     [
@@ -93,3 +91,9 @@ with tabs[4]:
 with tabs[5]:
     if tabs[5].open:
         st.code(ui.keras_code(s), language="python")
+with st.container() if slide else note:
+    st.caption(
+        f"Validation accuracy after the last epoch (A: {pair.a_epochs}, B: {s.epochs}). A "
+        f"learned {pair.a_short} from {ds_a.n_train:,} examples; B learns {pair.b_short} from "
+        f"{s.n} and is scored on {ds_b.n_val:,} others. Chance is {pair.chance:.0%}."
+    )

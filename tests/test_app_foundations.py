@@ -140,7 +140,7 @@ def test_perceptron_controls() -> None:
     at.sidebar.toggle(key="slide").set_value(True).run()
     open_tab(at, "perceptron_tab", RULE)
     clean(at)
-    assert chart(at, "iris_chart")["layout"]["width"] == 1600
+    assert chart(at, "iris_chart")["layout"]["font"]["size"] == 20
 
 
 def test_perceptron_settings_inside_a_closed_tab_survive() -> None:
@@ -258,7 +258,7 @@ def test_backprop_controls() -> None:
     at.select_slider(key="stage").set_value("loss").run()
     at.sidebar.toggle(key="slide").set_value(True).run()
     clean(at)
-    assert chart(at, "bp_chart")["layout"]["width"] == 1600
+    assert chart(at, "bp_chart")["layout"]["font"]["size"] == 20
     at.sidebar.button(key="bp_reset").click().run()
     clean(at)
     assert at.sidebar.number_input(key="x1").value == 1.0

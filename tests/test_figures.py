@@ -237,9 +237,15 @@ def test_log_colouring_labels_in_loss_units() -> None:
 
 
 def test_slide_mode_is_16_9_with_big_type(race8, grid) -> None:
+    from optiviz.figures.style import EXPORT_SIZE, export_config
+
     fig = F.race_animation(grid, race8, slide=True)
-    assert (fig.layout.width, fig.layout.height) == (1600, 900)
+    # on the page: as wide as the page, low enough for a 1280x720 projector's fold
+    assert fig.layout.width is None and fig.layout.height <= 520
+    options = export_config("x", slide=True)["toImageButtonOptions"]
+    assert (options["width"], options["height"]) == EXPORT_SIZE == (1600, 900)  # saved 16:9
     assert fig.layout.font.size >= 20
+    assert fig.layout.xaxis.tickfont.size >= 20 and fig.layout.yaxis.tickfont.size >= 20
     assert fig.layout.paper_bgcolor == "white"
     screen = F.race_animation(grid, race8, slide=False)
     assert fig.data[-2].line.width > screen.data[-2].line.width

@@ -80,7 +80,7 @@ def network_figure(trace: Any, stage: int, *, slide: bool = False) -> go.Figure:
     s = style_for(slide)
     t = trace
     fig = go.Figure()
-    radius = 66 if slide else 50
+    radius = 50  # pixels: slide mode's chart is no taller than the screen's
     font = s.font
 
     # ---------------------------------------------------------------- edges
@@ -95,7 +95,7 @@ def network_figure(trace: Any, stage: int, *, slide: bool = False) -> go.Figure:
                     t.net.W_h[i, j],
                     t.dW_h[i, j],
                     t.new.W_h[i, j],
-                    0.3 if i != j else 0.5,
+                    0.62 if i != j else 0.5,  # crossing edges: past the crossing, clear of x
                 )
             )
     for j in range(2):

@@ -59,16 +59,21 @@ SCREEN = Style(
     height=560,
     template=_trimmed_template("plotly_white"),
 )
-#: Slide mode: big type, thick lines, white background, 16:9.
+#: Slide mode: big type, thick lines, white background. On the page a chart is as wide
+#: as the page and 500 px high, so that with slide mode's compact header it sits above
+#: the fold of a 1280×720 projector; its camera icon and the slide image save it at 16:9
+#: (:data:`EXPORT_SIZE`).
 SLIDE = Style(
-    font=22,
-    title_font=28,
+    font=20,
+    title_font=26,
     line=5.0,
     head=18,
-    width=1600,
-    height=900,
+    width=None,
+    height=500,
     template=_trimmed_template("simple_white"),
 )
+#: what the camera icon saves (pixels, before its 2x scale): 16:9
+EXPORT_SIZE = (1600, 900)
 
 #: Surface colours: pale and neutral, so the optimizers' colours carry the picture.
 SURFACE_SCALE = [
@@ -114,13 +119,26 @@ def apply_style(
         plot_bgcolor="white",
         height=s.height,
         margin={"l": 60, "r": 30, "t": 70 if title else 30, "b": 60},
-        legend={"font": {"size": s.font}},
+        # (a race's legend has up to 13 entries: at slide size they must fit 500 px)
+        legend={"font": {"size": s.font - 4 if slide else s.font}},
     )
     if s.width:
         fig.update_layout(width=s.width)
     if title:
         fig.update_layout(title={"text": title, "font": {"size": s.title_font}, "x": 0.01})
+    # Streamlit's chart theme sets tick and axis-title sizes of its own; say ours outright,
+    # so slide mode's ticks and subplot titles grow with the rest
+    fig.update_xaxes(tickfont_size=s.font, title_font_size=s.font)
+    fig.update_yaxes(tickfont_size=s.font, title_font_size=s.font)
+    fig.for_each_annotation(lambda a: _subplot_title_font(a, s.font))
     return fig
+
+
+def _subplot_title_font(a: Any, size: int) -> None:
+    """Subplot titles (plotly writes them at 16 px, in paper coordinates) and annotations
+    with no size of their own take the mode's size; labels sized on purpose keep theirs."""
+    if a.font.size is None or (a.xref == "paper" and a.yref == "paper" and a.font.size == 16):
+        a.update(font_size=size)
 
 
 #: plotly.js's typed-array names of the NumPy dtypes :func:`typed` sends
@@ -347,15 +365,15 @@ def json_text(obj: Any) -> str:
 
 
 def export_config(filename: str, slide: bool, fmt: str = "png") -> dict:
-    """plotly modebar config: the camera button saves a high-resolution image."""
-    s = style_for(slide)
+    """plotly modebar config: the camera button saves a high-resolution image, 16:9 in
+    either mode (``slide`` is kept for the callers: both modes save the same size)."""
     return {
         "displaylogo": False,
         "toImageButtonOptions": {
             "format": fmt,
             "filename": filename,
-            "width": s.width or 1600,
-            "height": s.height if s.width else 900,
+            "width": EXPORT_SIZE[0],
+            "height": EXPORT_SIZE[1],
             "scale": 2,
         },
         "modeBarButtonsToRemove": ["lasso2d", "select2d"],

@@ -126,7 +126,7 @@ def _apply_step(trace: Trace) -> None:
 
 def stepper(trace: Trace | None) -> int:
     """Back / next buttons and a stage slider; returns the stage's index."""
-    c1, c2, c3, c4 = st.columns([1, 1, 6, 2])
+    c1, c2, c3, c4 = st.columns([1.4, 1.4, 5, 2])  # room for "◀ Back" at slide size
     stage = STAGES.index(st.session_state["stage"])
     first, last = stage == 0, stage == len(STAGES) - 1
     c1.button("◀ Back", key="bp_back", on_click=_move, args=(-1,), width="stretch", disabled=first)

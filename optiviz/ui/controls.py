@@ -17,6 +17,39 @@ def start_point_inputs(domain: tuple[tuple[float, float], tuple[float, float]]) 
         )
 
 
+#: Slide mode's page: less space above the content, a smaller title, larger text.
+SLIDE_CSS = """<style>
+[data-testid="stMainBlockContainer"] {padding-top: 1.5rem;}
+[data-testid="stMainBlockContainer"] h1 {font-size: 1.9rem; padding: 0 0 0.3rem 0;}
+[data-testid="stMainBlockContainer"] [data-testid="stMarkdownContainer"] p,
+[data-testid="stMainBlockContainer"] [data-testid="stMarkdownContainer"] li {font-size: 1.25rem;}
+[data-testid="stMainBlockContainer"] [data-testid="stCaptionContainer"] p {font-size: 1.1rem;}
+[data-testid="stMetricValue"] {font-size: 2rem;}
+[data-testid="stMetricLabel"] p {font-size: 1.1rem;}
+[data-testid="stTab"] p {font-size: 1.15rem;}
+</style>"""
+
+
+def is_slide() -> bool:
+    """Slide mode, known before a page restores its settings: from the toggle once the
+    session has one, else from the link (``slide=1``)."""
+    if "slide" in st.session_state:
+        return bool(st.session_state["slide"])
+    return str(st.query_params.get("slide", "0")).lower() in ("1", "true")
+
+
+def page_intro(title: str, caption: str) -> None:
+    """The page's title and its one-paragraph introduction. In slide mode the title is
+    smaller, the introduction is left to the teacher and the page's text grows, so the
+    main chart sits above the fold of a 1280×720 projector."""
+    if is_slide():
+        st.html(SLIDE_CSS)
+        st.title(title)
+    else:
+        st.title(title)
+        st.caption(caption)
+
+
 def slide_toggle() -> None:
     """The sidebar's slide-mode switch (key ``slide``), the same on every page."""
     st.toggle("Slide mode", key="slide", help="Big fonts, thick lines, white background, 16:9.")
