@@ -151,3 +151,26 @@ def test_slide_mode_fits_the_main_chart_on_a_1280x720_projector(page, server, pa
     shoot(page, f"slide-{path}-1280x720")
     assert page.outside == []
     assert real_errors(page) == []
+
+
+PAGES = ("race", "landscape", "playground", "gradients", "activations", "perceptron",
+         "backprop", "schedules", "regularization", "transfer")  # fmt: skip
+
+
+def test_no_button_label_is_cut_at_1280x720_in_slide_mode(page, server) -> None:
+    """Buttons in equal columns cut their labels ("Naive: ReLU …", "Random we…"): every
+    button's label must fit, at a projector's size and with slide mode's larger text."""
+    page.set_viewport_size({"width": 1280, "height": 720})
+    cut = {}
+    for path in PAGES:
+        page.goto(f"{server}/{path}?slide=1")
+        wait_rendered(page, timeout=180_000)
+        cut[path] = page.evaluate(
+            """() => Array.from(document.querySelectorAll('[data-testid^="stBaseButton"]'))
+                .filter(b => b.offsetParent !== null)
+                .flatMap(b => Array.from(b.querySelectorAll('[data-testid="stMarkdownContainer"]')))
+                .filter(m => m.scrollWidth > m.clientWidth + 1)
+                .map(m => m.textContent)"""
+        )
+    assert not any(cut.values()), {k: v for k, v in cut.items() if v}
+    assert page.outside == []

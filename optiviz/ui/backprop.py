@@ -81,9 +81,9 @@ def sidebar() -> None:
         for key, label in (("w12", "w₁₂"), ("w22", "w₂₂"), ("b2", "b₂"), ("v2", "v₂")):
             _number(label, key, c2)
         _number("output bias b_o", "bo", st)
-        c1, c2 = st.columns(2)
-        c1.button("Random weights", on_click=_random_weights, key="bp_random")
-        c2.button("Reset", on_click=_reset, key="bp_reset")
+        with st.container(horizontal=True):  # buttons as wide as their labels, wrapping
+            st.button("Random weights", on_click=_random_weights, key="bp_random")
+            st.button("Reset", on_click=_reset, key="bp_reset")
         st.subheader("Training")
         st.number_input(
             "Learning rate η", min_value=0.0, max_value=LIMIT, step=0.1, format="%.4g", key="eta"

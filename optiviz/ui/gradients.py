@@ -75,9 +75,11 @@ def apply_preset(name: str) -> None:
 
 def presets() -> None:
     """A row of one-click scenes."""
-    cols = st.columns(len(PRESETS))
-    for col, (key, (label, *_)) in zip(cols, PRESETS.items(), strict=True):
-        col.button(label, key=f"preset_{key}", on_click=apply_preset, args=(key,))
+    # a row that wraps, each button as wide as its label (equal columns cut the labels:
+    # "Naive: ReLU …" at 1280 px)
+    with st.container(horizontal=True):
+        for key, (label, *_) in PRESETS.items():
+            st.button(label, key=f"preset_{key}", on_click=apply_preset, args=(key,))
 
 
 def sidebar() -> None:
