@@ -429,3 +429,22 @@ def test_animation_sliders_show_the_current_frame_not_thinned_tick_labels():
     assert slider["font"]["color"] == "rgba(0,0,0,0)"
     assert slider["currentvalue"]["font"]["color"] == "#444444"
     assert slider["steps"][-1]["label"] == "300" and slider["active"] == len(names) - 1
+
+
+def test_gradient_heatmaps_name_the_layers_once_per_row() -> None:
+    """The second panel's layer names were drawn over the first panel's map."""
+    from optiviz.figures.networks import grad_norm_heatmaps
+
+    r = optiviz.train("moons", hidden=(8, 8), epochs=10, optimizers=["sgd", "adam"])
+    layout = grad_norm_heatmaps(r).to_dict()["layout"]
+    assert layout["yaxis2"].get("matches") == "y" or layout["yaxis2"].get("showticklabels") is False
+
+
+def test_boundary_panels_tick_the_plane_once_per_row() -> None:
+    from optiviz.figures.networks import boundary_animation
+
+    r = optiviz.train("moons", hidden=(8,), epochs=10, optimizers=["sgd", "adam"])
+    ds = optiviz.make_dataset("moons")
+    layout = boundary_animation(r, X=ds.X_train, y=ds.y_train).to_dict()["layout"]
+    assert layout["yaxis"].get("showticklabels", True) is True
+    assert layout["yaxis2"]["showticklabels"] is False

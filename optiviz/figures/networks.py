@@ -183,6 +183,9 @@ def boundary_animation(
     for p in range(len(runs)):
         axis = "" if p == 0 else str(p + 1)
         fig.layout[f"yaxis{axis}"].scaleanchor = f"x{axis}"
+        # every panel shows the same plane: its y ticks once per row (a second panel's
+        # were drawn over the first panel's map)
+        fig.layout[f"yaxis{axis}"].showticklabels = p % cols == 0
     fig.update_xaxes(title_text=feature_names[0], row=rows, col=1)
     fig.update_yaxes(title_text=feature_names[1], row=rows, col=1)
     frames = [
@@ -319,6 +322,9 @@ def grad_norm_heatmaps(
         subplot_titles=[result.labels[i] for i in runs],
         horizontal_spacing=0.05,
         vertical_spacing=0.14 if rows > 1 else 0.1,
+        # the layer names once per row: repeated on every panel they were drawn over the
+        # panel to their left
+        shared_yaxes=True,
     )
     logs = [_safe_log10(result.grad_norms[i, : max(int(result.epochs_run[i]), 1)]) for i in runs]
     lo = min(float(v.min()) for v in logs)

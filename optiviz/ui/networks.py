@@ -79,7 +79,7 @@ def boundary_caption(n_classes: int) -> None:
 
 
 def export_box(fig: go.Figure, filename: str, slide: bool) -> None:
-    with st.expander("Export (offline HTML, animated GIF)"):
+    with st.expander("Export (slide image, offline HTML, animated GIF)"):
         export_buttons(fig, filename, slide)
 
 
