@@ -21,7 +21,8 @@ ss = st.session_state
 ui.sidebar()
 slide = bool(ss["slide"])
 
-st.header("Curves and their slopes")
+if not slide:  # (in slide mode the chart comes first: above a 1280x720 projector's fold)
+    st.header("Curves and their slopes")
 c1, c2, c3, c4 = st.columns([4, 2, 2, 2])
 c1.multiselect("Activations", ui.NAMES, key="shown", format_func=ui.display)
 c2.radio(

@@ -137,7 +137,9 @@ def test_a_typed_formula_is_shown_exactly_as_typed(page, server) -> None:
     assert "foo_bar_baz" in sidebar, sidebar[-600:]
 
 
-@pytest.mark.parametrize("path", ["race", "playground", "gradients", "transfer", "schedules"])
+@pytest.mark.parametrize(
+    "path", ["race", "playground", "gradients", "transfer", "schedules", "activations"]
+)
 def test_slide_mode_fits_the_main_chart_on_a_1280x720_projector(page, server, path) -> None:
     """Slide mode: a compact header (the introduction folds away, the race's surface text
     goes into an expander) and 500-px charts, so the main chart is above the fold."""
