@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from browser_util import BROWSER, real_errors, shoot, wait_rendered
 
+from optiviz.figures.style import SLIDE
+
 pytestmark = BROWSER
 
 CHARTS = '[data-testid="stPlotlyChart"] .js-plotly-plot'
@@ -49,7 +51,7 @@ def test_activations_slide_mode(page, server) -> None:
     page.goto(f"{server}/activations?slide=1&shown=sigmoid,relu&deriv=dashed")
     wait_rendered(page, timeout=600_000)
     font = page.locator(CHARTS).first.evaluate("gd => gd.layout.font.size")
-    assert font == 22  # slide mode's big type (Streamlit stretches the chart to the page)
+    assert font == SLIDE.font  # slide mode's big type (Streamlit stretches the chart to the page)
     shoot(page, "activations-slide")
     assert page.outside == []
     assert real_errors(page) == []

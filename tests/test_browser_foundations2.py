@@ -6,6 +6,8 @@ import time
 
 from browser_util import BROWSER, real_errors, shoot, wait_rendered
 
+from optiviz.figures.style import SLIDE
+
 pytestmark = BROWSER
 
 URL_HAS = "(kv) => new URLSearchParams(location.search).get(kv[0]) === kv[1]"
@@ -49,7 +51,7 @@ def test_schedules_page_curves_training_and_range_test(page, server) -> None:
     page.wait_for_function(URL_HAS, arg=["slide", "1"], timeout=60_000)
     wait_rendered(page)
     open_tab(page, "η(t) of each schedule", "Log scale: equal steps down")
-    assert page.locator(PLOTS).first.evaluate("gd => gd._fullLayout.font.size") == 22
+    assert page.locator(PLOTS).first.evaluate("gd => gd._fullLayout.font.size") == SLIDE.font
     shoot(page, "schedules-slide")
     assert page.outside == []
     assert real_errors(page) == []
