@@ -121,7 +121,7 @@ def test_every_control_type() -> None:
     names = [t.get("name") for t in spec["data"]]
     assert "Momentum (momentum=0.9)" in names and "Momentum (momentum=0.5)" in names
     assert "downhill (−∇J)" in names
-    assert spec["layout"]["height"] == 500 and spec["layout"]["font"]["size"] == 20
+    assert spec["layout"]["height"] == 460 and spec["layout"]["font"]["size"] == 20
     assert at.query_params["steps"] == ["150"] or at.query_params["steps"] == "150"
 
 

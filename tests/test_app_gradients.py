@@ -86,7 +86,7 @@ def test_each_control_type_reruns_cleanly() -> None:
     (train,) = specs(at)  # the Training tab stayed open through five sidebar reruns
     assert any(t.get("name") == "cap: learning_rate × clipnorm" for t in train["data"])
     for label, figs in every_tab(at, TAB, TABS).items():
-        assert all(s["layout"]["height"] == 500 for s in figs), label
+        assert all(s["layout"]["height"] == 460 for s in figs), label
     at.button(key="preset_selu").click().run()
     clean(at)
     assert at.sidebar.selectbox(key="activation").value == "selu"

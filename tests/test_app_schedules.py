@@ -101,7 +101,7 @@ def test_every_control_type_retrains_and_lands_in_the_url() -> None:
     open_tab(at, "schedules_tab", TABS[0])
     clean(at)
     (curves,) = specs(at)
-    assert curves["layout"]["height"] == 500  # slide mode
+    assert curves["layout"]["height"] == 460  # slide mode
 
 
 def test_range_settings_survive_a_closed_tab() -> None:

@@ -81,7 +81,7 @@ def test_transfer_page(page, server) -> None:
     wait_rendered(page, timeout=300_000)
     page.get_by_text("A on radius 0.5").wait_for(timeout=30_000)
     shoot(page, "transfer-curves")
-    open_tab(page, "Why reuse helps", "This run:", plots=False)
+    open_tab(page, "Why reuse helps", "Why reuse helps here", plots=False)
     assert page.locator(PLOTS).count() == 0, "the learning curves are not built"
     page.get_by_text("A on radius 0.5").wait_for(timeout=30_000)  # the headline stays
     shoot(page, "transfer-why")

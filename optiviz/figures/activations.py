@@ -207,8 +207,6 @@ def activation_curves(
         legend={"orientation": "v", "x": 1.02, "y": 1, "groupclick": "togglegroup"},
         hovermode="closest",
     )
-    if slide:  # its controls row stands above it: a little lower, to stay above the fold
-        fig.update_layout(height=s.height - 40)
     if panels:
         fig.update_annotations(font_size=s.font)
     return fig

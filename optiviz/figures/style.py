@@ -60,7 +60,7 @@ SCREEN = Style(
     template=_trimmed_template("plotly_white"),
 )
 #: Slide mode: big type, thick lines, white background. On the page a chart is as wide
-#: as the page and 500 px high, so that with slide mode's compact header it sits above
+#: as the page and 460 px high, so that with slide mode's compact header it sits above
 #: the fold of a 1280×720 projector; its camera icon and the slide image save it at 16:9
 #: (:data:`EXPORT_SIZE`).
 SLIDE = Style(
@@ -69,7 +69,7 @@ SLIDE = Style(
     line=5.0,
     head=18,
     width=None,
-    height=500,
+    height=460,
     template=_trimmed_template("simple_white"),
 )
 #: what the camera icon saves (pixels, before its 2x scale): 16:9
@@ -119,7 +119,7 @@ def apply_style(
         plot_bgcolor="white",
         height=s.height,
         margin={"l": 60, "r": 30, "t": 70 if title else 30, "b": 60},
-        # (a race's legend has up to 13 entries: at slide size they must fit 500 px)
+        # (a race's legend has up to 13 entries: at slide size they must fit 460 px)
         legend={"font": {"size": s.font - 4 if slide else s.font}},
     )
     if s.width:
