@@ -345,7 +345,8 @@ def test_server_refuses_an_upload_over_its_limit_without_reading_it(server):
         chunked = {**headers, "Transfer-Encoding": "chunked"}
         status, sent = _put(port, path, chunked, _chunked(body()))
         assert status == 413, status
-        assert sent < (CSV_UPLOAD_MIB + 8) * 2**20, f"{sent / 2**20:.0f} MiB sent before 413"
+        # (socket buffers on both sides hold several MiB more than the server read)
+        assert sent < 32 * 2**20, f"{sent / 2**20:.0f} MiB of 64 sent before 413"
         grown = _rss_mib(pid) - before
         assert grown < 32, f"the server grew by {grown:.0f} MiB"
 

@@ -169,10 +169,12 @@ def test_labels_and_ratio_rules() -> None:
 
 
 def test_figures_in_slide_mode() -> None:
+    from optiviz.figures.style import SLIDE
+
     r = lab(activation="tanh", initializer="glorot_uniform", clipnorm=0.5)
     for make in (figs.histograms, figs.norms, figs.activation_stats, figs.training):
         fig = make(r, slide=True)
-        assert fig.layout.width == 1600 and fig.layout.height == 900
+        assert fig.layout.height == SLIDE.height and fig.layout.font.size == SLIDE.font
     spec = json.loads(figs.norms(r).to_json())
     assert spec["layout"]["yaxis"]["type"] == "log"
     names = [t.get("name") for t in json.loads(figs.training(r).to_json())["data"]]
