@@ -209,3 +209,12 @@ def test_basins_subtitles_fit_four_panels() -> None:
     b = optiviz.basins("two_wells", ["sgd", "momentum", "rmsprop", "adam"], grid=20, steps=50)
     titles = [a["text"] for a in figs.basins_figure(b).to_dict()["layout"]["annotations"]]
     assert len(titles) == 4 and all(len(t.split("<br>")[1]) <= 22 for t in titles), titles
+
+
+def test_a_cell_past_the_race_sliders_range_still_links() -> None:
+    """A map may reach learning rates the race's slider does not (it stops at 100): the
+    link clamps to the slider's range instead of failing."""
+    s = optiviz.sweep("quadratic_bowl", "sgd", learning_rates=[500.0], steps=20)
+    url, text = ls.race_link(s, 500.0, None)
+    assert dict(parse_qsl(urlsplit(url).query))["sgd.learning_rate"] == "100"
+    assert "nearest to this cell's learning_rate 500" in text

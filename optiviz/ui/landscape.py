@@ -162,6 +162,14 @@ def basins_with_progress(
     )
 
 
+def _on_slider(param: Param, value: float) -> float:
+    """``value`` as the race page's slider for ``param`` holds it: inside its bounds, on
+    its nearest step (a map may reach past the race's range)."""
+    lo = -np.inf if param.low is None else param.low
+    hi = np.inf if param.high is None else param.high
+    return float(param.parse(f"{float(np.clip(value, lo, hi)):.6g}"))
+
+
 def race_link(result: SweepResult, lr: float, value: float | None) -> tuple[str, str]:
     """The race page's URL for one cell of a map, and the button's text.
 
@@ -172,7 +180,7 @@ def race_link(result: SweepResult, lr: float, value: float | None) -> tuple[str,
 
     opt = result.optimizer
     lr_param = hparam_param(opt, "learning_rate", result.surface)
-    raced = float(lr_param.parse(f"{lr:.6g}"))
+    raced = _on_slider(lr_param, lr)
     query = {
         "surface": result.surface.name,
         "racers": opt,
@@ -185,7 +193,7 @@ def race_link(result: SweepResult, lr: float, value: float | None) -> tuple[str,
     shown = [] if np.isclose(raced, lr, rtol=1e-3) else [f"learning_rate {lr:.3g}"]
     if result.param is not None and value is not None:
         p = hparam_param(opt, result.param, result.surface)
-        v = float(p.parse(f"{value:.6g}"))
+        v = _on_slider(p, value)
         query[p.key] = p.format(v)
         text += f", {result.param}={v:.3g}"
         if not np.isclose(v, value, rtol=1e-3):
@@ -238,7 +246,7 @@ def race_from(b: BasinsResult, panel: int, x: float, y: float) -> tuple[str, str
     from .race_controls import hparam_param
 
     lr_param = hparam_param(opt, "learning_rate", b.surface)
-    lr = float(lr_param.parse(f"{b.hparams[panel]['learning_rate']:.6g}"))
+    lr = _on_slider(lr_param, b.hparams[panel]["learning_rate"])
     query[lr_param.key] = lr_param.format(lr)
     text = f"🏁 Race {show(opt)} from ({x:.2f}, {y:.2f}) on the race page"
     return "race?" + urlencode(query), text
