@@ -166,6 +166,31 @@ def trim_when_idle(every: float = 2.0) -> threading.Thread | None:
     return thread
 
 
+def preload() -> None:
+    """Import the app's own modules (and JAX with them) in the main thread, before any
+    session or the warm-up can. Ten sessions opening pages at the same moment on a fresh
+    server imported them from ten threads, and Python's import locks handed some of them
+    half-initialised modules ("cannot import name ... (optiviz/ui/__init__.py)",
+    "module 'jax' has no attribute 'config'"). Costs the start ~2 s on two cores."""
+    import importlib
+    import logging
+    import pkgutil
+
+    # (st.cache_data checks its settings as a module is imported and says "No runtime
+    # found" before the server runs; the caches themselves are made at the first call)
+    quiet = logging.getLogger("streamlit.runtime.caching.cache_data_api")
+    level = quiet.level
+    quiet.setLevel(logging.ERROR)
+    try:
+        from . import engine, figures, ui
+
+        for package in (engine, figures, ui):
+            for mod in pkgutil.iter_modules(package.__path__):
+                importlib.import_module(f"{package.__name__}.{mod.name}")
+    finally:
+        quiet.setLevel(level)
+
+
 def keep_offline() -> None:
     """Never ask the internet for this machine's public address.
 
@@ -217,6 +242,7 @@ def main(argv: list[str] | None = None) -> None:
     # ("partially initialized module 'pandas' has no attribute 'Series'").
     import pandas  # noqa: F401
 
+    preload()
     keep_offline()
     tune_malloc()
     trim_when_idle()

@@ -216,9 +216,11 @@ def _route(url: str, state: Path, s: Session) -> str:
     """The process nginx sends this tab's requests to (a websocket is logged only when
     it closes; a plain request with the same cookie follows the same route at once)."""
     assert _get(url + "/_stcore/health", f"optiviz_replica={_cookie(s)}")[0] == 200
-    for request, upstream, cookie in reversed(_log(state)):
-        if cookie == _cookie(s) and "/_stcore/health" in request:
-            return upstream
+    for _ in range(50):  # nginx writes the line once the answer has gone out
+        for request, upstream, cookie in reversed(_log(state)):
+            if cookie == _cookie(s) and "/_stcore/health" in request:
+                return upstream
+        time.sleep(0.1)
     raise AssertionError("nginx did not log the request")
 
 
