@@ -22,6 +22,7 @@ from optiviz.engine.sweeps import (
 from optiviz.engine.sweeps import basins as run_basins
 
 from .controls import slide_toggle, start_point_inputs
+from .race_controls import hparam_param
 from .url_state import Param
 
 PAGE = "landscape"
@@ -170,25 +171,32 @@ def _on_slider(param: Param, value: float) -> float:
     return float(param.parse(f"{float(np.clip(value, lo, hi)):.6g}"))
 
 
+def _race_query(
+    surface: Surface, opt: str, start: tuple[float, float], steps: int, lr: float
+) -> tuple[dict[str, str], float]:
+    """The race page's query for ``opt`` alone from ``start``, and the learning rate it
+    races (the slider's nearest to ``lr``)."""
+    lr_param = hparam_param(opt, "learning_rate", surface)
+    raced = _on_slider(lr_param, lr)
+    query = {
+        "surface": surface.name,
+        "racers": opt,
+        "x0": f"{start[0]:.6g}",
+        "y0": f"{start[1]:.6g}",
+        "steps": str(steps),
+        lr_param.key: lr_param.format(raced),
+    }
+    return query, raced
+
+
 def race_link(result: SweepResult, lr: float, value: float | None) -> tuple[str, str]:
     """The race page's URL for one cell of a map, and the button's text.
 
     The race page's sliders offer a fixed set of values (learning rates 1e-6 … 100 in
     steps of 1, 1.5, 2, 3, 4, 5, 7 per decade), so the link carries the slider's nearest
     value; the text names it, and the cell's own value when that differs."""
-    from .race_controls import hparam_param
-
     opt = result.optimizer
-    lr_param = hparam_param(opt, "learning_rate", result.surface)
-    raced = _on_slider(lr_param, lr)
-    query = {
-        "surface": result.surface.name,
-        "racers": opt,
-        "x0": f"{result.start[0]:.6g}",
-        "y0": f"{result.start[1]:.6g}",
-        "steps": str(result.steps),
-        lr_param.key: lr_param.format(raced),
-    }
+    query, raced = _race_query(result.surface, opt, result.start, result.steps, lr)
     text = f"🏁 Race learning_rate={raced:.3g}"
     shown = [] if np.isclose(raced, lr, rtol=1e-3) else [f"learning_rate {lr:.3g}"]
     if result.param is not None and value is not None:
@@ -204,11 +212,15 @@ def race_link(result: SweepResult, lr: float, value: float | None) -> tuple[str,
     return "race?" + urlencode(query), text
 
 
+def _points(chart_key: str) -> list[dict]:
+    """The points selected (clicked) on a chart drawn with ``on_select``."""
+    event = st.session_state.get(chart_key)
+    return (event or {}).get("selection", {}).get("points", []) if event else []
+
+
 def clicked_cell(chart_key: str) -> tuple[float, float | None] | None:
     """(learning rate, value) of the clicked map cell, if any."""
-    event = st.session_state.get(chart_key)
-    points = (event or {}).get("selection", {}).get("points", []) if event else []
-    for p in points:
+    for p in _points(chart_key):
         x, y = p.get("x"), p.get("y")
         if isinstance(y, int | float):
             return float(y), (float(x) if isinstance(x, int | float) else None)
@@ -217,9 +229,7 @@ def clicked_cell(chart_key: str) -> tuple[float, float | None] | None:
 
 def clicked_start(chart_key: str) -> tuple[int, float, float] | None:
     """(panel, x, y) of the clicked start point on the basins chart, if any."""
-    event = st.session_state.get(chart_key)
-    points = (event or {}).get("selection", {}).get("points", []) if event else []
-    for p in points:
+    for p in _points(chart_key):
         x, y, panel = p.get("x"), p.get("y"), p.get("customdata")
         if isinstance(panel, list):
             panel = panel[0] if panel else None
@@ -236,18 +246,8 @@ def race_from(b: BasinsResult, panel: int, x: float, y: float) -> tuple[str, str
     """The race page's URL for a run of a basins panel from a clicked start, and the
     button's text."""
     opt = b.optimizers[panel]
-    query = {
-        "surface": b.surface.name,
-        "racers": opt,
-        "x0": f"{x:.4g}",
-        "y0": f"{y:.4g}",
-        "steps": str(b.steps),
-    }
-    from .race_controls import hparam_param
-
-    lr_param = hparam_param(opt, "learning_rate", b.surface)
-    lr = _on_slider(lr_param, b.hparams[panel]["learning_rate"])
-    query[lr_param.key] = lr_param.format(lr)
+    lr = b.hparams[panel]["learning_rate"]
+    query, _ = _race_query(b.surface, opt, (float(f"{x:.4g}"), float(f"{y:.4g}")), b.steps, lr)
     text = f"🏁 Race {show(opt)} from ({x:.2f}, {y:.2f}) on the race page"
     return "race?" + urlencode(query), text
 
