@@ -12,6 +12,7 @@ page_intro(
     "trains plain and with five remedies, all from the same initial weights.",
 )
 
+from optiviz.engine import findings  # noqa: E402
 from optiviz.figures import regularization as rf  # noqa: E402
 from optiviz.figures.style import export_config  # noqa: E402
 from optiviz.ui import regularization as ui  # noqa: E402
@@ -55,7 +56,12 @@ with tabs[0]:
         st.caption(
             "Solid: training, dashed: validation. Overfitting is the dashed loss turning back "
             "up while the solid one keeps falling: the network is learning the noise of its "
-            "own training points. Early stopping keeps the weights of its lowest dashed point."
+            "own training points. Early stopping keeps the weights of its lowest dashed point. "
+            + findings.overfitting(
+                "plain",
+                result.history["loss"][0, : int(result.epochs_run[0])],
+                result.history["val_loss"][0, : int(result.epochs_run[0])],
+            )
         )
 with tabs[1]:
     if tabs[1].open:
@@ -76,7 +82,12 @@ with tabs[2]:
         st.caption(
             "Every number here is measured after training with dropout off (what "
             "`model.evaluate` reports), so the runs are compared on equal terms. A smaller gap "
-            "means the training score is a more honest forecast of the validation score."
+            "means the training score is a more honest forecast of the validation score. "
+            + findings.gaps(
+                [label.lower() if i == 0 else label for i, label in enumerate(labels)],
+                [sc["train_acc"] for sc in scores],
+                [sc["val_acc"] for sc in scores],
+            )
         )
 with tabs[3]:
     if tabs[3].open:
@@ -96,10 +107,10 @@ with tabs[3]:
         st.markdown(
             "While it trains, a dropout network is scored with part of its units switched "
             "off, a handicap it does not carry at prediction time. Its reported training loss "
-            "is therefore too pessimistic, and training and validation curves can look close "
-            "while the network overfits. Re-measure the training loss with dropout off (e.g. "
-            "`model.evaluate(X_train, y_train)` after `fit`) before comparing it with the "
-            "validation loss."
+            "is therefore usually too pessimistic, and training and validation curves can "
+            "look close while the network overfits. Re-measure the training loss with dropout "
+            "off (e.g. `model.evaluate(X_train, y_train)` after `fit`) before comparing it "
+            "with the validation loss. " + findings.dropout_handicap(reported, again)
         )
 with tabs[4]:
     if tabs[4].open:

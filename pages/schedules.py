@@ -12,7 +12,7 @@ page_intro(
     "goes on. Here six schedules train the same network from the same initial weights.",
 )
 
-from optiviz.engine import OPTIMIZERS  # noqa: E402
+from optiviz.engine import OPTIMIZERS, findings  # noqa: E402
 from optiviz.figures import networks as nf  # noqa: E402
 from optiviz.figures import schedules as sf  # noqa: E402
 from optiviz.figures.style import export_config  # noqa: E402
@@ -77,8 +77,13 @@ with tabs[1]:
         )  # fmt: skip
         st.caption(
             f"{OPTIMIZERS[s.optimizer].display}, η₀ = {s.lr:g}, identical weights at epoch 0. "
-            "A rate that stays large keeps the training loss noisy; one that shrinks lets the "
-            "network settle into the bottom of its valley."
+            "A rate that stays large tends to keep the training loss jittering; one that "
+            "shrinks lets the network settle into the bottom of its valley. "
+            + findings.settling(
+                [label.lower() for label in ui.labels().values()],
+                result.history["loss"],
+                result.epochs_run,
+            )
         )
 with tabs[2]:
     if tabs[2].open:

@@ -61,11 +61,19 @@ def test_defaults_overfit_and_every_remedy_narrows_the_gap() -> None:
         assert r[name]["val loss"] < plain["val loss"], name
     assert "stopped at" in r["Early stopping"]["ended"]
     assert any("early stopping ended training" in c.value for c in at.caption)
+    said = " ".join(c.value for c in at.caption)
+    assert "gap is 10 points; every remedy narrows it (L2 most, to 0)" in said, said
     # the dropout caution: the loss reported during training (dropout on) is higher
     open_tab(at, "regularization_tab", "Dropout caution")
     clean(at)
     reported, again = (float(m.value) for m in at.metric[:2])
     assert reported > 1.1 * again
+    said = " ".join(m.value for m in at.markdown)
+    assert "lower with dropout off" in said and f"{again:.4f} against" in said, said
+    # the history's caption says this run overfits, from its own numbers
+    open_tab(at, "regularization_tab", "Train vs validation")
+    clean(at)
+    assert any("Here the plain run overfits" in c.value for c in at.caption)
 
 
 def test_plain_validation_loss_rises_while_training_loss_falls() -> None:
