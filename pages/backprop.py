@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from optiviz.ui.controls import page_intro
+from optiviz.ui.controls import page_intro, table
 
 # Text first, engine after: on a cold server the title paints while JAX still loads.
 page_intro(
@@ -21,13 +21,15 @@ url_state.show_notices()
 bp.sidebar()
 slide = bool(st.session_state["slide"])
 
-st.markdown(
-    "Training a network on one example takes four moves: a **forward pass** computes each "
-    "unit's weighted sum Z and activation; the **loss** measures how far the output O is from "
-    "the target y; a **reverse pass** sends the error back layer by layer with the chain rule, "
-    "giving each weight its gradient; a **gradient-descent step** moves every weight a little "
-    "against its gradient. Step through them with the buttons; change any number in the sidebar."
-)
+if not slide:  # in slide mode the teacher says this, and the network fits the screen
+    st.markdown(
+        "Training a network on one example takes four moves: a **forward pass** computes "
+        "each unit's weighted sum Z and activation; the **loss** measures how far the output "
+        "O is from the target y; a **reverse pass** sends the error back layer by layer with "
+        "the chain rule, giving each weight its gradient; a **gradient-descent step** moves "
+        "every weight a little against its gradient. Step through them with the buttons; "
+        "change any number in the sidebar."
+    )
 try:
     trace = bp.current_trace()
 except ValueError as err:  # a number outside the bounds (only reachable by editing state)
@@ -47,5 +49,5 @@ st.caption(
     "'mse' has no ½ and averages over outputs: its gradients would be twice these."
 )
 with st.expander("All nine weights: before, gradient, after · export"):
-    st.dataframe(bp.update_table(trace), hide_index=True)
+    table(bp.update_table(trace), width="content")
     export_buttons(fig, "optiviz-backprop", slide, gif=False)

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from optiviz.ui.controls import page_intro
+from optiviz.ui.controls import page_intro, table
 
 # Text first, engine after: on a cold server the title paints while JAX still loads.
 page_intro(
@@ -62,7 +62,7 @@ with tabs[0]:
         )
 with tabs[1]:
     if tabs[1].open:
-        st.dataframe(ui.accuracy_table(result), hide_index=True, width="stretch")
+        table(ui.accuracy_table(result))
         st.caption("Validation accuracy at the epochs named; *best* is the highest of any epoch.")
         shared_table(f"transfer final|{s!r}", lambda: nf.final_table(result))
 with tabs[2]:

@@ -137,34 +137,65 @@ def test_a_typed_formula_is_shown_exactly_as_typed(page, server) -> None:
     assert "foo_bar_baz" in sidebar, sidebar[-600:]
 
 
-@pytest.mark.parametrize(
-    "path", ["race", "playground", "gradients", "transfer", "schedules", "activations"]
-)
+PAGES = ("race", "landscape", "playground", "gradients", "activations", "perceptron",
+         "backprop", "schedules", "regularization", "transfer")  # fmt: skip
+
+
+@pytest.mark.parametrize("path", PAGES)
 def test_slide_mode_fits_the_main_chart_on_a_1280x720_projector(page, server, path) -> None:
     """Slide mode: a compact header (the introduction folds away, the race's surface text
-    goes into an expander) and 460-px charts, so the main chart is above the fold."""
+    goes into an expander) and 460-px charts, so the main chart is above the fold; chart
+    ticks and the page's tables grow with the rest of the text."""
     page.set_viewport_size({"width": 1280, "height": 720})
     page.goto(f"{server}/{path}?slide=1")
     wait_rendered(page, timeout=180_000)
-    box = page.locator('[data-testid="stPlotlyChart"]').first.bounding_box()
+    chart = page.locator('[data-testid="stPlotlyChart"]').first
+    box, last = chart.bounding_box(), None
+    while box != last:  # until the page has stopped moving (late text, fonts, notices)
+        page.wait_for_timeout(700)
+        box, last = chart.bounding_box(), box
     assert box is not None and box["y"] + box["height"] <= 720 + 2, (path, box)
+    # the smallest text of the chart's ticks (or, for a diagram without axes, of all its
+    # text: the perceptron's unit, the backprop network)
     size = page.locator('[data-testid="stPlotlyChart"]').first.evaluate(
-        """c => Math.max(0, ...Array.from(c.querySelectorAll('.xtick text, .ytick text'))
-            .map(t => parseFloat(t.style.fontSize || getComputedStyle(t).fontSize) || 0))"""
+        """c => { const px = t => parseFloat(t.style.fontSize || getComputedStyle(t).fontSize);
+            let texts = Array.from(c.querySelectorAll('.xtick text, .ytick text'));
+            if (!texts.length) texts = Array.from(c.querySelectorAll('svg text'))
+                .filter(t => t.textContent.trim() && !t.closest('.modebar'));
+            // plotly draws a log axis's in-between digits (2, 5) at 0.75 of its ticks
+            const minor = texts.filter(t => /^[2-9]$/.test(t.textContent.trim()));
+            const major = texts.filter(t => !minor.includes(t));
+            return [Math.min(...major.map(px)), Math.min(...minor.map(px))]; }"""
     )
-    assert size >= 18, size
+    assert 18 <= size[0] < 1000 and size[1] >= 0.75 * 18, size
+    # a legend under the plot clears the x axes' titles (it once sat on "epoch")
+    hits = page.locator('[data-testid="stPlotlyChart"]').first.evaluate(
+        """c => { const legend = c.querySelector('.legend');
+            if (!legend) return [];
+            const l = legend.getBoundingClientRect();
+            return Array.from(c.querySelectorAll('.g-xtitle text, .xtick text'))
+                .map(t => [t.textContent, t.getBoundingClientRect()])
+                .filter(([, r]) => r.left < l.right && l.left < r.right
+                                   && r.top < l.bottom && l.top < r.bottom)
+                .map(([text]) => text); }"""
+    )
+    assert hits == [], hits
+    # tables are HTML in slide mode (a dataframe's canvas keeps its 14 px)
+    assert not page.locator('[data-testid="stDataFrame"]').count()
+    cells = page.evaluate(
+        """() => Array.from(document.querySelectorAll('[data-testid="stTable"] td'))
+            .map(td => parseFloat(getComputedStyle(td).fontSize))"""
+    )
+    assert all(px >= 18 for px in cells), cells
     shoot(page, f"slide-{path}-1280x720")
     assert page.outside == []
     assert real_errors(page) == []
 
 
-PAGES = ("race", "landscape", "playground", "gradients", "activations", "perceptron",
-         "backprop", "schedules", "regularization", "transfer")  # fmt: skip
-
-
 def test_no_button_label_is_cut_at_1280x720_in_slide_mode(page, server) -> None:
-    """Buttons in equal columns cut their labels ("Naive: ReLU …", "Random we…"): every
-    button's label must fit, at a projector's size and with slide mode's larger text."""
+    """Buttons and metrics in equal columns cut their labels ("Naive: ReLU …", "Random
+    we…", "Random layers, …"): every label must fit, at a projector's size and with slide
+    mode's larger text."""
     page.set_viewport_size({"width": 1280, "height": 720})
     cut = {}
     for path in PAGES:
@@ -175,7 +206,10 @@ def test_no_button_label_is_cut_at_1280x720_in_slide_mode(page, server) -> None:
                 .filter(b => b.offsetParent !== null)
                 .flatMap(b => Array.from(b.querySelectorAll('[data-testid="stMarkdownContainer"]')))
                 .filter(m => m.scrollWidth > m.clientWidth + 1)
-                .map(m => m.textContent)"""
+                .map(m => m.textContent)
+                .concat(Array.from(document.querySelectorAll('[data-testid="stMetricLabel"] *'))
+                    .filter(m => m.offsetParent !== null && m.scrollWidth > m.clientWidth + 1)
+                    .map(m => 'metric: ' + m.textContent))"""
         )
     assert not any(cut.values()), {k: v for k, v in cut.items() if v}
     assert page.outside == []

@@ -448,3 +448,30 @@ def test_boundary_panels_tick_the_plane_once_per_row() -> None:
     layout = boundary_animation(r, X=ds.X_train, y=ds.y_train).to_dict()["layout"]
     assert layout["yaxis"].get("showticklabels", True) is True
     assert layout["yaxis2"]["showticklabels"] is False
+
+
+def test_a_legend_under_the_plot_gets_room_below_the_axis_title_at_every_size() -> None:
+    """legend_below anchors the legend to the figure's bottom edge and makes the bottom
+    margin hold the axis's ticks, its title and the legend's rows, in pixels: a legend at
+    a fraction of the plot's height sat on the "epoch" title in slide mode. The slide
+    image (1600×900, its own fonts) works the margin out again for its sizes."""
+    from optiviz.figures import schedules as sf
+    from optiviz.figures.export import SLIDE_FONT, SLIDE_SIZE, slide_figure
+    from optiviz.figures.style import legend_margin
+
+    names = {f"s{i}": f"Schedule number {i}" for i in range(6)}
+    curves = {k: 0.1 * np.exp(-0.02 * i * np.arange(50)) for i, k in enumerate(names)}
+    for slide in (False, True):
+        fig = sf.lr_curves(curves, labels=names, slide=slide)
+        legend, bottom = fig.layout.legend, fig.layout.margin.b
+        assert (legend.yref, legend.y, legend.yanchor, legend.orientation) == (
+            "container", 0, "bottom", "h",
+        )  # fmt: skip
+        font = fig.layout.font.size
+        rows = 2  # six long names do not fit one row at either width
+        assert bottom >= 1.5 * font * 2 + 10 + rows * 1.5 * legend.font.size, (slide, bottom)
+    still = slide_figure(fig)
+    want = legend_margin(SLIDE_FONT, SLIDE_FONT, True, list(names.values()), SLIDE_SIZE[0])
+    assert still["layout"]["margin"]["b"] == want
+    # more entries wrap into more rows, and the margin grows with them
+    assert legend_margin(20, 20, True, ["a long legend entry"] * 12, 800) > want

@@ -22,7 +22,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .style import apply_style, fmt_number, style_for
+from .style import apply_style, fmt_number, legend_below, style_for
 
 #: a stretch of z is "saturated" where |f′| is below this share of its peak
 FLAT_SHARE = 0.1
@@ -289,12 +289,9 @@ def dead_vs_learning_rate(
                 col=col,
             )
     apply_style(fig, slide)
-    fig.update_layout(
-        height=int(s.height * (0.8 if not slide else 1.0)),
-        legend={"orientation": "h", "y": -0.2, "groupclick": "togglegroup"},
-    )
+    fig.update_layout(height=int(s.height * (0.8 if not slide else 1.0)))
     fig.update_annotations(font_size=s.font)
-    return fig
+    return legend_below(fig, slide, groupclick="togglegroup")
 
 
 def dead_over_epochs(lines: Sequence[DyingLine], index: int, *, slide: bool = False) -> go.Figure:
@@ -353,9 +350,6 @@ def dead_over_epochs(lines: Sequence[DyingLine], index: int, *, slide: bool = Fa
     fig.update_yaxes(range=[0.3, 1.03], tickformat=".0%", row=1, col=2)
     title = f"learning_rate = {fmt_number(lr)}" if lr is not None else None
     apply_style(fig, slide, title=title)
-    fig.update_layout(
-        height=int(s.height * (0.8 if not slide else 1.0)),
-        legend={"orientation": "h", "y": -0.2, "groupclick": "togglegroup"},
-    )
+    fig.update_layout(height=int(s.height * (0.8 if not slide else 1.0)))
     fig.update_annotations(font_size=s.font)
-    return fig
+    return legend_below(fig, slide, groupclick="togglegroup")

@@ -205,7 +205,8 @@ def network_figure(trace: Any, stage: int, *, slide: bool = False) -> go.Figure:
             yanchor="top",
             text=_edge_label(name, b, g, new, stage),
             showarrow=False,
-            font={"size": font * 0.85, "color": INK},
+            # (a step smaller than the weights', but not below slide text's 18 px)
+            font={"size": max(font * 0.85, 18) if slide else font * 0.85, "color": INK},
         )
 
     # the loss box

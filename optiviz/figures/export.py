@@ -16,6 +16,8 @@ import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
 
+from .style import legend_margin
+
 
 def standalone_html(fig: go.Figure) -> bytes:
     """The figure (animation included) as one HTML file with plotly.js inlined: opens offline."""
@@ -78,6 +80,15 @@ def slide_figure(fig: go.Figure) -> dict:
     legend = dict(layout.get("legend") or {})
     legend["font"] = {**legend.get("font", {}), "size": SLIDE_FONT}
     layout["legend"] = legend
+    if legend.get("yref") == "container":  # a legend under the plot: room for it at this size
+        names = [
+            t["name"] for t in still["data"] if t.get("showlegend") is not False and t.get("name")
+        ]
+        titled = any(
+            (layout[k].get("title") or {}).get("text") for k in layout if k.startswith("xaxis")
+        )
+        bottom = legend_margin(SLIDE_FONT, SLIDE_FONT, titled, names, width)
+        layout["margin"]["b"] = bottom
     for key in list(layout):  # every axis: ticks and titles at the slide's size
         if key.startswith(("xaxis", "yaxis")):
             axis = dict(layout[key])

@@ -14,7 +14,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .style import apply_style, colorbar_title, fmt_number, style_for
+from .style import apply_style, colorbar_title, fmt_number, legend_below, style_for
 
 OVERFLOW = "exploded (overflow)"
 #: colours of the per-layer quantities (Okabe–Ito blue and vermillion, colour-blind safe)
@@ -184,8 +184,7 @@ def norms(r: Any, *, slide: bool = False) -> go.Figure:
     if not len(fig.data[0].x) and not len(fig.data[1].x):
         fig.update_yaxes(type="linear", range=[0, 1], showticklabels=False)
     apply_style(fig, slide, f"Gradient norm per layer at initialization: {label}{ratio}")
-    fig.update_layout(legend={"orientation": "h", "y": -0.18})
-    return fig
+    return legend_below(fig, slide)
 
 
 def _blocks(values: np.ndarray) -> list[tuple[int, int]]:
@@ -297,8 +296,7 @@ def activation_stats(r: Any, *, slide: bool = False) -> go.Figure:
         fig, slide, f"Do the activations stay normalised? {r.activation} + {_init_label(r)}"
     )
     fig.update_annotations(font_size=s.font)
-    fig.update_layout(legend={"orientation": "h", "y": -0.18})
-    return fig
+    return legend_below(fig, slide)
 
 
 def training(r: Any, *, slide: bool = False) -> go.Figure:
@@ -442,8 +440,7 @@ def training(r: Any, *, slide: bool = False) -> go.Figure:
         )
     apply_style(fig, slide, title)
     fig.update_annotations(font_size=s.font)
-    fig.update_layout(legend={"orientation": "h", "y": -0.18})
-    return fig
+    return legend_below(fig, slide)
 
 
 def matrix(m: Any, *, slide: bool = False) -> go.Figure:

@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from .race import GLOBAL_COLOR, minima_traces
-from .style import apply_style, colorbar_title, fmt_number, style_for
+from .style import apply_style, colorbar_title, fmt_number, legend_below, style_for
 
 DIVERGED_COLOR = "#3B0A0A"
 #: on maps, diverged cells are neutral grey: viridis has no grey, while its dark end
@@ -176,8 +176,8 @@ def hyperparameter_map(
     what = ztitle.split("<br>")[0]
     title = f"{result.optimizer}: {what} after {result.steps} steps on {surface.title}"
     apply_style(fig, slide, title)
-    fig.update_layout(legend={"orientation": "h", "y": -0.15}, clickmode="event+select")
-    return fig
+    fig.update_layout(clickmode="event+select")
+    return legend_below(fig, slide)
 
 
 def _click_grid(
@@ -301,12 +301,8 @@ def basins_figure(
     width = style_for(slide).width or 1200
     panel = width / cols * (y1 - y0) / (x1 - x0)
     height = int(np.clip(rows * (panel + 110) + 150, 350, 1600))
-    fig.update_layout(
-        height=height,
-        margin={"t": 130},
-        legend={"orientation": "h", "y": -0.08, "yanchor": "top"},
-    )
-    return fig
+    fig.update_layout(height=height, margin={"t": 130})
+    return legend_below(fig, slide)
 
 
 def fair_figure(

@@ -21,6 +21,7 @@ from .style import (
     apply_style,
     colorbar_title,
     fmt_number,
+    legend_below,
     play_controls,
     style_for,
     typed,
@@ -285,10 +286,9 @@ def history_figure(
     fig.update_yaxes(range=[0, 1.02], row=1, col=2)
     fig.update_xaxes(title_text="epoch")
     apply_style(fig, slide, title)
-    fig.update_layout(legend={"orientation": "h", "y": -0.2, "x": 0}, margin={"b": 120})
     if not slide:
         fig.update_layout(height=460)
-    return fig
+    return legend_below(fig, slide)
 
 
 def layer_names(n_dense: int) -> list[str]:
@@ -459,10 +459,9 @@ def weight_histograms(
             )
     fig.update_layout(barmode="overlay", bargap=0)
     apply_style(fig, slide, title)
-    fig.update_layout(legend={"orientation": "h", "y": -0.15, "x": 0})
     if not slide:
         fig.update_layout(height=max(320, 260 * rows + 80))
-    return fig
+    return legend_below(fig, slide)
 
 
 def final_table(result: Any) -> list[dict[str, Any]]:

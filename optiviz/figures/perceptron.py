@@ -14,7 +14,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .style import apply_style, fmt_number, play_controls, style_for
+from .style import apply_style, fmt_number, legend_below, play_controls, style_for
 
 #: class colours (Okabe–Ito blue / orange, told apart by shape too)
 POSITIVE = "#0072B2"
@@ -232,7 +232,11 @@ def mcp_figure(
     fig.update_yaxes(
         visible=False, range=[-0.08, 1.0], scaleanchor="x", scaleratio=1, fixedrange=True
     )
-    if not slide:
+    # (in slide mode a little under the slide height: the unit sits beside its controls,
+    # below the page's tabs, and must end above a projector's fold)
+    if slide:
+        fig.update_layout(height=400)
+    else:
         fig.update_layout(height=360, width=None)
     return fig
 
@@ -558,5 +562,4 @@ def xor_mlp_figure(
     fig.update_yaxes(title_text="x₂", range=list(in_box[1]), row=1, col=1)
     fig.update_xaxes(title_text="h₁", range=[lo, hi], row=1, col=2)
     fig.update_yaxes(title_text="h₂", range=[lo, hi], row=1, col=2)
-    fig.update_layout(legend={"orientation": "h", "y": -0.15, "x": 0})
-    return fig
+    return legend_below(fig, slide)

@@ -27,6 +27,7 @@ from .style import (
     colorbar_title,
     fmt_number,
     json_text,
+    legend_below,
     log_levels,
     log_ticks,
     play_controls,
@@ -816,5 +817,4 @@ def inspector_figure(
     )
     fig.update_xaxes(range=[float(p[0]) - reach, float(p[0]) + reach])
     fig.update_yaxes(range=[float(p[1]) - reach, float(p[1]) + reach])
-    fig.update_layout(legend={"orientation": "h", "y": -0.15})
-    return fig, arrow_scale
+    return legend_below(fig, slide), arrow_scale

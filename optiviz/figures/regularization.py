@@ -13,7 +13,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .style import apply_style, style_for
+from .style import apply_style, legend_below, style_for
 
 #: one colour per regularizer (Okabe–Ito), the plain network in grey
 REG_COLORS: dict[str, str] = {
@@ -78,9 +78,9 @@ def gap_figure(
     )  # fmt: skip
     fig.update_layout(barmode="group", bargap=0.25)
     apply_style(fig, slide, title)
-    fig.update_layout(legend={"orientation": "h", "y": -0.15, "x": 0})
     if not slide:
         fig.update_layout(height=420)
+    legend_below(fig, slide)
     return fig
 
 
@@ -140,7 +140,6 @@ def dropout_caution(
     fig.update_xaxes(title_text="epoch")
     fig.update_yaxes(title_text="loss", type="log")
     apply_style(fig, slide, title)
-    fig.update_layout(legend={"orientation": "h", "y": -0.2, "x": 0}, margin={"b": 110})
     if not slide:
         fig.update_layout(height=420)
-    return fig
+    return legend_below(fig, slide)

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
-from .style import apply_style, fmt_number, style_for
+from .style import apply_style, fmt_number, legend_below, style_for
 
 #: one fixed colour per schedule (Okabe–Ito, distinct for colour-blind viewers)
 SCHEDULE_COLORS: dict[str, str] = {
@@ -67,10 +67,9 @@ def lr_curves(
     fig.update_yaxes(type="log", title_text="learning rate η", exponentformat="power")
     fig.update_xaxes(title_text=xlabel)
     apply_style(fig, slide, title)
-    fig.update_layout(legend={"orientation": "h", "y": -0.18, "x": 0}, margin={"b": 110})
     if not slide:
         fig.update_layout(height=440)
-    return fig
+    return legend_below(fig, slide)
 
 
 def lr_range_figure(result: Any, *, slide: bool = False, title: str | None = None) -> go.Figure:
@@ -143,7 +142,6 @@ def lr_range_figure(result: Any, *, slide: bool = False, title: str | None = Non
     )
     fig.update_yaxes(title_text="training loss", range=[0, top])
     apply_style(fig, slide, title)
-    fig.update_layout(legend={"orientation": "h", "y": -0.28, "x": 0}, margin={"b": 140})
     if not slide:
         fig.update_layout(height=460)
-    return fig
+    return legend_below(fig, slide)

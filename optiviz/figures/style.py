@@ -134,6 +134,45 @@ def apply_style(
     return fig
 
 
+def legend_below(fig: go.Figure, slide: bool, **legend: Any) -> go.Figure:
+    """A horizontal legend at the bottom of the figure, under the x axis's ticks and title.
+
+    The legend is anchored to the figure's bottom edge (``yref="container"``) and the
+    bottom margin is made tall enough, in pixels, for the axis's ticks and title and the
+    legend's rows (estimated from its entries' text): a legend placed at a fraction of the
+    plot's height sat on the axis title once slide mode's type grew, and moved when an
+    export changed the figure's height. Call it once the figure's traces and axis titles
+    are in; ``legend`` adds settings (``groupclick``, ``traceorder``, ...)."""
+    s = style_for(slide)
+    layout = fig.layout
+    names = [t.name for t in fig.data if t.showlegend is not False and t.name]
+    titled = any(ax.title.text for ax in fig.select_xaxes())
+    font = layout.legend.font.size or s.font
+    # (on a page the chart is as wide as the page's column: ~820 px on a 1280-px
+    # projector with the sidebar open; assume a little less, so rows are not undercounted)
+    width = layout.width or (800 if slide else 700)
+    bottom = legend_margin(s.font, font, titled, names, width)
+    below = {"orientation": "h", "x": 0, "yref": "container", "y": 0, "yanchor": "bottom"}
+    fig.update_layout(legend=below | legend, margin={"b": bottom})
+    return fig
+
+
+def legend_margin(
+    axis_font: float, legend_font: float, titled: bool, names: list[str], width: float
+) -> int:
+    """The bottom margin, in pixels, that holds an x axis's ticks (and title, if
+    ``titled``) and under them a horizontal legend of ``names`` wrapped to ``width``
+    (a symbol and gap of 40 px an entry, then ~0.55 em a character)."""
+    rows, used = 1, 0.0
+    for name in names:
+        entry = 40 + 0.55 * legend_font * len(str(name))
+        if used and used + entry > width - 20:
+            rows, used = rows + 1, 0.0
+        used += entry
+    axis = 1.5 * axis_font * (2 if titled else 1) + 10
+    return int(axis + rows * 1.55 * legend_font + 12)
+
+
 def _subplot_title_font(a: Any, size: int) -> None:
     """Subplot titles (plotly writes them at 16 px, in paper coordinates) and annotations
     with no size of their own take the mode's size; labels sized on purpose keep theirs."""

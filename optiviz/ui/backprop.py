@@ -21,7 +21,7 @@ from optiviz.engine.backprop import (
 from optiviz.figures.backprop import network_figure, num
 
 from .cache import shared_figure
-from .controls import slide_toggle
+from .controls import slide_toggle, table
 from .url_state import Param
 
 PAGE = "backprop"
@@ -239,7 +239,7 @@ def explain(t: Trace, stage: int) -> None:
         st.latex(
             rf"w \leftarrow w - \eta\,\frac{{\partial L}}{{\partial w}},\qquad \eta = {_n(t.eta)}"
         )
-        st.dataframe(update_table(t), hide_index=True)
+        table(update_table(t), width="content")
         if t.eta == 0:
             st.info("η = 0: the gradients are computed but the weights do not move.")
 

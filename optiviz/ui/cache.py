@@ -22,6 +22,8 @@ from optiviz.engine.surfaces import GRID, Surface
 from optiviz.figures import race as race_figures
 from optiviz.figures.style import frozen, frozen_light
 
+from .controls import table
+
 RunKey = tuple[tuple[str, tuple[tuple[str, float], ...]], ...]
 
 
@@ -90,12 +92,12 @@ def _arrow(key: str, _rows: Callable[[], list[dict[str, Any]]]) -> Any:
 
 
 def shared_table(key: str, rows: Callable[[], list[dict[str, Any]]]) -> None:
-    """A table of rows shown with ``st.dataframe``, made into an Arrow table once per
-    ``key`` and shared by every session that shows it. Handing ``st.dataframe`` the rows
-    made it build a pandas table and convert it on every draw (~15 % of a classroom
-    server's time on the race page's first paint). ``key`` names the table and the
-    scene it belongs to; ``rows`` makes the rows when the key is new."""
-    st.dataframe(_arrow(key, rows), hide_index=True, width="stretch")
+    """A table of rows (shown by :func:`~optiviz.ui.controls.table`), made into an
+    Arrow table once per ``key`` and shared by every session that shows it. Handing
+    ``st.dataframe`` the rows made it build a pandas table and convert it on every draw
+    (~15 % of a classroom server's time on the race page's first paint). ``key`` names
+    the table and the scene it belongs to; ``rows`` makes the rows when the key is new."""
+    table(_arrow(key, rows))
 
 
 # Pages other than the race built their figures on every rerun: plotly's validation of

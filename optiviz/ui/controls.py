@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import streamlit as st
 
 
@@ -26,7 +28,9 @@ SLIDE_CSS = """<style>
 [data-testid="stMainBlockContainer"] [data-testid="stCaptionContainer"] p {font-size: 1.1rem;}
 [data-testid="stMetricValue"] {font-size: 2rem;}
 [data-testid="stMetricLabel"] p {font-size: 1.1rem;}
+[data-testid="stMetricLabel"] * {white-space: normal !important; overflow: visible !important;}
 [data-testid="stTab"] p {font-size: 1.15rem;}
+[data-testid="stTable"] th, [data-testid="stTable"] td {font-size: 1.15rem;}
 </style>"""
 
 
@@ -48,6 +52,16 @@ def page_intro(title: str, caption: str) -> None:
     else:
         st.title(title)
         st.caption(caption)
+
+
+def table(data: Any, *, width: str | int = "stretch") -> None:
+    """A table without its index. ``st.dataframe`` draws on a canvas whose text no style
+    sheet reaches, so in slide mode the table is an HTML ``st.table`` instead, whose cells
+    grow with the rest of the page's text (slide mode's style sheet)."""
+    if is_slide():
+        st.table(data, hide_index=True, width=width)
+    else:
+        st.dataframe(data, hide_index=True, width=width)
 
 
 def slide_toggle() -> None:

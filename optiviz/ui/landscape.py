@@ -21,7 +21,7 @@ from optiviz.engine.sweeps import (
 )
 from optiviz.engine.sweeps import basins as run_basins
 
-from .controls import slide_toggle, start_point_inputs
+from .controls import slide_toggle, start_point_inputs, table
 from .race_controls import hparam_param
 from .url_state import Param
 
@@ -264,7 +264,7 @@ def fair_table(fair: FairResult) -> None:
             fair.race.labels, fair.tuned_lr, fair.steps_to_eps, fair.final_loss, strict=True
         )
     ]
-    st.dataframe(rows, hide_index=True)
+    table(rows)
     st.caption(
         f"Each learning rate was chosen from {len(fair.learning_rates)} candidates "
         f"({fair.learning_rates[0]:g} to {fair.learning_rates[-1]:g}) by the fewest steps to "

@@ -12,6 +12,7 @@ from optiviz.figures import networks as nf
 from optiviz.figures.style import export_config
 
 from .cache import shared_figure
+from .controls import table
 from .export import export_buttons
 
 
@@ -163,13 +164,11 @@ def weights_tab(result: Any, key: Hashable, slide: bool) -> None:
 
 def summary_table(s: Any) -> None:
     """Keras's ``model.summary()`` as a table, with its totals."""
-    st.dataframe(
+    table(
         [
             {"Layer (type)": r["layer"], "Output Shape": r["output_shape"], "Param #": r["params"]}
             for r in s.rows
-        ],
-        hide_index=True,
-        width="stretch",
+        ]
     )
     st.markdown(
         f"**Total params:** {s.total:,} · **Trainable:** {s.trainable:,} · "

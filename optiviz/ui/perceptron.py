@@ -30,7 +30,7 @@ from optiviz.figures import perceptron as figs
 from optiviz.figures.style import export_config, frozen
 
 from .cache import shared_figure
-from .controls import slide_toggle
+from .controls import slide_toggle, table
 from .export import export_buttons
 from .url_state import Param
 
@@ -150,7 +150,7 @@ def mcp_view(slide: bool) -> None:
         f"**{gate.display}** with θ = {gate.threshold} computes *{gate.formula}*. "
         f"Rule: the unit {rule}."
     )
-    st.dataframe(_styled_table(gate, theta, inputs), hide_index=True)
+    table(_styled_table(gate, theta, inputs), width="content")
     if theta != gate.threshold:
         st.caption(
             f"θ = {theta} is not the {gate.display} threshold ({gate.threshold}): the same "
@@ -362,15 +362,8 @@ def xor_view(slide: bool) -> None:
         net = cached_mlp(*mlp)
     fig2 = shared_figure(repr(("xor mlp", mlp, slide)), lambda: _xor_mlp_figure(net, slide))
     st.plotly_chart(fig2, key="mlp_chart", config=export_config("optiviz-xor-hidden", slide))
-    solved = int((net.restart_accuracy == 1.0).sum())
-    st.markdown(
-        f"Accuracy on the four points: **{net.accuracy:.0%}** (the best of {XOR_RESTARTS} random "
-        f"starts, trained with gradient descent on cross-entropy; {solved} of them solved XOR, "
-        "the others got stuck in a local minimum). Each hidden unit draws one line in the input "
-        "plane; in the hidden units' coordinates (h₁, h₂) the two classes sit on opposite sides "
-        "of a single line, which the output unit draws."
-    )
-    table = pd.DataFrame(
+    st.markdown(xor_mlp_text(net))
+    rows = pd.DataFrame(
         {
             "x₁": XOR_X[:, 0].astype(int),
             "x₂": XOR_X[:, 1].astype(int),
@@ -380,4 +373,30 @@ def xor_view(slide: bool) -> None:
             "P(1)": np.round(net.prob, 4),
         }
     )
-    st.dataframe(table, hide_index=True)
+    table(rows, width="content")
+
+
+def xor_mlp_text(net: XorMLP) -> str:
+    """What the trained 2-2-1 network did, said from its own numbers: how many random
+    starts solved XOR, and the hidden units' line only when the shown network solves it."""
+    solved = int((net.restart_accuracy == 1.0).sum())
+    starts = (
+        f"all {XOR_RESTARTS} of them solved XOR"
+        if solved == XOR_RESTARTS
+        else f"{solved} of them solved XOR, {XOR_RESTARTS - solved} did not: they stalled in a "
+        "local minimum or on a flat stretch of the loss"
+    )
+    text = (
+        f"Accuracy on the four points: **{net.accuracy:.0%}** (the best of {XOR_RESTARTS} "
+        f"random starts, trained with gradient descent on cross-entropy; {starts}). "
+    )
+    if net.accuracy == 1.0:
+        return text + (
+            "Each hidden unit draws one line in the input plane; in the hidden units' "
+            "coordinates (h₁, h₂) the two classes sit on opposite sides of a single line, "
+            "which the output unit draws."
+        )
+    return text + (
+        "No start found weights that separate the four points here: try another seed, "
+        "activation or learning rate."
+    )
