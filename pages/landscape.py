@@ -13,7 +13,7 @@ page_intro(
 
 from optiviz.engine import OPTIMIZERS, get_surface  # noqa: E402
 from optiviz.figures import landscape as figs  # noqa: E402
-from optiviz.figures.style import export_config  # noqa: E402
+from optiviz.figures.style import export_config, run_colors  # noqa: E402
 from optiviz.ui import landscape as ls  # noqa: E402
 from optiviz.ui import url_state  # noqa: E402
 from optiviz.ui.cache import shared_figure  # noqa: E402
@@ -117,7 +117,7 @@ with tab_fair:
             fig_f = shared_figure(
                 repr(("fair", surface.key, tuple(ss["fair_opts"]), start, steps, slide)),
                 lambda: figs.fair_figure(
-                    fair, list(fair.race.labels), list(fair.race.colors), slide=slide
+                    fair, list(fair.race.labels), run_colors(fair.race), slide=slide
                 ),
             )
             st.plotly_chart(fig_f, key="fair_chart", config=export_config("optiviz-fair", slide))

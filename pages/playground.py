@@ -12,9 +12,8 @@ page_intro(
 )
 
 from optiviz.engine import DatasetError, summary  # noqa: E402
-from optiviz.engine.optimizers import OPTIMIZERS  # noqa: E402
 from optiviz.figures import networks as nf  # noqa: E402
-from optiviz.figures.style import export_config  # noqa: E402
+from optiviz.figures.style import export_config, optimizer_color  # noqa: E402
 from optiviz.ui import networks as views  # noqa: E402
 from optiviz.ui import playground as pg  # noqa: E402
 from optiviz.ui import url_state  # noqa: E402
@@ -37,7 +36,7 @@ except (DatasetError, ValueError) as err:
     st.error(str(err))
     st.stop()
 
-colors = [OPTIMIZERS[name].color for name, _ in settings.optimizers]
+colors = [optimizer_color(name) for name, _ in settings.optimizers]
 views.status_line(result)
 tabs = lazy_tabs(
     ["Decision boundary", "History", "Gradients", "Weights", "Model", "Keras code"],

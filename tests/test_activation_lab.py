@@ -6,12 +6,12 @@ import json
 
 import numpy as np
 import pytest
+from cvd import CVD, closest_pair
 
 from optiviz.engine import activation_lab as lab
 from optiviz.engine import training
 from optiviz.engine.activations import ACTIVATIONS, curves
 from optiviz.figures import activations as figs
-from optiviz.figures.colors import CVD, closest_pair
 
 
 # --------------------------------------------------------------------------- engine

@@ -165,3 +165,13 @@ def test_moving_one_regularizer_trains_only_its_run(monkeypatch) -> None:
     assert len(calls) == 2
     np.testing.assert_array_equal(together.history["loss"], main2.history["loss"])
     assert main2.labels == together.labels
+
+
+def test_every_setting_is_one_declaration() -> None:
+    """Each control of the page is declared once (url_state.Param with its widget and
+    the Settings field it fills): the fields and the declarations match one to one."""
+    from dataclasses import fields
+
+    declared = [p for p in ui.schema() if p.attr]
+    assert sorted(p.attr for p in declared) == sorted(f.name for f in fields(ui.Settings))
+    assert all(p.widget and p.label and p.section for p in declared)

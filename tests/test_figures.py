@@ -10,16 +10,16 @@ import os
 import numpy as np
 import plotly.io as pio
 import pytest
+from cvd import CVD, closest_pair
 from PIL import Image
 
 import optiviz
 from optiviz.engine.fields import gradient_field
+from optiviz.engine.optimizers import step_equations
 from optiviz.engine.outcomes import distance_to_minima, race_outcomes
 from optiviz.figures import race as F
-from optiviz.figures.colors import CVD, closest_pair
-from optiviz.figures.equations import step_equations
 from optiviz.figures.export import animated_gif, standalone_html, still_frames
-from optiviz.figures.style import _plain_to_json, log_levels, log_ticks
+from optiviz.figures.style import _plain_to_json, log_levels, log_ticks, optimizer_color, run_colors
 
 
 @pytest.fixture(scope="module")
@@ -200,13 +200,13 @@ def test_colours_are_fixed_per_optimizer(race8, grid) -> None:
         for t in fig.data
         if getattr(t, "mode", None) == "lines" and t.name in race8.labels
     }
-    assert colors["GD"] == optiviz.get_optimizer("sgd").color
-    assert colors["Adam"] == optiviz.get_optimizer("adam").color
+    assert colors["GD"] == optimizer_color("sgd")
+    assert colors["Adam"] == optimizer_color("adam")
 
 
 @pytest.mark.parametrize("vision", sorted(CVD))
 def test_optimizer_colours_stay_apart_for_colour_blind_viewers(vision: str) -> None:
-    colors = {o.display: o.color for o in optiviz.OPTIMIZERS.values()}
+    colors = {o.display: optimizer_color(o.name) for o in optiviz.OPTIMIZERS.values()}
     distance, a, b = closest_pair(colors, vision)
     assert distance >= 12, f"{a} and {b} look alike under {vision} (ΔE {distance:.1f})"
 
@@ -325,7 +325,7 @@ def test_gif_of_a_race_renders_twice_and_draws_the_trails_itself(race8, grid, mo
     assert im.n_frames == len(still_frames(fig, 10))
     im.seek(im.n_frames - 1)
     last = np.asarray(im.convert("RGB")).astype(int)
-    for color in race8.colors[:3]:  # each run's trail is drawn in its colour
+    for color in run_colors(race8)[:3]:  # each run's trail is drawn in its colour
         rgb = np.array([int(color[i : i + 2], 16) for i in (1, 3, 5)])
         assert (np.abs(last - rgb).sum(axis=2) < 40).sum() > 30, color
 

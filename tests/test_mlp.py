@@ -122,7 +122,7 @@ def perturbed(params, seed: int = 1):
 
 def make(arch: mlp.Architecture, init: str = "glorot_uniform", seed: int = 0, stddev=0.05):
     params = mlp.init_params(arch, jax.random.PRNGKey(seed), I.index(init), stddev)
-    return perturbed(mlp.to_numpy(params), seed)
+    return perturbed(jax.tree.map(np.asarray, params), seed)
 
 
 # ------------------------------------------------------------------- forward

@@ -74,6 +74,7 @@ import pytest
 
 from optiviz.engine import OPTIMIZERS, get_optimizer, get_surface, run_batch
 from optiviz.engine.optimizers import moments
+from optiviz.figures.style import optimizer_color
 
 # Keras's own get_config() calls np.array(variable), which numpy 2 warns about.
 pytestmark = pytest.mark.filterwarnings(
@@ -609,13 +610,13 @@ def _hue_lightness(color: str) -> tuple[float, float]:
 
 def test_registry_names_colors_and_latex() -> None:
     assert set(OPTIMIZERS) == set(KERAS_CLASS)
-    colors = [o.color for o in OPTIMIZERS.values()]
+    colors = [optimizer_color(name) for name in OPTIMIZERS]
     assert all(re.fullmatch(r"#[0-9A-Fa-f]{6}", c) for c in colors), colors
     assert len({c.lower() for c in colors}) == len(colors)
     # the course's classic animation: GD cyan-ish (light), Momentum magenta-ish, Adam blue
-    gd_hue, gd_light = _hue_lightness(OPTIMIZERS["sgd"].color)
-    mom_hue, _ = _hue_lightness(OPTIMIZERS["momentum"].color)
-    adam_hue, adam_light = _hue_lightness(OPTIMIZERS["adam"].color)
+    gd_hue, gd_light = _hue_lightness(optimizer_color("sgd"))
+    mom_hue, _ = _hue_lightness(optimizer_color("momentum"))
+    adam_hue, adam_light = _hue_lightness(optimizer_color("adam"))
     assert 180 <= gd_hue <= 210 and gd_light > 0.5
     assert 290 <= mom_hue <= 340
     assert 195 <= adam_hue <= 240 and adam_light < gd_light
@@ -728,7 +729,7 @@ def test_every_symbol_of_an_optimizer_s_rule_is_defined_in_it() -> None:
 
 
 def test_the_step_equations_give_nadam_s_s_hat_its_number() -> None:
-    from optiviz.figures.equations import step_equations
+    from optiviz.engine.optimizers import step_equations
 
     hp = OPTIMIZERS["nadam"].defaults()
     z = np.zeros(2)

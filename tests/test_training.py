@@ -426,7 +426,7 @@ def test_mini_batches_with_batch_norm_equal_keras(
     steps per epoch (the last on 24 examples): same weights, same BN moving statistics,
     same size-weighted epoch loss and accuracy, same validation numbers."""
     i = mini_batch.labels.index(case.label)
-    bn0 = mlp.to_numpy(mlp.init_bn_state(ARCH_C))
+    bn0 = jax.tree.map(np.asarray, mlp.init_bn_state(ARCH_C))
     model = keras_model(
         ARCH_C, PARAMS_C, bn0, kernel_regularizer=case.regularizer() if case.regularizer else None
     )

@@ -52,13 +52,17 @@ def fingerprint() -> str:
     import jaxlib
 
     h = hashlib.sha256()
-    for src in sorted(Path(__file__).parent.glob("*.py")):
-        h.update(src.name.encode())
+    root = Path(__file__).parent
+    for src in sorted(root.rglob("*.py")):  # the optimizers' package included
+        h.update(str(src.relative_to(root)).encode())
         h.update(src.read_bytes())
     device = jax.devices()[0]
     for part in (jax.__version__, jaxlib.__version__, device.platform, device.device_kind):
         h.update(str(part).encode())
     h.update(os.environ.get("XLA_FLAGS", "").encode())
+    from .optimizers import OPTIMIZERS  # kernels switch over the registry (see register)
+
+    h.update(",".join(OPTIMIZERS).encode())
     return h.hexdigest()[:16]
 
 

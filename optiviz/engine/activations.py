@@ -27,10 +27,6 @@ import numpy as np
 
 Array = Any
 
-#: SELU's constants (Klambauer et al. 2017), as in ``jax.nn.selu``
-SELU_ALPHA = 1.6732632423543772848170429916717
-SELU_SCALE = 1.0507009873554804934193349852946
-
 
 @dataclass(frozen=True)
 class Activation:

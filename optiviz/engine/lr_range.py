@@ -52,7 +52,7 @@ from .datasets import Dataset, make_dataset
 from .initializers import get_initializer
 from .kernels import compiled, register_warmup
 from .mlp import build, init_params_host
-from .optimizers import OPTIMIZERS, get_optimizer
+from .optimizers import OPTIMIZERS, get_optimizer, kernel_defaults
 from .training import ROWS, row_bucket
 
 #: step counts offered (each one compiles once per network shape)
@@ -69,10 +69,7 @@ SKIP_START = 5
 TRACES: Counter[str] = Counter()
 
 _KINDS = tuple(OPTIMIZERS)
-_HP_DEFAULTS: dict[str, float] = {}
-for _opt in OPTIMIZERS.values():
-    for _k, _v in _opt.with_derived({h.name: h.keras_default for h in _opt.hparams}).items():
-        _HP_DEFAULTS.setdefault(_k, float(_v))
+_HP_DEFAULTS = kernel_defaults()
 
 
 @dataclass(frozen=True)

@@ -384,8 +384,3 @@ def penalty(params: Params, l1: Array, l2: Array) -> Array:
         w = layer["w"]
         total = total + l1 * jnp.sum(jnp.abs(w)) + l2 * jnp.sum(jnp.square(w))
     return total
-
-
-def to_numpy(tree: Any) -> Any:
-    """A params / state tree as numpy arrays (what leaves the engine)."""
-    return jax.tree.map(np.asarray, tree)

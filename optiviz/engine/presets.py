@@ -11,24 +11,14 @@ from __future__ import annotations
 from .optimizers import Optimizer, get_optimizer
 from .surfaces import Surface
 
-_GD_FAMILY = ("sgd", "momentum", "nesterov")
-#: GD-family rates that race well per surface (checked by hand: stable and visibly moving).
-_GD_LR = {"rosenbrock": 1e-3, "beale": 3e-3, "goldstein_price": 5e-6}
-
 
 def race_learning_rate(surface: Surface, optimizer: str | Optimizer) -> float:
-    """The learning rate a race on ``surface`` starts ``optimizer`` with.
-
-    GD, Momentum and Nesterov take steps proportional to the gradient, so they
-    get a per-surface rate (0.01 unless the surface is steep). The adaptive
-    methods take steps of roughly ``learning_rate`` per coordinate, so theirs
-    scales with the surface's size (AdaGrad's steps shrink, so it starts larger).
-    """
-    opt = get_optimizer(optimizer)
-    if opt.name in _GD_FAMILY:
-        return _GD_LR.get(surface.name, 0.01)
-    factor = 0.25 if opt.name == "adagrad" else 0.02
-    return float(f"{factor * surface.scale:.2g}")
+    """The learning rate a race on ``surface`` starts ``optimizer`` with: its spec's
+    ``race_lr``. GD, Momentum and Nesterov take steps proportional to the gradient, so
+    they get a per-surface rate (0.01 unless the surface is steep); the adaptive methods
+    take steps of roughly ``learning_rate`` per coordinate, so theirs scales with the
+    surface's size (AdaGrad's steps shrink, so it starts larger)."""
+    return get_optimizer(optimizer).race_lr(surface.name, surface.scale)
 
 
 def race_hparams(surface: Surface, optimizer: str | Optimizer) -> dict[str, float]:

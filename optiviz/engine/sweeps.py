@@ -23,17 +23,6 @@ from .trajectories import RaceResult, as_surface, default_eps, race, run_batch
 #: minimum_index codes besides an index into the surface's minima
 NONE, DIVERGED = -1, -2
 
-#: The second hyperparameter a map sweeps by default, per optimizer.
-DEFAULT_PARAM = {
-    "momentum": "momentum",
-    "nesterov": "momentum",
-    "adagrad": "initial_accumulator_value",
-    "rmsprop": "rho",
-    "adam": "beta_1",
-    "nadam": "beta_1",
-    "adamax": "beta_1",
-}
-
 
 def default_learning_rates(n: int = 64) -> np.ndarray:
     """Log-spaced learning rates from 1e-4 to 10."""
@@ -111,7 +100,7 @@ def sweep(
       start: start point (default: the surface's suggested start).
       learning_rates: the rows (default 64 log-spaced from 1e-4 to 10).
       param: the second hyperparameter: "auto" picks one per optimizer (see
-        DEFAULT_PARAM; GD has none), None sweeps the learning rate alone (one column).
+        spec's ``sweep_param``; GD has none), None sweeps the learning rate alone (one column).
       values: the columns (default: a grid suited to ``param``).
       steps: updates per run.
       eps: distance that counts as reaching a minimum.
@@ -122,7 +111,7 @@ def sweep(
     lrs = np.asarray(
         default_learning_rates() if learning_rates is None else list(learning_rates), float
     )
-    param = DEFAULT_PARAM.get(opt.name) if param == "auto" else param
+    param = opt.sweep_param if param == "auto" else param
     if param is not None and param not in opt.hparam_names:
         raise ValueError(f"{opt.display} has no hyperparameter {param!r}")
     if param == "learning_rate":

@@ -62,7 +62,7 @@ from .datasets import Dataset, make_dataset
 from .initializers import INITIALIZER_NAMES, get_initializer
 from .kernels import compiled, register_warmup
 from .mlp import Architecture, build, init_params_host
-from .optimizers import OPTIMIZERS, get_optimizer
+from .optimizers import OPTIMIZERS, get_optimizer, kernel_defaults
 
 Array = Any
 
@@ -80,12 +80,7 @@ _NEVER = 2**30
 #: How many times a training kernel has been traced, by a short description.
 TRACES: Counter[str] = Counter()
 
-# The union of every optimizer's hyperparameters, with a harmless default for runs of
-# optimizers that do not read it.
-_HP_DEFAULTS: dict[str, float] = {}
-for _opt in OPTIMIZERS.values():
-    for _name, _value in _opt.with_derived({h.name: h.keras_default for h in _opt.hparams}).items():
-        _HP_DEFAULTS.setdefault(_name, float(_value))
+_HP_DEFAULTS = kernel_defaults()
 HP_NAMES: tuple[str, ...] = tuple(_HP_DEFAULTS)
 
 

@@ -577,7 +577,6 @@ class RaceResult(NamedTuple):
     surface: Surface
     optimizers: tuple[str, ...]
     labels: tuple[str, ...]
-    colors: tuple[str, ...]
     hparams: tuple[dict[str, float], ...]
     start: tuple[float, float]
     steps: int
@@ -735,7 +734,6 @@ def race(
         surface=surf,
         optimizers=tuple(o.name for o, _ in runs),
         labels=tuple(run_labels(runs)),
-        colors=tuple(o.color for o, _ in runs),
         hparams=tuple(h for _, h in runs),
         start=(float(p0[0]), float(p0[1])),
         steps=int(steps),

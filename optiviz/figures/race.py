@@ -30,6 +30,7 @@ from .style import (
     legend_below,
     log_levels,
     log_ticks,
+    optimizer_color,
     play_controls,
     style_for,
     typed,
@@ -285,6 +286,11 @@ def quiver_trace(
 _DASHES = ("solid", "dash", "dot", "dashdot")
 
 
+def run_color(result: Any, i: int) -> str:
+    """Colour of run ``i``: its optimizer's."""
+    return optimizer_color(result.optimizers[i])
+
+
 def run_dash(result: Any, i: int) -> str:
     """Line style of run ``i``: solid, and dashed / dotted for the second, third… run of
     the same optimizer (they share its colour)."""
@@ -365,7 +371,7 @@ def _trail_and_head(result: Any, i: int, step: int, kept: np.ndarray, slide: boo
         "x": typed(pts[:, 0]),
         "y": typed(pts[:, 1]),
         "mode": "lines",
-        "line": {"color": result.colors[i], "width": s.line, "dash": run_dash(result, i)},
+        "line": {"color": run_color(result, i), "width": s.line, "dash": run_dash(result, i)},
         "name": _run_name(result, i),
         "legendgroup": str(i),
         "hoverinfo": "skip",
@@ -376,7 +382,7 @@ def _trail_and_head(result: Any, i: int, step: int, kept: np.ndarray, slide: boo
         "y": [float(path[step, 1])],
         "mode": "markers",
         "marker": {
-            "color": result.colors[i],
+            "color": run_color(result, i),
             "size": s.head * (1.3 if diverged else 1.0),
             "symbol": "x" if diverged else "circle",
             "line": {"color": "black", "width": 1.2},
@@ -635,7 +641,11 @@ def surface_3d(grid: Grid, result: Any, *, slide: bool = False) -> go.Figure:
                 y=_f32(np.where(inside, path[:, 1], np.nan)),
                 z=_f32(zp),
                 mode="lines",
-                line={"color": result.colors[i], "width": s.line * 2, "dash": run_dash(result, i)},
+                line={
+                    "color": run_color(result, i),
+                    "width": s.line * 2,
+                    "dash": run_dash(result, i),
+                },
                 name=_run_name(result, i),
             )
         )
@@ -681,7 +691,7 @@ def progress_curves(result: Any, distance: np.ndarray, *, slide: bool = False) -
         div = int(result.diverged_at[i])
         end = div if div >= 0 else len(steps)
         common = {
-            "line": {"color": result.colors[i], "width": s.line, "dash": run_dash(result, i)},
+            "line": {"color": run_color(result, i), "width": s.line, "dash": run_dash(result, i)},
             "legendgroup": str(i),
         }
         y = np.maximum(gap[i, :end], 1e-12) if log_loss else gap[i, :end]
@@ -696,7 +706,7 @@ def progress_curves(result: Any, distance: np.ndarray, *, slide: bool = False) -
                     x=[max(div - 1, 0)],
                     y=[float(y[-1]) if len(y) else 0.0],
                     mode="markers+text",
-                    marker={"symbol": "x", "size": s.head * 1.3, "color": result.colors[i]},
+                    marker={"symbol": "x", "size": s.head * 1.3, "color": run_color(result, i)},
                     text=["diverged"],
                     textposition="top center",
                     showlegend=False,
@@ -776,7 +786,7 @@ def inspector_figure(
             x=_f32(path[: step + 1, 0]),
             y=_f32(path[: step + 1, 1]),
             mode="lines+markers",
-            line={"color": result.colors[run], "width": s.line},
+            line={"color": run_color(result, run), "width": s.line},
             marker={"size": 4},
             name=f"{result.labels[run]}, steps 0–{step}",
         )

@@ -98,6 +98,37 @@ def style_for(slide: bool) -> Style:
     return SLIDE if slide else SCREEN
 
 
+#: Each optimizer's colour: Okabe–Ito hues, apart for colour-blind viewers (the tests
+#: simulate three kinds of colour blindness on them).
+OPTIMIZER_COLORS = {
+    "sgd": "#56B4E9",
+    "momentum": "#CC79A7",
+    "nesterov": "#D55E00",
+    "adagrad": "#5E5E5E",
+    "rmsprop": "#009E73",
+    "adam": "#0072B2",
+    "nadam": "#E69F00",
+    "adamax": "#1A1A1A",
+}
+#: colours for optimizers added to the registry without one here (Tol's muted scheme)
+SPARE_COLORS = ("#882255", "#44AA99", "#999933", "#AA4499", "#117733", "#332288")
+
+
+def optimizer_color(name: str) -> str:
+    """The colour every chart draws optimizer ``name`` (a Keras name) in."""
+    if name in OPTIMIZER_COLORS:
+        return OPTIMIZER_COLORS[name]
+    from optiviz.engine.optimizers import OPTIMIZERS
+
+    extra = [n for n in OPTIMIZERS if n not in OPTIMIZER_COLORS]
+    return SPARE_COLORS[extra.index(name) % len(SPARE_COLORS) if name in extra else 0]
+
+
+def run_colors(result: Any) -> list[str]:
+    """Each run's colour in a race (copies of one optimizer share it; see ``run_dash``)."""
+    return [optimizer_color(name) for name in result.optimizers]
+
+
 def colorbar_title(text: str) -> dict:
     """A colour bar's title, above the bar with a line's gap (plotly set it on the bar)."""
     return {"text": f"{text}<br>&nbsp;", "side": "top"}
@@ -324,11 +355,11 @@ def _to_json(
 
     Streamlit encodes a figure each time it is drawn (its dict form, through
     ``plotly.io.to_json``), and a cached figure is drawn for every session that shows
-    it: for a ~1 MB animation the encoding plus plotly's escaping passes over the text
-    cost a loaded classroom server ~8 % of its time. A frozen figure does not change, so
-    its text is made by plotly's own function and, from the second time on, handed
-    out (a figure drawn once keeps no text), as long as the dict handed in is still
-    the figure's. An animation whose frames' text was made with it is joined from
+    it: for a large animation the encoding plus plotly's escaping passes over the text
+    are a noticeable share of a loaded classroom server's time. A frozen figure does not
+    change, so its text is made by plotly's own function and, from the second time on,
+    handed out (a figure drawn once keeps no text), as long as the dict handed in is
+    still the figure's. An animation whose frames' text was made with it is joined from
     that text each time instead.
     Anything else goes straight through.
     """

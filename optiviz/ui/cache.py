@@ -31,10 +31,9 @@ def run_key(runs: list[tuple[str, dict[str, float]]]) -> RunKey:
     return tuple((name, tuple(sorted(hp.items()))) for name, hp in runs)
 
 
-# 64 scenes of each kind bound the memory scenes take (~0.4 MB a scene: one session
-# racing 160 new scenes, +38 MiB). One round of the load benchmark (10 + 20 + 40
-# students, each racing a new scene) fills them; memory after rounds 1, 2 and 3 of
-# benchmarks/load.py --rounds 3: 442, 447, 446 MiB.
+# 64 scenes of each kind bound the memory the race's scenes take (well under a MB
+# each): a classroom's first round fills the cache and memory stays flat after it
+# (benchmarks/load.py --rounds 3 prints it).
 @st.cache_resource(max_entries=64, show_spinner=False, ttl=3600)
 def cached_race(
     key: str, _surface: Surface, _runs: RunKey, _start: tuple[float, float], _steps: int
@@ -94,17 +93,16 @@ def _arrow(key: str, _rows: Callable[[], list[dict[str, Any]]]) -> Any:
 def shared_table(key: str, rows: Callable[[], list[dict[str, Any]]]) -> None:
     """A table of rows (shown by :func:`~optiviz.ui.controls.table`), made into an
     Arrow table once per ``key`` and shared by every session that shows it. Handing
-    ``st.dataframe`` the rows made it build a pandas table and convert it on every draw
-    (~15 % of a classroom server's time on the race page's first paint). ``key`` names
+    ``st.dataframe`` the rows made it build a pandas table and convert it on every draw,
+    a large share of the race page's first paint in a classroom. ``key`` names
     the table and the scene it belongs to; ``rows`` makes the rows when the key is new."""
     table(_arrow(key, rows))
 
 
-# Pages other than the race built their figures on every rerun: plotly's validation of
-# make_subplots, update_layout and every trace was 70-80 % of a rerun (the activations
-# page: ~100 ms of server time per student, so 40 students opening it at once waited
-# ~4 s). Kept light (dict form and JSON text only), a figure holds 90-260 kB (about
-# 2.5 times its JSON); 128 of them bound the cache at ~10-35 MB.
+# Pages other than the race built their figures on every rerun, and plotly's validation
+# of subplots, layouts and traces was most of a rerun: a room opening a page at once
+# waited for it. Kept light (dict form and JSON text only), 128 figures bound the cache
+# at a few tens of MB.
 @st.cache_resource(max_entries=128, ttl=3600, show_spinner=False)
 def _figure(key: str, _build: Callable[[], go.Figure]) -> go.Figure:
     return frozen_light(_build())

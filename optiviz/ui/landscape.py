@@ -11,7 +11,6 @@ from optiviz.engine import CLASSIC, OPTIMIZERS, SURFACE_NAMES, get_surface
 from optiviz.engine.outcomes import DEFINITION
 from optiviz.engine.surfaces import Surface
 from optiviz.engine.sweeps import (
-    DEFAULT_PARAM,
     BasinsResult,
     FairResult,
     SweepResult,
@@ -90,7 +89,7 @@ def chosen_param(optimizer: str) -> str | None:
     choices = map_param_choices(optimizer)
     value = st.session_state.get("map_param", "auto")
     if value not in choices:
-        value = DEFAULT_PARAM.get(optimizer, choices[0])
+        value = OPTIMIZERS[optimizer].sweep_param or choices[0]
         st.session_state["map_param"] = value if value in choices else choices[0]
     value = st.session_state["map_param"]
     return None if value.startswith("(") else value

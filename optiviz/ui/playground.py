@@ -33,19 +33,6 @@ BATCHES = ("full", "8", "16", "32", "64", "128", "256")
 EPOCHS = tuple(b for b in EPOCH_BUCKETS if b <= 1000)
 STRENGTHS = (0.0, 1e-5, 1e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1)
 CLIPS = ("none", "clipnorm", "clipvalue", "global_clipnorm")
-#: learning rates that make a 200-epoch full-batch run on the 2D sets worth watching
-#: (Keras's own defaults, 0.001–0.01, barely move in that budget); the Keras code
-#: tab writes whatever is chosen
-PLAYGROUND_LR = {
-    "sgd": 0.3,
-    "momentum": 0.1,
-    "nesterov": 0.1,
-    "adagrad": 0.1,
-    "rmsprop": 0.01,
-    "adam": 0.02,
-    "nadam": 0.02,
-    "adamax": 0.04,
-}
 CSV = "csv"
 
 
@@ -95,7 +82,7 @@ def schema() -> tuple[Param, ...]:
             )
     for opt in OPTIMIZERS.values():
         for h in opt.hparams:
-            default = PLAYGROUND_LR[opt.name] if h.name == "learning_rate" else h.keras_default
+            default = opt.playground_lr if h.name == "learning_rate" else h.keras_default
             kind = "bool" if h.boolean else "float"
             params.append(
                 Param(

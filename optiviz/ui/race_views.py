@@ -11,9 +11,9 @@ import streamlit as st
 
 from optiviz.engine import OPTIMIZERS, RaceResult
 from optiviz.engine.keras_code import optimizers_code
+from optiviz.engine.optimizers import initial_moments, step_equations
 from optiviz.engine.outcomes import DEFINITION, race_outcomes
 from optiviz.figures import race as race_figures
-from optiviz.figures.equations import step_equations
 
 from .cache import shared_table
 from .export import export_buttons
@@ -88,14 +88,10 @@ def inspector(result: RaceResult, grid: tuple, settings: Any) -> None:
             st.caption("What Keras computes: " + opt.keras_note)
     st.markdown("**This step, with its numbers** (vectors are (x, y) pairs)")
     hp = result.hparams[run]
-    zeros = np.zeros(2)
-    m_prev = result.m[run, step - 1] if step > 0 else zeros
     if step > 0:
-        s_prev = result.s[run, step - 1]
-    else:
-        s_prev = (
-            np.full(2, hp.get("initial_accumulator_value", 0.0)) if name == "adagrad" else zeros
-        )
+        m_prev, s_prev = result.m[run, step - 1], result.s[run, step - 1]
+    else:  # the moments the optimizer starts with (AdaGrad's s starts at 0.1)
+        m_prev, s_prev = initial_moments(name, hp, result.path[run, 0])
     st.caption(STEP_CONVENTION)
     for line in step_equations(
         name,

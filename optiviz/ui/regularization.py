@@ -22,7 +22,7 @@ from optiviz.figures.regularization import REG_COLORS
 
 from .controls import slide_toggle
 from .progress import in_background
-from .url_state import Param
+from .url_state import Param, draw, typed
 
 PAGE = "regularization"
 POINTS = (100, 200, 400)
@@ -42,40 +42,41 @@ LABELS = {
 
 
 def schema() -> list[Param]:
-    """Every setting of the page, with its default and bounds."""
+    """Every setting of the page, declared once: default, bounds, widget, label, help,
+    section and the :class:`Settings` field it fills."""
+    data, net, reg = "Data", "Network", "Regularizers"
     return [
-        Param("rg_n", 200, kind="int", low=POINTS[0], high=POINTS[-1], options=POINTS),
-        Param("rg_noise", 0.3, low=0.0, high=0.5),
+        Param("rg_n", 200, kind="int", low=POINTS[0], high=POINTS[-1], options=POINTS,
+              widget="select_slider", label="Points (half of them for validation)",
+              section=data, attr="n"),
+        Param("rg_noise", 0.3, low=0.0, high=0.5, widget="slider", label="Noise", step=0.01,
+              section=data, attr="noise"),
         # seed 12: at the defaults every remedy narrows the gap and dropout's handicap on
         # the reported loss is plain to see (over seeds 0-17 both range from strong to weak)
-        Param("rg_seed", 12, kind="int", low=0, high=9999),
-        Param("rg_net", "64-64", kind="choice", choices=tuple(HIDDEN)),
-        Param("rg_epochs", 300, kind="int", low=EPOCHS[0], high=EPOCHS[-1], options=EPOCHS),
-        Param("rg_lr", 0.01, low=RATES[0], high=RATES[-1], options=RATES),
-        Param("rg_l1", 1e-3, low=STRENGTHS[0], high=STRENGTHS[-1], options=STRENGTHS),
-        Param("rg_l2", 1e-2, low=STRENGTHS[0], high=STRENGTHS[-1], options=STRENGTHS),
-        Param("rg_dropout", 0.5, low=0.05, high=0.8),
-        Param("rg_patience", 20, kind="int", low=1, high=200),
+        Param("rg_seed", 12, kind="int", low=0, high=9999, widget="number", label="Seed",
+              help="Data, initial weights, dropout.", section=data, attr="seed"),
+        Param("rg_net", "64-64", kind="choice", choices=tuple(HIDDEN), widget="select",
+              label="Hidden layers", help="ReLU units per layer.", section=net, attr="net"),
+        Param("rg_epochs", 300, kind="int", low=EPOCHS[0], high=EPOCHS[-1], options=EPOCHS,
+              widget="select_slider", label="Epochs (full batch)", section=net,
+              attr="epochs"),
+        Param("rg_lr", 0.01, low=RATES[0], high=RATES[-1], options=RATES,
+              widget="select_slider", label="Adam learning rate", section=net, attr="lr"),
+        Param("rg_l1", 1e-3, low=STRENGTHS[0], high=STRENGTHS[-1], options=STRENGTHS,
+              widget="select_slider", label="L1 strength", section=reg, attr="l1"),
+        Param("rg_l2", 1e-2, low=STRENGTHS[0], high=STRENGTHS[-1], options=STRENGTHS,
+              widget="select_slider", label="L2 strength", section=reg, attr="l2"),
+        Param("rg_dropout", 0.5, low=0.05, high=0.8, widget="slider", label="Dropout rate p",
+              step=0.05, section=reg, attr="dropout"),
+        Param("rg_patience", 20, kind="int", low=1, high=200, widget="number",
+              label="Early-stopping patience (epochs)", section=reg, attr="patience"),
         Param("slide", False, kind="bool"),
-    ]
+    ]  # fmt: skip
 
 
 def sidebar() -> None:
     with st.sidebar:
-        st.header("Data")
-        st.select_slider("Points (half of them for validation)", POINTS, key="rg_n")
-        st.slider("Noise", 0.0, 0.5, key="rg_noise", step=0.01)
-        st.number_input("Seed", 0, 9999, key="rg_seed", help="Data, initial weights, dropout.")
-        st.header("Network")
-        st.selectbox("Hidden layers", tuple(HIDDEN), key="rg_net", help="ReLU units per layer.")
-        st.select_slider("Epochs (full batch)", EPOCHS, key="rg_epochs")
-        st.select_slider("Adam learning rate", RATES, key="rg_lr")
-        st.header("Regularizers")
-        fmt = lambda v: f"{v:g}"  # noqa: E731
-        st.select_slider("L1 strength", STRENGTHS, key="rg_l1", format_func=fmt)
-        st.select_slider("L2 strength", STRENGTHS, key="rg_l2", format_func=fmt)
-        st.slider("Dropout rate p", 0.05, 0.8, key="rg_dropout", step=0.05)
-        st.number_input("Early-stopping patience (epochs)", 1, 200, key="rg_patience")
+        draw(schema())
         slide_toggle()
 
 
@@ -96,19 +97,7 @@ class Settings:
 
 
 def current() -> Settings:
-    ss = st.session_state
-    return Settings(
-        n=int(ss["rg_n"]),
-        noise=round(float(ss["rg_noise"]), 4),
-        seed=int(ss["rg_seed"]),
-        net=ss["rg_net"],
-        epochs=int(ss["rg_epochs"]),
-        lr=float(ss["rg_lr"]),
-        l1=float(ss["rg_l1"]),
-        l2=float(ss["rg_l2"]),
-        dropout=round(float(ss["rg_dropout"]), 4),
-        patience=int(ss["rg_patience"]),
-    )
+    return typed(Settings, schema())
 
 
 @st.cache_data(max_entries=32, ttl=3600, show_spinner=False)

@@ -40,6 +40,16 @@ class Param:
     #: hyperparameters of optimizers not in the race): Streamlit's widgets read the
     #: whole session state on every call, so each stored key slows every widget.
     lazy: bool = False
+    #: how :func:`draw` shows it: "slider", "select_slider", "number", "select",
+    #: "toggle" or "multiselect" ("" for a setting its page draws itself)
+    widget: str = ""
+    label: str = ""
+    help: str | None = None
+    step: float | None = None
+    #: the sidebar section :func:`draw` puts it under
+    section: str = ""
+    #: the field of the page's typed settings it fills (see :func:`typed`)
+    attr: str = ""
 
     def parse(self, raw: str | list[str]) -> Any:
         """The value for text from the URL; raises ValueError with a reason."""
@@ -189,3 +199,57 @@ def show_notices() -> None:
     notices = st.session_state.pop(NOTICES, [])
     if notices:
         st.warning("This link had settings that could not be used:\n\n- " + "\n- ".join(notices))
+
+
+def _g(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def draw(params: Iterable[Param]) -> None:
+    """The widgets of ``params`` that declare one, in order, each under its section's
+    header: the setting's one declaration (key, default, bounds, label, help) is the
+    widget, the URL parameter and, through :func:`typed`, the typed settings."""
+    section = None
+    for p in params:
+        if not p.widget:
+            continue
+        if p.section and p.section != section:
+            st.header(p.section)
+            section = p.section
+        kw: dict[str, Any] = {"key": p.key, "help": p.help}
+        if p.widget == "slider":
+            st.slider(p.label, p.low, p.high, step=p.step, **kw)
+        elif p.widget == "select_slider":
+            st.select_slider(p.label, tuple(p.options or p.choices), format_func=_g, **kw)
+        elif p.widget == "number":
+            lo, hi = (None if v is None else type(p.default)(v) for v in (p.low, p.high))
+            st.number_input(p.label, lo, hi, **kw)
+        elif p.widget == "select":
+            st.selectbox(p.label, tuple(p.choices), **kw)
+        elif p.widget == "toggle":
+            st.toggle(p.label, **kw)
+        elif p.widget == "multiselect":
+            st.multiselect(p.label, tuple(p.choices), **kw)
+        else:
+            raise ValueError(f"{p.key}: unknown widget {p.widget!r}")
+
+
+def typed(cls: type, params: Iterable[Param]) -> Any:
+    """The page's typed settings (a frozen dataclass, also its cache key) from the
+    session's values of the ``params`` that name a field (``attr``): ints as ints,
+    floats to 6 significant digits (a slider's 0.30000000000000004 is 0.3), lists as
+    tuples."""
+    ss = st.session_state
+    values: dict[str, Any] = {}
+    for p in params:
+        if not p.attr:
+            continue
+        v = ss[p.key]
+        if p.kind == "int":
+            v = int(v)
+        elif p.kind == "float":
+            v = float(f"{float(v):.6g}")
+        elif p.kind == "multi":
+            v = tuple(v)
+        values[p.attr] = v
+    return cls(**values)
