@@ -35,6 +35,7 @@ _ENGINE_NAMES = (
     "basins",
     "fair_comparison",
     "train",
+    "to_keras",
     "summary",
     "make_dataset",
     "load_csv",

@@ -41,7 +41,7 @@ views.status_line(result)
 tabs = lazy_tabs(
     ["Decision boundary", "History", "Gradients", "Weights", "Model", "Keras code"],
     "pg_tab",
-    keep=("code_run", "grad_run", "weights_run"),
+    keep=("code_run", "grad_run", "weights_run", "model_run"),
 )
 with tabs[0]:
     if tabs[0].open:
@@ -69,6 +69,9 @@ with tabs[3]:
 with tabs[4]:
     if tabs[4].open:
         views.summary_table(summary(result))
+        model_run = views.pick_run(result, "model_run")
+        views.keras_styles(result, model_run)
+        views.keras_download(result, model_run, ("playground", settings))
 with tabs[5]:
     if tabs[5].open:
         run = views.pick_run(result, "code_run")

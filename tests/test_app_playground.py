@@ -227,3 +227,39 @@ def test_the_uploader_states_both_limits_the_loader_applies() -> None:
     at.session_state["csv_file"] = _Upload("big.csv", rows)
     at.run()
     assert at.error and f"{CSV_MAX_ROWS:,}" in at.error[0].value, at.error
+
+
+def test_the_model_tab_shows_three_styles_and_exports_a_keras_file(tmp_path) -> None:
+    """The Model tab: the network in Sequential, Functional and Subclassing code (each a
+    `model` of the same size), and a .keras file that Keras opens and that predicts what
+    the playground's network predicts."""
+    import keras
+
+    at = playground({"data": "circles", "layers": "2", "u0": "6", "u1": "4", "opts": "adam"})
+    open_tab(at, "pg_tab", "Model")
+    clean(at)
+    codes = [c.value for c in at.code if "model" in c.value and "keras" in c.value]
+    assert len(codes) == 3
+    counts = set()
+    for code in codes:
+        scope: dict = {}
+        exec(code, scope)
+        counts.add(scope["model"].count_params())
+    total = at.dataframe[0].value["Param #"].sum()
+    assert counts == {total}
+    at.button(key="keras_export").click().run()
+    clean(at)
+    (download,) = at.get("download_button")
+    assert download.proto.label == "Download optiviz-adam.keras"
+    # the bytes it offers: a file Keras opens, holding the run's network
+    from optiviz.ui.networks import _keras_bytes
+
+    ds = optiviz.make_dataset("circles", seed=0)
+    result = optiviz.train(ds, optimizers={"adam": {}}, hidden=(6, 4), epochs=5)
+    path = tmp_path / "model.keras"
+    path.write_bytes(_keras_bytes(result, 0))
+    model = keras.saving.load_model(path)
+    assert model.count_params() == optiviz.summary(result).total
+    np.testing.assert_allclose(
+        model.predict(ds.X_val, verbose=0), optiviz.to_keras(result).predict(ds.X_val, verbose=0)
+    )

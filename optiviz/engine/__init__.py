@@ -5,6 +5,7 @@ from .activations import ACTIVATIONS
 from .datasets import DATASETS, Dataset, DatasetError, load_csv, make_dataset
 from .expressions import ExpressionError, parse_surface
 from .initializers import INITIALIZERS
+from .keras_export import to_keras
 from .mlp import Architecture, ModelSummary
 from .optimizers import CLASSIC, OPTIMIZERS, HParam, Optimizer, get_optimizer
 from .schedules import SCHEDULES
@@ -49,5 +50,6 @@ __all__ = [
     "run_batch",
     "summary",
     "sweep",
+    "to_keras",
     "train",
 ]

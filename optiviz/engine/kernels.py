@@ -42,15 +42,12 @@ from typing import Any
 #: kernel is dropped when a new one would pass its budget, so what the compiled kernels
 #: hold is bounded by this table, not by the day's requests (a dropped kernel comes back
 #: from disk when asked for again: ~0.6 s for a training bucket from the executable
-#: store, ~0.1 s for the 2D ones from JAX's cache). Loaded sizes, this
-#: 2-core CPU: training ~115 MiB a step bucket (~65-80 MiB a snapshot kernel), gradients
-#: lab 25-70 MiB, LR range ~35 MiB, transfer scorer ~12 MiB, a race ~8 MiB, a landscape
-#: summary ~5 MiB. Families not listed keep every bucket (they have few).
-#: Smaller is not cheaper: with training at 4, forty students on the pages' default
-#: scenes (which between them use more than four training kernels at once) loaded 69
-#: kernels from the store in one round (120 s of loading), waited 38 s at p95 instead
-#: of ~16 s, and RSS peaked at 3.0 GiB, since callers still held the kernels the budget
-#: had dropped (benchmarks/load.py --diverse, OPTIVIZ_KERNEL_BUDGETS=training=4).
+#: store, a fraction of that for the 2D ones from JAX's cache). A training kernel is by
+#: far the largest once loaded, a race or landscape kernel the smallest. Families not
+#: listed keep every bucket (they have few). Smaller is not cheaper: the pages' default
+#: scenes between them use more training kernels at once than a budget of 4, and with
+#: it a class kept reloading them and held more memory, not less (measure with
+#: benchmarks/load.py --diverse and OPTIVIZ_KERNEL_BUDGETS=training=4).
 BUDGETS: dict[str, int] = {
     "training": 7,  # of 18 (3 widths x (5 row buckets + snapshot)); 4 are the core
     "race": 12,  # of 16 surfaces x 5 step buckets

@@ -235,8 +235,8 @@ def _summary_kernel(surface: Surface, opt: Optimizer, hits: bool) -> Any:
     kept as a (2, runs) array and the surface is evaluated on its x and y rows, so
     every quantity of a step is a plain (runs,) or (2, runs) array and XLA fuses a
     step into a few loops. (The ``vmap`` form kept (runs, 2) pairs, and splitting
-    and re-assembling those cost more than the update rule: W2 of the engine
-    benchmark went from ~365 to ~230 ms.) The update rules are elementwise, so they
+    and re-assembling those cost more than the update rule itself; see
+    benchmarks/engine.py.) The update rules are elementwise, so they
     run unchanged on these arrays, with each hyperparameter a (runs,) row; the step
     counter is one number shared by all runs, so whatever depends on it alone
     (Nadam's momentum schedule) is computed once per step, not once per run.

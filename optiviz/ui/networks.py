@@ -8,6 +8,7 @@ from typing import Any
 import plotly.graph_objects as go
 import streamlit as st
 
+from optiviz.engine import keras_export
 from optiviz.figures import networks as nf
 from optiviz.figures.style import export_config
 
@@ -176,3 +177,50 @@ def summary_table(s: Any) -> None:
     )
     with st.expander("As Keras prints it"):
         st.code(str(s), language="text")
+
+
+def keras_styles(result: Any, run: int) -> None:
+    """The run's network as runnable Keras code in the course's three styles."""
+    st.markdown("**The same network in Keras's three ways of building a model**")
+    spec = result.runs[run]
+    for tab, style in zip(st.tabs(["Sequential", "Functional API", "Subclassing"]),
+                          keras_export.STYLES, strict=True):  # fmt: skip
+        with tab:
+            st.caption(keras_export.STYLES[style])
+            code = keras_export.model_code(result.arch, style, spec.activation_param, spec.dropout)
+            st.code(code, language="python")
+
+
+def keras_download(result: Any, run: int, key: Hashable) -> None:
+    """The trained run as a ``.keras`` file: Keras is imported (a few seconds, once per
+    server) only when a student asks for it; without Keras, how to install it."""
+    ss = st.session_state
+    name = f"optiviz-{result.labels[run].lower().replace(' ', '-')}.keras"
+    wanted = repr((key, run))
+    if st.button("Export this network as a Keras model (.keras)", key="keras_export"):
+        with st.spinner("Importing Keras and building the model…"):
+            try:
+                ss["_keras_file"] = (wanted, _keras_bytes(result, run))
+            except ImportError as err:
+                st.info(str(err))
+    held = ss.get("_keras_file")
+    if held and held[0] == wanted:
+        st.download_button(
+            f"Download {name}", held[1], file_name=name, mime="application/octet-stream"
+        )
+        st.caption(
+            "In a notebook: `model = keras.saving.load_model(" + repr(name) + ")`; then "
+            "`model.predict(X)` gives this run's outputs for the same inputs the playground "
+            "trained on (the Keras code tab makes that data)."
+        )
+
+
+def _keras_bytes(result: Any, run: int) -> bytes:
+    import tempfile
+    from pathlib import Path
+
+    model = keras_export.to_keras(result, run)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "model.keras"
+        model.save(path)
+        return path.read_bytes()

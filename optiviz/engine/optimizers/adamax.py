@@ -6,6 +6,7 @@ from typing import NamedTuple
 
 import jax.numpy as jnp
 
+from .adam import moment_lines
 from .spec import (
     BETA_1,
     BETA_2,
@@ -50,8 +51,7 @@ def adamax_update(g: Array, state: AdamaxState, params: Array, hp: HP) -> tuple[
 def step_lines(s: Step) -> list[str]:
     b1, b2, lr, t = s.hp["beta_1"], s.hp["beta_2"], s.hp["learning_rate"], s.t
     return [
-        rf"\mathbf{{m}} \leftarrow {v(s.m_prev)} + (\nabla J - \mathbf{{m}})\,{n(1 - b1)}"
-        rf" = {v(s.m)}",
+        moment_lines(s)[0],  # m as Adam updates it
         rf"\mathbf{{u}} \leftarrow \max({n(b2)}\,\mathbf{{u}},\ |\nabla J|) = {v(s.s)}",
         rf"\theta \leftarrow \theta - \frac{{{n(lr)}}}{{1-{n(b1)}^{{{t}}}}}\,"
         rf"\mathbf{{m}} \oslash (\mathbf{{u}} + \epsilon) = {v(s.new)}",

@@ -1,0 +1,111 @@
+"""A trained network leaves as a Keras 3 model that predicts the same (issue #27):
+``optiviz.engine.keras_export.to_keras`` and the three code styles."""
+
+from __future__ import annotations
+
+import sys
+
+import keras
+import numpy as np
+import pytest
+
+import optiviz
+from optiviz.engine import keras_export as kx
+from optiviz.engine import mlp
+from optiviz.engine.activations import ACTIVATIONS
+
+CASES = {
+    "plain relu": dict(dataset="moons", hidden=(8, 6), activation="relu"),
+    "tanh, multi-class": dict(dataset="iris", hidden=(6,), activation="tanh"),
+    "batch norm": dict(dataset="circles", hidden=(8, 8), activation="relu", batch_norm=True),
+    "dropout": dict(dataset="spirals", hidden=(16, 16), activation="elu", dropout=0.3),
+    "leaky slope 0.05": dict(
+        dataset="xor", hidden=(8,), activation="leaky_relu", activation_param=0.05
+    ),
+    "elu alpha 0.5, bn": dict(
+        dataset="moons", hidden=(6, 6), activation="elu", activation_param=0.5, batch_norm=True
+    ),
+    "selu, digits": dict(
+        dataset="digits", hidden=(12,), activation="selu", initializer="lecun_normal"
+    ),
+}
+
+
+def _train(case: dict) -> tuple[object, object]:
+    case = dict(case)
+    ds = optiviz.make_dataset(case.pop("dataset"), seed=0)
+    run = {"optimizer": "adam", "hparams": {"learning_rate": 0.02}, "seed": 3}
+    for key in ("activation_param", "dropout", "initializer"):
+        if key in case:
+            run[key] = case.pop(key)
+    result = optiviz.train(ds, runs=[run], epochs=20, **case)
+    return ds, result
+
+
+def _ours(result, X: np.ndarray) -> np.ndarray:
+    spec = result.runs[0]
+    ap = np.array(
+        [
+            ACTIVATIONS[a].param_default if spec.activation_param is None else spec.activation_param
+            for a in result.arch.activations
+        ],
+        np.float32,
+    )
+    out, *_ = mlp.forward(result.arch, result.params[0], result.bn_state[0], X, act_params=ap)
+    return np.asarray(out)
+
+
+@pytest.fixture(scope="module", params=list(CASES))
+def trained(request):
+    return _train(CASES[request.param])
+
+
+def test_the_exported_model_predicts_what_optiviz_predicts(trained, tmp_path) -> None:
+    ds, result = trained
+    model = kx.to_keras(result)
+    for X in (ds.X_train, ds.X_val):
+        np.testing.assert_allclose(model.predict(X, verbose=0), _ours(result, X), atol=1e-5)
+    assert model.count_params() == optiviz.summary(result).total
+    # saved and opened again in Keras's safe mode (no Python functions inside), unchanged
+    path = tmp_path / "model.keras"
+    model.save(path)
+    again = keras.saving.load_model(path)
+    np.testing.assert_array_equal(
+        again.predict(ds.X_val, verbose=0), model.predict(ds.X_val, verbose=0)
+    )
+
+
+def test_the_three_styles_build_the_same_network(trained) -> None:
+    ds, result = trained
+    spec = result.runs[0]
+    weights = kx.keras_weights(result.arch, result.params[0], result.bn_state[0])
+    outputs, counts = [], []
+    for style in kx.STYLES:
+        code = kx.model_code(result.arch, style, spec.activation_param, spec.dropout)
+        scope = {}
+        exec(code, scope)  # the code a student copies, run as written
+        model = scope["model"]
+        model.set_weights(weights)
+        counts.append(model.count_params())
+        outputs.append(np.asarray(model(ds.X_val, training=False)))
+    assert len(set(counts)) == 1 and counts[0] == optiviz.summary(result).total
+    for out in outputs[1:]:
+        np.testing.assert_allclose(out, outputs[0], atol=1e-6)
+    np.testing.assert_allclose(outputs[0], _ours(result, ds.X_val), atol=1e-5)
+
+
+def test_the_styles_say_when_each_is_the_one_to_use() -> None:
+    arch = mlp.Architecture(2, (4,), ("relu",), 1, "sigmoid", "binary_crossentropy")
+    for style, when in kx.STYLES.items():
+        code = kx.model_code(arch, style)
+        comment = [line[2:] for line in code.splitlines() if line.startswith("# ")]
+        assert " ".join(comment) == when
+    with pytest.raises(ValueError, match="choose one of"):
+        kx.model_code(arch, "pipeline")
+
+
+def test_without_keras_the_message_says_how_to_install_it(monkeypatch) -> None:
+    _, result = _train(CASES["plain relu"])
+    monkeypatch.setitem(sys.modules, "keras", None)  # import keras now raises ImportError
+    with pytest.raises(ImportError, match=r'pip install "optiviz\[keras\]"'):
+        kx.to_keras(result)
