@@ -27,3 +27,34 @@ def test_playground_trains_and_animates(page, server) -> None:
     shoot(page, "playground-history")
     assert real_errors(page) == []
     assert page.outside == []
+
+
+def test_the_model_tab_offers_the_network_as_a_keras_file(page, server, tmp_path) -> None:
+    """The Model tab in Chromium: the three styles as tabs, then a click on the export
+    button offers a .keras file, which the browser downloads and Keras opens with the
+    network's parameter count."""
+    import os
+
+    os.environ.setdefault("KERAS_BACKEND", "jax")
+    import keras
+
+    page.goto(f"{server}/playground?n=200&epochs=50&opts=adam", wait_until="domcontentloaded")
+    wait_rendered(page, timeout=240_000)
+    page.get_by_role("tab", name="Model").click()
+    page.get_by_text("Keras's three ways").wait_for(timeout=60_000)
+    for name in ("Sequential", "Functional API", "Subclassing"):
+        page.get_by_role("tab", name=name).click()
+        page.locator("code:visible", has_text="model =").first.wait_for()
+    page.get_by_role("button", name="Export this network as a Keras model").click()
+    download_button = page.get_by_role("button", name="Download optiviz-adam.keras")
+    download_button.wait_for(timeout=180_000)
+    with page.expect_download() as info:
+        download_button.click()
+    path = tmp_path / "model.keras"
+    info.value.save_as(path)
+    total = page.get_by_text("Total params:").first.locator("..").inner_text()
+    model = keras.saving.load_model(path)
+    assert f"Total params: {model.count_params():,}" in total, total
+    shoot(page, "playground-model-keras")
+    assert real_errors(page) == []
+    assert page.outside == []
