@@ -71,7 +71,12 @@ with tabs[4]:
         views.summary_table(summary(result))
         model_run = views.pick_run(result, "model_run")
         views.keras_styles(result, model_run)
-        views.keras_download(result, model_run, ("playground", settings))
+        views.keras_download(
+            result,
+            model_run,
+            ("playground", settings),
+            lambda name: pg.keras_load_script(settings, ds, name),
+        )
 with tabs[5]:
     if tabs[5].open:
         run = views.pick_run(result, "code_run")

@@ -251,6 +251,9 @@ def test_the_model_tab_shows_three_styles_and_exports_a_keras_file(tmp_path) -> 
     clean(at)
     (download,) = at.get("download_button")
     assert download.proto.label == "Download optiviz-adam.keras"
+    script = at.code[-1].value  # how to open it and score it (tests/test_keras_export.py)
+    assert "keras.saving.load_model('optiviz-adam.keras')" in script
+    assert 'make_dataset("circles"' in script and "model.evaluate(ds.X_val" in script
     # the bytes it offers: a file Keras opens, holding the run's network
     from optiviz.ui.networks import _keras_bytes
 

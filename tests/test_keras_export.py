@@ -109,3 +109,20 @@ def test_without_keras_the_message_says_how_to_install_it(monkeypatch) -> None:
     monkeypatch.setitem(sys.modules, "keras", None)  # import keras now raises ImportError
     with pytest.raises(ImportError, match=r'pip install "optiviz\[keras\]"'):
         kx.to_keras(result)
+
+
+def test_the_load_script_scores_the_file_as_optiviz_does(tmp_path, capsys) -> None:
+    """The script shown under the download opens the file and evaluates it on the same
+    validation data: its accuracy is the run's own."""
+    from optiviz.engine.keras_code import load_script
+
+    args = {"n": 300, "noise": 0.2, "seed": 4}
+    ds = optiviz.make_dataset("moons", **args)
+    result = optiviz.train(ds, runs=[{"optimizer": "adam", "seed": 1}], hidden=(8,), epochs=30)
+    path = tmp_path / "net.keras"
+    kx.to_keras(result).save(path)
+    exec(load_script("moons", args, str(path), 2), {})
+    printed = capsys.readouterr().out.strip().splitlines()[-1]
+    scores = eval(printed, {"np": np})  # {'accuracy': ..., 'loss': ...}
+    ours = _ours(result, ds.X_val)[:, 0]
+    assert scores["accuracy"] == pytest.approx(np.mean((ours > 0.5) == ds.y_val), abs=1e-6)

@@ -56,6 +56,44 @@ def optimizers_code(
     return "\n".join(lines)
 
 
+def data_code(dataset: str, dataset_args: Mapping[str, Any]) -> list[str]:
+    """The lines that make the playground's data as ``ds`` (through optiviz, which the
+    first line says must be installed), or read the student's own CSV file."""
+    if dataset == "csv":  # the student's own file
+        keep = {k: v for k, v in dataset_args.items() if k in ("val_split", "seed")}
+        args = ", ".join(f"{k}={v!r}" for k, v in keep.items())
+        reader = "load_csv"
+        make = [
+            'with open("your_data.csv", "rb") as f:  # the file you uploaded',
+            f"    ds = load_csv(f.read(), {args})",
+        ]
+    else:
+        args = ", ".join(f"{k}={v!r}" for k, v in dataset_args.items())
+        reader = "make_dataset"
+        make = [f'ds = make_dataset("{dataset}"{", " + args if args else ""})']
+    return [NEEDS, "import keras", f"from optiviz import {reader}", "", *make]
+
+
+def load_script(
+    dataset: str, dataset_args: Mapping[str, Any], filename: str, n_classes: int
+) -> str:
+    """A script that opens an exported ``.keras`` file and scores it on the same
+    validation data (a loaded model has no loss or metrics until it is compiled)."""
+    loss = "binary_crossentropy" if n_classes == 2 else "sparse_categorical_crossentropy"
+    return (
+        "\n".join(
+            [
+                *data_code(dataset, dataset_args),
+                "",
+                f"model = keras.saving.load_model({filename!r})",
+                f'model.compile(loss="{loss}", metrics=["accuracy"])  # for evaluate',
+                "print(model.evaluate(ds.X_val, ds.y_val, return_dict=True))",
+            ]
+        )
+        + "\n"
+    )
+
+
 def training_script(
     *,
     dataset: str,
@@ -125,26 +163,7 @@ def training_script(
         opt_code = opt_code[:-1] + (", " if not opt_code.endswith("(") else "")
         opt_code += f"{clip[0]}={_num(clip[1])})"
 
-    if dataset == "csv":  # the student's own file
-        keep = {k: v for k, v in dataset_args.items() if k in ("val_split", "seed")}
-        args = ", ".join(f"{k}={v!r}" for k, v in keep.items())
-        data_lines = [
-            NEEDS,
-            "import keras",
-            "from optiviz import load_csv",
-            "",
-            'with open("your_data.csv", "rb") as f:  # the file you uploaded',
-            f"    ds = load_csv(f.read(), {args})",
-        ]
-    else:
-        args = ", ".join(f"{k}={v!r}" for k, v in dataset_args.items())
-        data_lines = [
-            NEEDS,
-            "import keras",
-            "from optiviz import make_dataset",
-            "",
-            f'ds = make_dataset("{dataset}"{", " + args if args else ""})',
-        ]
+    data_lines = data_code(dataset, dataset_args)
     lines = [
         *data_lines,
         "",

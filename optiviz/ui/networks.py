@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from typing import Any
 
 import plotly.graph_objects as go
@@ -191,9 +191,12 @@ def keras_styles(result: Any, run: int) -> None:
             st.code(code, language="python")
 
 
-def keras_download(result: Any, run: int, key: Hashable) -> None:
+def keras_download(
+    result: Any, run: int, key: Hashable, script: Callable[[str], str] | None = None
+) -> None:
     """The trained run as a ``.keras`` file: Keras is imported (a few seconds, once per
-    server) only when a student asks for it; without Keras, how to install it."""
+    server) only when a student asks for it; without Keras, how to install it.
+    ``script(filename)``, if given, is a script that opens the file and scores it."""
     ss = st.session_state
     name = f"optiviz-{result.labels[run].lower().replace(' ', '-')}.keras"
     wanted = repr((key, run))
@@ -208,11 +211,14 @@ def keras_download(result: Any, run: int, key: Hashable) -> None:
         st.download_button(
             f"Download {name}", held[1], file_name=name, mime="application/octet-stream"
         )
-        st.caption(
-            "In a notebook: `model = keras.saving.load_model(" + repr(name) + ")`; then "
-            "`model.predict(X)` gives this run's outputs for the same inputs the playground "
-            "trained on (the Keras code tab makes that data)."
-        )
+        if script is None:
+            st.caption(
+                f"In a notebook: `model = keras.saving.load_model({name!r})`; then "
+                "`model.predict(X)` gives this run's outputs."
+            )
+        else:
+            st.caption("Open it in a notebook and score it on the same validation data:")
+            st.code(script(name), language="python")
 
 
 def _keras_bytes(result: Any, run: int) -> bytes:

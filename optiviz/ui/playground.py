@@ -18,7 +18,7 @@ from optiviz.engine import DATASETS, OPTIMIZERS, Dataset, DatasetError, load_csv
 from optiviz.engine.activations import ACTIVATIONS
 from optiviz.engine.datasets import CSV_MAX_BYTES, CSV_MAX_ROWS, CSV_UPLOAD_MIB
 from optiviz.engine.initializers import INITIALIZERS
-from optiviz.engine.keras_code import training_script
+from optiviz.engine.keras_code import load_script, training_script
 from optiviz.engine.schedules import SCHEDULES
 from optiviz.engine.training import EPOCH_BUCKETS, Run, TrainResult, train
 
@@ -410,3 +410,8 @@ def keras_script(s: Settings, ds: Dataset, run: int) -> str:
         epochs=s.epochs,
         batch_size=s.batch_size,
     )
+
+
+def keras_load_script(s: Settings, ds: Dataset, filename: str) -> str:
+    """A script that opens the exported network and scores it on this page's data."""
+    return load_script(s.data, dict(s.data_args), filename, ds.n_classes)
