@@ -2,18 +2,17 @@
 
 import streamlit as st
 
+from optiviz.figures.style import export_config
+from optiviz.ui import activations as ui
+from optiviz.ui import url_state
 from optiviz.ui.controls import page_intro
 
-# Text first, engine after: on a cold server the title paints while JAX still loads.
 page_intro(
     "Activation functions",
     "What each activation does to a unit's weighted sum z, how steep it is (the gradient "
     "backpropagation passes on), where it goes flat, and how often ReLU units die for good.",
 )
 
-from optiviz.figures.style import export_config  # noqa: E402
-from optiviz.ui import activations as ui  # noqa: E402
-from optiviz.ui import url_state  # noqa: E402
 
 url_state.restore(ui.schema(), page=ui.PAGE)
 url_state.show_notices()

@@ -2,19 +2,18 @@
 
 import streamlit as st
 
+from optiviz.figures.style import export_config
+from optiviz.ui import backprop as bp
+from optiviz.ui import url_state
 from optiviz.ui.controls import page_intro, table
+from optiviz.ui.export import export_buttons
 
-# Text first, engine after: on a cold server the title paints while JAX still loads.
 page_intro(
     "Backpropagation, step by step",
     "One example goes forward through a tiny network, the error comes back, and every weight "
     "learns how much it was to blame. Every number is written on the picture.",
 )
 
-from optiviz.figures.style import export_config  # noqa: E402
-from optiviz.ui import backprop as bp  # noqa: E402
-from optiviz.ui import url_state  # noqa: E402
-from optiviz.ui.export import export_buttons  # noqa: E402
 
 url_state.restore(bp.schema(), page=bp.PAGE)
 url_state.show_notices()

@@ -2,9 +2,12 @@
 
 import streamlit as st
 
-from optiviz.ui.controls import page_intro
+from optiviz.figures.style import export_config
+from optiviz.ui import gradients as gl
+from optiviz.ui import url_state
+from optiviz.ui.controls import lazy_tabs, page_intro
+from optiviz.ui.export import export_buttons
 
-# Text first, engine after: on a cold server the title paints while JAX still loads.
 page_intro(
     "Gradients lab: vanishing and exploding",
     "A deep stack of Dense layers sees one fixed batch of inputs. Back-propagation multiplies "
@@ -12,11 +15,6 @@ page_intro(
     "initializer and watch that product shrink to nothing or blow up.",
 )
 
-from optiviz.figures.style import export_config  # noqa: E402
-from optiviz.ui import gradients as gl  # noqa: E402
-from optiviz.ui import url_state  # noqa: E402
-from optiviz.ui.controls import lazy_tabs  # noqa: E402
-from optiviz.ui.export import export_buttons  # noqa: E402
 
 url_state.restore(gl.schema(), page=gl.PAGE)
 url_state.show_notices()

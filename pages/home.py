@@ -2,7 +2,11 @@
 
 import streamlit as st
 
-# Text first, engine after: on a cold server the title paints while JAX still loads.
+from optiviz.engine import CLASSIC, get_surface
+from optiviz.engine.presets import race_hparams
+from optiviz.figures.style import export_config
+from optiviz.ui import cache
+
 st.title("optiviz — see how neural networks learn")
 st.markdown(
     "Training a network means walking downhill on a loss surface. Each optimizer walks "
@@ -12,10 +16,6 @@ st.markdown(
     "see where and why things go wrong. Every number matches what Keras 3 computes."
 )
 
-from optiviz.engine import CLASSIC, get_surface  # noqa: E402
-from optiviz.engine.presets import race_hparams  # noqa: E402
-from optiviz.figures.style import export_config  # noqa: E402
-from optiviz.ui import cache  # noqa: E402
 
 surface = get_surface("two_wells")
 runs = cache.run_key([(name, race_hparams(surface, name)) for name in CLASSIC])

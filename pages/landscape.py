@@ -2,23 +2,21 @@
 
 import streamlit as st
 
-from optiviz.ui.controls import page_intro
+from optiviz.engine import OPTIMIZERS, get_surface
+from optiviz.figures import landscape as figs
+from optiviz.figures.style import export_config, run_colors
+from optiviz.ui import landscape as ls
+from optiviz.ui import url_state
+from optiviz.ui.cache import shared_figure
+from optiviz.ui.controls import lazy_tabs, page_intro
+from optiviz.ui.export import export_buttons
 
-# Text first, engine after: on a cold server the title paints while JAX still loads.
 page_intro(
     "Landscape: thousands of runs at once",
     "Which learning rate? Does momentum really skip local minima? Which optimizer is best? "
     "Each picture below is thousands of complete runs, one per pixel.",
 )
 
-from optiviz.engine import OPTIMIZERS, get_surface  # noqa: E402
-from optiviz.figures import landscape as figs  # noqa: E402
-from optiviz.figures.style import export_config, run_colors  # noqa: E402
-from optiviz.ui import landscape as ls  # noqa: E402
-from optiviz.ui import url_state  # noqa: E402
-from optiviz.ui.cache import shared_figure  # noqa: E402
-from optiviz.ui.controls import lazy_tabs  # noqa: E402
-from optiviz.ui.export import export_buttons  # noqa: E402
 
 url_state.restore(ls.schema(ls.peek_surface()), page=ls.PAGE)
 url_state.show_notices()

@@ -2,18 +2,16 @@
 
 import streamlit as st
 
-from optiviz.ui.controls import page_intro
+from optiviz.ui import perceptron as pu
+from optiviz.ui import url_state
+from optiviz.ui.controls import lazy_tabs, page_intro
 
-# Text first, engine after: on a cold server the title paints while JAX still loads.
 page_intro(
     "The perceptron",
     "Before networks there were single units: first logic gates made of threshold neurons, "
     "then a neuron with weights that learns from its mistakes, and the problem it cannot solve.",
 )
 
-from optiviz.ui import perceptron as pu  # noqa: E402
-from optiviz.ui import url_state  # noqa: E402
-from optiviz.ui.controls import lazy_tabs  # noqa: E402
 
 url_state.restore(pu.schema(pu.peek_gate()), page=pu.PAGE)
 url_state.show_notices()

@@ -2,23 +2,21 @@
 
 import streamlit as st
 
-from optiviz.ui.controls import page_intro
+from optiviz.engine import DatasetError, summary
+from optiviz.figures import networks as nf
+from optiviz.figures.style import export_config, optimizer_color
+from optiviz.ui import networks as views
+from optiviz.ui import playground as pg
+from optiviz.ui import url_state
+from optiviz.ui.cache import shared_table
+from optiviz.ui.controls import lazy_tabs, page_intro
 
-# Text first, engine after: on a cold server the title paints while JAX still loads.
 page_intro(
     "Network playground",
     "Build a small network, pick optimizers, and watch each one bend the decision "
     "boundary around the data. All optimizers start from the same initial weights.",
 )
 
-from optiviz.engine import DatasetError, summary  # noqa: E402
-from optiviz.figures import networks as nf  # noqa: E402
-from optiviz.figures.style import export_config, optimizer_color  # noqa: E402
-from optiviz.ui import networks as views  # noqa: E402
-from optiviz.ui import playground as pg  # noqa: E402
-from optiviz.ui import url_state  # noqa: E402
-from optiviz.ui.cache import shared_table  # noqa: E402
-from optiviz.ui.controls import lazy_tabs  # noqa: E402
 
 url_state.restore(pg.schema(), page=pg.PAGE)
 url_state.show_notices()

@@ -4,20 +4,18 @@ from functools import partial
 
 import streamlit as st
 
-from optiviz.ui.controls import page_intro
+from optiviz.engine.claims import DEFAULT_RACE, claims
+from optiviz.ui import cache, race_views, url_state
+from optiviz.ui import race_controls as rc
+from optiviz.ui.controls import lazy_tabs, page_intro
+from optiviz.ui.text import literal
 
-# Text first, engine after: on a cold server the title paints while JAX still loads.
 page_intro(
     "Optimizer race",
     "Every optimizer starts at the same point and follows its own update rule downhill. "
     "Press ▶ to watch, drag the slider to scrub, click the contour to move the start.",
 )
 
-from optiviz.engine.claims import DEFAULT_RACE, claims  # noqa: E402
-from optiviz.ui import cache, race_views, url_state  # noqa: E402
-from optiviz.ui import race_controls as rc  # noqa: E402
-from optiviz.ui.controls import lazy_tabs  # noqa: E402
-from optiviz.ui.text import literal  # noqa: E402
 
 url_state.restore(rc.schema(rc.current_surface()[0]), page=rc.PAGE)
 url_state.show_notices()

@@ -2,9 +2,21 @@
 
 import streamlit as st
 
-from optiviz.ui.controls import page_intro
+from optiviz.engine import findings
+from optiviz.figures import regularization as rf
+from optiviz.figures.style import export_config
+from optiviz.ui import regularization as ui
+from optiviz.ui import url_state
+from optiviz.ui.cache import shared_figure, shared_table
+from optiviz.ui.controls import lazy_tabs, page_intro
+from optiviz.ui.networks import (
+    boundary_caption,
+    cached_boundary,
+    export_box,
+    history,
+    status_line,
+)
 
-# Text first, engine after: on a cold server the title paints while JAX still loads.
 page_intro(
     "Regularization",
     "A network with thousands of weights and a hundred noisy training points can memorise "
@@ -12,20 +24,6 @@ page_intro(
     "trains plain and with five remedies, all from the same initial weights.",
 )
 
-from optiviz.engine import findings  # noqa: E402
-from optiviz.figures import regularization as rf  # noqa: E402
-from optiviz.figures.style import export_config  # noqa: E402
-from optiviz.ui import regularization as ui  # noqa: E402
-from optiviz.ui import url_state  # noqa: E402
-from optiviz.ui.cache import shared_figure, shared_table  # noqa: E402
-from optiviz.ui.controls import lazy_tabs  # noqa: E402
-from optiviz.ui.networks import (  # noqa: E402
-    boundary_caption,
-    cached_boundary,
-    export_box,
-    history,
-    status_line,
-)
 
 url_state.restore(ui.schema(), page=ui.PAGE)
 url_state.show_notices()

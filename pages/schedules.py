@@ -2,9 +2,16 @@
 
 import streamlit as st
 
-from optiviz.ui.controls import page_intro
+from optiviz.engine import OPTIMIZERS, findings
+from optiviz.figures import networks as nf
+from optiviz.figures import schedules as sf
+from optiviz.figures.style import export_config
+from optiviz.ui import schedules as ui
+from optiviz.ui import url_state
+from optiviz.ui.cache import shared_figure, shared_table
+from optiviz.ui.controls import lazy_tabs, page_intro
+from optiviz.ui.networks import export_box, history, status_line
 
-# Text first, engine after: on a cold server the title paints while JAX still loads.
 page_intro(
     "Learning-rate schedules",
     "A large learning rate makes fast early progress but keeps bouncing around the minimum; "
@@ -12,15 +19,6 @@ page_intro(
     "goes on. Here six schedules train the same network from the same initial weights.",
 )
 
-from optiviz.engine import OPTIMIZERS, findings  # noqa: E402
-from optiviz.figures import networks as nf  # noqa: E402
-from optiviz.figures import schedules as sf  # noqa: E402
-from optiviz.figures.style import export_config  # noqa: E402
-from optiviz.ui import schedules as ui  # noqa: E402
-from optiviz.ui import url_state  # noqa: E402
-from optiviz.ui.cache import shared_figure, shared_table  # noqa: E402
-from optiviz.ui.controls import lazy_tabs  # noqa: E402
-from optiviz.ui.networks import export_box, history, status_line  # noqa: E402
 
 url_state.restore(ui.schema(), page=ui.PAGE)
 url_state.show_notices()

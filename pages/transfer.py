@@ -2,23 +2,21 @@
 
 import streamlit as st
 
-from optiviz.ui.controls import page_intro, table
+from optiviz.engine.training import summary
+from optiviz.figures import networks as nf
+from optiviz.figures.style import export_config
+from optiviz.ui import transfer as ui
+from optiviz.ui import url_state
+from optiviz.ui.cache import shared_table
+from optiviz.ui.controls import lazy_tabs, page_intro, table
+from optiviz.ui.networks import history, status_line, summary_table
 
-# Text first, engine after: on a cold server the title paints while JAX still loads.
 page_intro(
     "Transfer learning: reusing pretrained layers",
     "Network A learned task A from plenty of examples. Network B must learn a related task "
     "B from only a handful. Does it help to start B from A's hidden layers?",
 )
 
-from optiviz.engine.training import summary  # noqa: E402
-from optiviz.figures import networks as nf  # noqa: E402
-from optiviz.figures.style import export_config  # noqa: E402
-from optiviz.ui import transfer as ui  # noqa: E402
-from optiviz.ui import url_state  # noqa: E402
-from optiviz.ui.cache import shared_table  # noqa: E402
-from optiviz.ui.controls import lazy_tabs  # noqa: E402
-from optiviz.ui.networks import history, status_line, summary_table  # noqa: E402
 
 url_state.restore(ui.schema(), page=ui.PAGE)
 url_state.show_notices()
