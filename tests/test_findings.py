@@ -120,3 +120,33 @@ def test_xor_text_says_what_the_restarts_did(solved):
     else:
         assert f"{solved} of them solved XOR, {8 - solved} did not" in text
     assert ("opposite sides of a single line" in text) == bool(solved)
+
+
+def _linear_accuracy(ds) -> float:
+    from sklearn.svm import LinearSVC
+
+    X = np.concatenate([ds.X_train, ds.X_val])
+    y = np.concatenate([ds.y_train, ds.y_val])
+    return LinearSVC(C=1e4, max_iter=200_000).fit(X, y).score(X, y)
+
+
+def test_dataset_descriptions_hold_for_the_data():
+    """The playground's data set blurbs state facts: XOR and the moons need a hidden
+    layer (no straight line separates them; one small hidden layer does), the blobs are
+    separable by a line at a small spread and overlap at a large one, iris setosa is
+    linearly separable."""
+    import optiviz
+    from optiviz.engine.datasets import DATASETS
+
+    assert "No single line separates them" in DATASETS["xor"].description
+    for name, at_most in (("xor", 0.6), ("moons", 0.92), ("circles", 0.6)):
+        ds = optiviz.make_dataset(name, seed=0)
+        assert _linear_accuracy(ds) <= at_most, name
+    for name in ("xor", "moons"):
+        ds = optiviz.make_dataset(name, seed=0)
+        r = optiviz.train(ds, optimizers={"adam": {"learning_rate": 0.02}}, hidden=(8,), epochs=200)
+        assert r.history["val_accuracy"][0, -1] >= 0.95, name
+    hi = DATASETS["gaussians"].noise_range[1]
+    assert _linear_accuracy(optiviz.make_dataset("gaussians", noise=0.1, seed=0)) == 1.0
+    assert _linear_accuracy(optiviz.make_dataset("gaussians", noise=hi, seed=0)) < 0.9
+    assert _linear_accuracy(optiviz.make_dataset("iris_setosa", seed=0)) == 1.0
