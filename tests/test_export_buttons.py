@@ -88,3 +88,34 @@ def test_slide_image_is_1600_by_900_at_twice_the_pixels() -> None:
     png = slide_image(go.Figure(go.Scatter(x=[0, 1], y=[1, 0])), "png")
     assert Image.open(io.BytesIO(png)).size == (3200, 1800)
     assert slide_image(go.Figure(go.Scatter(x=[0, 1], y=[1, 0])), "svg").startswith(b"<svg")
+
+
+def test_a_renderer_that_stops_answering_is_replaced_not_waited_for(monkeypatch) -> None:
+    """kaleido waits for its headless Chromium without a time limit (a CI run once hung
+    on it): render gives up after RENDER_TIMEOUT, starts a fresh renderer and tries
+    again, and says so when that fails too."""
+    import threading
+
+    import plotly.io as pio
+    import pytest
+
+    from optiviz.figures import export
+
+    never = threading.Event()
+    answers = iter([None, b"drawn"])  # the first call hangs, the second answers
+
+    def to_image(fig, **opts):
+        answer = next(answers, None)
+        if answer is None:
+            never.wait()
+        return answer
+
+    fresh = []
+    monkeypatch.setattr(pio, "to_image", to_image)
+    monkeypatch.setattr(export, "RENDER_TIMEOUT", 0.3)
+    monkeypatch.setattr(export, "_fresh_renderer", lambda: fresh.append(1))
+    assert export.render({"data": []}, format="png") == b"drawn"
+    assert fresh == [1]
+    with pytest.raises(RuntimeError, match=r"not drawn within 0\.3 s"):
+        export.render({"data": []}, format="png")  # both attempts hang
+    never.set()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import io
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -114,9 +115,53 @@ def slide_image(fig: go.Figure, fmt: str = "png") -> bytes:
         raise RuntimeError(f"Slide images need Chromium on the server ({err})") from err
     width, height = SLIDE_SIZE
     scale = 2 if fmt == "png" else 1
-    return pio.to_image(
-        slide_figure(fig), format=fmt, width=width, height=height, scale=scale, validate=False
+    return render(slide_figure(fig), format=fmt, width=width, height=height, scale=scale)
+
+
+#: how long one picture may take before the renderer is given up on (a slide image
+#: takes well under a second; a headless Chromium that stopped answering never does)
+RENDER_TIMEOUT = 60.0
+
+
+def render(fig: Any, **opts: Any) -> bytes:
+    """``plotly.io.to_image`` through kaleido's shared headless Chromium, with a time
+    limit: kaleido waits for its Chromium without one, and a Chromium that stopped
+    answering (rare, seen once in CI) would hold the student's page forever. After
+    :data:`RENDER_TIMEOUT` the shared renderer is abandoned and the picture is tried
+    once more with a fresh one; then a RuntimeError says what happened."""
+
+    # each attempt has its own box: an abandoned worker that answers late writes there
+    def work(box: dict[str, Any]) -> None:
+        try:
+            box["image"] = pio.to_image(fig, validate=False, **opts)
+        except BaseException as err:  # handed to the caller below
+            box["error"] = err
+
+    for _ in range(2):
+        box: dict[str, Any] = {}
+        worker = threading.Thread(target=work, args=(box,), name="optiviz-render", daemon=True)
+        worker.start()
+        worker.join(RENDER_TIMEOUT)
+        if not worker.is_alive():
+            if "error" in box:
+                raise box["error"]
+            return box["image"]
+        _fresh_renderer()
+    raise RuntimeError(
+        f"the picture was not drawn within {RENDER_TIMEOUT:g} s (the server's headless "
+        "Chromium did not answer); try again"
     )
+
+
+def _fresh_renderer() -> None:
+    """Leave kaleido's stuck shared Chromium behind (its thread waits on, harmlessly)
+    and start a new one for the next picture."""
+    import kaleido
+    from kaleido import _sync_server
+
+    _sync_server.GlobalKaleidoServer._instance = None
+    kaleido._global_server = _sync_server.GlobalKaleidoServer()
+    kaleido.start_sync_server(silence_warnings=True)
 
 
 # ------------------------------------------------------------ the GIF's fast path
@@ -194,13 +239,13 @@ def _fast_gif(
         "showlegend": False,
         "cliponaxis": False,
     }
-    opts = {"format": "png", "width": width, "height": height, "validate": False}
-    where = _locate(pio.to_image({**background, "data": [*base, probe]}, **opts))
+    opts = {"format": "png", "width": width, "height": height}
+    where = _locate(render({**background, "data": [*base, probe]}, **opts))
     if where is None:
         return None
     px0, py0, px1, py1 = where
     sx, sy = (px1 - px0) / (xr[1] - xr[0]), (py1 - py0) / (yr[1] - yr[0])
-    bg = Image.open(io.BytesIO(pio.to_image(background, **opts))).convert("RGBA")
+    bg = Image.open(io.BytesIO(render(background, **opts))).convert("RGBA")
     if progress:
         progress(0.2)
     k = 2  # drawn at twice the size and scaled down: smooth lines
@@ -297,7 +342,7 @@ def animated_gif(
     images = []
     for i, still in enumerate(stills):
         try:
-            png = pio.to_image(still, format="png", width=width, height=height, validate=False)
+            png = render(still, format="png", width=width, height=height)
         except Exception as err:
             raise RuntimeError(f"could not render frame {i}: {err}") from err
         # octree keeps the few saturated trail colours distinct from the many pale greys
