@@ -92,7 +92,7 @@ def test_gradients_engine_caps_depth():
     eng = pytest.importorskip("optiviz.engine.gradients")
     assert eng.MAX_DEPTH >= 50
     with pytest.raises(ValueError, match="depth"):
-        eng._check_int("depth", eng.MAX_DEPTH + 1, 2, eng.MAX_DEPTH)
+        eng.check_shape(eng.MAX_DEPTH + 1, 8, 64)
 
 
 # ------------------------------------------------------------------ pages, with hostile links

@@ -32,6 +32,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from . import checks
 from .activations import get_activation
 from .datasets import Dataset, make_dataset
 from .optimizers import get_optimizer
@@ -153,11 +154,7 @@ def dying_relu(
     if act.param is None:
         param = None
     elif param is not None:
-        lo, hi = act.param_range
-        p = float(param)
-        if not (math.isfinite(p) and lo <= p <= hi):
-            raise ValueError(f"{act.param} must be between {lo:g} and {hi:g}, got {param!r}")
-        param = p
+        param = checks.number(act.param, param, *act.param_range)
     lrs = np.asarray(learning_rates, np.float64).ravel()
     if lrs.size == 0 or not np.all(np.isfinite(lrs)) or np.any(lrs <= 0):
         raise ValueError("learning rates must be positive numbers")

@@ -37,6 +37,8 @@ from typing import Literal
 
 import numpy as np
 
+from . import checks
+
 __all__ = [
     "DATASETS",
     "Dataset",
@@ -370,34 +372,6 @@ DATASETS: dict[str, DatasetInfo] = {
 # --------------------------------------------------------------------------- helpers
 
 
-def _check_int(value: object, what: str) -> int:
-    """Return ``value`` as an int if it is a whole number (not a bool), else raise."""
-    if isinstance(value, bool):
-        raise DatasetError(f"{what} must be a whole number, got {value!r}.")
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    if isinstance(value, (float, np.floating)) and math.isfinite(value) and value == int(value):
-        return int(value)
-    raise DatasetError(f"{what} must be a whole number, got {value!r}.")
-
-
-def _check_float(value: object, what: str, lo: float, hi: float) -> float:
-    """Return ``value`` as a float if it is a finite number in [lo, hi], else raise."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise DatasetError(f"{what} must be a number between {lo:g} and {hi:g}, got {value!r}.")
-    x = float(value)
-    if not (math.isfinite(x) and lo <= x <= hi):
-        raise DatasetError(f"{what} must be between {lo:g} and {hi:g}, got {value!r}.")
-    return x
-
-
-def _check_seed(seed: object) -> int:
-    s = _check_int(seed, "seed")
-    if s < 0:
-        raise DatasetError(f"seed must be zero or a positive whole number, got {seed!r}.")
-    return s
-
-
 def _domain(X: np.ndarray, margin: float = 0.1) -> Box | None:
     """A plotting box around 2D points: each axis spans [min, max] widened by 10% per side."""
     if X.ndim != 2 or X.shape[1] != 2 or X.shape[0] == 0:
@@ -466,8 +440,10 @@ def split(
     Returns:
         ``(X_train, y_train, X_val, y_val)`` as ``float32`` / ``int32`` arrays.
     """
-    val_split = _check_float(val_split, "val_split", 0.0, MAX_VAL_SPLIT)
-    seed = _check_seed(seed)
+    val_split = checks.number(
+        "val_split", val_split, 0.0, MAX_VAL_SPLIT, error=DatasetError, text=False
+    )
+    seed = checks.whole("seed", seed, 0, error=DatasetError, text=False)
     X = np.asarray(X)
     y = np.asarray(y)
     if X.ndim != 2 or y.ndim != 1 or X.shape[0] != y.shape[0]:
@@ -533,7 +509,9 @@ def _select_classes(
     k = len(class_names)
     if isinstance(classes, (str, bytes)) or not isinstance(classes, Sequence):
         raise DatasetError(f"classes must be a list of class numbers from 0 to {k - 1}.")
-    picked = [_check_int(c, "each entry of classes") for c in classes]
+    picked = [
+        checks.whole("each entry of classes", c, error=DatasetError, text=False) for c in classes
+    ]
     bad = [c for c in picked if not 0 <= c < k]
     if bad:
         raise DatasetError(f"classes must be numbers from 0 to {k - 1}; got {bad[0]}.")
@@ -608,18 +586,24 @@ def make_dataset(
     info = DATASETS.get(name) if isinstance(name, str) else None
     if info is None:
         raise DatasetError(f"Unknown dataset {name!r}; choose one of: {', '.join(DATASETS)}.")
-    val_split = _check_float(val_split, "val_split", 0.0, MAX_VAL_SPLIT)
-    seed = _check_seed(seed)
+    val_split = checks.number(
+        "val_split", val_split, 0.0, MAX_VAL_SPLIT, error=DatasetError, text=False
+    )
+    seed = checks.whole("seed", seed, 0, error=DatasetError, text=False)
 
     n_, noise_ = info.default_n, info.default_noise  # fixed sets ignore n and noise
     if info.has_n:
         lo, hi = info.n_range
-        n_ = info.default_n if n is None else _check_int(n, "n")
+        n_ = info.default_n if n is None else checks.whole("n", n, error=DatasetError, text=False)
         if not lo <= n_ <= hi:
             raise DatasetError(f"n must be between {lo} and {hi} for {info.display}, got {n_}.")
     if info.has_noise:
         lo_f, hi_f = info.noise_range
-        noise_ = info.default_noise if noise is None else _check_float(noise, "noise", lo_f, hi_f)
+        noise_ = (
+            info.default_noise
+            if noise is None
+            else checks.number("noise", noise, lo_f, hi_f, error=DatasetError, text=False)
+        )
 
     if name in _GENERATORS:
         X, y = _GENERATORS[name](np.random.default_rng(seed), n_, noise_)
@@ -778,8 +762,10 @@ def load_csv(
     Raises:
         DatasetError: with a message naming the row, the column or the limit at fault.
     """
-    val_split = _check_float(val_split, "val_split", 0.0, MAX_VAL_SPLIT)
-    seed = _check_seed(seed)
+    val_split = checks.number(
+        "val_split", val_split, 0.0, MAX_VAL_SPLIT, error=DatasetError, text=False
+    )
+    seed = checks.whole("seed", seed, 0, error=DatasetError, text=False)
     text = _decode(data, max_bytes)
 
     # Blank lines are skipped; each remaining line keeps its 1-based number in the file.

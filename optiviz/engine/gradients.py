@@ -42,11 +42,13 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from . import checks
 from ._store import Stored
 from .activations import ACTIVATIONS, get_activation
 from .initializers import INITIALIZER_NAMES, get_initializer, init_kernel_in, key_at
 from .kernels import compiled, register_warmup
 from .mlp import BN_EPSILON
+from .optimizers import clip_factor
 
 Array = Any
 
@@ -72,32 +74,12 @@ _ACT_DEFAULTS = np.array([a.param_default for a in ACTIVATIONS.values()], np.flo
 
 
 # ------------------------------------------------------------------ settings
-def _check_int(name: str, value: Any, low: int, high: int) -> int:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a whole number, got {value!r}") from None
-    if not math.isfinite(v) or v != int(v) or not low <= v <= high:
-        raise ValueError(f"{name} must be a whole number from {low} to {high}, got {value!r}")
-    return int(v)
-
-
-def _check_float(name: str, value: Any, low: float, high: float) -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number, got {value!r}") from None
-    if not math.isfinite(v) or not low <= v <= high:
-        raise ValueError(f"{name} must be between {low:g} and {high:g}, got {value!r}")
-    return v
-
-
 def check_shape(depth: Any, width: Any, batch: Any) -> tuple[int, int, int]:
     """Validate the network's shape (what the widgets bound, re-checked here)."""
     return (
-        _check_int("depth", depth, 2, MAX_DEPTH),
-        _check_int("width", width, 2, MAX_WIDTH),
-        _check_int("batch size", batch, 2, MAX_BATCH),
+        checks.whole("depth", depth, 2, MAX_DEPTH),
+        checks.whole("width", width, 2, MAX_WIDTH),
+        checks.whole("batch size", batch, 2, MAX_BATCH),
     )
 
 
@@ -373,7 +355,7 @@ def _clip(g: dict, clipnorm: Array) -> dict:
 
     def one(v: Array, axes: tuple[int, ...]) -> Array:
         n = jnp.sqrt(jnp.sum(jnp.square(v), axis=axes, keepdims=True))
-        return v * jnp.where(n > clipnorm, clipnorm / jnp.maximum(n, 1e-30), 1.0)
+        return v * clip_factor(n, clipnorm)
 
     def group(layer: dict, stacked: bool) -> dict:
         return {k: one(v, tuple(range(int(stacked), v.ndim))) for k, v in layer.items()}
@@ -569,7 +551,7 @@ def _resolve(activation: str, initializer: str, stddev: Any) -> tuple[int, int, 
     return (
         ACTIVATION_NAMES.index(act.name),
         INITIALIZER_NAMES.index(init.name),
-        _check_float("stddev", stddev, 1e-4, 10.0),
+        checks.number("stddev", stddev, 1e-4, 10.0),
     )
 
 
@@ -606,8 +588,8 @@ def lab(
     act_idx, init_idx, stddev = _resolve(activation, initializer, stddev)
     if epochs not in EPOCH_CHOICES:
         raise ValueError(f"epochs must be one of {EPOCH_CHOICES}, got {epochs!r}")
-    clip = np.inf if clipnorm is None else _check_float("clipnorm", clipnorm, 1e-6, 1e6)
-    lr = _check_float("learning rate", learning_rate, 0.0, 10.0)
+    clip = np.inf if clipnorm is None else checks.number("clipnorm", clipnorm, 1e-6, 1e6)
+    lr = checks.number("learning rate", learning_rate, 0.0, 10.0)
     x, y = fixed_batch(batch, int(seed))
     fn = _lab_kernel(width, batch)
     out = jax.device_get(
@@ -691,7 +673,7 @@ def matrix(
     vmapped, jitted call (the same weight noise for every cell, only the scale and
     the activation differ)."""
     depth, width, batch = check_shape(depth, width, batch)
-    stddev = _check_float("stddev", stddev, 1e-4, 10.0)
+    stddev = checks.number("stddev", stddev, 1e-4, 10.0)
     n_a, n_i = len(ACTIVATION_NAMES), len(INITIALIZER_NAMES)
     x, y = fixed_batch(batch, int(seed))
     fn = compiled("gradients.matrix", Bucket(width_bucket(width), batch), _make_matrix)

@@ -35,7 +35,6 @@ does), so only a new network shape, batch size or step count compiles again.
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -45,7 +44,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import padded
+from . import checks, padded
 from ._store import Stored
 from .activations import get_activation
 from .datasets import Dataset, make_dataset
@@ -248,9 +247,8 @@ def lr_range_test(
     opt = get_optimizer(optimizer)
     values = opt.resolve({k: v for k, v in (hparams or {}).items() if k != "learning_rate"})
     lo, hi = LR_LIMITS
-    for name, v in (("lr_min", lr_min), ("lr_max", lr_max)):
-        if not (isinstance(v, (int, float)) and math.isfinite(v) and lo <= v <= hi):
-            raise ValueError(f"{name} must be a number between {lo:g} and {hi:g}, got {v!r}")
+    lr_min = checks.number("lr_min", lr_min, lo, hi)
+    lr_max = checks.number("lr_max", lr_max, lo, hi)
     if not lr_min < lr_max:
         raise ValueError(f"lr_min ({lr_min:g}) must be below lr_max ({lr_max:g})")
     if steps not in STEP_CHOICES:

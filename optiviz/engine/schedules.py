@@ -58,6 +58,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from . import checks
 from .kernels import register_warmup
 
 Array = Any
@@ -294,21 +295,8 @@ def resolve_params(name: str, params: Mapping[str, float] | None = None) -> dict
     out: dict[str, float] = {}
     for key, p in spec.items():
         raw = params.get(key, p.default)
-        if isinstance(raw, bool):
-            raise ValueError(f"{name}: {key} must be a number, got {raw!r}")
-        try:
-            value = float(raw)
-        except (TypeError, ValueError):
-            raise ValueError(f"{name}: {key} must be a number, got {raw!r}") from None
-        if not math.isfinite(value):
-            raise ValueError(f"{name}: {key} must be finite, got {value}")
-        if not p.low <= value <= p.high:
-            raise ValueError(
-                f"{name}: {key} = {_fmt(value)} is outside its range "
-                f"[{_fmt(p.low)}, {_fmt(p.high)}]"
-            )
-        if p.integer and value != round(value):
-            raise ValueError(f"{name}: {key} must be a whole number, got {_fmt(value)}")
+        check = checks.whole if p.integer else checks.number
+        value = float(check(f"{name}: {key}", raw, p.low, p.high))
         out[key] = value
     if name == "piecewise":
         bounds = [out["b1"], out["b2"], out["b3"]]
@@ -567,12 +555,10 @@ def curve(
     ignore ``val_losses``.
     """
     arrays = schedule_arrays(name, params)
-    if isinstance(epochs, bool) or int(epochs) != epochs or epochs < 1:
-        raise ValueError(f"epochs must be a whole number ≥ 1, got {epochs!r}")
-    epochs = int(epochs)
-    lr0 = float(learning_rate)
-    if not (math.isfinite(lr0) and lr0 > 0):
-        raise ValueError(f"learning_rate must be a finite number > 0, got {learning_rate!r}")
+    epochs = checks.whole("epochs", epochs, 1)
+    lr0 = checks.number("learning_rate", learning_rate, 0.0)
+    if lr0 == 0:
+        raise ValueError("learning_rate must be above 0, got 0")
     losses = np.asarray([] if val_losses is None else val_losses, np.float32).ravel()
     losses = losses[: epochs - 1]
     padded = np.full(_bucket(epochs) - 1, np.inf, np.float32)

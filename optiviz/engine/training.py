@@ -53,7 +53,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import padded
+from . import checks, padded
 from . import schedules as sch
 from ._jaxsetup import COMPILER_OPTIONS
 from ._store import Stored
@@ -62,7 +62,7 @@ from .datasets import Dataset, make_dataset
 from .initializers import INITIALIZER_NAMES, get_initializer
 from .kernels import compiled, register_warmup
 from .mlp import Architecture, build, init_params_host
-from .optimizers import OPTIMIZERS, get_optimizer, kernel_defaults
+from .optimizers import OPTIMIZERS, clip_factor, get_optimizer, kernel_defaults
 
 Array = Any
 
@@ -119,33 +119,23 @@ def _bucket_epochs(epochs: int) -> int:
     return next(b for b in EPOCH_BUCKETS if b >= epochs)
 
 
-def _check_number(name: str, value: Any, low: float, high: float) -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number, got {value!r}") from None
-    if not math.isfinite(v) or not low <= v <= high:
-        raise ValueError(f"{name} must be between {low:g} and {high:g}, got {value!r}")
-    return v
-
-
 def _resolve_run(run: Run, n_dense: int, n_hidden: int, epochs: int) -> dict[str, Any]:
     """Validate one run and turn it into the kernel's per-run numbers."""
     opt = get_optimizer(run.optimizer)
     values = opt.resolve(run.hparams)
     for h in opt.hparams:
         low = 0.0 if h.name == "learning_rate" else h.low
-        _check_number(f"{opt.display} {h.name}", values[h.name], low, max(h.high, 1e9))
+        checks.number(f"{opt.display} {h.name}", values[h.name], low, max(h.high, 1e9))
     hp = dict(_HP_DEFAULTS)
     hp.update(opt.with_derived(values))
     init = get_initializer(run.initializer)
-    dropout = _check_number("dropout rate", run.dropout, 0.0, 0.95)
-    l1 = _check_number("L1 strength", run.l1, 0.0, 10.0)
-    l2 = _check_number("L2 strength", run.l2, 0.0, 10.0)
+    dropout = checks.number("dropout rate", run.dropout, 0.0, 0.95)
+    l1 = checks.number("L1 strength", run.l1, 0.0, 10.0)
+    l2 = checks.number("L2 strength", run.l2, 0.0, 10.0)
     clips = {}
     for name in ("clipvalue", "clipnorm", "global_clipnorm"):
         v = getattr(run, name)
-        clips[name] = np.inf if v is None else _check_number(name, v, 1e-6, 1e6)
+        clips[name] = np.inf if v is None else checks.number(name, v, 1e-6, 1e6)
     if sum(np.isfinite(v) for v in clips.values()) > 1:
         raise ValueError(
             "choose one kind of gradient clipping: Keras applies only one of "
@@ -154,7 +144,7 @@ def _resolve_run(run: Run, n_dense: int, n_hidden: int, epochs: int) -> dict[str
     n_epochs = epochs if run.epochs is None else int(run.epochs)
     if not 1 <= n_epochs <= MAX_EPOCHS:
         raise ValueError(f"epochs must be between 1 and {MAX_EPOCHS}, got {n_epochs}")
-    patience = int(_check_number("patience", run.patience, 0, MAX_EPOCHS))
+    patience = checks.whole("patience", run.patience, 0, MAX_EPOCHS)
     frm = run.trainable_from or (0,) * n_dense
     if len(frm) != n_dense:
         raise ValueError(f"trainable_from needs one entry per Dense layer ({n_dense})")
@@ -163,7 +153,7 @@ def _resolve_run(run: Run, n_dense: int, n_hidden: int, epochs: int) -> dict[str
         "hp": hp,
         "seed": int(run.seed),
         "init_idx": INITIALIZER_NAMES.index(init.name),
-        "init_stddev": _check_number("initializer stddev", run.init_stddev, 0.0, 100.0),
+        "init_stddev": checks.number("initializer stddev", run.init_stddev, 0.0, 100.0),
         "act_param": run.activation_param,
         "dropout": dropout,
         "l1": l1,
@@ -424,11 +414,8 @@ def _make_train(bucket: Bucket) -> Callable[..., Any]:
         """Keras 3's gradient clipping: ``clipnorm`` per variable, ``global_clipnorm``
         over all of them, ``clipvalue`` elementwise (a threshold of inf is off)."""
         norms = jnp.sqrt(layout.variable_sums(jnp.square(g)))
-        c = r["clipnorm"]
-        g = g * layout.per_variable(jnp.where(norms > c, c / jnp.maximum(norms, 1e-30), 1.0))
-        total = jnp.sqrt(jnp.sum(jnp.square(g)))
-        gc = r["global_clipnorm"]
-        g = g * jnp.where(total > gc, gc / jnp.maximum(total, 1e-30), 1.0)
+        g = g * layout.per_variable(clip_factor(norms, r["clipnorm"]))
+        g = g * clip_factor(jnp.sqrt(jnp.sum(jnp.square(g))), r["global_clipnorm"])
         return jnp.clip(g, -r["clipvalue"], r["clipvalue"])
 
     def optimizer_step(g, states, theta, hp, kind, mask, present):
@@ -880,7 +867,7 @@ def train(
     ds = _as_dataset(dataset, seeds[0])
     if ds.n_train < 1:
         raise ValueError("the dataset has no training examples")
-    epochs = int(_check_number("epochs", epochs, 1, MAX_EPOCHS))
+    epochs = checks.whole("epochs", epochs, 1, MAX_EPOCHS)
     base = {"initializer": initializer, **options}
     if runs is None:
         run_list = _runs_from(optimizers or {"adam": {"learning_rate": 0.01}}, seeds, base)
@@ -915,7 +902,7 @@ def train(
         )
     resolved = [_resolve_run(r, arch.n_dense, len(arch.hidden), epochs) for r in run_list]
     max_epochs = max(r["n_epochs"] for r in resolved)
-    bs = ds.n_train if batch_size is None else int(_check_number("batch size", batch_size, 1, 1e9))
+    bs = ds.n_train if batch_size is None else checks.whole("batch size", batch_size, 1)
     bs = min(bs, ds.n_train)
     p, rows = _shape_for(arch, bs)
     layout = padded.Layout(p)

@@ -41,9 +41,9 @@ import jax.numpy as jnp
 import numpy as np
 
 from . import adagrad, adam, adamax, momentum, nadam, rmsprop, sgd
-from .spec import HP, Array, HParam, Optimizer, Step, tex_vector
+from .spec import HP, Array, HParam, Optimizer, Step, clip_factor, tex_vector
 
-__all__ = ["CLASSIC", "HP", "OPTIMIZERS", "SPECS", "HParam", "Optimizer", "Step",
+__all__ = ["CLASSIC", "HP", "OPTIMIZERS", "SPECS", "HParam", "Optimizer", "Step", "clip_factor",
            "get_optimizer", "initial_moments", "kernel_defaults", "moments", "register", "step_equations"]  # fmt: skip
 
 #: every optimizer, in the order the pages list them (and the kernels index them)

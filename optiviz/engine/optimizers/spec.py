@@ -4,13 +4,14 @@ share (the learning rate, ε, momentum and β knobs; βᵗ; numbers written as L
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import jax.numpy as jnp
 import numpy as np
+
+from .. import checks
 
 Array = Any
 HP = Mapping[str, Array]
@@ -57,6 +58,12 @@ def power(base: Array, t: Array) -> Array:
     """βᵗ, computed as exp(t·ln β): equal to ``jnp.power`` (what Keras calls) to float32
     rounding, and several times cheaper inside XLA's compiled CPU loops."""
     return jnp.exp(t * jnp.log(base))
+
+
+def clip_factor(norm: Array, limit: Array) -> Array:
+    """What Keras's norm clipping multiplies a gradient by: ``limit / norm`` where the
+    norm is above the limit, else 1 (a limit of inf never clips)."""
+    return jnp.where(norm > limit, limit / jnp.maximum(norm, 1e-30), 1.0)
 
 
 class Step(NamedTuple):
@@ -183,10 +190,7 @@ class Optimizer:
                     f"{self.display} has no hyperparameter {key!r}; "
                     f"it has: {', '.join(self.hparam_names)}"
                 )
-            value = float(value)
-            if not math.isfinite(value):
-                raise ValueError(f"{key} must be a finite number, got {value}")
-            values[key] = value
+            values[key] = checks.number(key, value)
         return values
 
     def keras_code(self, hparams: Mapping[str, float] | None = None) -> str:
