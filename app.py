@@ -2,6 +2,10 @@
 
 import streamlit as st
 
+from optiviz.ui import transport
+
+# figures travel to the browser through optiviz's encoder (made once per cached figure)
+transport.install()
 st.set_page_config(page_title="optiviz", page_icon="📉", layout="wide")
 
 

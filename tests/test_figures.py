@@ -6,6 +6,8 @@ import base64
 import io
 import json
 import os
+import subprocess
+import sys
 
 import numpy as np
 import plotly.io as pio
@@ -19,7 +21,12 @@ from optiviz.engine.optimizers import step_equations
 from optiviz.engine.outcomes import distance_to_minima, race_outcomes
 from optiviz.figures import race as F
 from optiviz.figures.export import animated_gif, standalone_html, still_frames
-from optiviz.figures.style import _plain_to_json, log_levels, log_ticks, optimizer_color, run_colors
+from optiviz.figures.style import log_levels, log_ticks, optimizer_color, run_colors
+from optiviz.ui import transport
+
+# what the app does where it starts: figures travel through optiviz's encoder
+transport.install()
+_plain_to_json = transport._plain_to_json
 
 
 @pytest.fixture(scope="module")
@@ -355,6 +362,20 @@ def test_second_copy_of_an_optimizer_is_dashed(grid) -> None:
     assert {t.line.dash for t in curves.data if t.mode == "lines"} == {"solid", "dash"}
 
 
+def test_figures_leave_plotly_as_it_is_until_the_app_installs_its_transport() -> None:
+    """Importing every figure module patches nothing; the app installs the transport."""
+    code = (
+        "import plotly.io as pio, plotly.tools as t\n"
+        "before = (pio.to_json, t.return_figure_from_figure_or_data)\n"
+        "import optiviz.figures.race, optiviz.figures.networks, optiviz.figures.export\n"
+        "assert (pio.to_json, t.return_figure_from_figure_or_data) == before\n"
+        "from optiviz.ui import transport\n"
+        "transport.install()\n"
+        "assert transport.installed() and pio.to_json is not before[0]\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
 def test_frozen_figure_is_encoded_once_and_encodes_the_same() -> None:
     """Streamlit calls ``plotly.io.to_json`` on every draw: a frozen figure drawn again
     gets the text it got before, the text plotly itself makes; other figures and
@@ -368,7 +389,7 @@ def test_frozen_figure_is_encoded_once_and_encodes_the_same() -> None:
     first = pio.to_json(fig, validate=False)
     second = pio.to_json(fig, validate=False)  # kept from the second draw on
     assert second == first and pio.to_json(fig, validate=False) is second
-    assert json.loads(first) == json.loads(style._plain_to_json(plain, validate=False))
+    assert json.loads(first) == json.loads(_plain_to_json(plain, validate=False))
     # written in ASCII (\u escapes): 1 byte a character, however many copies are made
     assert first.isascii() and "\\u2212\\u2207J \\u25b6 \\ud83d\\ude00" in first
     assert "<b>" not in first  # plotly's escaping of the text is kept

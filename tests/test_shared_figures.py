@@ -21,7 +21,9 @@ from streamlit.testing.v1 import AppTest
 
 from optiviz.figures import style
 from optiviz.figures.export import standalone_html, still_frames
-from optiviz.ui import cache
+from optiviz.ui import cache, transport
+
+transport.install()  # as the app does where it starts
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
@@ -65,7 +67,7 @@ def test_light_figure_draws_and_exports_as_the_figure_it_was_made_from() -> None
     html = standalone_html(light).decode()
     assert "A parabola" in html and "y = x" in html
     # what Streamlit draws: the dict form, and the same text as the plain figure's
-    drawn = plotly.tools.return_figure_from_figure_or_data(light, True)  # (style patches it)
+    drawn = plotly.tools.return_figure_from_figure_or_data(light, True)  # (the transport's)
     assert json.loads(pio.to_json(drawn, validate=False)) == json.loads(pio.to_json(original))
     # a caller that drops keys from its copy does not touch the kept figure
     d = light.to_dict()

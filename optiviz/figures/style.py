@@ -15,7 +15,6 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
-import plotly.tools
 from plotly.io.json import to_json_plotly
 
 
@@ -277,6 +276,12 @@ def _template_dict(name: str) -> dict:
     return _TEMPLATES[name]
 
 
+def is_frozen(fig: Any) -> bool:
+    """Whether ``fig`` is a figure made by :func:`frozen`, :func:`frozen_light` or
+    :func:`animated`."""
+    return isinstance(fig, go.Figure) and "to_dict" in vars(fig)
+
+
 def frozen(fig: go.Figure) -> go.Figure:
     """Declare ``fig`` finished: its dict form is computed now, once, and handed out after.
 
@@ -286,7 +291,7 @@ def frozen(fig: go.Figure) -> go.Figure:
     the stored dict with fresh top-level and layout dicts (callers that drop keys, such as
     the GIF export, do not touch the store). Do not change a frozen figure afterwards.
     """
-    if "to_dict" in vars(fig):  # frozen already (an animation)
+    if is_frozen(fig):  # an animation
         return fig
     return _freeze(fig, go.Figure.to_dict(fig))
 
@@ -298,14 +303,14 @@ def frozen_light(fig: go.Figure) -> go.Figure:
     it was most of what a cached small figure held (a curves figure with 101 kB of JSON
     held ~380 kB in all, a 9 kB one ~150 kB). Read the figure through ``to_dict()``:
     its ``data`` and ``layout`` attributes are empty."""
-    if "to_dict" in vars(fig):  # frozen already
+    if is_frozen(fig):
         return fig
     return _freeze(go.Figure(), go.Figure.to_dict(fig))
 
 
-class _FrozenDict(dict):
+class FrozenDict(dict):
     """The dict form of a frozen figure: it knows the figure's stored dict and keeps the
-    JSON text made from it (see :func:`_to_json`)."""
+    JSON text made from it (see :mod:`optiviz.ui.transport`)."""
 
     cell: dict
 
@@ -320,8 +325,8 @@ def _freeze(fig: go.Figure, stored: dict, frames_json: str | None = None) -> go.
 
     def to_dict(frames: bool = True) -> dict:
         """The figure's dict form; ``frames=False`` leaves out frames kept as text
-        (what Streamlit draws: :func:`_to_json` joins their text)."""
-        out = _FrozenDict(stored)
+        (what Streamlit draws: :mod:`optiviz.ui.transport` joins their text)."""
+        out = FrozenDict(stored)
         out.cell = cell
         if "layout" in out:
             out["layout"] = dict(out["layout"])
@@ -340,71 +345,6 @@ def _unchanged(d: dict, stored: dict) -> bool:
         d[k] is stored[k] or (k == "layout" and d[k] == stored[k]) for k in d
     )
 
-
-_plain_to_json = pio.to_json
-
-
-def _to_json(
-    fig: Any,
-    validate: bool = True,
-    pretty: bool = False,
-    remove_uids: bool = True,
-    engine: str | None = None,
-) -> str:
-    """``plotly.io.to_json`` that makes the JSON of a frozen figure once.
-
-    Streamlit encodes a figure each time it is drawn (its dict form, through
-    ``plotly.io.to_json``), and a cached figure is drawn for every session that shows
-    it: for a large animation the encoding plus plotly's escaping passes over the text
-    are a noticeable share of a loaded classroom server's time. A frozen figure does not
-    change, so its text is made by plotly's own function and, from the second time on,
-    handed out (a figure drawn once keeps no text), as long as the dict handed in is
-    still the figure's. An animation whose frames' text was made with it is joined from
-    that text each time instead.
-    Anything else goes straight through.
-    """
-    if isinstance(fig, go.Figure) and "to_dict" in vars(fig):
-        fig = fig.to_dict(frames=False)
-    cell = getattr(fig, "cell", None) if isinstance(fig, _FrozenDict) else None
-    plain = pretty or not remove_uids or engine is not None
-    if plain or cell is None or not _unchanged(fig, cell["stored"]):
-        return _plain_to_json(
-            fig, validate=validate, pretty=pretty, remove_uids=remove_uids, engine=engine
-        )
-    if cell["json"] is not None:
-        return cell["json"]
-    if cell["frames_json"] is not None:
-        # the frames' text is the caller's (made once per run, see animated): only the
-        # rest is encoded here (~0.5 ms for a race), and the two are joined. The joined
-        # text is not kept: it would hold the frames a second time (~0.9 MB for each
-        # of the 64 race scenes a server caches, and a cache that grows by one text
-        # whenever a scene happens to be drawn twice)
-        rest = _plain_to_json({k: v for k, v in fig.items() if k != "frames"}, validate=False)
-        rest = ascii_json(rest)
-        comma = "," if len(rest) > 2 else ""
-        return f'{rest[:-1]}{comma}"frames":{cell["frames_json"]}}}'
-    text = ascii_json(_plain_to_json(fig, validate=validate))
-    cell["encoded"] += 1
-    if cell["encoded"] >= 2:
-        cell["json"] = text
-    return text
-
-
-pio.to_json = _to_json
-
-_plain_figure_dict = plotly.tools.return_figure_from_figure_or_data
-
-
-def _figure_dict(figure_or_data: Any, validate_figure: bool) -> Any:
-    """``plotly.tools.return_figure_from_figure_or_data``, which Streamlit calls on every
-    draw to get a figure's dict form, without parsing frames that a frozen figure keeps
-    as text (:func:`animated`): :func:`_to_json` sends that text as it is."""
-    if isinstance(figure_or_data, go.Figure) and "to_dict" in vars(figure_or_data):
-        return figure_or_data.to_dict(frames=False)
-    return _plain_figure_dict(figure_or_data, validate_figure)
-
-
-plotly.tools.return_figure_from_figure_or_data = _figure_dict
 
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 

@@ -6,6 +6,8 @@ from typing import Any
 
 import streamlit as st
 
+from . import transport
+
 
 def start_point_inputs(domain: tuple[tuple[float, float], tuple[float, float]]) -> None:
     """Two number inputs, keys ``x0`` and ``y0``, for a start point. It may lie up to one
@@ -45,7 +47,9 @@ def is_slide() -> bool:
 def page_intro(title: str, caption: str) -> None:
     """The page's title and its one-paragraph introduction. In slide mode the title is
     smaller, the introduction is left to the teacher and the page's text grows, so the
-    main chart sits above the fold of a 1280×720 projector."""
+    main chart sits above the fold of a 1280×720 projector. It also installs the
+    figures' transport (:func:`optiviz.ui.transport.install`) for pages run alone."""
+    transport.install()
     if is_slide():
         st.html(SLIDE_CSS)
         st.title(title)
