@@ -66,8 +66,9 @@ with tabs[3]:
         views.weights_tab(result, ("playground", settings), slide)
 with tabs[4]:
     if tabs[4].open:
-        views.summary_table(summary(result))
         model_run = views.pick_run(result, "model_run")
+        views.summary_table(summary(result, model_run))
+        views.inside_model(result, model_run, ds, ("playground", settings), slide)
         views.keras_styles(result, model_run)
         views.keras_download(
             result,

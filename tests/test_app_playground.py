@@ -50,8 +50,8 @@ def test_defaults_render_every_view() -> None:
     assert list(table["run"]) == ["GD", "Adam"]
     assert (table["accuracy"] > 0.5).all()
     shown = every_tab(at, "pg_tab", TABS)
-    # boundary; history; heatmaps and two line charts; weights
-    assert [len(shown[t]) for t in TABS] == [1, 1, 3, 1, 0, 0]
+    # boundary; history; heatmaps and two line charts; weights; the kernels' heatmaps
+    assert [len(shown[t]) for t in TABS] == [1, 1, 3, 1, 1, 0]
     figs = [f for t in TABS for f in shown[t]]
     boundary = figs[0]
     assert len(boundary["frames"]) >= 10
@@ -88,8 +88,13 @@ def test_controls_change_the_scene_and_the_url() -> None:
     assert "clipnorm=1.0" in code and "he_normal" in code
     assert "LearningRateScheduler" in code and "EarlyStopping" in code
     open_tab(at, "pg_tab", "Model")
+    clean(at)
     summary = at.dataframe[0].value
     assert "BatchNormalization" in " ".join(summary["Layer (type)"])
+    # the third layer's slope of 0.1 is not Keras's default: a LeakyReLU layer of its own
+    assert "leaky_re_lu (LeakyReLU)" in list(summary["Layer (type)"])
+    styles = [c.value for c in at.code if "LeakyReLU(negative_slope=0.1)" in c.value]
+    assert len(styles) == 3
 
 
 def test_a_link_restores_the_scene() -> None:
@@ -266,3 +271,33 @@ def test_the_model_tab_shows_three_styles_and_exports_a_keras_file(tmp_path) -> 
     np.testing.assert_allclose(
         model.predict(ds.X_val, verbose=0), optiviz.to_keras(result).predict(ds.X_val, verbose=0)
     )
+
+
+def test_the_model_tab_shows_the_model_from_the_inside() -> None:
+    """Issue #27's "Inside the model": for the picked run, the layers with their weight
+    arrays, every kernel as a heatmap, and `model.evaluate` on the validation data
+    beside the history's numbers (the sentence says they agree, and they do)."""
+    at = playground({"layers": "2", "u0": "6", "u1": "4", "bn": "1", "opts": "sgd,adam"})
+    open_tab(at, "pg_tab", "Model")
+    clean(at)
+    at.selectbox(key="model_run").set_value(1).run()
+    clean(at)
+    layers = at.dataframe[1].value
+    assert list(layers["type"]) == [
+        "Dense", "BatchNormalization", "Activation",
+        "Dense", "BatchNormalization", "Activation", "Dense",
+    ]  # fmt: skip
+    assert layers["get_weights()"][0] == "kernel (2, 6)"  # no bias before batch norm
+    assert layers["get_weights()"][1] == (
+        "gamma (6,), beta (6,), moving_mean (6,), moving_variance (6,)"
+    )
+    assert list(layers["params"]) == list(at.dataframe[0].value["Param #"])
+    (kernels,) = [s for s in specs(at) if s["layout"]["title"]["text"].startswith("Kernel")]
+    assert "Adam" in kernels["layout"]["title"]["text"]
+    assert [t["type"] for t in kernels["data"]] == ["heatmap"] * 3
+    assert "model.evaluate(X_val, y_val)" in " ".join(m.value for m in at.markdown)
+    loss = float(at.metric[0].value)
+    said = [c.value for c in at.caption if "val_loss" in c.value]
+    assert said and said[0].startswith("The same number as the history's last val_loss")
+    shown = float(said[0].split("val_loss (")[1].split(",")[0])  # the history's number
+    assert loss == pytest.approx(shown, rel=1e-3, abs=1e-4)

@@ -45,6 +45,14 @@ def test_the_model_tab_offers_the_network_as_a_keras_file(page, server, tmp_path
     for name in ("Sequential", "Functional API", "Subclassing"):
         page.get_by_role("tab", name=name).click()
         page.locator("code:visible", has_text="model =").first.wait_for()
+    # inside the model: every kernel as a heatmap, and model.evaluate beside the history
+    wait_rendered(page)
+    kernels = page.locator('[data-testid="stPlotlyChart"] .js-plotly-plot').first
+    assert kernels.evaluate("gd => gd.data.filter(t => t.type === 'heatmap').length") >= 2
+    page.get_by_text("model.evaluate(X_val, y_val)").wait_for()
+    page.get_by_text("The same number as the history's last val_loss").wait_for()
+    kernels.scroll_into_view_if_needed()
+    shoot(page, "playground-model-inside")
     page.get_by_role("button", name="Export this network as a Keras model").click()
     download_button = page.get_by_role("button", name="Download optiviz-adam.keras")
     download_button.wait_for(timeout=180_000)

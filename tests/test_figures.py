@@ -496,3 +496,32 @@ def test_a_legend_under_the_plot_gets_room_below_the_axis_title_at_every_size() 
     assert still["layout"]["margin"]["b"] == want
     # more entries wrap into more rows, and the margin grows with them
     assert legend_margin(20, 20, True, ["a long legend entry"] * 12, 800) > want
+
+
+def test_weight_heatmaps_show_every_kernel_on_one_scale() -> None:
+    from optiviz.figures.networks import weight_heatmaps
+
+    rng = np.random.default_rng(0)
+    params = (
+        {"w": rng.normal(size=(2, 5)), "b": np.zeros(5)},
+        {"w": 3 * rng.normal(size=(5, 4)), "b": np.zeros(4)},
+        {"w": rng.normal(size=(4, 1)), "b": np.zeros(1)},
+    )
+    fig = weight_heatmaps(params)
+    maps = [t for t in fig.data if t.type == "heatmap"]
+    assert [np.shape(t.z) for t in maps] == [(2, 5), (5, 4), (4, 1)]
+    top = max(np.abs(p["w"]).max() for p in params)
+    assert all(t.zmin == -top and t.zmax == top and t.zmid == 0 for t in maps)
+    assert [t.showscale for t in maps] == [True, False, False]  # one colour bar for all
+    titles = [a.text for a in fig.layout.annotations]
+    assert titles == [
+        "dense 1 — kernel (2, 5)",
+        "dense 2 — kernel (5, 4)",
+        "output — kernel (4, 1)",
+    ]
+    assert "from input" in maps[0].hovertemplate and "from unit" in maps[1].hovertemplate
+    # the Model tab's caption says "blue weights are positive, red negative"
+    low, high = (c for _, c in (maps[0].colorscale[0], maps[0].colorscale[-1]))
+    rgb = lambda c: [int(v) for v in c[c.index("(") + 1 : -1].split(",")]  # noqa: E731
+    assert rgb(low)[0] > rgb(low)[2] and rgb(high)[2] > rgb(high)[0]
+    assert fig.layout.xaxis.dtick == 1 and fig.layout.yaxis.dtick == 1  # whole unit numbers

@@ -150,3 +150,47 @@ def test_dataset_descriptions_hold_for_the_data():
     assert _linear_accuracy(optiviz.make_dataset("gaussians", noise=0.1, seed=0)) == 1.0
     assert _linear_accuracy(optiviz.make_dataset("gaussians", noise=hi, seed=0)) < 0.9
     assert _linear_accuracy(optiviz.make_dataset("iris_setosa", seed=0)) == 1.0
+
+
+def test_evaluate_beside_the_history_says_which_number_it_equals():
+    """The Model tab's `model.evaluate` sentence (issue #27): the same number as the
+    history's last val_loss, or the restored epoch's, checked on real runs."""
+    import optiviz
+    from optiviz.engine.transfer import evaluate
+
+    ds = optiviz.make_dataset("moons", n=200, noise=0.3, seed=1)
+    plain = optiviz.train(ds, hidden=(16, 16), epochs=40, batch_size=32)
+    loss, acc = evaluate(plain.arch, plain.params[0], ds.X_val, ds.y_val)
+    assert loss == pytest.approx(plain.history["val_loss"][0, -1], rel=1e-4)
+    assert acc == pytest.approx(plain.history["val_accuracy"][0, -1], abs=1e-6)
+    said = findings.evaluation(loss, plain.history["val_loss"][0], int(plain.epochs_run[0]))
+    assert said.startswith("The same number as the history's last val_loss")
+    assert f"epoch {int(plain.epochs_run[0])}" in said
+
+    stopped = optiviz.train(
+        ds,
+        optimizers={"adam": {"learning_rate": 0.05}},
+        hidden=(64, 64),
+        epochs=300,
+        batch_size=16,
+        early_stopping=True,
+        patience=5,
+    )
+    best, ran = int(stopped.best_epoch[0]), int(stopped.epochs_run[0])
+    assert 0 < best < ran  # it stopped, and the kept epoch is not the last
+    loss, _ = evaluate(stopped.arch, stopped.params[0], ds.X_val, ds.y_val)
+    history = stopped.history["val_loss"][0]
+    said = findings.evaluation(loss, history, ran, best, restored=True)
+    assert said.startswith(f"The same number as epoch {best}'s val_loss")
+    assert "differs" in findings.evaluation(loss, history, ran)  # not the last epoch's
+
+
+def test_evaluate_sentence_branches():
+    history = np.array([1.0, 0.5, 0.4])
+    assert "differs from the history's last val_loss (0.4) by +0.1" in findings.evaluation(
+        0.5, history, 3
+    )
+    assert "diverged" in findings.evaluation(float("nan"), history, 3)
+    on_train = findings.evaluation(0.3, history, 3, validation=False)
+    assert "no validation part" in on_train and "reads lower here" in on_train
+    assert "reads higher here" in findings.evaluation(0.45, history, 3, validation=False)

@@ -25,6 +25,12 @@ CASES = {
     "elu alpha 0.5, bn": dict(
         dataset="moons", hidden=(6, 6), activation="elu", activation_param=0.5, batch_norm=True
     ),
+    "per layer, as the playground": dict(
+        dataset="moons",
+        hidden=(6, 5, 4),
+        activation=("leaky_relu", "relu", "elu"),
+        activation_param=[0.1, 0.0, 0.5],
+    ),
     "selu, digits": dict(
         dataset="digits", hidden=(12,), activation="selu", initializer="lecun_normal"
     ),
@@ -44,10 +50,11 @@ def _train(case: dict) -> tuple[object, object]:
 
 def _ours(result, X: np.ndarray) -> np.ndarray:
     spec = result.runs[0]
+    per_layer = mlp.layer_params(result.arch, spec.activation_param)
     ap = np.array(
         [
-            ACTIVATIONS[a].param_default if spec.activation_param is None else spec.activation_param
-            for a in result.arch.activations
+            ACTIVATIONS[a].param_default if p is None else p
+            for a, p in zip(result.arch.activations, per_layer, strict=True)
         ],
         np.float32,
     )
@@ -126,3 +133,43 @@ def test_the_load_script_scores_the_file_as_optiviz_does(tmp_path, capsys) -> No
     scores = eval(printed, {"np": np})  # {'accuracy': ..., 'loss': ...}
     ours = _ours(result, ds.X_val)[:, 0]
     assert scores["accuracy"] == pytest.approx(np.mean((ours > 0.5) == ds.y_val), abs=1e-6)
+
+
+def test_the_layer_list_is_what_keras_shows(trained) -> None:
+    """The Model tab's layer list (issue #27, "Inside the model") has one row per Keras
+    layer, in order, with the types, output shapes, weight arrays (shapes and values) and
+    parameter counts that ``model.layers`` and ``get_weights()`` give."""
+    from optiviz.figures.networks import layer_list
+
+    _, result = trained
+    rows = layer_list(optiviz.summary(result).rows, result.params[0], result.bn_state[0])
+    model = kx.to_keras(result)
+    layers = [layer for layer in model.layers if type(layer).__name__ != "InputLayer"]
+    assert [r["type"] for r in rows] == [type(layer).__name__ for layer in layers]
+    for row, layer in zip(rows, layers, strict=True):
+        weights = layer.get_weights()
+        shapes = ", ".join(
+            f"{w.name} {tuple(w.shape) if len(w.shape) > 1 else f'({w.shape[0]},)'}"
+            for w in layer.weights
+        )
+        assert row["get_weights()"] == (shapes or "—")
+        assert row["params"] == layer.count_params()
+        assert row["output shape"] == str((None, *layer.output.shape[1:]))
+        if weights:
+            values = np.concatenate([w.ravel() for w in weights])
+            lo, hi = (float(x) for x in row["values"].split(" … "))
+            assert lo == pytest.approx(values.min(), rel=5e-2, abs=1e-3)
+            assert hi == pytest.approx(values.max(), rel=5e-2, abs=1e-3)
+
+
+def test_the_summary_counts_the_layers_keras_builds(trained) -> None:
+    """optiviz's ``summary()`` lists the layers of the exported model: an activation with
+    a non-default parameter is a LeakyReLU or ELU layer of its own, as in the code."""
+    _, result = trained
+    model = kx.to_keras(result)
+    layers = [layer for layer in model.layers if type(layer).__name__ != "InputLayer"]
+    rows = optiviz.summary(result).rows
+    assert [r["layer"].split(" (")[1].rstrip(")") for r in rows] == [
+        type(layer).__name__ for layer in layers
+    ]
+    assert [r["params"] for r in rows] == [layer.count_params() for layer in layers]

@@ -116,3 +116,47 @@ def _small(x: float) -> str:
 def _join(names: Sequence[str]) -> str:
     names = list(names)
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _close(a: float, b: float) -> bool:
+    return abs(a - b) <= 1e-4 * max(1.0, abs(b))
+
+
+def evaluation(
+    evaluated: float,
+    history: Sequence[float],
+    epochs_run: int,
+    best_epoch: int = 0,
+    restored: bool = False,
+    validation: bool = True,
+) -> str:
+    """What ``model.evaluate`` on the final weights says against the history beside it.
+
+    ``history`` is the run's ``val_loss`` (``validation``) or its training ``loss``;
+    ``best_epoch`` (1-based, 0: none) is the epoch whose weights early stopping restored
+    when ``restored``."""
+    hist = np.asarray(history, float)
+    last = float(hist[epochs_run - 1])
+    if not np.isfinite(evaluated):
+        return "This run diverged: its final weights give no finite loss to evaluate."
+    if not validation:
+        side = "lower" if evaluated < last else "higher"
+        return (
+            f"There is no validation part, so this is the training data. The history's "
+            f"last training loss ({last:.4g}) is an average over the epoch's mini-batches, "
+            f"taken while the weights were still changing; `evaluate` scores the final "
+            f"weights at once, in inference mode, and reads {side} here."
+        )
+    if restored and best_epoch > 0 and _close(evaluated, float(hist[best_epoch - 1])):
+        return (
+            f"The same number as epoch {best_epoch}'s val_loss in the history "
+            f"({hist[best_epoch - 1]:.4g}): early stopping restored that epoch's weights, "
+            "so those are the weights `evaluate` scores."
+        )
+    if _close(evaluated, last):
+        return (
+            f"The same number as the history's last val_loss ({last:.4g}, epoch "
+            f"{epochs_run}): after each epoch `fit` scores the validation data exactly as "
+            "`evaluate` does, in inference mode."
+        )
+    return f"It differs from the history's last val_loss ({last:.4g}) by {evaluated - last:+.3g}."

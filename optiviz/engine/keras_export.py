@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from .activations import get_activation
-from .mlp import BN_EPSILON, BN_MOMENTUM, Architecture
+from .mlp import BN_EPSILON, BN_MOMENTUM, Architecture, activation_layer, layer_params
 
 #: the course's three ways to build a model, and when each is the one to use
 STYLES: dict[str, str] = {
@@ -41,7 +41,9 @@ def _num(v: float) -> str:
 
 
 def layer_code(
-    arch: Architecture, activation_param: float | None = None, dropout: float = 0.0
+    arch: Architecture,
+    activation_param: float | Sequence[float | None] | None = None,
+    dropout: float = 0.0,
 ) -> list[str]:
     """The network's Keras layers, in order, as constructor calls (without the input).
 
@@ -50,16 +52,12 @@ def layer_code(
     norm, then ``Dropout`` when the network has dropout; the output is ``Dense`` with
     the architecture's output activation."""
     layers = []
-    for units, name in zip(arch.hidden, arch.activations, strict=True):
+    per_layer = layer_params(arch, activation_param)
+    for units, name, param in zip(arch.hidden, arch.activations, per_layer, strict=True):
         act = get_activation(name)
-        custom = (
-            act.param is not None
-            and activation_param is not None
-            and float(activation_param) != act.param_default
-        )
+        custom = activation_layer(name, param)
         if custom:
-            cls = {"leaky_relu": "LeakyReLU", "elu": "ELU"}[act.name]
-            act_layer = f"keras.layers.{cls}({act.param}={_num(activation_param)})"
+            act_layer = f"keras.layers.{custom}({act.param}={_num(param)})"
         else:
             act_layer = f'keras.layers.Activation("{act.name}")'
         if arch.batch_norm:
@@ -83,7 +81,7 @@ def layer_code(
 def model_code(
     arch: Architecture,
     style: str = "sequential",
-    activation_param: float | None = None,
+    activation_param: float | Sequence[float | None] | None = None,
     dropout: float = 0.0,
 ) -> str:
     """Runnable Keras 3 code that builds ``model`` for ``arch`` in one of :data:`STYLES`.

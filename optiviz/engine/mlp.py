@@ -23,6 +23,8 @@ probabilities.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -218,10 +220,48 @@ class ModelSummary:
         return "\n".join(out)
 
 
-def summary(arch: Architecture) -> ModelSummary:
+#: Keras's layer for an activation whose parameter is not its default
+PARAM_LAYERS = {"leaky_relu": "LeakyReLU", "elu": "ELU"}
+
+
+def activation_layer(name: str, param: float | None) -> str | None:
+    """The Keras layer class a hidden layer's activation needs as a layer of its own
+    (``LeakyReLU``, ``ELU``) when its parameter is not the default, else None: then
+    the activation is written by name."""
+    act = get_activation(name)
+    if act.param is None or param is None or float(param) == act.param_default:
+        return None
+    return PARAM_LAYERS[act.name]
+
+
+def layer_params(
+    arch: Architecture, activation_param: float | Sequence[float | None] | None
+) -> list[float | None]:
+    """A run's activation parameter per hidden layer: one value for every layer, or
+    one per layer (None: the activation's default), as :class:`~optiviz.engine.training.Run`
+    takes it."""
+    depth = len(arch.hidden)
+    if activation_param is None or isinstance(activation_param, (int, float, np.number)):
+        return [activation_param] * depth
+    values = list(activation_param)
+    if len(values) != depth:
+        raise ValueError(f"one activation parameter per hidden layer ({depth}) is needed")
+    return values
+
+
+def _snake(cls: str) -> str:
+    """Keras's automatic layer name for a class: LeakyReLU → leaky_re_lu."""
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", cls).lower()
+
+
+def summary(
+    arch: Architecture, activation_param: float | Sequence[float | None] | None = None
+) -> ModelSummary:
     """Keras's ``model.summary()`` for this network: per layer its name and type,
     output shape and parameter count (BN has 4 per unit: γ and β trainable, the
-    moving mean and variance not), and the totals."""
+    moving mean and variance not), and the totals. ``activation_param``: the run's
+    activation parameter, one or one per layer (a non-default one is a layer of its
+    own, as :func:`activation_layer` says)."""
     rows: list[dict[str, Any]] = []
     counters: dict[str, int] = {}
 
@@ -231,6 +271,7 @@ def summary(arch: Architecture) -> ModelSummary:
         return kind if n == 0 else f"{kind}_{n}"
 
     sizes = arch.sizes
+    per_layer = layer_params(arch, activation_param)
     for i in range(arch.n_dense):
         hidden = i < len(arch.hidden)
         units = sizes[i + 1]
@@ -250,9 +291,12 @@ def summary(arch: Architecture) -> ModelSummary:
                     "params": 4 * units,
                 }
             )
+        own = activation_layer(arch.activations[i], per_layer[i]) if hidden else None
+        if hidden and (arch.batch_norm or own):
+            cls = own or "Activation"
             rows.append(
                 {
-                    "layer": f"{name('activation')} (Activation)",
+                    "layer": f"{name(_snake(cls))} ({cls})",
                     "output_shape": f"(None, {units})",
                     "params": 0,
                 }

@@ -1188,9 +1188,12 @@ def _warm_up(everything: bool) -> Iterator[str]:
 register_warmup("training", _warm_up)
 
 
-def summary(model: TrainResult | Architecture) -> Any:
-    """Keras's ``model.summary()`` table for a trained result or an architecture
-    (a :class:`~optiviz.engine.mlp.ModelSummary`; ``print()`` it for the text form)."""
+def summary(model: TrainResult | Architecture, run: int = 0) -> Any:
+    """Keras's ``model.summary()`` table for a trained result's run or an architecture
+    (a :class:`~optiviz.engine.mlp.ModelSummary`; ``print()`` it for the text form).
+    The run's activation parameter says whether its activations are layers of their own."""
     from .mlp import summary as _summary
 
-    return _summary(model.arch if isinstance(model, TrainResult) else model)
+    if isinstance(model, TrainResult):
+        return _summary(model.arch, model.runs[run].activation_param)
+    return _summary(model)

@@ -46,7 +46,7 @@ from .activations import get_activation
 from .datasets import Dataset, make_dataset
 from .initializers import get_initializer
 from .kernels import compiled, register_warmup
-from .mlp import Architecture, init_params_host
+from .mlp import Architecture, init_params_host, layer_params
 from .training import MAX_ROWS, TILE, Run, TrainResult, train
 
 Params = tuple[dict[str, Any], ...]
@@ -131,7 +131,7 @@ def evaluate(
     y: np.ndarray,
     *,
     bn_state: Sequence[dict[str, Any]] = (),
-    act_params: Sequence[float] | None = None,
+    act_params: float | Sequence[float | None] | None = None,
     l1: float = 0.0,
     l2: float = 0.0,
 ) -> tuple[float, float]:
@@ -147,11 +147,10 @@ def evaluate(
         raise ValueError(f"at most {MAX_ROWS:,} examples can be scored at once, got {len(X):,}")
     p = padded.width_bucket(arch)
     act = np.zeros(padded.SLOTS, np.float32)
-    act[: len(arch.hidden)] = (
-        [get_activation(a).param_default for a in arch.activations]
-        if act_params is None
-        else list(act_params)
-    )
+    act[: len(arch.hidden)] = [
+        get_activation(a).param_default if v is None else float(v)
+        for a, v in zip(arch.activations, layer_params(arch, act_params), strict=True)
+    ]
     Xp = np.zeros((MAX_ROWS, p), np.float32)
     yp = np.zeros(MAX_ROWS, np.int32)
     Xp[: len(X), : arch.n_in] = X

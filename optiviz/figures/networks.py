@@ -1,5 +1,5 @@
 """Figures of trained networks: decision boundaries over time, Keras's history plot,
-gradient norms per layer and epoch, weight histograms.
+gradient norms per layer and epoch, weight histograms and heatmaps, the layer list.
 
 Data in, Figure out. ``result`` is anything with the fields of
 ``optiviz.engine.training.TrainResult``; ``colors`` gives one colour per run
@@ -491,3 +491,103 @@ def final_table(result: Any) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def _shape(a: Any) -> str:
+    shape = np.shape(a)
+    return f"({shape[0]},)" if len(shape) == 1 else str(tuple(shape))
+
+
+def layer_list(rows: Sequence[dict[str, Any]], params: Any, bn_state: Any = ()) -> list[dict]:
+    """The model's layers as ``model.layers`` and ``get_weights()`` show them: per row of
+    Keras's summary (``rows``, :func:`optiviz.engine.mlp.summary`) its index, name,
+    type, output shape, the shapes of its weight arrays and their range."""
+    dense, norms = iter(params), iter(bn_state or ())
+    out = []
+    for i, row in enumerate(rows):
+        name, kind = row["layer"].rstrip(")").split(" (")
+        arrays: list[tuple[str, np.ndarray]] = []
+        if kind == "Dense":
+            layer = next(dense)
+            arrays = [("kernel", layer["w"])] + ([("bias", layer["b"])] if "b" in layer else [])
+            held = layer
+        elif kind == "BatchNormalization":
+            stats = next(norms)
+            arrays = [
+                ("gamma", held["gamma"]),
+                ("beta", held["beta"]),
+                ("moving_mean", stats["mean"]),
+                ("moving_variance", stats["var"]),
+            ]
+        values = np.concatenate([np.ravel(a) for _, a in arrays]) if arrays else None
+        out.append(
+            {
+                "#": i,
+                "name": name,
+                "type": kind,
+                "output shape": row["output_shape"],
+                "get_weights()": ", ".join(f"{n} {_shape(a)}" for n, a in arrays) or "—",
+                "values": "—"
+                if values is None
+                else f"{fmt_number(float(values.min()))} … {fmt_number(float(values.max()))}",
+                "params": row["params"],
+            }
+        )
+    return out
+
+
+#: the kernels' diverging scale: negative weights red, positive blue (plotly's RdBu)
+WEIGHT_SCALE = "RdBu"
+
+
+def _whole_step(n: int) -> int:
+    """A tick step that numbers units with whole numbers, about 6 ticks an axis."""
+    return max(1, math.ceil(n / 6))
+
+
+def weight_heatmaps(params: Any, *, slide: bool = False, title: str | None = None) -> go.Figure:
+    """Every Dense layer's kernel as a heatmap, rows its inputs and columns its units,
+    on one diverging scale centred at 0 for all layers (so colours compare across
+    layers); the subplot titles give each kernel's shape, the hover each weight."""
+    style_for(slide)
+    kernels = [np.nan_to_num(np.asarray(layer["w"], np.float64)) for layer in params]
+    n = len(kernels)
+    rows, cols = _grid_shape(n, 3)
+    names = [f"{name} — kernel {k.shape}" for name, k in zip(layer_names(n), kernels, strict=True)]
+    fig = make_subplots(
+        rows=rows, cols=cols, subplot_titles=names, horizontal_spacing=0.08, vertical_spacing=0.16
+    )
+    top = max(float(np.abs(k).max()) for k in kernels) or 1.0
+    for j, k in enumerate(kernels):
+        r, c = divmod(j, cols)
+        source = "input" if j == 0 else "unit"
+        fig.add_trace(
+            go.Heatmap(
+                z=k,
+                x=np.arange(1, k.shape[1] + 1),
+                y=np.arange(1, k.shape[0] + 1),
+                zmin=-top,
+                zmax=top,
+                zmid=0.0,
+                colorscale=WEIGHT_SCALE,
+                showscale=j == 0,
+                colorbar={"title": colorbar_title("weight"), "len": 0.9},
+                hovertemplate=(
+                    f"from {source} %{{y}} to unit %{{x}}<br>w = %{{z:.4f}}<extra></extra>"
+                ),
+            ),
+            row=r + 1,
+            col=c + 1,
+        )
+        fig.update_xaxes(title_text="unit", dtick=_whole_step(k.shape[1]), row=r + 1, col=c + 1)
+        fig.update_yaxes(
+            title_text=source,
+            autorange="reversed",
+            dtick=_whole_step(k.shape[0]),
+            row=r + 1,
+            col=c + 1,
+        )
+    apply_style(fig, slide, title)
+    if not slide:
+        fig.update_layout(height=max(340, 300 * rows + 80))
+    return fig

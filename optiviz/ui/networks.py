@@ -8,11 +8,12 @@ from typing import Any
 import plotly.graph_objects as go
 import streamlit as st
 
-from optiviz.engine import keras_export
+from optiviz.engine import findings, keras_export, summary
+from optiviz.engine.transfer import evaluate
 from optiviz.figures import networks as nf
 from optiviz.figures.style import export_config
 
-from .cache import shared_figure
+from .cache import shared_figure, shared_table
 from .controls import table
 from .export import export_buttons
 
@@ -177,6 +178,75 @@ def summary_table(s: Any) -> None:
     )
     with st.expander("As Keras prints it"):
         st.code(str(s), language="text")
+
+
+@st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
+def _evaluated(key: str, _result: Any, _ds: Any, run: int) -> tuple[float, float, bool]:
+    """``model.evaluate`` of one run's final weights: on the validation data, or on the
+    training data when there is none (and whether it was the validation data)."""
+    spec = _result.runs[run]
+    val = _ds.n_val > 0
+    X, y = (_ds.X_val, _ds.y_val) if val else (_ds.X_train, _ds.y_train)
+    loss, acc = evaluate(
+        _result.arch,
+        _result.params[run],
+        X,
+        y,
+        bn_state=_result.bn_state[run],
+        act_params=spec.activation_param,
+        l1=spec.l1,
+        l2=spec.l2,
+    )
+    return loss, acc, val
+
+
+def inside_model(result: Any, run: int, ds: Any, key: Hashable, slide: bool) -> None:
+    """One run's trained network from the inside: its layers and weight arrays (what
+    ``model.layers`` and ``get_weights()`` show), each kernel as a heatmap, and
+    ``model.evaluate`` beside the history's numbers."""
+    label = result.labels[run]
+    st.markdown(f"**Inside the trained model — {label}**")
+    shared_table(
+        repr(("layers", key, run)),
+        lambda: nf.layer_list(summary(result, run).rows, result.params[run], result.bn_state[run]),
+    )
+    st.caption(
+        "`model.layers[i]` is row i; `model.get_layer(name).get_weights()` returns the "
+        "arrays listed, in that order (a kernel is inputs × units)."
+    )
+    st.plotly_chart(
+        shared_figure(
+            repr(("kernels", key, run, slide)),
+            lambda: nf.weight_heatmaps(
+                result.params[run], slide=slide, title=f"Kernel weights — {label}"
+            ),
+        ),
+        key="kernels",
+        config=export_config("optiviz-kernels", slide),
+    )
+    st.caption(
+        "Blue weights are positive, red negative, on one scale for every layer. A unit "
+        "whose column is pale everywhere barely listens to its inputs; a row that is pale "
+        "everywhere is an input (or unit) the next layer ignores."
+    )
+    loss, acc, val = _evaluated(repr((key, run)), result, ds, run)
+    part = "X_val, y_val" if val else "X_train, y_train"
+    st.markdown(f"**`model.evaluate({part})`**")
+    cols = st.columns(2)
+    cols[0].metric("loss", "diverged" if loss != loss else f"{loss:.4f}")
+    cols[1].metric("accuracy", "—" if acc != acc else f"{acc:.2%}")
+    spec = result.runs[run]
+    history = result.history["val_loss" if val else "loss"][run]
+    st.caption(
+        findings.evaluation(
+            loss,
+            history,
+            int(result.epochs_run[run]),
+            int(result.best_epoch[run]),
+            restored=bool(spec.early_stopping and spec.restore_best_weights),
+            validation=val,
+        )
+    )
 
 
 def keras_styles(result: Any, run: int) -> None:
