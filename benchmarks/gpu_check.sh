@@ -13,5 +13,5 @@ import optiviz
 r = optiviz.race("two_wells", list(optiviz.OPTIMIZERS), steps=300)
 print("backend:", jax.default_backend(), "final losses:", r.loss[:, -1])
 PY
-python3 -m pytest -q -p no:cacheprovider tests/test_trajectories.py 2>&1 | tail -5 | tee "$out/tests.txt"
+python3 -m pytest -q -p no:cacheprovider tests/engine/test_trajectories.py 2>&1 | tail -5 | tee "$out/tests.txt"
 python3 benchmarks/engine.py --repeats 5 2>&1 | tee "$out/benchmark.txt"

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from streamlit.testing.v1 import AppTest
+
+#: the repository's root, and the app's router there
+ROOT = Path(__file__).resolve().parents[1]
+APP = str(ROOT / "app.py")
 
 
 def open_tab(at: AppTest, key: str, label: str) -> AppTest:

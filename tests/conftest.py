@@ -5,7 +5,7 @@ import os
 os.environ.setdefault("KERAS_BACKEND", "jax")
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
 # Servers the tests start skip the warm-up's visit of every page (~11 s of CPU each, beside
-# the tests on two cores); tests/test_warmup.py starts one with it.
+# the tests on two cores); tests/system/test_warmup.py starts one with it.
 os.environ.setdefault("OPTIVIZ_WARMUP_PAGES", "0")
 # the servers the tests start compile no kernel buckets ahead (each test uses a few)
 os.environ.setdefault("OPTIVIZ_WARMUP_KERNELS", "0")

@@ -5,7 +5,7 @@ A surface's ``description`` states only what the surface *is* (its shape, its mi
 a sentence about what the optimizers *do* on it is a :class:`Claim` here, tied to the
 race it describes: the page's default race (:data:`DEFAULT_RACE`: the classic five from
 the surface's marked start, :func:`~optiviz.engine.presets.race_hparams`, 300 steps) or
-a scene the claim names itself. ``tests/test_claims.py`` runs every claim's race and
+a scene the claim names itself. ``tests/engine/test_claims.py`` runs every claim's race and
 its check, so a change to a surface, a preset or an optimizer that makes a sentence
 false fails a test instead of misleading a student (the Beale and Rastrigin texts once
 promised what their default races did not do).

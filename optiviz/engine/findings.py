@@ -4,7 +4,7 @@ A page that explains a general idea ("a rate that stays large keeps the loss noi
 "dropout makes the reported training loss pessimistic") also says what the run beside
 it shows, and that second sentence is written here from the run's own numbers, so it
 stays true for whatever settings a student picks. Where the run does not show the idea,
-the sentence says so instead of repeating the textbook. ``tests/test_findings.py``
+the sentence says so instead of repeating the textbook. ``tests/engine/test_findings.py``
 checks both branches of each, and that the pages' default scenes show what their
 general text describes.
 """

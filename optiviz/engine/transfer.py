@@ -22,7 +22,7 @@ labelled examples. The pieces here:
 * :data:`PAIRS` — the transfer page's two task pairs (A then B), and
   :func:`train_a`, :func:`four_ways` and :func:`by_size`, what the page trains.
 
-Which pair shows reuse helping is measured, not assumed (``tests/test_claims.py``):
+Which pair shows reuse helping is measured, not assumed (``tests/engine/test_claims.py``):
 on the *rings* pair (A: is a point farther than 0.5 from the centre? B: farther than
 0.7?) A's frozen hidden layers plus a new output reach ~83 % with 8 labelled points
 where a network from scratch reaches ~70 % (means of 5 seeds), and scratch catches up

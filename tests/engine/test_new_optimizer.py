@@ -1,6 +1,6 @@
 """Adding an optimizer is one spec (issue #24).
 
-A ninth optimizer, Keras 3's Lion (``tests/lion_spec.py``, written like the eight in
+A ninth optimizer, Keras 3's Lion (``tests/engine/lion_spec.py``, written like the eight in
 ``optiviz/engine/optimizers/``), is registered in a fresh process before anything else
 of optiviz is imported, and with no other edit: the race engine runs it and matches
 Keras's own Lion; its Keras code, the step inspector's lines and the race figure's
@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
 
 SCRIPT = r"""
 import json
@@ -92,11 +93,11 @@ print("LION OK")
 
 
 def test_a_ninth_optimizer_is_one_spec(tmp_path) -> None:
-    env = os.environ | {"PYTHONPATH": os.pathsep.join([str(HERE), str(HERE.parent)])}
+    env = os.environ | {"PYTHONPATH": os.pathsep.join([str(HERE), str(ROOT)])}
     script = "from pathlib import Path\n" + SCRIPT
     done = subprocess.run(
         [sys.executable, "-c", script],
-        cwd=HERE.parent,
+        cwd=ROOT,
         env=env,
         capture_output=True,
         text=True,

@@ -1,6 +1,6 @@
 """A ninth optimizer, written the way ``optiviz/engine/optimizers/*.py`` write theirs:
 Keras 3's Lion (Chen et al. 2023, "Symbolic Discovery of Optimization Algorithms").
-``tests/test_new_optimizer.py`` registers it in a fresh process and checks that every
+``tests/engine/test_new_optimizer.py`` registers it in a fresh process and checks that every
 part of optiviz picks it up with no other edit."""
 
 from __future__ import annotations

@@ -9,14 +9,13 @@ someone else's picture (every figure's key names everything the figure draws).
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
 import plotly.tools
 import pytest
-from apptest_util import open_tab
+from apptest_util import APP, open_tab
 from streamlit.testing.v1 import AppTest
 
 from optiviz.figures import style
@@ -24,8 +23,6 @@ from optiviz.figures.export import standalone_html, still_frames
 from optiviz.ui import cache, transport
 
 transport.install()  # as the app does where it starts
-
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
 
 def _figure() -> go.Figure:

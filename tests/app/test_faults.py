@@ -20,17 +20,16 @@ import socket
 import sys
 import time
 import urllib.request
-from pathlib import Path
 from urllib.parse import urlencode
 
 import numpy as np
 import pytest
+from apptest_util import ROOT
 from streamlit.testing.v1 import AppTest
 
 import optiviz
 from optiviz.engine import MAX_STEPS
 
-ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "app.py")
 sys.path.insert(0, str(ROOT / "benchmarks"))
 from loadlib import PageError, Session  # noqa: E402

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import base64
 import json
-from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 import numpy as np
-from apptest_util import every_tab, open_tab
+from apptest_util import APP, every_tab, open_tab
 from streamlit.testing.v1 import AppTest
 
 from optiviz.ui import playground as pg
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
 TABS = ["η(t) of each schedule", "Training side by side", "LR range test", "Keras code"]
 
 

@@ -8,10 +8,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from apptest_util import open_tab
+from apptest_util import APP, open_tab
 from streamlit.testing.v1 import AppTest
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
 TIMEOUT = 180
 
 

@@ -4,6 +4,7 @@ import subprocess
 import sys
 
 import pytest
+from apptest_util import ROOT
 
 FORBIDDEN = {
     "optiviz.engine": ("streamlit", "plotly"),
@@ -28,9 +29,8 @@ def test_package_does_not_import_upper_layers(package: str) -> None:
 
 
 def test_only_ui_imports_streamlit() -> None:
-    from pathlib import Path
 
-    root = Path(__file__).resolve().parents[1] / "optiviz"
+    root = ROOT / "optiviz"
     offenders = [
         str(p.relative_to(root))
         for p in root.rglob("*.py")

@@ -3,11 +3,8 @@ page's value for a key they both use (``epochs``, ``adam.learning_rate``, ...)."
 
 from __future__ import annotations
 
-from pathlib import Path
-
+from apptest_util import APP
 from streamlit.testing.v1 import AppTest
-
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
 
 def test_switching_pages_in_one_session_keeps_each_page_its_own_values() -> None:

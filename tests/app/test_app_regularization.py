@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
-from apptest_util import every_tab, open_tab, specs
+from apptest_util import APP, every_tab, open_tab, specs
 from streamlit.testing.v1 import AppTest
 
 from optiviz.ui import regularization as ui
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
 TABS = ["Train vs validation", "Decision boundaries", "Generalisation gap", "Dropout caution",
         "Keras code"]  # fmt: skip
 DEFAULTS = ui.Settings(

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
-from apptest_util import every_tab, open_tab
+from apptest_util import APP, every_tab, open_tab
 from streamlit.testing.v1 import AppTest
 
 from optiviz.engine import make_dataset
 from optiviz.engine.mlp import build
 from optiviz.engine.transfer import WAYS, evaluate, fresh_params, reuse_hidden, subsample
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
 TABS = [
     "Learning curves",
     "Accuracy table",

@@ -5,12 +5,10 @@ The page's tabs are lazy (only the open one is built): a test opens a tab before
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
-from apptest_util import every_tab, open_tab
+from apptest_util import APP, every_tab, open_tab
 from streamlit.testing.v1 import AppTest
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
 SMALL = {"depth": "10", "width": "32"}
 TAB = "gradients_tab"
 TABS = [

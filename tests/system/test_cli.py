@@ -1,4 +1,4 @@
-from pathlib import Path
+from apptest_util import ROOT
 
 from optiviz import cli
 
@@ -26,7 +26,7 @@ def test_user_choice_overrides_default() -> None:
 
 
 def test_streamlit_config_is_private() -> None:
-    text = (Path(__file__).resolve().parents[1] / ".streamlit" / "config.toml").read_text()
+    text = (ROOT / ".streamlit" / "config.toml").read_text()
     assert "gatherUsageStats = false" in text
     assert "headless = true" in text
     assert "postScriptGC = false" in text

@@ -1,6 +1,6 @@
 """The formula box under attack: ≥ 10,000 generated inputs and hand-written exploits.
 
-tests/test_expressions.py checks each refusal's message and runs a few hundred fuzz
+tests/engine/test_expressions.py checks each refusal's message and runs a few hundred fuzz
 examples per strategy. This module is the classroom's worst case (issue #8):
 
 * one fuzz run of at least 10,000 inputs (``OPTIVIZ_FUZZ_EXAMPLES`` to change it),

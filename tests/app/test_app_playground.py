@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
-from apptest_util import every_tab, open_tab, specs
+from apptest_util import APP, every_tab, open_tab, specs
 from streamlit.testing.v1 import AppTest
 
 import optiviz
 from optiviz.engine.keras_code import training_script
 from optiviz.figures import networks as nf
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
 TABS = ["Decision boundary", "History", "Gradients", "Weights", "Model", "Keras code"]
 SMALL = {"n": "200", "epochs": "20"}  # one small shape shared by most tests (one compile)
 
@@ -256,7 +254,7 @@ def test_the_model_tab_shows_three_styles_and_exports_a_keras_file(tmp_path) -> 
     clean(at)
     (download,) = at.get("download_button")
     assert download.proto.label == "Download optiviz-adam.keras"
-    script = at.code[-1].value  # how to open it and score it (tests/test_keras_export.py)
+    script = at.code[-1].value  # how to open it and score it (tests/engine/test_keras_export.py)
     assert "keras.saving.load_model('optiviz-adam.keras')" in script
     assert 'make_dataset("circles"' in script and "model.evaluate(ds.X_val" in script
     # the bytes it offers: a file Keras opens, holding the run's network

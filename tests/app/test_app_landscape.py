@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 import numpy as np
-from apptest_util import every_tab, open_tab
+from apptest_util import APP, every_tab, open_tab
 from streamlit.testing.v1 import AppTest
 
 import optiviz
 from optiviz.ui import landscape as ls
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
 TABS = ["Hyperparameter map", "Basins of attraction", "Fair comparison"]
 
 

@@ -5,17 +5,15 @@ from __future__ import annotations
 
 import base64
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
-from apptest_util import open_tab
+from apptest_util import APP, open_tab
 from streamlit.testing.v1 import AppTest
 
 from optiviz.engine.backprop import STAGES
 from optiviz.figures.backprop import STAGE_TITLES
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
 MCP, RULE, XOR = (
     "McCulloch–Pitts unit (1943)",
     "Rosenblatt's perceptron (1957)",

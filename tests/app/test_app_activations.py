@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import base64
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
+from apptest_util import APP
 from streamlit.testing.v1 import AppTest
-
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
 
 def activations(query: dict[str, str] | None = None) -> AppTest:

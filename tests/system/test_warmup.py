@@ -10,10 +10,10 @@ import time
 from pathlib import Path
 
 import pytest
+from apptest_util import ROOT
 
 from optiviz.ui import warmup
 
-ROOT = Path(__file__).resolve().parents[1]
 PAGES = {p.stem for p in (ROOT / "pages").glob("*.py")} - {"home"}
 
 

@@ -21,10 +21,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from apptest_util import ROOT
 
 from optiviz.ui.visit import Session
 
-ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "deploy" / "replicas.sh"
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None)
 
