@@ -43,7 +43,8 @@ grid = cache.cached_grid(surface.key, surface)
 about = st.expander(f"About {surface.title}") if settings.slide else st.container()
 with about:
     if surface.description:  # (a typed formula's title is the student's text: as typed)
-        said = claims(surface.name)  # what runs do on it, each checked (tests/engine/test_claims.py)
+        # what runs do on it, each checked (tests/engine/test_claims.py)
+        said = claims(surface.name)
         own = " ".join(c.text for c in said if not c.default)
         st.markdown(f"**{literal(surface.title)}** — {surface.description} {own}".rstrip())
         if any(c.default for c in said):
