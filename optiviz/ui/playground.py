@@ -24,7 +24,7 @@ from optiviz.engine.training import EPOCH_BUCKETS, Run, TrainResult, train
 
 from .controls import slide_toggle
 from .progress import in_background
-from .url_state import Param, ensure
+from .url_state import Param, draw, typed
 
 PAGE = "playground"
 MAX_LAYERS = 8
@@ -40,66 +40,191 @@ def hp_key(opt: str, name: str) -> str:
     return f"{opt}.{name}"
 
 
+def _info(ss: Any) -> Any:
+    return None if ss["data"] == CSV else DATASETS[ss["data"]]
+
+
+def _layers_using(ss: Any, activation: str) -> bool:
+    return any(ss[f"a{i}"] == activation for i in range(int(ss["layers"])))
+
+
 @functools.cache
 def schema() -> tuple[Param, ...]:
-    """Every setting of the page, with its default and bounds. The settings of hidden
-    parts (layers beyond the chosen depth, other schedules' and optimizers' settings)
-    are lazy: stored when their widgets are drawn (see ``Param.lazy``)."""
-    names = tuple(OPTIMIZERS)
+    """Every setting of the page, declared once: default, bounds, widget, label, help,
+    section, and when it is shown. The settings of hidden parts (layers beyond the
+    chosen depth, other schedules' and optimizers' settings) are lazy: stored when
+    their widgets are drawn (see ``Param.lazy``)."""
+    data, net, fit = "Data", "Network", "Training"
     params = [
-        Param("data", "moons", kind="choice", choices=(*DATASETS, CSV)),
-        Param("n", 1000, kind="int", low=20, high=5000),
-        Param("noise", 0.15, low=0.0, high=1.5),
-        Param("val", 0.2, low=0.0, high=0.5),
-        Param("seed", 0, kind="int", low=0, high=10_000),
-        Param("layers", 2, kind="int", low=0, high=MAX_LAYERS),
-        Param("init", "glorot_uniform", kind="choice", choices=tuple(INITIALIZERS)),
-        Param("bn", False, kind="bool"),
-        Param("dropout", 0.0, low=0.0, high=0.8),
-        Param("l1", 0.0, kind="float", options=STRENGTHS, low=0.0, high=0.1),
-        Param("l2", 0.0, kind="float", options=STRENGTHS, low=0.0, high=0.1),
-        Param("opts", ["sgd", "adam"], kind="multi", choices=names),
-        Param("batch", "full", kind="choice", choices=BATCHES),
-        Param("epochs", 200, kind="int", low=EPOCHS[0], high=EPOCHS[-1], options=EPOCHS),
-        Param("schedule", "constant", kind="choice", choices=tuple(SCHEDULES)),
-        Param("clip", "none", kind="choice", choices=CLIPS),
-        Param("clip_at", 1.0, low=1e-3, high=1e3),
-        Param("es", False, kind="bool"),
-        Param("patience", 20, kind="int", low=1, high=200),
-        Param("slide", False, kind="bool"),
+        Param(
+            "data",
+            "moons",
+            kind="choice",
+            choices=(*DATASETS, CSV),
+            widget="select",
+            label="Dataset",
+            section=data,
+            fmt=lambda k: "Your CSV file…" if k == CSV else DATASETS[k].display,
+        ),
+        Param(
+            "n",
+            1000,
+            kind="int",
+            low=20,
+            high=5000,
+            widget="slider",
+            label="Points",
+            step=10,
+            section=data,
+            when=lambda ss: bool(_info(ss) and _info(ss).has_n),
+            bounds=lambda ss: _info(ss).n_range,
+        ),
+        Param(
+            "noise",
+            0.15,
+            low=0.0,
+            high=1.5,
+            widget="slider",
+            label="Noise",
+            step=0.01,
+            section=data,
+            when=lambda ss: bool(_info(ss) and _info(ss).has_noise),
+            bounds=lambda ss: _info(ss).noise_range,
+        ),
+        Param(
+            "val",
+            0.2,
+            low=0.0,
+            high=0.5,
+            widget="slider",
+            label="Validation share",
+            step=0.05,
+            section=data,
+        ),
+        Param(
+            "seed",
+            0,
+            kind="int",
+            low=0,
+            high=10_000,
+            widget="number",
+            label="Seed",
+            help="Data, initial weights and shuffling.",
+            section=data,
+        ),
+        Param(
+            "layers",
+            2,
+            kind="int",
+            low=0,
+            high=MAX_LAYERS,
+            widget="slider",
+            label="Hidden layers",
+            section=net,
+        ),
     ]
     for i in range(MAX_LAYERS):
-        params.append(Param(f"u{i}", 16, kind="int", low=1, high=128, lazy=True))
-        params.append(Param(f"a{i}", "relu", kind="choice", choices=tuple(ACTIVATIONS), lazy=True))
-    params.append(Param("slope", 0.2, low=0.0, high=1.0))
-    params.append(Param("alpha", 1.0, low=0.0, high=5.0))
-    params.append(Param("stddev", 0.05, low=1e-3, high=10.0))
-    for sname, info in SCHEDULES.items():
-        for p in info.params:
-            kind = "int" if p.integer else "float"
-            params.append(
-                Param(f"{sname}.{p.name}", p.default, kind=kind, low=p.low, high=p.high, lazy=True)
+        shown = functools.partial(lambda ss, i: i < int(ss["layers"]), i=i)
+        params.append(
+            Param(
+                f"u{i}",
+                16,
+                kind="int",
+                low=1,
+                high=128,
+                lazy=True,
+                widget="select_slider",
+                options=UNITS,
+                label=f"Units {i + 1}",
+                section=net,
+                row=f"layer {i}",
+                when=shown,
+                fmt=str,
             )
+        )
+        params.append(
+            Param(
+                f"a{i}",
+                "relu",
+                kind="choice",
+                choices=tuple(ACTIVATIONS),
+                lazy=True,
+                widget="select",
+                label=f"Activation {i + 1}",
+                section=net,
+                row=f"layer {i}",
+                when=shown,
+                fmt=lambda a: ACTIVATIONS[a].display,
+            )
+        )
+    params += [
+        Param("slope", 0.2, low=0.0, high=1.0, widget="slider",
+              label="Leaky ReLU negative_slope", step=0.01, section=net,
+              when=lambda ss: _layers_using(ss, "leaky_relu")),
+        Param("alpha", 1.0, low=0.0, high=5.0, widget="slider", label="ELU alpha", step=0.1,
+              section=net, when=lambda ss: _layers_using(ss, "elu")),
+        Param("init", "glorot_uniform", kind="choice", choices=tuple(INITIALIZERS),
+              widget="select", label="Kernel initializer", section=net,
+              fmt=lambda k: INITIALIZERS[k].display, attr="initializer"),
+        Param("stddev", 0.05, low=1e-3, high=10.0, widget="number",
+              label="Initializer stddev", num_format="%.3g", section=net,
+              when=lambda ss: ss["init"] == "random_normal", attr="stddev"),
+        Param("bn", False, kind="bool", widget="checkbox", label="Batch normalization",
+              help="Dense → BatchNormalization → activation.", section=net,
+              attr="batch_norm"),
+        Param("dropout", 0.0, low=0.0, high=0.8, widget="slider", label="Dropout rate",
+              step=0.05, section=net, attr="dropout"),
+        Param("l1", 0.0, kind="float", options=STRENGTHS, low=0.0, high=0.1,
+              widget="select_slider", label="L1", section=net, row="penalties", attr="l1"),
+        Param("l2", 0.0, kind="float", options=STRENGTHS, low=0.0, high=0.1,
+              widget="select_slider", label="L2", section=net, row="penalties", attr="l2"),
+        Param("opts", ["sgd", "adam"], kind="multi", choices=tuple(OPTIMIZERS),
+              widget="multiselect", label="Optimizers (same initial weights)", section=fit,
+              fmt=lambda k: OPTIMIZERS[k].display),
+        Param("batch", "full", kind="choice", choices=BATCHES, widget="select",
+              label="Batch size", help="'full' = the whole training set.", section=fit,
+              row="batch"),
+        Param("epochs", 200, kind="int", low=EPOCHS[0], high=EPOCHS[-1], options=EPOCHS,
+              widget="select_slider", label="Epochs", section=fit, row="batch", fmt=str,
+              attr="epochs"),
+        Param("schedule", "constant", kind="choice", choices=tuple(SCHEDULES),
+              widget="select", label="Learning-rate schedule", section=fit,
+              fmt=lambda k: SCHEDULES[k].display),
+    ]  # fmt: skip
+    for sname, info in SCHEDULES.items():
+        for sp in info.params:
+            params.append(
+                Param(f"{sname}.{sp.name}", sp.default, kind="int" if sp.integer else "float",
+                      low=sp.low, high=sp.high, lazy=True, widget="number", label=sp.name,
+                      help=sp.help, num_format=None if sp.integer else "%.4g", section=fit,
+                      when=functools.partial(lambda ss, n: ss["schedule"] == n, n=sname))
+            )  # fmt: skip
+    params += [
+        Param("clip", "none", kind="choice", choices=CLIPS, widget="select",
+              label="Gradient clipping", section=fit, row="clip"),
+        Param("clip_at", 1.0, low=1e-3, high=1e3, widget="number", label="threshold",
+              num_format="%.3g", section=fit, row="clip",
+              when=lambda ss: ss["clip"] != "none"),
+        Param("es", False, kind="bool", widget="checkbox", label="Early stopping (val_loss)",
+              section=fit, attr="early_stopping"),
+        Param("patience", 20, kind="int", low=1, high=200, widget="number",
+              label="patience (epochs)", section=fit, when=lambda ss: bool(ss["es"]),
+              attr="patience"),
+        Param("slide", False, kind="bool"),
+    ]  # fmt: skip
     for opt in OPTIMIZERS.values():
         for h in opt.hparams:
             default = opt.playground_lr if h.name == "learning_rate" else h.keras_default
-            kind = "bool" if h.boolean else "float"
             params.append(
-                Param(
-                    hp_key(opt.name, h.name),
-                    bool(default) if h.boolean else default,
-                    kind=kind,
-                    low=None if h.boolean else _low(h.name),
-                    high=None if h.boolean else max(h.high, 10.0),
-                    lazy=True,
-                )
-            )
+                Param(hp_key(opt.name, h.name), bool(default), kind="bool", lazy=True,
+                      widget="checkbox", label=h.name, help=h.help)
+                if h.boolean
+                else Param(hp_key(opt.name, h.name), default, low=_low(h.name),
+                           high=max(h.high, 10.0), lazy=True, widget="number", label=h.name,
+                           num_format="%.6g",
+                           help=f"{h.help} Keras default: {h.keras_default:g}.")
+            )  # fmt: skip
     return tuple(params)
-
-
-@functools.cache
-def _params() -> dict[str, Param]:
-    return {p.key: p for p in schema()}
 
 
 def _low(name: str) -> float:
@@ -108,127 +233,38 @@ def _low(name: str) -> float:
 
 
 # ------------------------------------------------------------------ the sidebar
-def _optimizer_box(name: str) -> None:
-    opt = OPTIMIZERS[name]
-    with st.expander(f"{opt.display} settings", expanded=False):
-        st.caption(opt.summary)
-        for h in opt.hparams:
-            key = hp_key(name, h.name)
-            ensure(_params()[key])
-            if h.boolean:
-                st.checkbox(h.name, key=key, help=h.help)
-            else:
-                st.number_input(
-                    h.name,
-                    min_value=_low(h.name),
-                    max_value=float(max(h.high, 10.0)),
-                    key=key,
-                    format="%.6g",
-                    step=None,
-                    help=f"{h.help} Keras default: {h.keras_default:g}.",
-                )
+def _data_extras() -> None:
+    """Under the data set's choice: the uploader for a CSV file, else its blurb."""
+    ss = st.session_state
+    if ss["data"] == CSV:
+        st.file_uploader(
+            "CSV: two numeric feature columns and a label column "
+            f"(at most {CSV_MAX_BYTES / 1e6:g} MB and {CSV_MAX_ROWS:,} rows)",
+            type=["csv", "txt", "tsv"],
+            key="csv_file",
+            max_upload_size=CSV_UPLOAD_MIB,
+        )
+    else:
+        st.caption(DATASETS[ss["data"]].description)
+
+
+def _optimizer_boxes() -> None:
+    """One expander per chosen optimizer with its hyperparameters (their declarations
+    are the schema's ``<optimizer>.<name>`` settings)."""
+    hps = {p.key: p for p in schema() if "." in p.key}
+    for name in st.session_state["opts"]:
+        opt = OPTIMIZERS[name]
+        with st.expander(f"{opt.display} settings", expanded=False):
+            st.caption(opt.summary)
+            draw([hps[hp_key(name, h.name)] for h in opt.hparams])
 
 
 def sidebar() -> None:
-    ss = st.session_state
     with st.sidebar:
-        st.header("Data")
-        st.selectbox(
-            "Dataset",
-            (*DATASETS, CSV),
-            key="data",
-            format_func=lambda k: "Your CSV file…" if k == CSV else DATASETS[k].display,
+        draw(
+            [p for p in schema() if p.key.split(".")[0] not in OPTIMIZERS],
+            after={"data": _data_extras, "opts": _optimizer_boxes},
         )
-        if ss["data"] == CSV:
-            st.file_uploader(
-                "CSV: two numeric feature columns and a label column "
-                f"(at most {CSV_MAX_BYTES / 1e6:g} MB and {CSV_MAX_ROWS:,} rows)",
-                type=["csv", "txt", "tsv"],
-                key="csv_file",
-                max_upload_size=CSV_UPLOAD_MIB,
-            )
-        else:
-            info = DATASETS[ss["data"]]
-            st.caption(info.description)
-            if info.has_n:
-                lo, hi = info.n_range
-                ss["n"] = min(max(int(ss["n"]), lo), hi)
-                st.slider("Points", lo, hi, key="n", step=10)
-            if info.has_noise:
-                lo, hi = info.noise_range
-                ss["noise"] = min(max(float(ss["noise"]), lo), hi)
-                st.slider("Noise", float(lo), float(hi), key="noise", step=0.01)
-        st.slider("Validation share", 0.0, 0.5, key="val", step=0.05)
-        st.number_input("Seed", 0, 10_000, key="seed", help="Data, initial weights and shuffling.")
-
-        st.header("Network")
-        st.slider("Hidden layers", 0, MAX_LAYERS, key="layers")
-        for i in range(int(ss["layers"])):
-            ensure(_params()[f"u{i}"])
-            ensure(_params()[f"a{i}"])
-            c1, c2 = st.columns(2)
-            c1.select_slider(f"Units {i + 1}", UNITS, key=f"u{i}")
-            c2.selectbox(
-                f"Activation {i + 1}",
-                tuple(ACTIVATIONS),
-                key=f"a{i}",
-                format_func=lambda a: ACTIVATIONS[a].display,
-            )
-        used = {ss[f"a{i}"] for i in range(int(ss["layers"]))}
-        if "leaky_relu" in used:
-            st.slider("Leaky ReLU negative_slope", 0.0, 1.0, key="slope", step=0.01)
-        if "elu" in used:
-            st.slider("ELU alpha", 0.0, 5.0, key="alpha", step=0.1)
-        st.selectbox(
-            "Kernel initializer",
-            tuple(INITIALIZERS),
-            key="init",
-            format_func=lambda k: INITIALIZERS[k].display,
-        )
-        if ss["init"] == "random_normal":
-            st.number_input("Initializer stddev", 1e-3, 10.0, key="stddev", format="%.3g")
-        st.checkbox(
-            "Batch normalization", key="bn", help="Dense → BatchNormalization → activation."
-        )
-        st.slider("Dropout rate", 0.0, 0.8, key="dropout", step=0.05)
-        c1, c2 = st.columns(2)
-        c1.select_slider("L1", STRENGTHS, key="l1", format_func=lambda v: f"{v:g}")
-        c2.select_slider("L2", STRENGTHS, key="l2", format_func=lambda v: f"{v:g}")
-
-        st.header("Training")
-        st.multiselect(
-            "Optimizers (same initial weights)",
-            tuple(OPTIMIZERS),
-            key="opts",
-            format_func=lambda k: OPTIMIZERS[k].display,
-        )
-        for name in ss["opts"]:
-            _optimizer_box(name)
-        c1, c2 = st.columns(2)
-        c1.selectbox("Batch size", BATCHES, key="batch", help="'full' = the whole training set.")
-        c2.select_slider("Epochs", EPOCHS, key="epochs")
-        st.selectbox(
-            "Learning-rate schedule",
-            tuple(SCHEDULES),
-            key="schedule",
-            format_func=lambda k: SCHEDULES[k].display,
-        )
-        for p in SCHEDULES[ss["schedule"]].params:
-            key = f"{ss['schedule']}.{p.name}"
-            ensure(_params()[key])
-            if p.integer:
-                st.number_input(p.name, int(p.low), int(p.high), key=key, help=p.help)
-            else:
-                st.number_input(
-                    p.name, float(p.low), float(p.high), key=key, format="%.4g", help=p.help
-                )
-        c1, c2 = st.columns(2)
-        c1.selectbox("Gradient clipping", CLIPS, key="clip")
-        if ss["clip"] != "none":
-            c2.number_input("threshold", 1e-3, 1e3, key="clip_at", format="%.3g")
-        st.checkbox("Early stopping (val_loss)", key="es")
-        if ss["es"]:
-            st.number_input("patience (epochs)", 1, 200, key="patience")
         slide_toggle()
 
 
@@ -288,29 +324,22 @@ def current() -> Settings:
         for name in ss["opts"]
     )
     sched = ss["schedule"]
-    return Settings(
+    return typed(
+        Settings,
+        schema(),
         data=ss["data"],
         data_args=tuple(data_args.items()),
         csv_digest=digest,
         hidden=tuple(int(ss[f"u{i}"]) for i in range(layers)),
         activations=acts,
         act_params=act_params,
-        initializer=ss["init"],
-        stddev=float(ss["stddev"]),
-        batch_norm=bool(ss["bn"]),
-        dropout=float(ss["dropout"]),
-        l1=float(ss["l1"]),
-        l2=float(ss["l2"]),
         optimizers=opts,
         batch_size=None if ss["batch"] == "full" else int(ss["batch"]),
-        epochs=int(ss["epochs"]),
         schedule=sched,
         schedule_params=tuple(
             (p.name, float(ss[f"{sched}.{p.name}"])) for p in SCHEDULES[sched].params
         ),
         clip=None if ss["clip"] == "none" else (ss["clip"], float(ss["clip_at"])),
-        early_stopping=bool(ss["es"]),
-        patience=int(ss["patience"]),
     )
 
 

@@ -11,7 +11,7 @@ malformed falls back to its default and is reported once, never raised.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,7 +41,7 @@ class Param:
     #: whole session state on every call, so each stored key slows every widget.
     lazy: bool = False
     #: how :func:`draw` shows it: "slider", "select_slider", "number", "select",
-    #: "toggle" or "multiselect" ("" for a setting its page draws itself)
+    #: "toggle", "checkbox" or "multiselect" ("" for a setting its page draws itself)
     widget: str = ""
     label: str = ""
     help: str | None = None
@@ -50,6 +50,18 @@ class Param:
     section: str = ""
     #: the field of the page's typed settings it fills (see :func:`typed`)
     attr: str = ""
+    #: how a choice is shown in its widget (the URL keeps the value itself)
+    fmt: Callable[[Any], str] | None = None
+    #: drawn only when this is true of the session state (e.g. a layer's units only for
+    #: layers the network has); a lazy setting is stored when it is first drawn
+    when: Callable[[Any], bool] | None = None
+    #: settings with the same row name, one after another, share a row of columns
+    row: str = ""
+    #: the widget's bounds when it is drawn, from the session state (e.g. the chosen
+    #: data set's range); the value is moved into them first
+    bounds: Callable[[Any], tuple[float, float]] | None = None
+    #: printf-style format of a number box (``"%.3g"``)
+    num_format: str | None = None
 
     def parse(self, raw: str | list[str]) -> Any:
         """The value for text from the URL; raises ValueError with a reason."""
@@ -205,40 +217,79 @@ def _g(value: Any) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
-def draw(params: Iterable[Param]) -> None:
+def draw(params: Iterable[Param], after: Mapping[str, Callable[[], None]] | None = None) -> None:
     """The widgets of ``params`` that declare one, in order, each under its section's
     header: the setting's one declaration (key, default, bounds, label, help) is the
-    widget, the URL parameter and, through :func:`typed`, the typed settings."""
+    widget, the URL parameter and, through :func:`typed`, the typed settings.
+
+    A setting whose ``when`` is false is not drawn; consecutive settings of one
+    ``row`` share a row of columns. ``after`` maps a key to what the page draws right
+    after that setting's widget (a data set's blurb, an uploader, an expander per
+    chosen optimizer)."""
+    ss = st.session_state
+    after = after or {}
     section = None
-    for p in params:
-        if not p.widget:
+    todo = [p for p in params if p.widget]
+    i = 0
+    while i < len(todo):
+        # visibility is decided in order: a condition may read a setting drawn above
+        p = todo[i]
+        if p.when is not None and not p.when(ss):
+            i += 1
             continue
         if p.section and p.section != section:
             st.header(p.section)
             section = p.section
-        kw: dict[str, Any] = {"key": p.key, "help": p.help}
-        if p.widget == "slider":
-            st.slider(p.label, p.low, p.high, step=p.step, **kw)
-        elif p.widget == "select_slider":
-            st.select_slider(p.label, tuple(p.options or p.choices), format_func=_g, **kw)
-        elif p.widget == "number":
-            lo, hi = (None if v is None else type(p.default)(v) for v in (p.low, p.high))
-            st.number_input(p.label, lo, hi, **kw)
-        elif p.widget == "select":
-            st.selectbox(p.label, tuple(p.choices), **kw)
-        elif p.widget == "toggle":
-            st.toggle(p.label, **kw)
-        elif p.widget == "multiselect":
-            st.multiselect(p.label, tuple(p.choices), **kw)
-        else:
-            raise ValueError(f"{p.key}: unknown widget {p.widget!r}")
+        j = i + 1
+        while j < len(todo) and p.row and todo[j].row == p.row:
+            j += 1
+        group = [q for q in todo[i:j] if q is p or q.when is None or q.when(ss)]
+        places = st.columns(len(group)) if len(group) > 1 else [st]
+        for place, q in zip(places, group, strict=True):
+            _widget(place, q)
+            if q.key in after:
+                after[q.key]()
+        i = j
 
 
-def typed(cls: type, params: Iterable[Param]) -> Any:
+def _widget(place: Any, p: Param) -> None:
+    """One setting's widget, in ``place`` (the sidebar, a column, an expander)."""
+    ss = st.session_state
+    if p.lazy:
+        ensure(p)
+    lo, hi = p.low, p.high
+    if p.bounds is not None:
+        lo, hi = p.bounds(ss)
+        ss[p.key] = type(p.default)(min(max(ss[p.key], lo), hi))
+    kw: dict[str, Any] = {"key": p.key, "help": p.help}
+    if p.fmt is not None:
+        kw["format_func"] = p.fmt
+    if p.widget == "slider":
+        lo, hi = (type(p.default)(v) for v in (lo, hi))
+        place.slider(p.label, lo, hi, step=p.step, **kw)
+    elif p.widget == "select_slider":
+        kw.setdefault("format_func", _g)
+        place.select_slider(p.label, tuple(p.options or p.choices), **kw)
+    elif p.widget == "number":
+        lo, hi = (None if v is None else type(p.default)(v) for v in (lo, hi))
+        place.number_input(p.label, lo, hi, step=p.step, format=p.num_format, **kw)
+    elif p.widget == "select":
+        place.selectbox(p.label, tuple(p.choices), **kw)
+    elif p.widget == "toggle":
+        place.toggle(p.label, **kw)
+    elif p.widget == "checkbox":
+        place.checkbox(p.label, **kw)
+    elif p.widget == "multiselect":
+        place.multiselect(p.label, tuple(p.choices), **kw)
+    else:
+        raise ValueError(f"{p.key}: unknown widget {p.widget!r}")
+
+
+def typed(cls: type, params: Iterable[Param], **derived: Any) -> Any:
     """The page's typed settings (a frozen dataclass, also its cache key) from the
     session's values of the ``params`` that name a field (``attr``): ints as ints,
     floats to 6 significant digits (a slider's 0.30000000000000004 is 0.3), lists as
-    tuples."""
+    tuples. ``derived``: the fields a page computes from several settings."""
     ss = st.session_state
     values: dict[str, Any] = {}
     for p in params:
@@ -251,5 +302,7 @@ def typed(cls: type, params: Iterable[Param]) -> Any:
             v = float(f"{float(v):.6g}")
         elif p.kind == "multi":
             v = tuple(v)
+        elif p.kind == "bool":
+            v = bool(v)
         values[p.attr] = v
-    return cls(**values)
+    return cls(**values, **derived)

@@ -299,3 +299,34 @@ def test_the_model_tab_shows_the_model_from_the_inside() -> None:
     assert said and said[0].startswith("The same number as the history's last val_loss")
     shown = float(said[0].split("val_loss (")[1].split(",")[0])  # the history's number
     assert loss == pytest.approx(shown, rel=1e-3, abs=1e-4)
+
+
+def test_every_setting_is_one_declaration() -> None:
+    """Each control of the playground is one url_state.Param (key, default, bounds,
+    widget, label, help, when it shows); the sidebar is drawn from them, and the typed
+    settings take every field either from one declaration or from a rule that combines
+    several (the network's shape from the layer count and each layer's units)."""
+    from dataclasses import fields
+
+    from optiviz.ui import playground as pg
+
+    schema = pg.schema()
+    assert len({p.key for p in schema}) == len(schema)
+    drawn = [p for p in schema if p.widget]
+    assert {p.key for p in schema} - {p.key for p in drawn} == {"slide"}  # its own toggle
+    assert all(p.label for p in drawn)
+    assert all(p.section for p in drawn if p.key.split(".")[0] not in optiviz.OPTIMIZERS)
+    one = {p.attr for p in schema if p.attr}
+    combined = {
+        "data", "data_args", "csv_digest", "hidden", "activations", "act_params",
+        "optimizers", "batch_size", "schedule", "schedule_params", "clip",
+    }  # fmt: skip
+    assert one | combined == {f.name for f in fields(pg.Settings)} and not one & combined
+    # what shows depends on the scene: three layers show three rows, no more
+    at = playground({"layers": "3", "a1": "leaky_relu", "init": "random_normal"})
+    clean(at)
+    keys = {w.key for w in at.sidebar.select_slider} | {w.key for w in at.sidebar.selectbox}
+    assert {"u0", "u1", "u2", "a0", "a1", "a2"} <= keys and not {"u3", "a3"} & keys
+    assert at.sidebar.slider(key="slope").value == 0.2  # a leaky layer: its slope shows
+    assert at.sidebar.number_input(key="stddev").value == 0.05
+    assert not [w for w in at.sidebar.slider if w.key == "alpha"]  # no ELU layer
