@@ -85,10 +85,7 @@ with tabs[1]:
         )
 with tabs[2]:
     if tabs[2].open:
-        c1, c2, c3 = st.columns(3)
-        c1.select_slider("From η", ui.RANGE_LO, key="sc_lo", format_func=ui.fmt_g)
-        c2.select_slider("to η", ui.RANGE_HI, key="sc_hi", format_func=ui.fmt_g)
-        c3.select_slider("Mini-batch steps", ui.STEP_CHOICES, key="sc_steps")
+        ui.range_controls()
         try:
             rt = ui.range_test(s)
         except ValueError as err:

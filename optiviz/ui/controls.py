@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import streamlit as st
 
 from . import transport
+from .url_state import Param
 
 
 def start_point_inputs(domain: tuple[tuple[float, float], tuple[float, float]]) -> None:
@@ -90,3 +92,29 @@ def lazy_tabs(labels: list[str], key: str, keep: tuple[str, ...] = ()) -> list:
     if st.session_state.get(key) not in labels:
         st.session_state.pop(key, None)
     return list(st.tabs(labels, key=key, on_change="rerun"))
+
+
+def schedule_params(
+    key: Any, *, defaults: Any = None, lazy: bool = True, **common: Any
+) -> list[Param]:
+    """The settings of every learning-rate schedule's parameters, as number boxes:
+    ``key(schedule, name)`` is each one's URL key, ``defaults`` a page's own starting
+    values by that key, ``lazy`` as :attr:`Param.lazy`, ``common`` the fields they share
+    (section, ``when``...). A
+    ``when`` given as a callable of the schedule's name is bound to each schedule."""
+    from optiviz.engine.schedules import SCHEDULES
+
+    when = common.pop("when", None)
+    out = []
+    for name, info in SCHEDULES.items():
+        for p in info.params:
+            k = key(name, p.name)
+            default = (defaults or {}).get(k, p.default)
+            out.append(
+                Param(k, int(default) if p.integer else float(default),
+                      kind="int" if p.integer else "float", low=p.low, high=p.high,
+                      lazy=lazy, widget="number", label=p.name, help=p.help,
+                      num_format=None if p.integer else "%.4g",
+                      when=None if when is None else functools.partial(when, name), **common)
+            )  # fmt: skip
+    return out

@@ -16,7 +16,7 @@ from optiviz.figures import gradients as figs
 
 from .cache import shared_figure
 from .controls import slide_toggle
-from .url_state import Param
+from .url_state import Param, draw, typed
 
 PAGE = "gradients"
 BATCH = eng.LAB_BATCH  # the lab's fixed input batch
@@ -45,25 +45,43 @@ SUITS = {
 
 
 def schema() -> list[Param]:
+    """Every setting of the lab, declared once: default, bounds, widget, label, help,
+    section and the engine argument it fills (``attr``)."""
+    net, fixes, fit = "Network", "Fixes", "Short training run"
     return [
-        Param("activation", "relu", kind="choice", choices=ACT_NAMES),
-        Param("initializer", "random_normal", kind="choice", choices=INIT_NAMES),
-        Param("stddev", 1.0, low=STDDEVS[0], high=STDDEVS[-1], options=STDDEVS),
-        Param("depth", 15, kind="int", low=2, high=eng.MAX_DEPTH),
-        Param("width", 128, kind="int", low=8, high=eng.MAX_WIDTH),
-        Param("bn", False, kind="bool"),
-        Param("clip", False, kind="bool"),
-        Param("clipnorm", 1.0, low=CLIPNORMS[0], high=CLIPNORMS[-1], options=CLIPNORMS),
-        Param("lr", 0.01, low=LEARNING_RATES[0], high=LEARNING_RATES[-1], options=LEARNING_RATES),
-        Param(
-            "epochs",
-            "20",
-            kind="choice",
-            choices=tuple(str(e) for e in eng.EPOCH_CHOICES),
-        ),
-        Param("seed", 0, kind="int", low=0, high=9999),
+        Param("depth", 15, kind="int", low=2, high=eng.MAX_DEPTH, widget="slider",
+              label="Depth (hidden layers)", section=net, attr="depth"),
+        Param("width", 128, kind="int", low=8, high=eng.MAX_WIDTH, widget="slider", step=8,
+              label="Width (units per layer)", section=net, attr="width"),
+        Param("activation", "relu", kind="choice", choices=ACT_NAMES, widget="select",
+              label="Activation", section=net, fmt=lambda n: ACTIVATIONS[n].display,
+              attr="activation"),
+        Param("initializer", "random_normal", kind="choice", choices=INIT_NAMES,
+              widget="select", label="Initializer", section=net,
+              fmt=lambda n: INITIALIZERS[n].display,
+              help="How the first weights are drawn (kernel_initializer=...).",
+              attr="initializer"),
+        Param("stddev", 1.0, low=STDDEVS[0], high=STDDEVS[-1], options=STDDEVS,
+              widget="select_slider", label="random_normal σ", section=net,
+              help="Only random_normal uses it; σ = 1 is the naive choice.",
+              disabled=lambda ss: ss["initializer"] != "random_normal", attr="stddev"),
+        Param("bn", False, kind="bool", widget="toggle", label="Batch normalization",
+              help="BatchNormalization before each activation.", section=fixes,
+              attr="batch_norm"),
+        Param("clip", False, kind="bool", widget="toggle", label="Gradient clipping",
+              help="Keras's clipnorm on the optimizer.", section=fixes),
+        Param("clipnorm", 1.0, low=CLIPNORMS[0], high=CLIPNORMS[-1], options=CLIPNORMS,
+              widget="select_slider", label="clipnorm", section=fixes,
+              disabled=lambda ss: not ss["clip"]),
+        Param("lr", 0.01, low=LEARNING_RATES[0], high=LEARNING_RATES[-1],
+              options=LEARNING_RATES, widget="select_slider", label="Learning rate (SGD)",
+              section=fit, attr="learning_rate"),
+        Param("epochs", "20", kind="choice", choices=tuple(str(e) for e in eng.EPOCH_CHOICES),
+              widget="radio", label="Epochs", section=fit),
+        Param("seed", 0, kind="int", low=0, high=9999, widget="number", step=1, label="Seed",
+              section=fit, attr="seed"),
         Param("slide", False, kind="bool"),
-    ]
+    ]  # fmt: skip
 
 
 def apply_preset(name: str) -> None:
@@ -84,57 +102,21 @@ def presets() -> None:
 
 def sidebar() -> None:
     """Network shape, activation, initializer, the two fixes, training and slide mode."""
-    ss = st.session_state
     with st.sidebar:
-        st.subheader("Network")
-        st.slider("Depth (hidden layers)", 2, eng.MAX_DEPTH, key="depth")
-        st.slider("Width (units per layer)", 8, eng.MAX_WIDTH, step=8, key="width")
-        st.selectbox(
-            "Activation", ACT_NAMES, key="activation", format_func=lambda n: ACTIVATIONS[n].display
-        )
-        st.selectbox(
-            "Initializer",
-            INIT_NAMES,
-            key="initializer",
-            format_func=lambda n: INITIALIZERS[n].display,
-            help="How the first weights are drawn (kernel_initializer=...).",
-        )
-        st.select_slider(
-            "random_normal σ",
-            STDDEVS,
-            key="stddev",
-            disabled=ss["initializer"] != "random_normal",
-            help="Only random_normal uses it; σ = 1 is the naive choice.",
-        )
-        st.subheader("Fixes")
-        st.toggle(
-            "Batch normalization", key="bn", help="BatchNormalization before each activation."
-        )
-        st.toggle("Gradient clipping", key="clip", help="Keras's clipnorm on the optimizer.")
-        st.select_slider("clipnorm", CLIPNORMS, key="clipnorm", disabled=not ss["clip"])
-        st.subheader("Short training run")
-        st.select_slider("Learning rate (SGD)", LEARNING_RATES, key="lr")
-        st.radio("Epochs", [str(e) for e in eng.EPOCH_CHOICES], key="epochs", horizontal=True)
-        st.number_input("Seed", 0, 9999, key="seed", step=1)
+        draw(schema(), heading=st.subheader)
         slide_toggle()
 
 
 def settings() -> dict:
     """The engine's keyword arguments for the current widgets."""
     ss = st.session_state
-    return {
-        "depth": int(ss["depth"]),
-        "width": int(ss["width"]),
-        "batch": BATCH,
-        "activation": ss["activation"],
-        "initializer": ss["initializer"],
-        "stddev": float(ss["stddev"]),
-        "batch_norm": bool(ss["bn"]),
-        "clipnorm": float(ss["clipnorm"]) if ss["clip"] else None,
-        "learning_rate": float(ss["lr"]),
-        "epochs": int(ss["epochs"]),
-        "seed": int(ss["seed"]),
-    }
+    return typed(
+        dict,
+        schema(),
+        batch=BATCH,
+        clipnorm=float(ss["clipnorm"]) if ss["clip"] else None,
+        epochs=int(ss["epochs"]),
+    )
 
 
 @st.cache_resource(max_entries=64, ttl=3600, show_spinner=False)

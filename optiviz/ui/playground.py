@@ -22,7 +22,7 @@ from optiviz.engine.keras_code import load_script, training_script
 from optiviz.engine.schedules import SCHEDULES
 from optiviz.engine.training import EPOCH_BUCKETS, Run, TrainResult, train
 
-from .controls import slide_toggle
+from .controls import schedule_params, slide_toggle
 from .progress import in_background
 from .url_state import Param, draw, typed
 
@@ -191,14 +191,11 @@ def schema() -> tuple[Param, ...]:
               widget="select", label="Learning-rate schedule", section=fit,
               fmt=lambda k: SCHEDULES[k].display),
     ]  # fmt: skip
-    for sname, info in SCHEDULES.items():
-        for sp in info.params:
-            params.append(
-                Param(f"{sname}.{sp.name}", sp.default, kind="int" if sp.integer else "float",
-                      low=sp.low, high=sp.high, lazy=True, widget="number", label=sp.name,
-                      help=sp.help, num_format=None if sp.integer else "%.4g", section=fit,
-                      when=functools.partial(lambda ss, n: ss["schedule"] == n, n=sname))
-            )  # fmt: skip
+    params += schedule_params(
+        lambda name, p: f"{name}.{p}",
+        section=fit,
+        when=lambda name, ss: ss["schedule"] == name,
+    )
     params += [
         Param("clip", "none", kind="choice", choices=CLIPS, widget="select",
               label="Gradient clipping", section=fit, row="clip"),

@@ -20,9 +20,9 @@ from optiviz.engine import schedules as sch
 from optiviz.engine.lr_range import STEP_CHOICES, LRRangeResult, lr_range_test
 from optiviz.engine.training import Run, TrainResult, train
 
-from .controls import slide_toggle
+from .controls import schedule_params, slide_toggle
 from .progress import in_background
-from .url_state import Param
+from .url_state import Param, draw, typed
 
 PAGE = "schedules"
 DATA = ("moons", "circles", "spirals", "xor", "gaussians")
@@ -45,69 +45,72 @@ def pkey(schedule: str, name: str) -> str:
 
 
 def schema() -> list[Param]:
-    """Every setting of the page, with its default and bounds."""
-    params = [
-        Param("sc_data", "moons", kind="choice", choices=DATA),
-        Param("sc_noise", 0.2, low=0.0, high=1.5),
-        Param("sc_seed", 0, kind="int", low=0, high=9999),
-        Param("sc_opt", "momentum", kind="choice", choices=tuple(OPTIMIZERS)),
-        Param("sc_lr", 0.1, low=RATES[0], high=RATES[-1], options=RATES),
-        Param("sc_epochs", 100, kind="int", low=EPOCHS[0], high=EPOCHS[-1], options=EPOCHS),
-        Param("sc_lo", 1e-5, low=RANGE_LO[0], high=RANGE_LO[-1], options=RANGE_LO),
-        Param("sc_hi", 10.0, low=RANGE_HI[0], high=RANGE_HI[-1], options=RANGE_HI),
+    """Every setting of the page, declared once: default, bounds, widget, label, help,
+    section and the :class:`Settings` field it fills."""
+    data, fit = "Data and network", "Training"
+    return [
+        Param("sc_data", "moons", kind="choice", choices=DATA, widget="select",
+              label="Dataset", fmt=lambda k: DATASETS[k].display, section=data, attr="data"),
+        Param("sc_noise", 0.2, low=0.0, high=1.5, widget="slider", label="Noise", step=0.01,
+              bounds=lambda ss: DATASETS[ss["sc_data"]].noise_range, section=data,
+              attr="noise"),
+        Param("sc_seed", 0, kind="int", low=0, high=9999, widget="number", label="Seed",
+              help="Data, initial weights, batches.", section=data, attr="seed"),
+        Param("sc_opt", "momentum", kind="choice", choices=tuple(OPTIMIZERS),
+              widget="select", label="Optimizer", fmt=lambda k: OPTIMIZERS[k].display,
+              section=fit, attr="optimizer"),
+        Param("sc_lr", 0.1, low=RATES[0], high=RATES[-1], options=RATES,
+              widget="select_slider", label="Initial learning rate η₀", section=fit,
+              attr="lr"),
+        Param("sc_epochs", 100, kind="int", low=EPOCHS[0], high=EPOCHS[-1], options=EPOCHS,
+              widget="select_slider", label="Epochs", section=fit, attr="epochs"),
+        # the range test's own controls, drawn above its chart (see range_controls)
+        Param("sc_lo", 1e-5, low=RANGE_LO[0], high=RANGE_LO[-1], options=RANGE_LO,
+              widget="select_slider", label="From η", row="range"),
+        Param("sc_hi", 10.0, low=RANGE_HI[0], high=RANGE_HI[-1], options=RANGE_HI,
+              widget="select_slider", label="to η", row="range"),
         Param("sc_steps", 200, kind="int", low=STEP_CHOICES[0], high=STEP_CHOICES[-1],
-              options=STEP_CHOICES),
+              options=STEP_CHOICES, widget="select_slider", label="Mini-batch steps",
+              row="range"),
         Param("slide", False, kind="bool"),
+        *schedule_params(pkey, defaults=DEFAULTS, lazy=False),
     ]  # fmt: skip
+
+
+def _sidebar_params() -> list[Param]:
+    return [p for p in schema() if p.section]
+
+
+def _about_the_network() -> None:
+    st.caption(
+        f"{N_POINTS} points ({int(N_POINTS * (1 - VAL))} to train on), a 2-16-16 ReLU "
+        f"network, mini-batches of {BATCH}: the same for every schedule."
+    )
+
+
+def _schedule_boxes() -> None:
+    """Each schedule's parameters in an expander with its formula."""
+    keyed = {p.key: p for p in schema()}
+    st.header("Schedule parameters")
     for name, info in sch.SCHEDULES.items():
-        for p in info.params:
-            default = DEFAULTS.get(f"{name}.{p.name}", p.default)
-            kind = "int" if p.integer else "float"
-            params.append(Param(pkey(name, p.name), default, kind=kind, low=p.low, high=p.high))
-    return params
+        if info.params:
+            with st.expander(info.display):
+                st.latex(info.latex)
+                draw([keyed[pkey(name, p.name)] for p in info.params])
 
 
 def sidebar() -> None:
-    ss = st.session_state
     with st.sidebar:
-        st.header("Data and network")
-        st.selectbox("Dataset", DATA, key="sc_data", format_func=lambda k: DATASETS[k].display)
-        lo, hi = DATASETS[ss["sc_data"]].noise_range
-        ss["sc_noise"] = min(max(float(ss["sc_noise"]), lo), hi)
-        st.slider("Noise", float(lo), float(hi), key="sc_noise", step=0.01)
-        st.number_input("Seed", 0, 9999, key="sc_seed", help="Data, initial weights, batches.")
-        st.caption(
-            f"{N_POINTS} points ({int(N_POINTS * (1 - VAL))} to train on), a 2-16-16 ReLU "
-            f"network, mini-batches of {BATCH}: the same for every schedule."
+        draw(
+            _sidebar_params(),
+            after={"sc_seed": _about_the_network, "sc_epochs": _schedule_boxes},
         )
-        st.header("Training")
-        st.selectbox(
-            "Optimizer",
-            tuple(OPTIMIZERS),
-            key="sc_opt",
-            format_func=lambda k: OPTIMIZERS[k].display,
-        )
-        st.select_slider("Initial learning rate η₀", RATES, key="sc_lr", format_func=fmt_g)
-        st.select_slider("Epochs", EPOCHS, key="sc_epochs")
-        st.header("Schedule parameters")
-        for name, info in sch.SCHEDULES.items():
-            if not info.params:
-                continue
-            with st.expander(info.display):
-                st.latex(info.latex)
-                for p in info.params:
-                    key = pkey(name, p.name)
-                    if p.integer:
-                        st.number_input(p.name, int(p.low), int(p.high), key=key, help=p.help)
-                    else:
-                        st.number_input(
-                            p.name, float(p.low), float(p.high), key=key, format="%.4g", help=p.help
-                        )
         slide_toggle()
 
 
-def fmt_g(v: float) -> str:
-    return f"{v:g}"
+def range_controls() -> None:
+    """The range test's sweep: from, to, and how many mini-batch steps."""
+    draw([p for p in schema() if p.row == "range"])
 
 
 @dataclass(frozen=True)
@@ -128,13 +131,9 @@ class Settings:
 
 def current() -> Settings:
     ss = st.session_state
-    return Settings(
-        data=ss["sc_data"],
-        noise=round(float(ss["sc_noise"]), 4),
-        seed=int(ss["sc_seed"]),
-        optimizer=ss["sc_opt"],
-        lr=float(ss["sc_lr"]),
-        epochs=int(ss["sc_epochs"]),
+    return typed(
+        Settings,
+        schema(),
         schedules=tuple(
             (name, tuple((p.name, float(ss[pkey(name, p.name)])) for p in info.params))
             for name, info in sch.SCHEDULES.items()

@@ -41,7 +41,8 @@ class Param:
     #: whole session state on every call, so each stored key slows every widget.
     lazy: bool = False
     #: how :func:`draw` shows it: "slider", "select_slider", "number", "select",
-    #: "toggle", "checkbox" or "multiselect" ("" for a setting its page draws itself)
+    #: "toggle", "checkbox", "multiselect" or "radio" ("" for a setting its page draws
+    #: itself)
     widget: str = ""
     label: str = ""
     help: str | None = None
@@ -62,6 +63,8 @@ class Param:
     bounds: Callable[[Any], tuple[float, float]] | None = None
     #: printf-style format of a number box (``"%.3g"``)
     num_format: str | None = None
+    #: shown but greyed out when this is true of the session state
+    disabled: Callable[[Any], bool] | None = None
 
     def parse(self, raw: str | list[str]) -> Any:
         """The value for text from the URL; raises ValueError with a reason."""
@@ -217,7 +220,11 @@ def _g(value: Any) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
-def draw(params: Iterable[Param], after: Mapping[str, Callable[[], None]] | None = None) -> None:
+def draw(
+    params: Iterable[Param],
+    after: Mapping[str, Callable[[], None]] | None = None,
+    heading: Callable[[str], Any] = st.header,
+) -> None:
     """The widgets of ``params`` that declare one, in order, each under its section's
     header: the setting's one declaration (key, default, bounds, label, help) is the
     widget, the URL parameter and, through :func:`typed`, the typed settings.
@@ -225,7 +232,7 @@ def draw(params: Iterable[Param], after: Mapping[str, Callable[[], None]] | None
     A setting whose ``when`` is false is not drawn; consecutive settings of one
     ``row`` share a row of columns. ``after`` maps a key to what the page draws right
     after that setting's widget (a data set's blurb, an uploader, an expander per
-    chosen optimizer)."""
+    chosen optimizer). ``heading`` writes a section's title (``st.header``)."""
     ss = st.session_state
     after = after or {}
     section = None
@@ -238,7 +245,7 @@ def draw(params: Iterable[Param], after: Mapping[str, Callable[[], None]] | None
             i += 1
             continue
         if p.section and p.section != section:
-            st.header(p.section)
+            heading(p.section)
             section = p.section
         j = i + 1
         while j < len(todo) and p.row and todo[j].row == p.row:
@@ -258,20 +265,23 @@ def _widget(place: Any, p: Param) -> None:
     if p.lazy:
         ensure(p)
     lo, hi = p.low, p.high
+    num = int if p.kind == "int" else float
     if p.bounds is not None:
         lo, hi = p.bounds(ss)
-        ss[p.key] = type(p.default)(min(max(ss[p.key], lo), hi))
+        ss[p.key] = num(min(max(ss[p.key], lo), hi))
     kw: dict[str, Any] = {"key": p.key, "help": p.help}
+    if p.disabled is not None:
+        kw["disabled"] = p.disabled(ss)
     if p.fmt is not None:
         kw["format_func"] = p.fmt
     if p.widget == "slider":
-        lo, hi = (type(p.default)(v) for v in (lo, hi))
+        lo, hi = (num(v) for v in (lo, hi))
         place.slider(p.label, lo, hi, step=p.step, **kw)
     elif p.widget == "select_slider":
         kw.setdefault("format_func", _g)
         place.select_slider(p.label, tuple(p.options or p.choices), **kw)
     elif p.widget == "number":
-        lo, hi = (None if v is None else type(p.default)(v) for v in (lo, hi))
+        lo, hi = (None if v is None else num(v) for v in (lo, hi))
         place.number_input(p.label, lo, hi, step=p.step, format=p.num_format, **kw)
     elif p.widget == "select":
         place.selectbox(p.label, tuple(p.choices), **kw)
@@ -281,6 +291,8 @@ def _widget(place: Any, p: Param) -> None:
         place.checkbox(p.label, **kw)
     elif p.widget == "multiselect":
         place.multiselect(p.label, tuple(p.choices), **kw)
+    elif p.widget == "radio":
+        place.radio(p.label, tuple(p.choices), horizontal=True, **kw)
     else:
         raise ValueError(f"{p.key}: unknown widget {p.widget!r}")
 
