@@ -22,17 +22,7 @@ slide = bool(ss["slide"])
 
 if not slide:  # (in slide mode the chart comes first: above a 1280x720 projector's fold)
     st.header("Curves and their slopes")
-c1, c2, c3, c4 = st.columns([4, 2, 2, 2])
-c1.multiselect("Activations", ui.NAMES, key="shown", format_func=ui.display)
-c2.radio(
-    "Derivative",
-    ("panel", "dashed"),
-    key="deriv",
-    horizontal=True,
-    format_func=lambda v: {"panel": "own panel", "dashed": "dashed, same axes"}[v],
-)
-c3.slider("z range ±", 1.0, 10.0, key="zmax", step=0.5)
-c4.toggle("Shade flat regions", key="shade", help="Where the slope is (almost) zero.")
+ui.controls("curves")
 if ss["shown"]:
     fig = ui.curves_figure(slide)
     st.plotly_chart(fig, key="curves_chart", config=export_config("activations", slide))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
@@ -14,7 +16,7 @@ from optiviz.figures.activations import Curve, DyingLine, color_of
 
 from .cache import shared_figure, shared_table
 from .controls import slide_toggle
-from .url_state import Param
+from .url_state import Param, draw
 
 PAGE = "activations"
 NAMES: tuple[str, ...] = tuple(ACTIVATIONS)
@@ -24,21 +26,55 @@ LR_OPTIONS: tuple[float, ...] = (1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1
 N_POINTS = 401  # samples of z per curve (odd: z = 0 is on the grid)
 
 
+DERIVATIVE = {"panel": "own panel", "dashed": "dashed, same axes"}
+#: the sidebar's settings: the activations' own parameters
+KNOBS = ("negative_slope", "alpha")
+
+
 def schema() -> list[Param]:
+    """Every setting of the page, declared once: default, bounds, widget, label, help,
+    and where it is drawn (the sidebar's knobs, the curves' row, the experiment's row)."""
     return [
-        Param("shown", DEFAULT_SHOWN, kind="multi", choices=NAMES),
-        Param("negative_slope", 0.2, low=0.0, high=1.0),
-        Param("alpha", 1.0, low=0.0, high=5.0),
-        Param("zmax", 5.0, low=1.0, high=10.0),
-        Param("deriv", "panel", kind="choice", choices=("panel", "dashed")),
-        Param("shade", True, kind="bool"),
-        Param("optimizer", "adam", kind="choice", choices=tuple(OPTIMIZERS)),
-        Param("lr_min", lab.DEFAULT_LR_RANGE[0], low=1e-4, high=10.0, options=LR_OPTIONS),
-        Param("lr_max", lab.DEFAULT_LR_RANGE[1], low=1e-4, high=10.0, options=LR_OPTIONS),
-        Param("seed", 0, kind="int", low=0, high=999),
-        Param("lr_pick", lab.N_RATES - 1, kind="int", low=0, high=lab.N_RATES - 1),
+        Param("shown", DEFAULT_SHOWN, kind="multi", choices=NAMES, widget="multiselect",
+              label="Activations", fmt=display, row="curves", width=4),
+        Param("deriv", "panel", kind="choice", choices=tuple(DERIVATIVE), widget="radio_row",
+              label="Derivative", fmt=DERIVATIVE.get, row="curves", width=2),
+        Param("zmax", 5.0, low=1.0, high=10.0, widget="slider", label="z range ±", step=0.5,
+              row="curves", width=2),
+        Param("shade", True, kind="bool", widget="toggle", label="Shade flat regions",
+              help="Where the slope is (almost) zero.", row="curves", width=2),
+        Param("negative_slope", 0.2, low=0.0, high=1.0, widget="slider",
+              label="Leaky ReLU negative_slope (α)", step=0.01,
+              help="Slope below 0. Keras's leaky_relu default is 0.2; at 0 it is plain "
+              "ReLU, at 1 it is the identity."),
+        Param("alpha", 1.0, low=0.0, high=5.0, widget="slider", label="ELU alpha (α)",
+              step=0.05,
+              help="ELU tends to −α for very negative z (Keras default 1.0)."),
+        Param("optimizer", "adam", kind="choice", choices=tuple(OPTIMIZERS), widget="select",
+              label="Optimizer", fmt=lambda n: OPTIMIZERS[n].display, row="experiment",
+              width=2),
+        Param("lr_min", lab.DEFAULT_LR_RANGE[0], low=1e-4, high=10.0, options=LR_OPTIONS,
+              widget="select_slider", label="Smallest learning_rate", row="experiment",
+              width=2),
+        Param("lr_max", lab.DEFAULT_LR_RANGE[1], low=1e-4, high=10.0, options=LR_OPTIONS,
+              widget="select_slider", label="Largest learning_rate", row="experiment",
+              width=2),
+        Param("seed", 0, kind="int", low=0, high=999, widget="number", label="Seed", step=1,
+              help="Initial weights of every run.", row="experiment"),
+        Param("lr_pick", lab.N_RATES - 1, kind="int", low=0, high=lab.N_RATES - 1,
+              widget="select", label="Learning rate to inspect over epochs",
+              choices=tuple(range(lab.N_RATES))),  # named by pick_rate, from the rates
         Param("slide", False, kind="bool"),
-    ]
+    ]  # fmt: skip
+
+
+def controls(where: str) -> None:
+    """The settings of one place of the page: ``"curves"``, ``"experiment"`` (a row
+    each) or ``"sidebar"``."""
+    if where == "sidebar":
+        draw([p for p in schema() if p.key in KNOBS])
+    else:
+        draw([p for p in schema() if p.row == where])
 
 
 def display(name: str) -> str:
@@ -54,23 +90,7 @@ def param_of(name: str) -> float | None:
 def sidebar() -> None:
     """The two activation knobs (shared by the curves and the experiment) and slide mode."""
     with st.sidebar:
-        st.slider(
-            "Leaky ReLU negative_slope (α)",
-            0.0,
-            1.0,
-            key="negative_slope",
-            step=0.01,
-            help="Slope below 0. Keras's leaky_relu default is 0.2; at 0 it is plain ReLU, "
-            "at 1 it is the identity.",
-        )
-        st.slider(
-            "ELU alpha (α)",
-            0.0,
-            5.0,
-            key="alpha",
-            step=0.05,
-            help="ELU tends to −α for very negative z (Keras default 1.0).",
-        )
+        controls("sidebar")
         st.caption("Both knobs apply to the curves and to the dying-ReLU experiment.")
         slide_toggle()
 
@@ -242,22 +262,13 @@ def run_experiment(lrs: np.ndarray) -> list[DyingLine]:
 
 def experiment_controls() -> None:
     """Optimizer, learning-rate range (values from a URL snap to LR_OPTIONS) and seed."""
-    c1, c2, c3, c4 = st.columns([2, 2, 2, 1])
-    c1.selectbox(
-        "Optimizer", tuple(OPTIMIZERS), key="optimizer", format_func=lambda n: OPTIMIZERS[n].display
-    )
-    c2.select_slider("Smallest learning_rate", LR_OPTIONS, key="lr_min")
-    c3.select_slider("Largest learning_rate", LR_OPTIONS, key="lr_max")
-    c4.number_input("Seed", 0, 999, key="seed", step=1, help="Initial weights of every run.")
+    controls("experiment")
 
 
 def pick_rate(lrs: np.ndarray) -> int:
-    st.selectbox(
-        "Learning rate to inspect over epochs",
-        tuple(range(len(lrs))),
-        key="lr_pick",
-        format_func=lambda i: f"learning_rate = {lrs[i]:.3g}",
-    )
+    """Which of the experiment's rates ``lrs`` the epoch view shows."""
+    (pick,) = [p for p in schema() if p.key == "lr_pick"]
+    draw([replace(pick, fmt=lambda i: f"learning_rate = {lrs[i]:.3g}")])
     return int(st.session_state["lr_pick"])
 
 

@@ -77,7 +77,7 @@ def schema() -> list[Param]:
               options=LEARNING_RATES, widget="select_slider", label="Learning rate (SGD)",
               section=fit, attr="learning_rate"),
         Param("epochs", "20", kind="choice", choices=tuple(str(e) for e in eng.EPOCH_CHOICES),
-              widget="radio", label="Epochs", section=fit),
+              widget="radio_row", label="Epochs", section=fit),
         Param("seed", 0, kind="int", low=0, high=9999, widget="number", step=1, label="Seed",
               section=fit, attr="seed"),
         Param("slide", False, kind="bool"),

@@ -22,7 +22,7 @@ from optiviz.engine.transfer import BATCH, PAIRS, WAYS, TaskPair, by_size, four_
 
 from .controls import slide_toggle
 from .progress import in_background
-from .url_state import Param
+from .url_state import Param, draw, typed
 
 PAGE = "transfer"
 #: every size either pair offers (the URL accepts these; the sidebar the pair's own)
@@ -33,41 +33,36 @@ COLORS = ("#5E5E5E", "#999999", "#0072B2", "#D55E00")
 
 
 def schema() -> list[Param]:
-    """Every setting of the page, with its default and bounds."""
+    """Every setting of the page, declared once: default, bounds, widget, label, help,
+    section and the :class:`Settings` field it fills."""
+    tasks, fit = "Tasks A and B", "Training B"
     return [
-        Param("tl_task", "rings", kind="choice", choices=tuple(PAIRS)),
+        Param("tl_task", "rings", kind="choice", choices=tuple(PAIRS), widget="radio",
+              label="Task pair", fmt=lambda k: PAIRS[k].title, section=tasks, attr="task",
+              help="Rings: reuse helps when B has few examples. Digits: the honest "
+              "counter-example, where it does not."),
+        # the sizes are the chosen pair's; a size of the other pair becomes this one's default
         Param("tl_n", PAIRS["rings"].default_n, kind="int", low=SIZES[0], high=SIZES[-1],
-              options=SIZES),
-        Param("tl_epochs", 100, kind="int", low=EPOCHS[0], high=EPOCHS[-1], options=EPOCHS),
-        Param("tl_unfreeze", 20, kind="int", low=1, high=EPOCHS[-1] - 1),
-        Param("tl_lr", 0.01, low=RATES[0], high=RATES[-1], options=RATES),
-        Param("tl_seed", 0, kind="int", low=0, high=9999),
+              options=SIZES, widget="select_slider", section=tasks, attr="n",
+              label=lambda ss: f"Training examples of task B ({PAIRS[ss['tl_task']].b_short})",
+              options_at=lambda ss: PAIRS[ss["tl_task"]].sizes,
+              reset=lambda ss: PAIRS[ss["tl_task"]].default_n),
+        Param("tl_seed", 0, kind="int", low=0, high=9999, widget="number", label="Seed",
+              help="Which examples, B's new weights.", section=tasks, attr="seed"),
+        Param("tl_epochs", 100, kind="int", low=EPOCHS[0], high=EPOCHS[-1], options=EPOCHS,
+              widget="select_slider", label="Epochs", section=fit, attr="epochs"),
+        Param("tl_unfreeze", 20, kind="int", low=1, high=EPOCHS[-1] - 1, widget="slider",
+              label="Unfreeze A's layers at epoch", section=fit, attr="unfreeze",
+              bounds=lambda ss: (1, int(ss["tl_epochs"]) - 1)),
+        Param("tl_lr", 0.01, low=RATES[0], high=RATES[-1], options=RATES,
+              widget="select_slider", label="Adam learning rate", section=fit, attr="lr"),
         Param("slide", False, kind="bool"),
     ]  # fmt: skip
 
 
 def sidebar() -> None:
-    ss = st.session_state
     with st.sidebar:
-        st.header("Tasks A and B")
-        st.radio(
-            "Task pair",
-            tuple(PAIRS),
-            key="tl_task",
-            format_func=lambda k: PAIRS[k].title,
-            help="Rings: reuse helps when B has few examples. Digits: the honest "
-            "counter-example, where it does not.",
-        )
-        pair = PAIRS[ss["tl_task"]]
-        if int(ss["tl_n"]) not in pair.sizes:  # a size of the other pair: this one's default
-            ss["tl_n"] = pair.default_n
-        st.select_slider(f"Training examples of task B ({pair.b_short})", pair.sizes, key="tl_n")
-        st.number_input("Seed", 0, 9999, key="tl_seed", help="Which examples, B's new weights.")
-        st.header("Training B")
-        st.select_slider("Epochs", EPOCHS, key="tl_epochs")
-        ss["tl_unfreeze"] = min(max(int(ss["tl_unfreeze"]), 1), int(ss["tl_epochs"]) - 1)
-        st.slider("Unfreeze A's layers at epoch", 1, int(ss["tl_epochs"]) - 1, key="tl_unfreeze")
-        st.select_slider("Adam learning rate", RATES, key="tl_lr")
+        draw(schema())
         slide_toggle()
 
 
@@ -88,15 +83,7 @@ class Settings:
 
 
 def current() -> Settings:
-    ss = st.session_state
-    return Settings(
-        task=str(ss["tl_task"]),
-        n=int(ss["tl_n"]),
-        epochs=int(ss["tl_epochs"]),
-        unfreeze=int(ss["tl_unfreeze"]),
-        lr=float(ss["tl_lr"]),
-        seed=int(ss["tl_seed"]),
-    )
+    return typed(Settings, schema())
 
 
 @st.cache_resource(max_entries=2, ttl=24 * 3600, show_spinner=False)

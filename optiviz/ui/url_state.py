@@ -41,10 +41,12 @@ class Param:
     #: whole session state on every call, so each stored key slows every widget.
     lazy: bool = False
     #: how :func:`draw` shows it: "slider", "select_slider", "number", "select",
-    #: "toggle", "checkbox", "multiselect" or "radio" ("" for a setting its page draws
-    #: itself)
+    #: "toggle", "checkbox", "multiselect", "radio" or "radio_row" (its choices side by
+    #: side) ("" for a setting its page draws itself)
     widget: str = ""
-    label: str = ""
+    #: the widget's label; a callable of the session state for one that names another
+    #: setting's value
+    label: str | Callable[[Any], str] = ""
     help: str | None = None
     step: float | None = None
     #: the sidebar section :func:`draw` puts it under
@@ -56,8 +58,10 @@ class Param:
     #: drawn only when this is true of the session state (e.g. a layer's units only for
     #: layers the network has); a lazy setting is stored when it is first drawn
     when: Callable[[Any], bool] | None = None
-    #: settings with the same row name, one after another, share a row of columns
+    #: settings with the same row name, one after another, share a row of columns, each
+    #: as wide as its ``width`` relative to the others'
     row: str = ""
+    width: float = 1.0
     #: the widget's bounds when it is drawn, from the session state (e.g. the chosen
     #: data set's range); the value is moved into them first
     bounds: Callable[[Any], tuple[float, float]] | None = None
@@ -65,6 +69,10 @@ class Param:
     num_format: str | None = None
     #: shown but greyed out when this is true of the session state
     disabled: Callable[[Any], bool] | None = None
+    #: the choices offered when it is drawn, from the session state (a select slider
+    #: whose steps depend on another setting); a value not among them becomes ``reset``'s
+    options_at: Callable[[Any], Sequence[Any]] | None = None
+    reset: Callable[[Any], Any] | None = None
 
     def parse(self, raw: str | list[str]) -> Any:
         """The value for text from the URL; raises ValueError with a reason."""
@@ -251,7 +259,7 @@ def draw(
         while j < len(todo) and p.row and todo[j].row == p.row:
             j += 1
         group = [q for q in todo[i:j] if q is p or q.when is None or q.when(ss)]
-        places = st.columns(len(group)) if len(group) > 1 else [st]
+        places = st.columns([q.width for q in group]) if len(group) > 1 else [st]
         for place, q in zip(places, group, strict=True):
             _widget(place, q)
             if q.key in after:
@@ -269,6 +277,12 @@ def _widget(place: Any, p: Param) -> None:
     if p.bounds is not None:
         lo, hi = p.bounds(ss)
         ss[p.key] = num(min(max(ss[p.key], lo), hi))
+    options = p.options or p.choices
+    if p.options_at is not None:
+        options = tuple(p.options_at(ss))
+        if ss[p.key] not in options:
+            ss[p.key] = p.reset(ss) if p.reset is not None else options[0]
+    label = p.label(ss) if callable(p.label) else p.label
     kw: dict[str, Any] = {"key": p.key, "help": p.help}
     if p.disabled is not None:
         kw["disabled"] = p.disabled(ss)
@@ -276,23 +290,23 @@ def _widget(place: Any, p: Param) -> None:
         kw["format_func"] = p.fmt
     if p.widget == "slider":
         lo, hi = (num(v) for v in (lo, hi))
-        place.slider(p.label, lo, hi, step=p.step, **kw)
+        place.slider(label, lo, hi, step=p.step, **kw)
     elif p.widget == "select_slider":
         kw.setdefault("format_func", _g)
-        place.select_slider(p.label, tuple(p.options or p.choices), **kw)
+        place.select_slider(label, tuple(options), **kw)
     elif p.widget == "number":
         lo, hi = (None if v is None else num(v) for v in (lo, hi))
-        place.number_input(p.label, lo, hi, step=p.step, format=p.num_format, **kw)
+        place.number_input(label, lo, hi, step=p.step, format=p.num_format, **kw)
     elif p.widget == "select":
-        place.selectbox(p.label, tuple(p.choices), **kw)
+        place.selectbox(label, tuple(options), **kw)
     elif p.widget == "toggle":
-        place.toggle(p.label, **kw)
+        place.toggle(label, **kw)
     elif p.widget == "checkbox":
-        place.checkbox(p.label, **kw)
+        place.checkbox(label, **kw)
     elif p.widget == "multiselect":
-        place.multiselect(p.label, tuple(p.choices), **kw)
-    elif p.widget == "radio":
-        place.radio(p.label, tuple(p.choices), horizontal=True, **kw)
+        place.multiselect(label, tuple(options), **kw)
+    elif p.widget in ("radio", "radio_row"):
+        place.radio(label, tuple(options), horizontal=p.widget == "radio_row", **kw)
     else:
         raise ValueError(f"{p.key}: unknown widget {p.widget!r}")
 
