@@ -22,7 +22,7 @@ from optiviz.figures.backprop import network_figure, num
 
 from .cache import shared_figure
 from .controls import slide_toggle, table
-from .url_state import Param
+from .url_state import Param, draw
 
 PAGE = "backprop"
 
@@ -50,45 +50,50 @@ DERIVATIVE = {
 }
 
 
+#: each number's label, in the order the sidebar shows them (two to a row)
+LABELS = {
+    "x1": "x₁", "x2": "x₂", "y": "target y",
+    "w11": "w₁₁", "w12": "w₁₂", "w21": "w₂₁", "w22": "w₂₂",
+    "b1": "b₁", "b2": "b₂", "v1": "v₁", "v2": "v₂", "bo": "output bias b_o",
+}  # fmt: skip
+
+
+#: the example on one row; the weights two to a row (hidden unit 1 left, 2 right)
+ROWS = {"x1": "example", "x2": "example", "y": "example", "w11": "w1", "w12": "w1",
+        "w21": "w2", "w22": "w2", "b1": "b", "b2": "b", "v1": "v", "v2": "v"}  # fmt: skip
+
+
 def schema() -> list[Param]:
-    """Every setting of the page: the example, the nine weights, η, f, the stage, slide mode."""
+    """Every setting of the page, declared once: the example, the nine weights, η, f, the
+    stage, slide mode, each with bounds that keep every number finite."""
+    numbers = [
+        Param(k, DEFAULTS[k], low=-LIMIT, high=LIMIT, widget="number", label=label,
+              step=0.05, num_format="%.4g", row=ROWS.get(k, ""),
+              section="The example" if k in ("x1", "x2", "y") else "Weights")
+        for k, label in LABELS.items()
+    ]  # fmt: skip
     return [
-        *(Param(k, v, low=-LIMIT, high=LIMIT) for k, v in DEFAULTS.items()),
-        Param("eta", 0.5, low=0.0, high=LIMIT),
-        Param("act", "sigmoid", kind="choice", choices=ACTIVATIONS),
+        *numbers,
+        Param("eta", 0.5, low=0.0, high=LIMIT, widget="number", label="Learning rate η",
+              step=0.1, num_format="%.4g", section="Training"),
+        Param("act", "sigmoid", kind="choice", choices=ACTIVATIONS, widget="select",
+              label="Activation f (both layers)", section="Training"),
         Param("stage", STAGES[0], kind="choice", choices=STAGES),
         Param("slide", False, kind="bool"),
-    ]
+    ]  # fmt: skip
 
 
-def _number(label: str, key: str, where: st.delta_generator.DeltaGenerator) -> None:
-    where.number_input(label, min_value=-LIMIT, max_value=LIMIT, step=0.05, format="%.4g", key=key)
+def _weight_tools() -> None:
+    st.caption("w_ij: input i → hidden j; b_j: hidden biases; v_j: hidden j → output.")
+    with st.container(horizontal=True):  # buttons as wide as their labels, wrapping
+        st.button("Random weights", on_click=_random_weights, key="bp_random")
+        st.button("Reset", on_click=_reset, key="bp_reset")
 
 
 def sidebar() -> None:
     """The example, the weights, η and f, each with bounds that keep every number finite."""
     with st.sidebar:
-        st.subheader("The example")
-        c1, c2, c3 = st.columns(3)
-        _number("x₁", "x1", c1)
-        _number("x₂", "x2", c2)
-        _number("target y", "y", c3)
-        st.subheader("Weights")
-        st.caption("w_ij: input i → hidden j; b_j: hidden biases; v_j: hidden j → output.")
-        c1, c2 = st.columns(2)
-        for key, label in (("w11", "w₁₁"), ("w21", "w₂₁"), ("b1", "b₁"), ("v1", "v₁")):
-            _number(label, key, c1)
-        for key, label in (("w12", "w₁₂"), ("w22", "w₂₂"), ("b2", "b₂"), ("v2", "v₂")):
-            _number(label, key, c2)
-        _number("output bias b_o", "bo", st)
-        with st.container(horizontal=True):  # buttons as wide as their labels, wrapping
-            st.button("Random weights", on_click=_random_weights, key="bp_random")
-            st.button("Reset", on_click=_reset, key="bp_reset")
-        st.subheader("Training")
-        st.number_input(
-            "Learning rate η", min_value=0.0, max_value=LIMIT, step=0.1, format="%.4g", key="eta"
-        )
-        st.selectbox("Activation f (both layers)", ACTIVATIONS, key="act")
+        draw(schema(), after={"bo": _weight_tools}, heading=st.subheader)
         st.divider()
         slide_toggle()
 
