@@ -33,17 +33,8 @@ tab_map, tab_basins, tab_fair = lazy_tabs(
 )
 with tab_map:
     if tab_map.open:
-        c1, c2, c3 = st.columns(3)
-        c1.selectbox("Optimizer", names, key="map_opt", format_func=ls.show)
+        ls.controls(surface, "map")
         param = ls.chosen_param(ss["map_opt"])
-        c2.selectbox("Second hyperparameter", ls.map_param_choices(ss["map_opt"]), key="map_param")
-        c3.radio(
-            "Colour by",
-            ("final_loss", "steps_to_eps"),
-            key="metric",
-            horizontal=True,
-            format_func=lambda m: m.replace("_", " "),
-        )
         with st.spinner("Running 4096 settings…"):
             result = ls.cached_sweep(surface.key, surface, ss["map_opt"], param, start, steps)
         fig = shared_figure(
@@ -77,8 +68,7 @@ with tab_map:
         st.caption(" ".join(said))
 with tab_basins:
     if tab_basins.open:
-        st.multiselect("Optimizers", names, key="basin_opts", format_func=ls.show)
-        st.select_slider("Start points per side", ls.GRIDS, key="grid")
+        ls.controls(surface, "basins", "basins_grid")
         if ss["basin_opts"]:
             b = ls.basins_with_progress(surface, list(ss["basin_opts"]), int(ss["grid"]), steps)
             opts, grid = list(ss["basin_opts"]), int(ss["grid"])
@@ -105,7 +95,7 @@ with tab_basins:
             )
 with tab_fair:
     if tab_fair.open:
-        st.multiselect("Optimizers", names, key="fair_opts", format_func=ls.show)
+        ls.controls(surface, "fair")
         if ss["fair_opts"]:
             try:
                 fair = ls.fair_with_progress(surface, tuple(ss["fair_opts"]), start, steps)

@@ -15,12 +15,12 @@ page_intro(
 
 url_state.restore(pu.schema(pu.peek_gate()), page=pu.PAGE)
 url_state.show_notices()
-pu.sidebar(st.session_state.get("perceptron_tab"))
+pu.sidebar(st.session_state.get(pu.TAB))
 slide = bool(st.session_state["slide"])
 
 tab_mcp, tab_rule, tab_xor = lazy_tabs(
     [pu.MCP_TAB, "Rosenblatt's perceptron (1957)", "XOR and the hidden layer"],
-    "perceptron_tab",
+    pu.TAB,
     keep=("gate", "theta", "in1", "in2", "in3", "mlp_act", "mlp_seed", "mlp_lr"),
 )
 with tab_mcp:

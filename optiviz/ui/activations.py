@@ -15,7 +15,7 @@ from optiviz.figures import activations as figs
 from optiviz.figures.activations import Curve, DyingLine, color_of
 
 from .cache import shared_figure, shared_table
-from .controls import slide_toggle
+from .controls import SLIDE, slide_toggle
 from .url_state import Param, draw
 
 PAGE = "activations"
@@ -64,7 +64,7 @@ def schema() -> list[Param]:
         Param("lr_pick", lab.N_RATES - 1, kind="int", low=0, high=lab.N_RATES - 1,
               widget="select", label="Learning rate to inspect over epochs",
               choices=tuple(range(lab.N_RATES))),  # named by pick_rate, from the rates
-        Param("slide", False, kind="bool"),
+        SLIDE,
     ]  # fmt: skip
 
 

@@ -21,7 +21,7 @@ from optiviz.engine.backprop import (
 from optiviz.figures.backprop import network_figure, num
 
 from .cache import shared_figure
-from .controls import slide_toggle, table
+from .controls import SLIDE, table
 from .url_state import Param, draw
 
 PAGE = "backprop"
@@ -79,7 +79,7 @@ def schema() -> list[Param]:
         Param("act", "sigmoid", kind="choice", choices=ACTIVATIONS, widget="select",
               label="Activation f (both layers)", section="Training"),
         Param("stage", STAGES[0], kind="choice", choices=STAGES),
-        Param("slide", False, kind="bool"),
+        SLIDE,
     ]  # fmt: skip
 
 
@@ -93,9 +93,12 @@ def _weight_tools() -> None:
 def sidebar() -> None:
     """The example, the weights, η and f, each with bounds that keep every number finite."""
     with st.sidebar:
-        draw(schema(), after={"bo": _weight_tools}, heading=st.subheader)
-        st.divider()
-        slide_toggle()
+        draw(
+            schema(),
+            after={"bo": _weight_tools},
+            before={"slide": st.divider},
+            heading=st.subheader,
+        )
 
 
 def _random_weights() -> None:

@@ -11,16 +11,18 @@ from . import transport
 from .url_state import Param
 
 
-def start_point_inputs(domain: tuple[tuple[float, float], tuple[float, float]]) -> None:
-    """Two number inputs, keys ``x0`` and ``y0``, for a start point. It may lie up to one
-    domain-width outside the plotted square (the URL schemas use the same bounds)."""
-    (x0, x1), (y0, y1) = domain
-    for col, label, key, lo, hi in zip(
-        st.columns(2), ("x₀", "y₀"), ("x0", "y0"), (x0, y0), (x1, y1), strict=True
-    ):
-        col.number_input(
-            label, key=key, step=0.1, format="%.3f", min_value=2 * lo - hi, max_value=2 * hi - lo
+def start_params(surface: Any, **common: Any) -> list[Param]:
+    """The start point's two settings, keys ``x0`` and ``y0`` (number boxes side by side),
+    starting at the surface's suggested start. It may lie up to one domain-width outside
+    the plotted square."""
+    (x0, x1), (y0, y1) = surface.domain
+    return [
+        Param(key, float(start), low=2 * lo - hi, high=2 * hi - lo, widget="number",
+              label=label, step=0.1, num_format="%.3f", row="start", **common)
+        for key, label, start, lo, hi in zip(
+            ("x0", "y0"), ("x₀", "y₀"), surface.start, (x0, y0), (x1, y1), strict=True
         )
+    ]  # fmt: skip
 
 
 #: Slide mode's page: less space above the content, a smaller title, larger text.
@@ -70,9 +72,16 @@ def table(data: Any, *, width: str | int = "stretch") -> None:
         st.dataframe(data, hide_index=True, width=width)
 
 
+#: slide mode, a setting of every page (``slide=1`` in a link)
+SLIDE = Param("slide", False, kind="bool", widget="toggle", label="Slide mode",
+              help="Big fonts, thick lines, white background, 16:9.")  # fmt: skip
+
+
 def slide_toggle() -> None:
     """The sidebar's slide-mode switch (key ``slide``), the same on every page."""
-    st.toggle("Slide mode", key="slide", help="Big fonts, thick lines, white background, 16:9.")
+    from .url_state import draw
+
+    draw([SLIDE])
 
 
 def lazy_tabs(labels: list[str], key: str, keep: tuple[str, ...] = ()) -> list:

@@ -15,7 +15,7 @@ from optiviz.engine.initializers import INITIALIZERS
 from optiviz.figures import gradients as figs
 
 from .cache import shared_figure
-from .controls import slide_toggle
+from .controls import SLIDE
 from .url_state import Param, draw, typed
 
 PAGE = "gradients"
@@ -80,7 +80,7 @@ def schema() -> list[Param]:
               widget="radio_row", label="Epochs", section=fit),
         Param("seed", 0, kind="int", low=0, high=9999, widget="number", step=1, label="Seed",
               section=fit, attr="seed"),
-        Param("slide", False, kind="bool"),
+        SLIDE,
     ]  # fmt: skip
 
 
@@ -103,8 +103,7 @@ def presets() -> None:
 def sidebar() -> None:
     """Network shape, activation, initializer, the two fixes, training and slide mode."""
     with st.sidebar:
-        draw(schema(), heading=st.subheader)
-        slide_toggle()
+        draw(schema(), heading=st.subheader)  # slide mode last, like every page's
 
 
 def settings() -> dict:

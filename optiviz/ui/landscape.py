@@ -20,49 +20,60 @@ from optiviz.engine.sweeps import (
 )
 from optiviz.engine.sweeps import basins as run_basins
 
-from .controls import slide_toggle, start_point_inputs, table
+from .controls import SLIDE, slide_toggle, start_params, table
 from .race_controls import hparam_param
-from .url_state import Param
+from .url_state import Param, draw
 
 PAGE = "landscape"
 MAP_SIZE = 64
 GRIDS = (50, 100, 150, 200)
+#: the settings every view shares, in the sidebar
+SIDEBAR = ("surface", "x0", "y0", "steps")
 
 
 def schema(surface: Surface) -> list[Param]:
-    (x0, x1), (y0, y1) = surface.domain
+    """Every setting of the page, declared once; the start point's bounds are those of
+    ``surface``. The sidebar's settings are shared by the three views; the others belong
+    to one tab each (their ``row``)."""
     names = tuple(OPTIMIZERS)
     return [
-        Param("surface", "two_wells", kind="choice", choices=SURFACE_NAMES),
-        Param("steps", 300, kind="int", low=10, high=2000),
-        Param("x0", float(surface.start[0]), low=2 * x0 - x1, high=2 * x1 - x0),
-        Param("y0", float(surface.start[1]), low=2 * y0 - y1, high=2 * y1 - y0),
-        Param("map_opt", "momentum", kind="choice", choices=names),
-        Param("map_param", "auto", kind="str", max_len=40),
-        Param("metric", "final_loss", kind="choice", choices=("final_loss", "steps_to_eps")),
-        Param("basin_opts", ["sgd", "momentum", "adam"], kind="multi", choices=names),
-        Param("grid", 100, kind="int", low=10, high=200),
-        Param("fair_opts", list(CLASSIC), kind="multi", choices=names),
-        Param("slide", False, kind="bool"),
-    ]
+        Param("surface", "two_wells", kind="choice", choices=SURFACE_NAMES, widget="select",
+              label="Loss surface", fmt=lambda n: get_surface(n).title, on_change=reset_start),
+        *start_params(surface),
+        Param("steps", 300, kind="int", low=10, high=2000, widget="slider", label="Steps",
+              step=10, help="Every run gets the same budget."),
+        Param("map_opt", "momentum", kind="choice", choices=names, widget="select",
+              label="Optimizer", fmt=show, row="map"),
+        Param("map_param", "auto", kind="str", max_len=40, widget="select",
+              label="Second hyperparameter", row="map",
+              options_at=lambda ss: map_param_choices(ss["map_opt"]),
+              reset=lambda ss: _default_param(ss["map_opt"])),
+        Param("metric", "final_loss", kind="choice", choices=("final_loss", "steps_to_eps"),
+              widget="radio_row", label="Colour by", fmt=lambda m: m.replace("_", " "),
+              row="map"),
+        Param("basin_opts", ["sgd", "momentum", "adam"], kind="multi", choices=names,
+              widget="multiselect", label="Optimizers", fmt=show, row="basins"),
+        Param("grid", 100, kind="int", low=10, high=200, options=GRIDS,
+              widget="select_slider", label="Start points per side", row="basins_grid"),
+        Param("fair_opts", list(CLASSIC), kind="multi", choices=names, widget="multiselect",
+              label="Optimizers", fmt=show, row="fair"),
+        SLIDE,
+    ]  # fmt: skip
 
 
 def show(name: str) -> str:
     return OPTIMIZERS[name].display
 
 
+def controls(surface: Surface, *rows: str) -> None:
+    """The settings of one tab (its rows), drawn where the page is."""
+    draw([p for p in schema(surface) if p.row in rows])
+
+
 def sidebar() -> None:
     """Surface, start, step budget and slide mode, shared by the three views."""
     with st.sidebar:
-        st.selectbox(
-            "Loss surface",
-            SURFACE_NAMES,
-            key="surface",
-            format_func=lambda n: get_surface(n).title,
-            on_change=reset_start,
-        )
-        start_point_inputs(get_surface(st.session_state["surface"]).domain)
-        st.slider("Steps", 10, 2000, key="steps", step=10, help="Every run gets the same budget.")
+        draw([p for p in schema(peek_surface()) if p.key in SIDEBAR])
         slide_toggle()
 
 
@@ -85,13 +96,18 @@ def map_param_choices(optimizer: str) -> list[str]:
     return names or ["(learning rate only)"]
 
 
-def chosen_param(optimizer: str) -> str | None:
+def _default_param(optimizer: str) -> str:
+    """The second hyperparameter a map of ``optimizer`` sweeps unless told otherwise."""
     choices = map_param_choices(optimizer)
+    value = OPTIMIZERS[optimizer].sweep_param or choices[0]
+    return value if value in choices else choices[0]
+
+
+def chosen_param(optimizer: str) -> str | None:
+    """The map's second hyperparameter (None: the learning rate alone)."""
     value = st.session_state.get("map_param", "auto")
-    if value not in choices:
-        value = OPTIMIZERS[optimizer].sweep_param or choices[0]
-        st.session_state["map_param"] = value if value in choices else choices[0]
-    value = st.session_state["map_param"]
+    if value not in map_param_choices(optimizer):
+        value = st.session_state["map_param"] = _default_param(optimizer)
     return None if value.startswith("(") else value
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -30,9 +33,9 @@ from optiviz.figures import perceptron as figs
 from optiviz.figures.style import export_config, frozen
 
 from .cache import shared_figure
-from .controls import slide_toggle, table
+from .controls import SLIDE, slide_toggle, table
 from .export import export_buttons
-from .url_state import Param
+from .url_state import Param, draw
 
 PAGE = "perceptron"
 QUERY = (2.0, 0.5)
@@ -49,64 +52,71 @@ def peek_gate() -> Gate:
     return GATES.get(name, GATES["and"])
 
 
-def schema(gate: Gate) -> list[Param]:
-    """Every setting of the page; θ's default is the chosen gate's own threshold."""
-    return [
-        Param("gate", "and", kind="choice", choices=tuple(GATES)),
-        Param("in1", False, kind="bool"),
-        Param("in2", False, kind="bool"),
-        Param("in3", False, kind="bool"),
-        Param("theta", gate.threshold, kind="int", low=0, high=3),
-        Param("eta", 1.0, low=0.0, high=ETA_MAX),
-        Param("epochs", 20, kind="int", low=1, high=100),
-        Param("shuffle", True, kind="bool"),
-        Param("seed", 42, kind="int", low=0, high=9999),
-        Param("start", "zeros", kind="choice", choices=("zeros", "random")),
-        Param("mlp_act", "tanh", kind="choice", choices=XOR_ACTIVATIONS),
-        Param("mlp_seed", 0, kind="int", low=0, high=9999),
-        Param("mlp_lr", 1.0, options=MLP_RATES, low=0.01, high=10.0),
-        Param("slide", False, kind="bool"),
-    ]
-
-
+TAB = "perceptron_tab"  # the page's tab bar's key (see lazy_tabs)
 #: the page's first tab: a McCulloch–Pitts unit has no learning rule
 MCP_TAB = "McCulloch–Pitts unit (1943)"
+
+
+def _no_rule(ss: Any) -> bool:
+    """On the McCulloch–Pitts tab the rule's settings change nothing: shown greyed out."""
+    return ss.get(TAB) in (None, MCP_TAB)
+
+
+def schema(gate: Gate) -> list[Param]:
+    """Every setting of the page, declared once; θ's default is the chosen gate's own
+    threshold. Where each is drawn: the unit's column, the sidebar (the rule), the XOR
+    tab's row."""
+    rule = {"section": "Perceptron rule", "disabled": _no_rule}
+    return [
+        Param("gate", "and", kind="choice", choices=tuple(GATES), widget="select",
+              label="Unit wired as", fmt=lambda g: GATES[g].display, on_change=_reset_theta),
+        Param("theta", gate.threshold, kind="int", low=0, high=3, widget="slider",
+              label="Threshold θ", help="Fire when at least θ inputs are on."),
+        *(Param(f"in{i + 1}", False, kind="bool", widget="toggle",
+                label=functools.partial(_input_label, i),
+                when=functools.partial(lambda ss, i: i < GATES[ss["gate"]].n_inputs, i=i))
+          for i in range(3)),
+        Param("eta", 1.0, low=0.0, high=ETA_MAX, widget="number", label="Learning rate η",
+              step=0.1, num_format="%.3f",
+              help="From zero weights every η > 0 draws the same lines, only scaled.", **rule),
+        Param("epochs", 20, kind="int", low=1, high=100, widget="slider", label="Most epochs",
+              **rule),
+        Param("shuffle", True, kind="bool", widget="toggle", label="Shuffle each epoch",
+              help="scikit-learn shuffles too.", **rule),
+        Param("seed", 42, kind="int", low=0, high=9999, widget="number", label="Seed", step=1,
+              **rule),
+        Param("start", "zeros", kind="choice", choices=("zeros", "random"),
+              widget="radio_row", label="Start from",
+              fmt=lambda s: "w = 0, b = 0" if s == "zeros" else "random weights", **rule),
+        Param("mlp_act", "tanh", kind="choice", choices=XOR_ACTIVATIONS, widget="select",
+              label="Hidden activation", row="xor"),
+        Param("mlp_seed", 0, kind="int", low=0, high=9999, widget="number", label="Seed",
+              step=1, row="xor"),
+        Param("mlp_lr", 1.0, options=MLP_RATES, low=0.01, high=10.0, widget="select_slider",
+              label="Learning rate", row="xor"),
+        SLIDE,
+    ]  # fmt: skip
+
+
+def _input_label(i: int, ss: Any) -> str:
+    inhibitory = GATES[ss["gate"]].inhibitory[i]
+    return f"x{SUB[i]}" + (" (inhibitory)" if inhibitory else "")
 
 
 def sidebar(tab: str | None) -> None:
     """The perceptron rule's settings (shared by the iris and XOR views) and slide mode.
     On the McCulloch–Pitts tab (``tab``; None: the first tab) they change nothing, so
     they are shown disabled, with a line saying why."""
-    off = tab in (None, MCP_TAB)
-    with st.sidebar:
-        st.subheader("Perceptron rule")
-        if off:
+
+    def why() -> None:
+        if tab in (None, MCP_TAB):
             st.caption(
                 "Used by the perceptron and XOR tabs: a McCulloch–Pitts unit does not learn."
             )
-        st.number_input(
-            "Learning rate η",
-            min_value=0.0,
-            max_value=ETA_MAX,
-            step=0.1,
-            key="eta",
-            format="%.3f",
-            help="From zero weights every η > 0 draws the same lines, only scaled.",
-            disabled=off,
-        )
-        st.slider("Most epochs", 1, 100, key="epochs", disabled=off)
-        st.toggle(
-            "Shuffle each epoch", key="shuffle", help="scikit-learn shuffles too.", disabled=off
-        )
-        st.number_input("Seed", min_value=0, max_value=9999, step=1, key="seed", disabled=off)
-        st.radio(
-            "Start from",
-            ("zeros", "random"),
-            key="start",
-            horizontal=True,
-            format_func=lambda s: "w = 0, b = 0" if s == "zeros" else "random weights",
-            disabled=off,
-        )
+
+    with st.sidebar:
+        rule = [p for p in schema(peek_gate()) if p.section]
+        draw(rule, before={"eta": why}, heading=st.subheader)
         st.divider()
         slide_toggle()
 
@@ -123,19 +133,9 @@ def mcp_view(slide: bool) -> None:
     ss = st.session_state
     c1, c2 = st.columns([1, 2])
     with c1:
-        st.selectbox(
-            "Unit wired as",
-            tuple(GATES),
-            key="gate",
-            format_func=lambda g: GATES[g].display,
-            on_change=_reset_theta,
-        )
+        unit = [p for p in schema(peek_gate()) if p.key in ("gate", "theta", "in1", "in2", "in3")]
+        draw(unit, before={"in1": lambda: st.caption("Inputs (click to switch on and off)")})
         gate = GATES[ss["gate"]]
-        st.slider("Threshold θ", 0, 3, key="theta", help="Fire when at least θ inputs are on.")
-        st.caption("Inputs (click to switch on and off)")
-        for i in range(gate.n_inputs):
-            label = f"x{SUB[i]}" + (" (inhibitory)" if gate.inhibitory[i] else "")
-            st.toggle(label, key=f"in{i + 1}")
     theta = int(ss["theta"])
     inputs = tuple(int(bool(ss[f"in{i + 1}"])) for i in range(gate.n_inputs))
     out = mcp_output(inputs, gate, theta)
@@ -352,10 +352,7 @@ def xor_view(slide: bool) -> None:
         export_buttons(fig, "optiviz-perceptron-xor", slide)
 
     st.subheader("One hidden layer: a 2-2-1 network")
-    c1, c2, c3 = st.columns(3)
-    c1.selectbox("Hidden activation", XOR_ACTIVATIONS, key="mlp_act")
-    c2.number_input("Seed", min_value=0, max_value=9999, step=1, key="mlp_seed")
-    c3.select_slider("Learning rate", MLP_RATES, key="mlp_lr")
+    draw([p for p in schema(peek_gate()) if p.row == "xor"])
     ss = st.session_state
     mlp = (str(ss["mlp_act"]), int(ss["mlp_seed"]), float(ss["mlp_lr"]))
     with st.spinner("Training 8 small networks…"):

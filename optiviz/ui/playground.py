@@ -22,7 +22,7 @@ from optiviz.engine.keras_code import load_script, training_script
 from optiviz.engine.schedules import SCHEDULES
 from optiviz.engine.training import EPOCH_BUCKETS, Run, TrainResult, train
 
-from .controls import schedule_params, slide_toggle
+from .controls import SLIDE, schedule_params
 from .progress import in_background
 from .url_state import Param, draw, typed
 
@@ -207,7 +207,7 @@ def schema() -> tuple[Param, ...]:
         Param("patience", 20, kind="int", low=1, high=200, widget="number",
               label="patience (epochs)", section=fit, when=lambda ss: bool(ss["es"]),
               attr="patience"),
-        Param("slide", False, kind="bool"),
+        SLIDE,
     ]  # fmt: skip
     for opt in OPTIMIZERS.values():
         for h in opt.hparams:
@@ -261,8 +261,7 @@ def sidebar() -> None:
         draw(
             [p for p in schema() if p.key.split(".")[0] not in OPTIMIZERS],
             after={"data": _data_extras, "opts": _optimizer_boxes},
-        )
-        slide_toggle()
+        )  # slide mode last, like every page's
 
 
 # ------------------------------------------------------------------ the settings

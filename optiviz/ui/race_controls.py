@@ -28,9 +28,9 @@ from optiviz.engine.surfaces import Surface
 from optiviz.engine.trajectories import RACE_PAGE_STEPS
 from optiviz.figures.style import export_config
 
-from .controls import slide_toggle, start_point_inputs
+from .controls import SLIDE, start_params
 from .text import literal
-from .url_state import Param, ensure, snap
+from .url_state import Param, draw, snap
 
 PAGE = "race"
 CUSTOM = "custom"
@@ -43,6 +43,8 @@ EPS_OPTIONS = (0.0, 1e-10, 1e-8, 1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 0.1, 1.0)
 BETA2_OPTIONS = (0.0, 0.5, 0.9, 0.95, 0.99, 0.995, 0.999, 0.9995, 0.9999, 0.99999)
 RACER_IDS = tuple(OPTIMIZERS) + tuple(f"{n}_2" for n in OPTIMIZERS)
 DEFAULT_FORMULA = "x**2 + 3*y**2 + sin(3*x)"
+#: the settings under the sidebar's divider: how the charts look
+LAST = ("quiver", "slide", "image")
 
 
 def optimizer_of(racer: str) -> str:
@@ -95,45 +97,88 @@ def _hp_param(racer: str, h: Any, surface: Surface) -> Param:
     """A racer's hyperparameter (lazy: stored when its racer is in the race)."""
     key = f"{racer}.{h.name}"
     default = race_hparams(surface, optimizer_of(racer))[h.name]
+    shown = {"label": h.name, "help": h.help, "lazy": True}
     if h.name == "learning_rate":
-        lr = snap(default, LR_OPTIONS)
-        return Param(key, lr, low=0.0, high=100.0, options=LR_OPTIONS, lazy=True)
+        return Param(
+            key,
+            snap(default, LR_OPTIONS),
+            low=0.0,
+            high=100.0,
+            options=LR_OPTIONS,
+            widget="select_slider",
+            **{**shown, "help": h.help + " (log scale)"},
+        )
     if h.boolean:
-        return Param(key, bool(default), kind="bool", lazy=True)
-    if h.name == "epsilon":
-        return Param(key, default, low=0.0, high=1.0, options=EPS_OPTIONS, lazy=True)
-    if h.name == "beta_2":
-        return Param(key, default, low=0.0, high=0.99999, options=BETA2_OPTIONS, lazy=True)
-    return Param(key, float(default), low=h.low, high=h.high, lazy=True)
+        return Param(key, bool(default), kind="bool", widget="checkbox", **shown)
+    if h.name in ("epsilon", "beta_2"):
+        options = EPS_OPTIONS if h.name == "epsilon" else BETA2_OPTIONS
+        return Param(
+            key,
+            default,
+            low=0.0,
+            high=options[-1],
+            options=options,
+            widget="select_slider",
+            **shown,
+        )
+    return Param(key, float(default), low=h.low, high=h.high, widget="slider",
+                 step=0.01 if h.high <= 1 else 0.05, **shown)  # fmt: skip
+
+
+def _surface_title(name: str) -> str:
+    return "✏️ your own formula" if name == CUSTOM else get_surface(name).title
+
+
+def _custom(ss: Any) -> bool:
+    return ss["surface"] == CUSTOM
 
 
 @functools.lru_cache(maxsize=64)
 def schema(surface: Surface) -> tuple[Param, ...]:
-    """Every setting of the race page, with defaults that depend on the surface (made
-    once per surface: ~100 settings, read twice on every rerun)."""
-    (x0, x1), (y0, y1) = surface.domain
-    wx, wy = x1 - x0, y1 - y0
+    """Every setting of the race page, declared once, with defaults that depend on the
+    surface (made once per surface: ~100 settings, read twice on every rerun)."""
+    box = {"widget": "number", "when": _custom, "on_change": _on_surface_change}
     params = [
-        Param("surface", "two_wells", kind="choice", choices=(*SURFACE_NAMES, CUSTOM)),
-        Param("formula", DEFAULT_FORMULA, kind="str", max_len=300),
-        Param("xmin", -2.0, low=-1e6, high=1e6),
-        Param("xmax", 2.0, low=-1e6, high=1e6),
-        Param("ymin", -2.0, low=-1e6, high=1e6),
-        Param("ymax", 2.0, low=-1e6, high=1e6),
-        Param("x0", float(surface.start[0]), low=x0 - wx, high=x1 + wx),
-        Param("y0", float(surface.start[1]), low=y0 - wy, high=y1 + wy),
-        Param("steps", 300, kind="int", low=1, high=MAX_STEPS),
-        Param("racers", list(CLASSIC), kind="multi", choices=tuple(OPTIMIZERS)),
-        Param("copies", [], kind="multi", choices=tuple(OPTIMIZERS)),
-        Param("quiver", False, kind="bool"),
-        Param("slide", False, kind="bool"),
-        Param("image", "png", kind="choice", choices=("png", "svg")),
+        Param("surface", "two_wells", kind="choice", choices=(*SURFACE_NAMES, CUSTOM),
+              widget="select", label="Loss surface", fmt=_surface_title,
+              on_change=_on_surface_change,
+              help="The function J(x, y) the optimizers try to minimise."),
+        Param("formula", DEFAULT_FORMULA, kind="str", max_len=300, widget="text",
+              label="f(x, y) =", when=_custom, on_change=_on_surface_change,
+              help="Use x, y, numbers, + - * / **, pi, e and sin cos tan exp log sqrt abs "
+              "tanh arctan sinh cosh sigmoid minimum maximum."),
+        Param("xmin", -2.0, low=-1e6, high=1e6, label="x min", row="x range", **box),
+        Param("xmax", 2.0, low=-1e6, high=1e6, label="x max", row="x range", **box),
+        Param("ymin", -2.0, low=-1e6, high=1e6, label="y min", row="y range", **box),
+        Param("ymax", 2.0, low=-1e6, high=1e6, label="y max", row="y range", **box),
+        *start_params(surface),
+        Param("steps", 300, kind="int", low=1, high=MAX_STEPS, widget="slider",
+              label="Steps", bounds=lambda ss: (10, MAX_STEPS), step=10,
+              help="Number of updates each optimizer makes."),
+        Param("racers", list(CLASSIC), kind="multi", choices=tuple(OPTIMIZERS),
+              widget="multiselect", label="Optimizers", fmt=_display,
+              help="Who races. Colours stay the same on every page."),
+        Param("copies", [], kind="multi", choices=tuple(OPTIMIZERS), widget="multiselect",
+              label="Race a second copy of", fmt=_display,
+              help="Race an optimizer twice with different settings (e.g. momentum 0.5 vs "
+              "0.9)."),
+        Param("quiver", False, kind="bool", widget="toggle", label="Gradient field",
+              help="Arrows pointing downhill (−∇J) over the contour."),
+        SLIDE,
+        Param("image", "png", kind="choice", choices=("png", "svg"), widget="radio_row",
+              label="Camera icon saves", fmt=str.upper,
+              help="Format of the image the camera icon on each chart downloads (high "
+              "resolution)."),
         Param("inspect_step", 10, kind="int", low=0, high=MAX_STEPS),
         Param("inspect_run", "", kind="str", max_len=40),
-    ]
+    ]  # fmt: skip
     for racer in RACER_IDS:
         params += [_hp_param(racer, h, surface) for h in OPTIMIZERS[optimizer_of(racer)].hparams]
     return tuple(params)
+
+
+def _display(name: str) -> str:
+    return OPTIMIZERS[name].display
 
 
 def current_surface() -> tuple[Surface, str | None]:
@@ -163,108 +208,41 @@ def _on_surface_change() -> None:
             st.session_state[p.key] = p.default  # (racers not in the race take it later)
 
 
-def _hp_widget(racer: str, h: Any) -> None:
-    key = f"{racer}.{h.name}"
-    label = h.name
-    if h.name == "learning_rate":
-        st.select_slider(label, LR_OPTIONS, key=key, help=h.help + " (log scale)", format_func=_fmt)
-    elif h.boolean:
-        st.checkbox(label, key=key, help=h.help)
-    elif h.name == "epsilon":
-        st.select_slider(label, EPS_OPTIONS, key=key, help=h.help, format_func=_fmt)
-    elif h.name == "beta_2":
-        st.select_slider(label, BETA2_OPTIONS, key=key, help=h.help, format_func=_fmt)
-    else:
-        st.slider(
-            label,
-            float(h.low),
-            float(h.high),
-            key=key,
-            step=0.01 if h.high <= 1 else 0.05,
-            help=h.help,
-        )
-
-
-def _fmt(v: float) -> str:
-    return f"{v:g}"
-
-
 def sidebar(surface: Surface, error: str | None) -> RaceSettings:
     """Draw the sidebar and return what it says."""
     ss = st.session_state
-    with st.sidebar:
-        st.selectbox(
-            "Loss surface",
-            (*SURFACE_NAMES, CUSTOM),
-            key="surface",
-            format_func=lambda n: "✏️ your own formula" if n == CUSTOM else get_surface(n).title,
-            on_change=_on_surface_change,
-            help="The function J(x, y) the optimizers try to minimise.",
-        )
-        if ss["surface"] == CUSTOM:
-            st.text_input(
-                "f(x, y) =",
-                key="formula",
-                max_chars=300,
-                help="Use x, y, numbers, + - * / **, pi, e and sin cos tan exp log sqrt abs tanh "
-                "arctan sinh cosh sigmoid minimum maximum.",
-                on_change=_on_surface_change,
-            )
-            c1, c2 = st.columns(2)
-            c1.number_input("x min", key="xmin", on_change=_on_surface_change)
-            c2.number_input("x max", key="xmax", on_change=_on_surface_change)
-            c1.number_input("y min", key="ymin", on_change=_on_surface_change)
-            c2.number_input("y max", key="ymax", on_change=_on_surface_change)
-            if error:
-                st.error(literal(error), icon="⚠️")
-        st.caption("Start point — or click on the contour")
-        start_point_inputs(surface.domain)
-        st.slider(
-            "Steps",
-            10,
-            MAX_STEPS,
-            key="steps",
-            step=10,
-            help="Number of updates each optimizer makes.",
-        )
-        st.multiselect(
-            "Optimizers",
-            tuple(OPTIMIZERS),
-            key="racers",
-            format_func=lambda n: OPTIMIZERS[n].display,
-            help="Who races. Colours stay the same on every page.",
-        )
-        st.multiselect(
-            "Race a second copy of",
-            tuple(OPTIMIZERS),
-            key="copies",
-            format_func=lambda n: OPTIMIZERS[n].display,
-            help="Race an optimizer twice with different settings (e.g. momentum 0.5 vs 0.9).",
-        )
-        racers = [*ss["racers"], *(f"{c}_2" for c in ss["copies"])]
-        hparams: dict[str, dict[str, float]] = {}
-        params = {p.key: p for p in schema(surface)}
-        for racer in racers:
+    params = {p.key: p for p in schema(surface)}
+
+    def formula_error() -> None:
+        if error:
+            st.error(literal(error), icon="⚠️")
+
+    def racer_boxes() -> None:
+        for racer in _racers():
             opt = OPTIMIZERS[optimizer_of(racer)]
             with st.expander(f"{racer_title(racer)} settings"):
                 st.caption(opt.summary)
-                for h in opt.hparams:
-                    ensure(params[f"{racer}.{h.name}"])
-                    _hp_widget(racer, h)
-            hparams[racer] = {h.name: float(ss[f"{racer}.{h.name}"]) for h in opt.hparams}
+                draw([params[f"{racer}.{h.name}"] for h in opt.hparams])
+
+    with st.sidebar:
+        draw(
+            [
+                p
+                for p in params.values()
+                if "." not in p.key and p.key not in ("quiver", "slide", "image")
+            ],
+            before={"x0": lambda: st.caption("Start point — or click on the contour")},
+            after={"ymax": formula_error, "copies": racer_boxes},
+        )
         st.divider()
-        st.toggle(
-            "Gradient field", key="quiver", help="Arrows pointing downhill (−∇J) over the contour."
-        )
-        slide_toggle()
-        st.radio(
-            "Camera icon saves",
-            ("png", "svg"),
-            key="image",
-            horizontal=True,
-            format_func=str.upper,
-            help="Format of the image the camera icon on each chart downloads (high resolution).",
-        )
+        draw([params[k] for k in LAST])
+    racers = _racers()
+    hparams = {
+        racer: {
+            h.name: float(ss[f"{racer}.{h.name}"]) for h in OPTIMIZERS[optimizer_of(racer)].hparams
+        }
+        for racer in racers
+    }
     start = (float(ss["x0"]), float(ss["y0"]))
     if not all(math.isfinite(v) for v in start):
         start = surface.start
@@ -278,6 +256,11 @@ def sidebar(surface: Surface, error: str | None) -> RaceSettings:
         slide=bool(ss["slide"]),
         image=str(ss["image"]),
     )
+
+
+def _racers() -> list[str]:
+    ss = st.session_state
+    return [*ss["racers"], *(f"{c}_2" for c in ss["copies"])]
 
 
 def set_start_from_click(chart_key: str) -> None:

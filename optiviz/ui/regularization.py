@@ -20,7 +20,7 @@ from optiviz.engine.training import Run, TrainResult, train
 from optiviz.engine.transfer import concat_results, evaluate, select_runs
 from optiviz.figures.regularization import REG_COLORS
 
-from .controls import slide_toggle
+from .controls import SLIDE
 from .progress import in_background
 from .url_state import Param, draw, typed
 
@@ -70,14 +70,13 @@ def schema() -> list[Param]:
               step=0.05, section=reg, attr="dropout"),
         Param("rg_patience", 20, kind="int", low=1, high=200, widget="number",
               label="Early-stopping patience (epochs)", section=reg, attr="patience"),
-        Param("slide", False, kind="bool"),
+        SLIDE,
     ]  # fmt: skip
 
 
 def sidebar() -> None:
     with st.sidebar:
-        draw(schema())
-        slide_toggle()
+        draw(schema())  # slide mode last, like every page's
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from optiviz.engine import schedules as sch
 from optiviz.engine.lr_range import STEP_CHOICES, LRRangeResult, lr_range_test
 from optiviz.engine.training import Run, TrainResult, train
 
-from .controls import schedule_params, slide_toggle
+from .controls import SLIDE, schedule_params, slide_toggle
 from .progress import in_background
 from .url_state import Param, draw, typed
 
@@ -72,7 +72,7 @@ def schema() -> list[Param]:
         Param("sc_steps", 200, kind="int", low=STEP_CHOICES[0], high=STEP_CHOICES[-1],
               options=STEP_CHOICES, widget="select_slider", label="Mini-batch steps",
               row="range"),
-        Param("slide", False, kind="bool"),
+        SLIDE,
         *schedule_params(pkey, defaults=DEFAULTS, lazy=False),
     ]  # fmt: skip
 

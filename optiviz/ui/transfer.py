@@ -20,7 +20,7 @@ from optiviz.engine import Dataset
 from optiviz.engine.training import TrainResult
 from optiviz.engine.transfer import BATCH, PAIRS, WAYS, TaskPair, by_size, four_ways, train_a
 
-from .controls import slide_toggle
+from .controls import SLIDE
 from .progress import in_background
 from .url_state import Param, draw, typed
 
@@ -56,14 +56,13 @@ def schema() -> list[Param]:
               bounds=lambda ss: (1, int(ss["tl_epochs"]) - 1)),
         Param("tl_lr", 0.01, low=RATES[0], high=RATES[-1], options=RATES,
               widget="select_slider", label="Adam learning rate", section=fit, attr="lr"),
-        Param("slide", False, kind="bool"),
+        SLIDE,
     ]  # fmt: skip
 
 
 def sidebar() -> None:
     with st.sidebar:
-        draw(schema())
-        slide_toggle()
+        draw(schema())  # slide mode last, like every page's
 
 
 @dataclass(frozen=True)

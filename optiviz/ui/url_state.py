@@ -41,8 +41,8 @@ class Param:
     #: whole session state on every call, so each stored key slows every widget.
     lazy: bool = False
     #: how :func:`draw` shows it: "slider", "select_slider", "number", "select",
-    #: "toggle", "checkbox", "multiselect", "radio" or "radio_row" (its choices side by
-    #: side) ("" for a setting its page draws itself)
+    #: "toggle", "checkbox", "multiselect", "radio", "radio_row" (its choices side by
+    #: side) or "text" ("" for a setting its page draws itself)
     widget: str = ""
     #: the widget's label; a callable of the session state for one that names another
     #: setting's value
@@ -73,6 +73,8 @@ class Param:
     #: whose steps depend on another setting); a value not among them becomes ``reset``'s
     options_at: Callable[[Any], Sequence[Any]] | None = None
     reset: Callable[[Any], Any] | None = None
+    #: called when the student changes it (Streamlit's on_change), before the rerun
+    on_change: Callable[[], None] | None = None
 
     def parse(self, raw: str | list[str]) -> Any:
         """The value for text from the URL; raises ValueError with a reason."""
@@ -232,6 +234,7 @@ def draw(
     params: Iterable[Param],
     after: Mapping[str, Callable[[], None]] | None = None,
     heading: Callable[[str], Any] = st.header,
+    before: Mapping[str, Callable[[], None]] | None = None,
 ) -> None:
     """The widgets of ``params`` that declare one, in order, each under its section's
     header: the setting's one declaration (key, default, bounds, label, help) is the
@@ -240,9 +243,10 @@ def draw(
     A setting whose ``when`` is false is not drawn; consecutive settings of one
     ``row`` share a row of columns. ``after`` maps a key to what the page draws right
     after that setting's widget (a data set's blurb, an uploader, an expander per
-    chosen optimizer). ``heading`` writes a section's title (``st.header``)."""
+    chosen optimizer), ``before`` to what it draws right before it. ``heading`` writes a
+    section's title (``st.header``)."""
     ss = st.session_state
-    after = after or {}
+    after, before = after or {}, before or {}
     section = None
     todo = [p for p in params if p.widget]
     i = 0
@@ -259,6 +263,8 @@ def draw(
         while j < len(todo) and p.row and todo[j].row == p.row:
             j += 1
         group = [q for q in todo[i:j] if q is p or q.when is None or q.when(ss)]
+        if p.key in before:
+            before[p.key]()
         places = st.columns([q.width for q in group]) if len(group) > 1 else [st]
         for place, q in zip(places, group, strict=True):
             _widget(place, q)
@@ -286,6 +292,8 @@ def _widget(place: Any, p: Param) -> None:
     kw: dict[str, Any] = {"key": p.key, "help": p.help}
     if p.disabled is not None:
         kw["disabled"] = p.disabled(ss)
+    if p.on_change is not None:
+        kw["on_change"] = p.on_change
     if p.fmt is not None:
         kw["format_func"] = p.fmt
     if p.widget == "slider":
@@ -305,6 +313,8 @@ def _widget(place: Any, p: Param) -> None:
         place.checkbox(label, **kw)
     elif p.widget == "multiselect":
         place.multiselect(label, tuple(options), **kw)
+    elif p.widget == "text":
+        place.text_input(label, max_chars=p.max_len, **kw)
     elif p.widget in ("radio", "radio_row"):
         place.radio(label, tuple(options), horizontal=p.widget == "radio_row", **kw)
     else:
