@@ -282,7 +282,9 @@ def _widget(place: Any, p: Param) -> None:
     num = int if p.kind == "int" else float
     if p.bounds is not None:
         lo, hi = p.bounds(ss)
-        ss[p.key] = num(min(max(ss[p.key], lo), hi))
+        inside = num(min(max(ss[p.key], lo), hi))
+        if inside != ss[p.key]:  # (writing a widget's own value would mark it as set here)
+            ss[p.key] = inside
     options = p.options or p.choices
     if p.options_at is not None:
         options = tuple(p.options_at(ss))
