@@ -54,8 +54,11 @@ def schema() -> tuple[Param, ...]:
     section, and when it is shown. The settings of hidden parts (layers beyond the
     chosen depth, other schedules' and optimizers' settings) are lazy: stored when
     their widgets are drawn (see ``Param.lazy``)."""
-    data, net, fit = "Data", "Network", "Training"
-    params = [
+    return (*_data_params(), *_network_params(), *_training_params(), *_optimizer_params())
+
+
+def _data_params(data: str = "Data") -> list[Param]:
+    return [
         Param(
             "data",
             "moons",
@@ -112,6 +115,11 @@ def schema() -> tuple[Param, ...]:
             help="Data, initial weights and shuffling.",
             section=data,
         ),
+    ]
+
+
+def _network_params(net: str = "Network") -> list[Param]:
+    params = [
         Param(
             "layers",
             2,
@@ -157,7 +165,8 @@ def schema() -> tuple[Param, ...]:
                 fmt=lambda a: ACTIVATIONS[a].display,
             )
         )
-    params += [
+    return [
+        *params,
         Param("slope", 0.2, low=0.0, high=1.0, widget="slider",
               label="Leaky ReLU negative_slope", step=0.01, section=net,
               when=lambda ss: _layers_using(ss, "leaky_relu")),
@@ -178,6 +187,11 @@ def schema() -> tuple[Param, ...]:
               widget="select_slider", label="L1", section=net, row="penalties", attr="l1"),
         Param("l2", 0.0, kind="float", options=STRENGTHS, low=0.0, high=0.1,
               widget="select_slider", label="L2", section=net, row="penalties", attr="l2"),
+    ]  # fmt: skip
+
+
+def _training_params(fit: str = "Training") -> list[Param]:
+    params = [
         Param("opts", ["sgd", "adam"], kind="multi", choices=tuple(OPTIMIZERS),
               widget="multiselect", label="Optimizers (same initial weights)", section=fit,
               fmt=lambda k: OPTIMIZERS[k].display),
@@ -196,7 +210,8 @@ def schema() -> tuple[Param, ...]:
         section=fit,
         when=lambda name, ss: ss["schedule"] == name,
     )
-    params += [
+    return [
+        *params,
         Param("clip", "none", kind="choice", choices=CLIPS, widget="select",
               label="Gradient clipping", section=fit, row="clip"),
         Param("clip_at", 1.0, low=1e-3, high=1e3, widget="number", label="threshold",
@@ -209,6 +224,11 @@ def schema() -> tuple[Param, ...]:
               attr="patience"),
         SLIDE,
     ]  # fmt: skip
+
+
+def _optimizer_params() -> list[Param]:
+    """Each optimizer's hyperparameters, drawn in its expander when it is chosen."""
+    params = []
     for opt in OPTIMIZERS.values():
         for h in opt.hparams:
             default = opt.playground_lr if h.name == "learning_rate" else h.keras_default
@@ -221,7 +241,7 @@ def schema() -> tuple[Param, ...]:
                            num_format="%.6g",
                            help=f"{h.help} Keras default: {h.keras_default:g}.")
             )  # fmt: skip
-    return tuple(params)
+    return params
 
 
 def _low(name: str) -> float:
