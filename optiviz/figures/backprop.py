@@ -68,6 +68,10 @@ def _edge_label(name: str, w: float, grad: float, new: float, stage: int) -> str
     return "<br>".join(lines)
 
 
+#: pixels: a unit's radius (slide mode's chart is no taller than the screen)
+RADIUS = 50
+
+
 def network_figure(trace: Any, stage: int, *, slide: bool = False) -> go.Figure:
     """The 2-2-1 network with the numbers of every stage up to ``stage`` written on it.
 
@@ -78,30 +82,31 @@ def network_figure(trace: Any, stage: int, *, slide: bool = False) -> go.Figure:
     """
     stage = max(0, min(int(stage), len(STAGE_TITLES) - 1))
     s = style_for(slide)
-    t = trace
     fig = go.Figure()
-    radius = 50  # pixels: slide mode's chart is no taller than the screen's
-    font = s.font
+    _edges(fig, trace, stage, s)
+    _units(fig, trace, stage, s)
+    _biases(fig, trace, stage, s.font, slide)
+    _loss_box(fig, trace, stage, s.font)
+    apply_style(fig, slide, STAGE_TITLES[stage])
+    fig.update_shapes(opacity=1)  # the slide template fades shapes by default
+    fig.update_xaxes(visible=False, range=[-0.45, 4.65], fixedrange=True)
+    fig.update_yaxes(visible=False, range=[-0.25, 1.15], fixedrange=True)
+    fig.update_layout(showlegend=False, margin={"l": 20, "r": 20, "b": 20})
+    return fig
 
-    # ---------------------------------------------------------------- edges
-    edges = []
-    for i in range(2):
-        for j in range(2):
-            edges.append(
-                (
-                    f"x{i + 1}",
-                    f"h{j + 1}",
-                    f"w{_sub(i + 1)}{_sub(j + 1)}",
-                    t.net.W_h[i, j],
-                    t.dW_h[i, j],
-                    t.new.W_h[i, j],
-                    0.62 if i != j else 0.5,  # crossing edges: past the crossing, clear of x
-                )
-            )
-    for j in range(2):
-        edges.append(
-            (f"h{j + 1}", "o", f"v{_sub(j + 1)}", t.net.w_o[j], t.dw_o[j], t.new.w_o[j], 0.5)
-        )
+
+def _edges(fig: go.Figure, t: Any, stage: int, s: Any) -> None:
+    """Every weight's line with its label, coloured by what the stage does with it, and
+    the dotted line from the output to the loss."""
+    edges = [
+        (f"x{i + 1}", f"h{j + 1}", f"w{_sub(i + 1)}{_sub(j + 1)}",
+         t.net.W_h[i, j], t.dW_h[i, j], t.new.W_h[i, j],
+         0.62 if i != j else 0.5)  # crossing edges: past the crossing, clear of x
+        for i in range(2) for j in range(2)
+    ] + [
+        (f"h{j + 1}", "o", f"v{_sub(j + 1)}", t.net.w_o[j], t.dw_o[j], t.new.w_o[j], 0.5)
+        for j in range(2)
+    ]  # fmt: skip
     for a, b, name, w, g, new, frac in edges:
         (xa, ya), (xb, yb) = POS[a], POS[b]
         active = (stage == 1 and b.startswith("h")) or (stage == 2 and b == "o")
@@ -110,72 +115,48 @@ def network_figure(trace: Any, stage: int, *, slide: bool = False) -> go.Figure:
         if stage == 7:
             colour = UPDATE
         fig.add_shape(
-            type="line",
-            x0=xa,
-            y0=ya,
-            x1=xb,
-            y1=yb,
+            type="line", x0=xa, y0=ya, x1=xb, y1=yb, layer="below",
             line={"color": colour, "width": s.line * (1.3 if active or active_back else 0.8)},
-            layer="below",
-        )
+        )  # fmt: skip
         fig.add_annotation(
             x=xa + frac * (xb - xa),
             y=ya + frac * (yb - ya),
             text=_edge_label(name, w, g, new, stage),
             showarrow=False,
-            font={"size": font, "color": INK},
+            font={"size": s.font, "color": INK},
             bgcolor="rgba(255,255,255,0.92)",
             bordercolor=colour,
             borderwidth=1,
             borderpad=2,
         )
-    # the output feeds the loss
     fig.add_shape(
-        type="line",
-        x0=POS["o"][0],
-        y0=0.5,
-        x1=POS["loss"][0],
-        y1=0.5,
+        type="line", x0=POS["o"][0], y0=0.5, x1=POS["loss"][0], y1=0.5, layer="below",
         line={"color": INK if stage >= 3 else MUTED, "width": s.line * 0.8, "dash": "dot"},
-        layer="below",
+    )  # fmt: skip
+
+
+def _node(fig: go.Figure, key: str, title: str, body: list[str], colour: str, lit: bool,
+          s: Any) -> None:  # fmt: skip
+    """One unit: a circle, its numbers inside, its name above."""
+    x, y = POS[key]
+    fig.add_shape(
+        type="circle", xref="x", yref="y", xsizemode="pixel", ysizemode="pixel",
+        xanchor=x, yanchor=y, x0=-RADIUS, x1=RADIUS, y0=-RADIUS, y1=RADIUS,
+        fillcolor="white",
+        line={"color": colour if lit else INK, "width": s.line * (1.6 if lit else 0.8)},
+    )  # fmt: skip
+    font = {"size": s.font, "color": INK}
+    fig.add_annotation(x=x, y=y, text="<br>".join(body), showarrow=False, font=font)
+    fig.add_annotation(
+        x=x, y=y, yshift=RADIUS + 12, text=f"<b>{title}</b>", showarrow=False, font=font
     )
 
-    # ---------------------------------------------------------------- nodes
-    def node(key: str, title: str, body: list[str], colour: str, lit: bool) -> None:
-        x, y = POS[key]
-        fig.add_shape(
-            type="circle",
-            xref="x",
-            yref="y",
-            xsizemode="pixel",
-            ysizemode="pixel",
-            xanchor=x,
-            yanchor=y,
-            x0=-radius,
-            x1=radius,
-            y0=-radius,
-            y1=radius,
-            fillcolor="white",
-            line={"color": colour if lit else INK, "width": s.line * (1.6 if lit else 0.8)},
-        )
-        fig.add_annotation(
-            x=x,
-            y=y,
-            text="<br>".join(body),
-            showarrow=False,
-            font={"size": font, "color": INK},
-        )
-        fig.add_annotation(
-            x=x,
-            y=y,
-            yshift=radius + 12,
-            text=f"<b>{title}</b>",
-            showarrow=False,
-            font={"size": font, "color": INK},
-        )
 
+def _units(fig: go.Figure, t: Any, stage: int, s: Any) -> None:
+    """The inputs, the hidden units and the output, with what the stage has computed."""
     for i in range(2):
-        node(f"x{i + 1}", f"x{_sub(i + 1)}", [f"<b>{num(t.x[i])}</b>"], FORWARD, stage == 0)
+        _node(fig, f"x{i + 1}", f"x{_sub(i + 1)}", [f"<b>{num(t.x[i])}</b>"], FORWARD,
+              stage == 0, s)  # fmt: skip
     for j in range(2):
         body = []
         if stage >= 1:
@@ -183,17 +164,19 @@ def network_figure(trace: Any, stage: int, *, slide: bool = False) -> go.Figure:
         if stage >= 5:
             body.append(f"<span style='color:{BACKWARD}'>E = {num(t.e_h[j])}</span>")
         lit_colour = BACKWARD if stage == 5 else FORWARD
-        node(f"h{j + 1}", f"h{_sub(j + 1)}", body or ["?"], lit_colour, stage in (1, 5))
+        _node(fig, f"h{j + 1}", f"h{_sub(j + 1)}", body or ["?"], lit_colour, stage in (1, 5), s)
     body = []
     if stage >= 2:
         body += [f"Z = {num(t.z_o)}", f"O = <b>{num(t.o)}</b>"]
     if stage >= 4:
         body.append(f"<span style='color:{BACKWARD}'>E = {num(t.e_o)}</span>")
-    node("o", "output", body or ["?"], BACKWARD if stage == 4 else FORWARD, stage in (2, 4))
+    _node(fig, "o", "output", body or ["?"], BACKWARD if stage == 4 else FORWARD,
+          stage in (2, 4), s)  # fmt: skip
 
-    # biases, written under their unit
-    biases = [("h1", "b₁", 0), ("h2", "b₂", 1), ("o", "b_o", None)]
-    for key, name, j in biases:
+
+def _biases(fig: go.Figure, t: Any, stage: int, font: float, slide: bool) -> None:
+    """Each bias, written under its unit."""
+    for key, name, j in (("h1", "b₁", 0), ("h2", "b₂", 1), ("o", "b_o", None)):
         b = t.net.b_h[j] if j is not None else t.net.b_o
         g = t.db_h[j] if j is not None else t.db_o
         new = t.new.b_h[j] if j is not None else t.new.b_o
@@ -201,7 +184,7 @@ def network_figure(trace: Any, stage: int, *, slide: bool = False) -> go.Figure:
         fig.add_annotation(
             x=x,
             y=y,
-            yshift=-(radius + 10),
+            yshift=-(RADIUS + 10),
             yanchor="top",
             text=_edge_label(name, b, g, new, stage),
             showarrow=False,
@@ -209,7 +192,9 @@ def network_figure(trace: Any, stage: int, *, slide: bool = False) -> go.Figure:
             font={"size": max(font * 0.85, 18) if slide else font * 0.85, "color": INK},
         )
 
-    # the loss box
+
+def _loss_box(fig: go.Figure, t: Any, stage: int, font: float) -> None:
+    """The target, the loss and, after the step, the new loss."""
     lines = [f"target y = <b>{num(t.y)}</b>"]
     if stage >= 3:
         lines.append(f"L = ½(O − y)² = <b>{num(t.loss)}</b>")
@@ -229,10 +214,3 @@ def network_figure(trace: Any, stage: int, *, slide: bool = False) -> go.Figure:
         borderwidth=2 if stage in (3, 7) else 1,
         borderpad=8,
     )
-
-    apply_style(fig, slide, STAGE_TITLES[stage])
-    fig.update_shapes(opacity=1)  # the slide template fades shapes by default
-    fig.update_xaxes(visible=False, range=[-0.45, 4.65], fixedrange=True)
-    fig.update_yaxes(visible=False, range=[-0.25, 1.15], fixedrange=True)
-    fig.update_layout(showlegend=False, margin={"l": 20, "r": 20, "b": 20})
-    return fig
