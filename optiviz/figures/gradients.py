@@ -305,6 +305,35 @@ def training(r: Any, *, slide: bool = False) -> go.Figure:
     (after clipping). A run that overflowed is marked where it diverged."""
     s = style_for(slide)
     valid = np.asarray(r.train_valid, bool)
+    fig = make_subplots(
+        rows=1,
+        cols=2,
+        horizontal_spacing=0.2,
+        subplot_titles=("‖∂L/∂W‖ per layer and epoch", "loss and largest step"),
+        specs=[[{}, {"secondary_y": True}]],
+    )
+    _gradient_heatmap(fig, r, valid, s)
+    _loss_and_steps(fig, r, valid, s)
+    title = "Training for a few epochs (full-batch SGD)"
+    if r.diverged_epoch:
+        title += f": {OVERFLOW} at epoch {r.diverged_epoch}"
+        fig.add_annotation(
+            x=0.8,
+            y=0.5,
+            xref="paper",
+            yref="paper",
+            text=f"diverged at epoch {r.diverged_epoch}: {OVERFLOW}",
+            showarrow=False,
+            font={"color": "white", "size": s.font},
+            bgcolor=LABEL_COLORS[OVERFLOW],
+        )
+    apply_style(fig, slide, title)
+    fig.update_annotations(font_size=s.font)
+    return legend_below(fig, slide)
+
+
+def _gradient_heatmap(fig: go.Figure, r: Any, valid: np.ndarray, s: Any) -> None:
+    """Left: log10‖∂L/∂W‖ per layer and epoch, gaps where the run had overflowed."""
     epochs = np.arange(1, len(valid) + 1)
     w = np.asarray(r.train_w_norm, float)[:, : int(r.depth)]
     logw = np.where(w > 0, np.log10(np.maximum(w, 1e-38)), 0.0)
@@ -315,13 +344,6 @@ def training(r: Any, *, slide: bool = False) -> go.Figure:
         [float(v) if ok else None for v, ok in zip(row, keep, strict=True)]
         for row, keep in zip(logw.T, shown.T, strict=True)
     ]
-    fig = make_subplots(
-        rows=1,
-        cols=2,
-        horizontal_spacing=0.2,
-        subplot_titles=("‖∂L/∂W‖ per layer and epoch", "loss and largest step"),
-        specs=[[{}, {"secondary_y": True}]],
-    )
     ticks, labels = _decade_ticks(zmin, zmax)
     if shown.any():
         fig.add_trace(
@@ -355,6 +377,21 @@ def training(r: Any, *, slide: bool = False) -> go.Figure:
             showarrow=False,
             font={"size": s.font},
         )
+    fig.update_yaxes(title_text="layer", row=1, col=1)
+    fig.update_xaxes(title_text="epoch", row=1, col=1)
+
+
+def _decades(values: np.ndarray) -> list[float]:
+    """A log-axis range at least two decades wide around the positive values."""
+    v = np.log10(values[values > 0]) if np.any(values > 0) else np.zeros(1)
+    mid = (float(v.min()) + float(v.max())) / 2
+    half = max(1.0, (float(v.max()) - float(v.min())) / 2 + 0.2)
+    return [mid - half, mid + half]
+
+
+def _loss_and_steps(fig: go.Figure, r: Any, valid: np.ndarray, s: Any) -> None:
+    """Right: the loss, the largest step taken and, with clipping, the cap on it."""
+    epochs = np.arange(1, len(valid) + 1)
     loss = np.asarray(r.train_loss, float)
     fig.add_trace(
         go.Scatter(
@@ -394,53 +431,19 @@ def training(r: Any, *, slide: bool = False) -> go.Figure:
             col=2,
             secondary_y=True,
         )
-    fig.update_yaxes(title_text="layer", row=1, col=1)
-    fig.update_xaxes(title_text="epoch", row=1, col=1)
     fig.update_xaxes(title_text="epoch", range=[0.5, len(valid) + 0.5], row=1, col=2)
-
-    def decades(values: np.ndarray) -> list[float]:
-        """A log-axis range at least two decades wide around the positive values."""
-        v = np.log10(values[values > 0]) if np.any(values > 0) else np.zeros(1)
-        mid = (float(v.min()) + float(v.max())) / 2
-        half = max(1.0, (float(v.max()) - float(v.min())) / 2 + 0.2)
-        return [mid - half, mid + half]
-
     cap = [r.clipnorm * r.learning_rate] if r.clipnorm is not None else []
+    logs = {"type": "log", "exponentformat": "power", "row": 1, "col": 2}
     fig.update_yaxes(
-        title_text="loss (log)",
-        type="log",
-        exponentformat="power",
-        range=decades(loss[valid]),
-        row=1,
-        col=2,
-        secondary_y=False,
+        title_text="loss (log)", range=_decades(loss[valid]), secondary_y=False, **logs
     )
     fig.update_yaxes(
         title_text="step (log)",
-        type="log",
-        exponentformat="power",
-        range=decades(np.concatenate([step[ok], cap])),
+        range=_decades(np.concatenate([step[ok], cap])),
         showgrid=False,
-        row=1,
-        col=2,
         secondary_y=True,
+        **logs,
     )
-    title = "Training for a few epochs (full-batch SGD)"
-    if r.diverged_epoch:
-        title += f": {OVERFLOW} at epoch {r.diverged_epoch}"
-        fig.add_annotation(
-            x=0.8,
-            y=0.5,
-            xref="paper",
-            yref="paper",
-            text=f"diverged at epoch {r.diverged_epoch}: {OVERFLOW}",
-            showarrow=False,
-            font={"color": "white", "size": s.font},
-            bgcolor=LABEL_COLORS[OVERFLOW],
-        )
-    apply_style(fig, slide, title)
-    fig.update_annotations(font_size=s.font)
-    return legend_below(fig, slide)
 
 
 def matrix(m: Any, *, slide: bool = False) -> go.Figure:
