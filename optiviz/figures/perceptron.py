@@ -99,6 +99,10 @@ def line_equation(w: Sequence[float], b: float, names: tuple[str, str] = ("x₁"
 # --------------------------------------------------------------------------- McCulloch–Pitts
 
 
+#: where the unit sits, in data units
+_UNIT = (0.6, 0.5)
+
+
 def mcp_figure(
     inputs: Sequence[int],
     inhibitory: Sequence[bool],
@@ -114,83 +118,15 @@ def mcp_figure(
     n = len(inputs)
     ys = np.linspace(0.85, 0.15, n) if n > 1 else np.array([0.5])
     fig = go.Figure()
-    ux, uy = 0.6, 0.5
+    ux, uy = _UNIT
     r_in, r_unit = (26, 70) if slide else (18, 48)  # pixels
     # 1 data unit is about 250 px on screen (740 in slide mode): the radii in data units
     k = (1.0 / 740) if slide else (1.0 / 250)
     excited = sum(int(v) for v, inh in zip(inputs, inhibitory, strict=True) if not inh)
     vetoed = any(int(v) and inh for v, inh in zip(inputs, inhibitory, strict=True))
-
-    def disc(x: float, y: float, r: int, fill: str, width: float) -> None:
-        fig.add_shape(
-            type="circle",
-            xsizemode="pixel",
-            ysizemode="pixel",
-            xanchor=x,
-            yanchor=y,
-            x0=-r,
-            x1=r,
-            y0=-r,
-            y1=r,
-            fillcolor=fill,
-            line={"color": LINE, "width": width},
-        )
-
     for i, (v, inh, y) in enumerate(zip(inputs, inhibitory, ys, strict=True)):
-        on = bool(v)
-        colour = INHIBIT if inh else LINE
-        d = np.array([ux - 0.1, uy - y])
-        d /= np.linalg.norm(d)
-        x0, y0 = 0.1 + d[0] * r_in * k, y + d[1] * r_in * k
-        x1, y1 = ux - d[0] * r_unit * k * 1.05, uy - d[1] * r_unit * k * 1.05
-        width = s.line * (1.6 if on else 0.9)
-        if inh:  # a bar across the end: the classic symbol of an inhibitory synapse
-            fig.add_shape(
-                type="line", x0=x0, y0=y0, x1=x1, y1=y1, line={"color": colour, "width": width}
-            )
-            fig.add_shape(
-                type="line",
-                x0=x1 + d[1] * 0.05,
-                y0=y1 - d[0] * 0.05,
-                x1=x1 - d[1] * 0.05,
-                y1=y1 + d[0] * 0.05,
-                line={"color": colour, "width": s.line * 1.6},
-            )
-        else:
-            fig.add_annotation(
-                x=x1,
-                y=y1,
-                ax=x0,
-                ay=y0,
-                xref="x",
-                yref="y",
-                axref="x",
-                ayref="y",
-                showarrow=True,
-                arrowhead=2,
-                arrowsize=1.2,
-                arrowwidth=width,
-                arrowcolor=colour,
-                text="",
-            )
-        disc(0.1, y, r_in, POSITIVE if on else "white", 2)
-        fig.add_annotation(
-            x=0.1,
-            y=y,
-            text=f"<b>{int(v)}</b>",
-            showarrow=False,
-            font={"size": s.font * 1.2, "color": "white" if on else LINE},
-        )
-        fig.add_annotation(
-            x=0.1,
-            y=y,
-            xshift=-(r_in + 6),
-            xanchor="right",
-            text=f"x{_sub(i + 1)}" + (" (inhibitory)" if inh else ""),
-            showarrow=False,
-            font={"size": s.font, "color": colour},
-        )
-    disc(ux, uy, r_unit, POSITIVE if output else "#f2f2f2", 3)
+        _mcp_input(fig, i, bool(v), inh, y, (r_in, r_unit, k), s)
+    _disc(fig, ux, uy, r_unit, POSITIVE if output else "#f2f2f2", 3)
     fig.add_annotation(
         x=ux,
         y=uy,
@@ -198,21 +134,7 @@ def mcp_figure(
         showarrow=False,
         font={"size": s.font * 1.3, "color": "white" if output else LINE},
     )
-    fig.add_annotation(
-        x=1.02,
-        y=uy,
-        ax=ux + r_unit * k,
-        ay=uy,
-        xref="x",
-        yref="y",
-        axref="x",
-        ayref="y",
-        showarrow=True,
-        arrowhead=2,
-        arrowwidth=s.line * 1.4,
-        arrowcolor=LINE,
-        text="",
-    )
+    _arrow(fig, (ux + r_unit * k, uy), (1.02, uy), s.line * 1.4, LINE)
     fig.add_annotation(
         x=1.05,
         y=uy,
@@ -239,6 +161,69 @@ def mcp_figure(
     else:
         fig.update_layout(height=360, width=None)
     return fig
+
+
+def _disc(fig: go.Figure, x: float, y: float, r: int, fill: str, width: float) -> None:
+    """A circle ``r`` pixels wide around (x, y)."""
+    fig.add_shape(
+        type="circle", xsizemode="pixel", ysizemode="pixel", xanchor=x, yanchor=y,
+        x0=-r, x1=r, y0=-r, y1=r, fillcolor=fill, line={"color": LINE, "width": width},
+    )  # fmt: skip
+
+
+def _arrow(fig: go.Figure, tail: tuple, head: tuple, width: float, colour: str,
+           **kw: Any) -> None:  # fmt: skip
+    """An arrow in data coordinates from ``tail`` to ``head``."""
+    fig.add_annotation(
+        x=head[0], y=head[1], ax=tail[0], ay=tail[1], xref="x", yref="y", axref="x",
+        ayref="y", showarrow=True, arrowhead=2, arrowwidth=width, arrowcolor=colour,
+        text="", **kw,
+    )  # fmt: skip
+
+
+def _mcp_input(fig: go.Figure, i: int, on: bool, inh: bool, y: float, sizes: tuple,
+               s: Any) -> None:  # fmt: skip
+    """Input ``i``: its cell, its name, and its connection to the unit (an arrow, or a
+    line ending in a bar for an inhibitory one)."""
+    r_in, r_unit, k = sizes
+    ux, uy = _UNIT
+    colour = INHIBIT if inh else LINE
+    d = np.array([ux - 0.1, uy - y])
+    d /= np.linalg.norm(d)
+    x0, y0 = 0.1 + d[0] * r_in * k, y + d[1] * r_in * k
+    x1, y1 = ux - d[0] * r_unit * k * 1.05, uy - d[1] * r_unit * k * 1.05
+    width = s.line * (1.6 if on else 0.9)
+    if inh:  # a bar across the end: the classic symbol of an inhibitory synapse
+        fig.add_shape(
+            type="line", x0=x0, y0=y0, x1=x1, y1=y1, line={"color": colour, "width": width}
+        )
+        fig.add_shape(
+            type="line",
+            x0=x1 + d[1] * 0.05,
+            y0=y1 - d[0] * 0.05,
+            x1=x1 - d[1] * 0.05,
+            y1=y1 + d[0] * 0.05,
+            line={"color": colour, "width": s.line * 1.6},
+        )
+    else:
+        _arrow(fig, (x0, y0), (x1, y1), width, colour, arrowsize=1.2)
+    _disc(fig, 0.1, y, r_in, POSITIVE if on else "white", 2)
+    fig.add_annotation(
+        x=0.1,
+        y=y,
+        text=f"<b>{int(on)}</b>",
+        showarrow=False,
+        font={"size": s.font * 1.2, "color": "white" if on else LINE},
+    )
+    fig.add_annotation(
+        x=0.1,
+        y=y,
+        xshift=-(r_in + 6),
+        xanchor="right",
+        text=f"x{_sub(i + 1)}" + (" (inhibitory)" if inh else ""),
+        showarrow=False,
+        font={"size": s.font, "color": colour},
+    )
 
 
 def _sub(k: int) -> str:
