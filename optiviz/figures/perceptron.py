@@ -280,6 +280,42 @@ def perceptron_animation(
     box = box or data_box(X)
     shown = frame_updates(len(run.steps_w), frames)
     marker = s.head * 0.9 * marker_scale
+    static = _static_traces(X, y, box, class_names, reference, query, marker, s)
+    last = int(shown[-1])
+    traces = []
+    for data, extra in zip(_moving(run, X, box, last), _moving_styles(marker, s), strict=True):
+        mode = "markers" if "marker" in extra else "lines"
+        traces.append(go.Scatter(mode=mode, hoverinfo="skip", **{**data, **extra}))
+    fig = go.Figure(data=[*static, *traces])
+    ids = list(range(len(static), len(static) + 4))
+    fig._frame_objs = tuple(
+        go.Frame(
+            data=_moving(run, X, box, int(k)),
+            traces=ids,
+            name=str(int(k)),
+            layout={"title": {"text": _frame_title(run, int(k), title)}},
+            _validate=False,
+        )
+        for k in shown
+    )
+    labels = [f"{int(k)} (epoch {int(run.steps_epoch[k])})" for k in shown]
+    fig.update_layout(
+        **play_controls([str(int(k)) for k in shown], "update ", s.font, labels=labels)
+    )
+    apply_style(fig, slide, _frame_title(run, last, title))
+    fig.update_layout(
+        title={"font": {"size": s.font}},
+        margin={"b": 120},
+        legend={"orientation": "v", "x": 1.01, "y": 1.0, "xanchor": "left"},
+        dragmode="pan",
+    )
+    fig.update_xaxes(title=axis_names[0], range=list(box[0]), showgrid=False, zeroline=False)
+    fig.update_yaxes(title=axis_names[1], range=list(box[1]), showgrid=False, zeroline=False)
+    return fig
+
+
+def _static_traces(X, y, box, class_names, reference, query, marker, s) -> list:
+    """What every frame shares: the two classes, scikit-learn's line, the query point."""
     static: list[go.BaseTraceType] = []
     for label, colour, symbol in ((0, NEGATIVE, "diamond"), (1, POSITIVE, "circle")):
         pts = X[y == label]
@@ -315,33 +351,29 @@ def perceptron_animation(
                 marker={"symbol": "star", "size": marker * 2, "color": "black"},
             )
         )
-    n_static = len(static)
+    return static
 
-    def moving(k: int) -> list[dict]:
-        w, b = run.steps_w[k], float(run.steps_b[k])
-        poly = half_plane(w, b, box)
-        seg = line_in_box(w, b, box)
-        wrong = _wrong(run, k)
-        idx = int(run.steps_index[k])
-        here = X[idx : idx + 1] if idx >= 0 else np.zeros((0, 2))
-        return [
-            {"type": "scatter", "x": _xs(poly[:, 0]), "y": _xs(poly[:, 1])},
-            {"type": "scatter", "x": _xs(seg[:, 0]), "y": _xs(seg[:, 1])},
-            {"type": "scatter", "x": _xs(X[wrong, 0]), "y": _xs(X[wrong, 1])},
-            {"type": "scatter", "x": _xs(here[:, 0]), "y": _xs(here[:, 1])},
-        ]
 
-    def frame_title(k: int) -> str:
-        e, idx = int(run.steps_epoch[k]), int(run.steps_index[k])
-        wrong = len(_wrong(run, k))
-        head = "start" if k == 0 else f"epoch {e}, update {k} (example #{idx})"
-        eq = line_equation(run.steps_w[k], float(run.steps_b[k]))
-        if np.allclose(run.steps_w[k], 0):
-            eq = "w = 0: no line yet"
-        return f"{title + ' — ' if title else ''}{head} · {wrong} misclassified · {eq}"
+def _moving(run: Any, X: np.ndarray, box: Box, k: int) -> list[dict]:
+    """Update ``k``'s four moving traces: the predicted-1 side, the line, the points it
+    gets wrong, the example that caused the update."""
+    w, b = run.steps_w[k], float(run.steps_b[k])
+    poly = half_plane(w, b, box)
+    seg = line_in_box(w, b, box)
+    wrong = _wrong(run, k)
+    idx = int(run.steps_index[k])
+    here = X[idx : idx + 1] if idx >= 0 else np.zeros((0, 2))
+    return [
+        {"type": "scatter", "x": _xs(poly[:, 0]), "y": _xs(poly[:, 1])},
+        {"type": "scatter", "x": _xs(seg[:, 0]), "y": _xs(seg[:, 1])},
+        {"type": "scatter", "x": _xs(X[wrong, 0]), "y": _xs(X[wrong, 1])},
+        {"type": "scatter", "x": _xs(here[:, 0]), "y": _xs(here[:, 1])},
+    ]
 
-    last = int(shown[-1])
-    styles = [
+
+def _moving_styles(marker: float, s: Any) -> list[dict]:
+    """How the four moving traces look (and their legend names)."""
+    return [
         {"fill": "toself", "fillcolor": REGION, "line": {"width": 0}, "name": "predicted 1"},
         {"line": {"color": LINE, "width": s.line * 1.2}, "name": "perceptron's line"},
         {
@@ -363,36 +395,17 @@ def perceptron_animation(
             "name": "example that caused this update",
         },
     ]
-    traces = []
-    for data, extra in zip(moving(last), styles, strict=True):
-        mode = "markers" if "marker" in extra else "lines"
-        traces.append(go.Scatter(mode=mode, hoverinfo="skip", **{**data, **extra}))
-    fig = go.Figure(data=[*static, *traces])
-    ids = list(range(n_static, n_static + 4))
-    fig._frame_objs = tuple(
-        go.Frame(
-            data=moving(int(k)),
-            traces=ids,
-            name=str(int(k)),
-            layout={"title": {"text": frame_title(int(k))}},
-            _validate=False,
-        )
-        for k in shown
-    )
-    labels = [f"{int(k)} (epoch {int(run.steps_epoch[k])})" for k in shown]
-    fig.update_layout(
-        **play_controls([str(int(k)) for k in shown], "update ", s.font, labels=labels)
-    )
-    apply_style(fig, slide, frame_title(last))
-    fig.update_layout(
-        title={"font": {"size": s.font}},
-        margin={"b": 120},
-        legend={"orientation": "v", "x": 1.01, "y": 1.0, "xanchor": "left"},
-        dragmode="pan",
-    )
-    fig.update_xaxes(title=axis_names[0], range=list(box[0]), showgrid=False, zeroline=False)
-    fig.update_yaxes(title=axis_names[1], range=list(box[1]), showgrid=False, zeroline=False)
-    return fig
+
+
+def _frame_title(run: Any, k: int, title: str | None) -> str:
+    """Update ``k``: its epoch and example, the mistakes left, the line's equation."""
+    e, idx = int(run.steps_epoch[k]), int(run.steps_index[k])
+    wrong = len(_wrong(run, k))
+    head = "start" if k == 0 else f"epoch {e}, update {k} (example #{idx})"
+    eq = line_equation(run.steps_w[k], float(run.steps_b[k]))
+    if np.allclose(run.steps_w[k], 0):
+        eq = "w = 0: no line yet"
+    return f"{title + ' — ' if title else ''}{head} · {wrong} misclassified · {eq}"
 
 
 def errors_per_epoch(
