@@ -456,7 +456,7 @@ def xor_mlp_figure(
     single line ``v·h + c = 0`` separates them.
     """
     s = style_for(slide)
-    xs, ys, P = grid
+    xs, ys, _ = grid
     X = np.asarray(X, np.float64)
     y = np.asarray(y)
     H = np.asarray(net.hidden, np.float64)
@@ -469,6 +469,23 @@ def xor_mlp_figure(
         ),
         horizontal_spacing=0.12,
     )
+    in_box: Box = ((float(xs[0]), float(xs[-1])), (float(ys[0]), float(ys[-1])))
+    _input_space(fig, net, grid, in_box, s)
+    lo = float(min(H.min(), 0.0)) - 0.15
+    hi = float(max(H.max(), 1.0)) + 0.15
+    _hidden_space(fig, net, ((lo, hi), (lo, hi)), s)
+    _xor_points(fig, X, y, H, s)
+    apply_style(fig, slide, title)
+    fig.update_xaxes(title_text="x₁", range=list(in_box[0]), row=1, col=1)
+    fig.update_yaxes(title_text="x₂", range=list(in_box[1]), row=1, col=1)
+    fig.update_xaxes(title_text="h₁", range=[lo, hi], row=1, col=2)
+    fig.update_yaxes(title_text="h₂", range=[lo, hi], row=1, col=2)
+    return legend_below(fig, slide)
+
+
+def _input_space(fig: go.Figure, net: Any, grid: tuple, in_box: Box, s: Any) -> None:
+    """Left: the network's P(1) over the input plane and each hidden unit's line."""
+    xs, ys, P = grid
     fig.add_trace(
         go.Heatmap(
             x=xs,
@@ -483,7 +500,6 @@ def xor_mlp_figure(
         row=1,
         col=1,
     )
-    in_box: Box = ((float(xs[0]), float(xs[-1])), (float(ys[0]), float(ys[-1])))
     cut = 0.5 if net.activation == "sigmoid" else 0.0
     for j, dash in ((0, "dot"), (1, "dashdot")):
         seg = line_in_box(net.W_h[:, j], float(net.b_h[j]), in_box)
@@ -498,9 +514,10 @@ def xor_mlp_figure(
             row=1,
             col=1,
         )
-    lo = float(min(H.min(), 0.0)) - 0.15
-    hi = float(max(H.max(), 1.0)) + 0.15
-    h_box: Box = ((lo, hi), (lo, hi))
+
+
+def _hidden_space(fig: go.Figure, net: Any, h_box: Box, s: Any) -> None:
+    """Right: the side where the output unit says 1, and its one line."""
     poly = half_plane(net.w_o, float(net.b_o), h_box)
     fig.add_trace(
         go.Scatter(
@@ -528,6 +545,10 @@ def xor_mlp_figure(
         row=1,
         col=2,
     )
+
+
+def _xor_points(fig: go.Figure, X: np.ndarray, y: np.ndarray, H: np.ndarray, s: Any) -> None:
+    """The four points in both spaces, labelled with their inputs."""
     for label, colour, symbol in ((0, NEGATIVE, "diamond"), (1, POSITIVE, "circle")):
         keep = y == label
         text = [f"({int(a)}, {int(b)})" for a, b in X[keep]]
@@ -555,9 +576,3 @@ def xor_mlp_figure(
                 row=1,
                 col=col,
             )
-    apply_style(fig, slide, title)
-    fig.update_xaxes(title_text="x₁", range=list(in_box[0]), row=1, col=1)
-    fig.update_yaxes(title_text="x₂", range=list(in_box[1]), row=1, col=1)
-    fig.update_xaxes(title_text="h₁", range=[lo, hi], row=1, col=2)
-    fig.update_yaxes(title_text="h₂", range=[lo, hi], row=1, col=2)
-    return legend_below(fig, slide)
