@@ -95,100 +95,28 @@ def boundary_animation(
     s = style_for(slide)
     runs = list(range(result.boundary.shape[0])) if runs is None else list(runs)
     rows, cols = _grid_shape(len(runs), max_cols)
-    labels = [result.labels[i] for i in runs]
     fig = make_subplots(
         rows=rows,
         cols=cols,
-        subplot_titles=labels,
+        subplot_titles=[result.labels[i] for i in runs],
         horizontal_spacing=0.04,
         vertical_spacing=0.1 if rows > 1 else 0.05,
     )
     n_classes = max(2, int(result.boundary.shape[-1])) if result.boundary.shape[-1] > 1 else 2
     colors = [CLASS_COLORS[k % len(CLASS_COLORS)] for k in range(n_classes)]
-    if n_classes == 2:
-        scale = [
-            [0.0, _mix(colors[0], 0.75)],
-            [0.5, "rgb(255,255,255)"],
-            [1.0, _mix(colors[1], 0.75)],
-        ]
-        zmin, zmax = 0, 100  # percent
-    else:
-        scale = []
-        for k in range(n_classes):
-            c = _mix(colors[k], 0.45)
-            scale += [[k / n_classes, c], [(k + 1) / n_classes, c]]
-        zmin, zmax = -0.5, n_classes - 0.5
     last = len(result.snapshot_epochs) - 1
-    heat_idx = []
     names = list(class_names) or [f"class {k}" for k in range(n_classes)]
+    parts = ((X, y), (X_val, y_val))
+    heat_idx = []
     for p, run in enumerate(runs):
         r, c = divmod(p, cols)
         heat_idx.append(len(fig.data))
-        fig.add_trace(
-            go.Heatmap(
-                x=result.grid_x,
-                y=result.grid_y,
-                z=_field(result, run, last),
-                zmin=zmin,
-                zmax=zmax,
-                colorscale=scale,
-                showscale=False,
-                hovertemplate=(
-                    "x₁ %{x:.2f}, x₂ %{y:.2f}<br>P(class 1) %{z} %<extra></extra>"
-                    if n_classes == 2
-                    else "x₁ %{x:.2f}, x₂ %{y:.2f}<br>predicted class %{z}<extra></extra>"
-                ),
-            ),
-            row=r + 1,
-            col=c + 1,
-        )
-        for k in range(n_classes):
-            for part, (Xs, ys) in enumerate(((X, y), (X_val, y_val))):
-                if Xs is None or len(Xs) == 0:
-                    continue
-                sel = np.asarray(ys) == k
-                if not sel.any():
-                    continue
-                fig.add_trace(
-                    go.Scatter(
-                        x=np.asarray(Xs)[sel, 0],
-                        y=np.asarray(Xs)[sel, 1],
-                        mode="markers",
-                        name=f"{names[k]} ({'validation' if part else 'training'})",
-                        legendgroup=f"{k}-{part}",
-                        showlegend=p == 0,
-                        marker={
-                            "color": "white" if part else colors[k],
-                            "size": (9 if slide else 5) + (1 if part else 0),
-                            "line": {
-                                "color": colors[k] if part else "#222",
-                                "width": 1.2 if part else 0.4,
-                            },
-                            "symbol": "circle",
-                        },
-                        hoverinfo="skip",
-                    ),
-                    row=r + 1,
-                    col=c + 1,
-                )
-    epochs = [int(e) for e in result.snapshot_epochs]
+        fig.add_trace(_field_heatmap(result, run, last, colors), row=r + 1, col=c + 1)
+        for trace in _points(parts, colors, names, slide, legend=p == 0):
+            fig.add_trace(trace, row=r + 1, col=c + 1)
     apply_style(fig, slide, title, template=False)
-    height = max(s.height, 300 * rows + 160) if not slide else s.height
-    fig.update_layout(
-        height=height,
-        margin={"b": 110},
-        legend={"orientation": "h", "y": 1.02 + 0.04 * rows, "yanchor": "bottom", "x": 0},
-    )
-    fig.update_xaxes(showgrid=False, zeroline=False, constrain="domain")
-    fig.update_yaxes(showgrid=False, zeroline=False, scaleanchor="x", constrain="domain")
-    for p in range(len(runs)):
-        axis = "" if p == 0 else str(p + 1)
-        fig.layout[f"yaxis{axis}"].scaleanchor = f"x{axis}"
-        # every panel shows the same plane: its y ticks once per row (a second panel's
-        # were drawn over the first panel's map)
-        fig.layout[f"yaxis{axis}"].showticklabels = p % cols == 0
-    fig.update_xaxes(title_text=feature_names[0], row=rows, col=1)
-    fig.update_yaxes(title_text=feature_names[1], row=rows, col=1)
+    _panel_layout(fig, len(runs), rows, cols, feature_names, s, slide)
+    epochs = [int(e) for e in result.snapshot_epochs]
     frames = [
         {
             "data": [
@@ -207,6 +135,92 @@ def boundary_animation(
         labels=[str(e) for e in epochs],
     )
     return animated(fig, frames, controls, slide)
+
+
+def _field_heatmap(result: Any, run: int, snap: int, colors: list[str]) -> go.Heatmap:
+    """A run's decision function at one snapshot: P(class 1) in percent on a scale
+    through white at 50 (two classes), else the predicted class's colour."""
+    n_classes = len(colors)
+    if n_classes == 2:
+        scale = [
+            [0.0, _mix(colors[0], 0.75)],
+            [0.5, "rgb(255,255,255)"],
+            [1.0, _mix(colors[1], 0.75)],
+        ]
+        zmin, zmax = 0, 100  # percent
+    else:
+        scale = []
+        for k in range(n_classes):
+            c = _mix(colors[k], 0.45)
+            scale += [[k / n_classes, c], [(k + 1) / n_classes, c]]
+        zmin, zmax = -0.5, n_classes - 0.5
+    return go.Heatmap(
+        x=result.grid_x,
+        y=result.grid_y,
+        z=_field(result, run, snap),
+        zmin=zmin,
+        zmax=zmax,
+        colorscale=scale,
+        showscale=False,
+        hovertemplate=(
+            "x₁ %{x:.2f}, x₂ %{y:.2f}<br>P(class 1) %{z} %<extra></extra>"
+            if n_classes == 2
+            else "x₁ %{x:.2f}, x₂ %{y:.2f}<br>predicted class %{z}<extra></extra>"
+        ),
+    )
+
+
+def _points(parts, colors: list[str], names: list[str], slide: bool, legend: bool) -> list:
+    """The data on a panel: per class, training points filled and validation hollow."""
+    out = []
+    for k in range(len(colors)):
+        for part, (Xs, ys) in enumerate(parts):
+            if Xs is None or len(Xs) == 0:
+                continue
+            sel = np.asarray(ys) == k
+            if not sel.any():
+                continue
+            out.append(
+                go.Scatter(
+                    x=np.asarray(Xs)[sel, 0],
+                    y=np.asarray(Xs)[sel, 1],
+                    mode="markers",
+                    name=f"{names[k]} ({'validation' if part else 'training'})",
+                    legendgroup=f"{k}-{part}",
+                    showlegend=legend,
+                    marker={
+                        "color": "white" if part else colors[k],
+                        "size": (9 if slide else 5) + (1 if part else 0),
+                        "line": {
+                            "color": colors[k] if part else "#222",
+                            "width": 1.2 if part else 0.4,
+                        },
+                        "symbol": "circle",
+                    },
+                    hoverinfo="skip",
+                )
+            )
+    return out
+
+
+def _panel_layout(fig, n: int, rows: int, cols: int, feature_names, s, slide: bool) -> None:
+    """Square panels of one plane, y ticks once per row, the legend above."""
+    height = max(s.height, 300 * rows + 160) if not slide else s.height
+    fig.update_layout(
+        height=height,
+        margin={"b": 110},
+        legend={"orientation": "h", "y": 1.02 + 0.04 * rows, "yanchor": "bottom", "x": 0},
+    )
+    fig.update_xaxes(showgrid=False, zeroline=False, constrain="domain")
+    fig.update_yaxes(showgrid=False, zeroline=False, scaleanchor="x", constrain="domain")
+    for p in range(n):
+        axis = "" if p == 0 else str(p + 1)
+        fig.layout[f"yaxis{axis}"].scaleanchor = f"x{axis}"
+        # every panel shows the same plane: its y ticks once per row (a second panel's
+        # were drawn over the first panel's map)
+        fig.layout[f"yaxis{axis}"].showticklabels = p % cols == 0
+    fig.update_xaxes(title_text=feature_names[0], row=rows, col=1)
+    fig.update_yaxes(title_text=feature_names[1], row=rows, col=1)
 
 
 def _stop_marks(result: Any, i: int) -> list[tuple[int, str]]:
