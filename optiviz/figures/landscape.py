@@ -75,26 +75,10 @@ def hyperparameter_map(
     GD diverges for lr > 2/L, heavy-ball momentum for lr·L > 2(1 + β).
     """
     s = style_for(slide)
-    surface = result.surface
     xs, xtitle, xtype = _param_axis(result.param, result.values)
     lrs = result.learning_rates
     div = result.diverged
-    floor = surface.min_value if surface.min_value is not None else float(np.min(result.final_loss))
-    local = np.zeros(div.shape, bool)
-    if metric == "steps_to_eps":
-        # only runs that end in a global minimum are coloured by their steps; one that
-        # settles in a local minimum is its own colour, one that ends in none stays white
-        glob = np.isin(
-            result.minimum_index, [i for i, m in enumerate(surface.minima) if m.is_global]
-        )
-        z = np.where(glob & (result.steps_to_eps >= 0), result.steps_to_eps, np.nan).astype(float)
-        local = (result.minimum_index >= 0) & ~glob & ~div
-        ztitle = "steps to ε of<br>the global minimum"
-        colorscale = "Viridis_r"
-    else:
-        z = np.log10(np.maximum(result.final_loss - floor, 1e-12))
-        ztitle = "final loss − min<br>(log₁₀)"
-        colorscale = "Viridis"
+    z, local, ztitle, colorscale = _map_values(result, metric)
     z = np.where(div, np.nan, z)
     custom = np.stack(
         [
@@ -145,39 +129,64 @@ def hyperparameter_map(
         fig.add_trace(_legend_square(color, name))  # a legend entry for these cells
     if metric == "steps_to_eps" and np.isnan(z).any() and not (div | local).all():
         fig.add_trace(_legend_square(NONE_COLOR, "no minimum within ε at the end"))
-    line = theory_line(result)
-    L = surface.hessian_max
-    if line:
-        if line == THEORY_GD:
-            fig.add_trace(
-                go.Scatter(
-                    x=[xs[0], xs[-1]] if len(xs) > 1 else [xs[0] - 0.5, xs[0] + 0.5],
-                    y=[2.0 / L, 2.0 / L],
-                    mode="lines",
-                    line={"color": "#E69F00", "width": s.line, "dash": "dash"},
-                    name=f"theory: lr = 2/L = {fmt_number(2.0 / L)}",
-                )
-            )
-        else:
-            beta = np.linspace(float(xs[0]), float(xs[-1]), 100)
-            fig.add_trace(
-                go.Scatter(
-                    x=beta,
-                    y=2.0 * (1.0 + beta) / L,
-                    mode="lines",
-                    line={"color": "#E69F00", "width": s.line, "dash": "dash"},
-                    name="theory: lr·L = 2(1 + β)",
-                )
-            )
+    _theory_boundary(fig, result, xs, s)
     fig.update_yaxes(
         type="log", title_text="learning_rate", range=[np.log10(lrs[0]), np.log10(lrs[-1])]
     )
     fig.update_xaxes(title_text=xtitle, type=xtype, showticklabels=result.param is not None)
     what = ztitle.split("<br>")[0]
-    title = f"{result.optimizer}: {what} after {result.steps} steps on {surface.title}"
+    title = f"{result.optimizer}: {what} after {result.steps} steps on {result.surface.title}"
     apply_style(fig, slide, title)
     fig.update_layout(clickmode="event+select")
     return legend_below(fig, slide)
+
+
+def _map_values(result: Any, metric: str) -> tuple[np.ndarray, np.ndarray, str, str]:
+    """What colours the map: (values, local-minimum cells, colour bar title, scale)."""
+    surface = result.surface
+    local = np.zeros(result.diverged.shape, bool)
+    if metric == "steps_to_eps":
+        # only runs that end in a global minimum are coloured by their steps; one that
+        # settles in a local minimum is its own colour, one that ends in none stays white
+        glob = np.isin(
+            result.minimum_index, [i for i, m in enumerate(surface.minima) if m.is_global]
+        )
+        z = np.where(glob & (result.steps_to_eps >= 0), result.steps_to_eps, np.nan).astype(float)
+        local = (result.minimum_index >= 0) & ~glob & ~result.diverged
+        return z, local, "steps to ε of<br>the global minimum", "Viridis_r"
+    floor = surface.min_value if surface.min_value is not None else float(np.min(result.final_loss))
+    z = np.log10(np.maximum(result.final_loss - floor, 1e-12))
+    return z, local, "final loss − min<br>(log₁₀)", "Viridis"
+
+
+def _theory_boundary(fig: go.Figure, result: Any, xs: np.ndarray, s: Any) -> None:
+    """On a quadratic bowl, where theory says divergence starts: lr = 2/L for GD,
+    lr·L = 2(1 + β) for momentum."""
+    line = theory_line(result)
+    if not line:
+        return
+    L = result.surface.hessian_max
+    if line == THEORY_GD:
+        fig.add_trace(
+            go.Scatter(
+                x=[xs[0], xs[-1]] if len(xs) > 1 else [xs[0] - 0.5, xs[0] + 0.5],
+                y=[2.0 / L, 2.0 / L],
+                mode="lines",
+                line={"color": "#E69F00", "width": s.line, "dash": "dash"},
+                name=f"theory: lr = 2/L = {fmt_number(2.0 / L)}",
+            )
+        )
+    else:
+        beta = np.linspace(float(xs[0]), float(xs[-1]), 100)
+        fig.add_trace(
+            go.Scatter(
+                x=beta,
+                y=2.0 * (1.0 + beta) / L,
+                mode="lines",
+                line={"color": "#E69F00", "width": s.line, "dash": "dash"},
+                name="theory: lr·L = 2(1 + β)",
+            )
+        )
 
 
 def _click_grid(
