@@ -146,52 +146,9 @@ def activation_curves(
     cell_d = {"row": 2, "col": 1} if panels else {}
     lows, highs = [], []
     for c in curves:
-        color = c.color or color_of(c.name)
-        z, f, df = _finite(c.z), _finite(c.f), _finite(c.df)
+        f = _add_curve(fig, c, panels, shade, s, cell_f, cell_d)
         lows.append(float(f.min()) if f.size else 0.0)
         highs.append(float(f.max()) if f.size else 1.0)
-        fig.add_trace(
-            go.Scatter(
-                x=z,
-                y=f,
-                name=c.display,
-                legendgroup=c.name,
-                line={"color": color, "width": s.line},
-                hovertemplate=f"{c.display}<br>z = %{{x:.2f}}<br>f(z) = %{{y:.3f}}<extra></extra>",
-            ),
-            **cell_f,
-        )
-        fig.add_trace(
-            go.Scatter(
-                x=z,
-                y=df,
-                name=f"{c.display} f′",
-                legendgroup=c.name,
-                showlegend=not panels,
-                line={"color": color, "width": s.line * (0.8 if panels else 0.7), "dash": "dash"},
-                hovertemplate=f"{c.display}<br>z = %{{x:.2f}}<br>f′(z) = %{{y:.3f}}<extra></extra>",
-            ),
-            **cell_d,
-        )
-        if shade:
-            for i, (z0, z1) in enumerate(flat_intervals(z, df, c.rule)):
-                fig.add_shape(
-                    type="rect",
-                    xref="x",
-                    # on the slope's own axes: that is where "flat" is read off
-                    yref="y2 domain" if panels else "y domain",
-                    x0=z0,
-                    x1=z1,
-                    y0=0,
-                    y1=1,
-                    fillcolor=color,
-                    opacity=0.10,
-                    line={"width": 0},
-                    layer="below",
-                    name=_flat_label(c),
-                    legendgroup=c.name,
-                    showlegend=i == 0,
-                )
     if lows:
         # keep sigmoid-sized curves readable next to an unbounded ReLU: clip the f axis
         lo, hi = max(min(lows), -3.0), min(max(highs), 4.0)
@@ -210,6 +167,56 @@ def activation_curves(
     if panels:
         fig.update_annotations(font_size=s.font)
     return fig
+
+
+def _add_curve(fig, c: Curve, panels: bool, shade: bool, s, cell_f: dict, cell_d: dict):
+    """One activation: f solid, f′ dashed (in its own panel or on f's axes) and, with
+    ``shade``, its flat stretches behind the slope. Returns the finite f values."""
+    color = c.color or color_of(c.name)
+    z, f, df = _finite(c.z), _finite(c.f), _finite(c.df)
+    fig.add_trace(
+        go.Scatter(
+            x=z,
+            y=f,
+            name=c.display,
+            legendgroup=c.name,
+            line={"color": color, "width": s.line},
+            hovertemplate=f"{c.display}<br>z = %{{x:.2f}}<br>f(z) = %{{y:.3f}}<extra></extra>",
+        ),
+        **cell_f,
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=z,
+            y=df,
+            name=f"{c.display} f′",
+            legendgroup=c.name,
+            showlegend=not panels,
+            line={"color": color, "width": s.line * (0.8 if panels else 0.7), "dash": "dash"},
+            hovertemplate=f"{c.display}<br>z = %{{x:.2f}}<br>f′(z) = %{{y:.3f}}<extra></extra>",
+        ),
+        **cell_d,
+    )
+    if shade:
+        for i, (z0, z1) in enumerate(flat_intervals(z, df, c.rule)):
+            fig.add_shape(
+                type="rect",
+                xref="x",
+                # on the slope's own axes: that is where "flat" is read off
+                yref="y2 domain" if panels else "y domain",
+                x0=z0,
+                x1=z1,
+                y0=0,
+                y1=1,
+                fillcolor=color,
+                opacity=0.10,
+                line={"width": 0},
+                layer="below",
+                name=_flat_label(c),
+                legendgroup=c.name,
+                showlegend=i == 0,
+            )
+    return f
 
 
 def dead_vs_learning_rate(
