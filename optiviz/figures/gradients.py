@@ -212,6 +212,22 @@ def _ranges(values: list[int]) -> str:
     return ", ".join(parts)
 
 
+def _stats_axes(fig: go.Figure, means: np.ndarray, stds: np.ndarray | None) -> None:
+    """Axes that show at least −1…1 for the means and 0.1…10 for the stds (the targets
+    0 and 1 dashed), wider where the values are."""
+    lo_m = min(-1.0, float(means.min()) if means.size else 0.0)
+    hi_m = max(1.0, float(means.max()) if means.size else 0.0)
+    fig.update_yaxes(range=[lo_m - 0.05, hi_m + 0.05], row=1, col=1)
+    every = np.concatenate([stds, *(t.y for t in fig.data[2:])]) if stds is not None else np.ones(1)
+    logs = np.log10(np.asarray(every, float)[np.asarray(every, float) > 0])
+    lo_s = min(-1.0, float(logs.min()) if logs.size else 0.0)
+    hi_s = max(1.0, float(logs.max()) if logs.size else 0.0)
+    fig.update_yaxes(range=[lo_s - 0.1, hi_s + 0.1], row=1, col=2)
+    fig.add_hline(y=0, line={"color": "#999", "dash": "dash"}, row=1, col=1)
+    fig.add_hline(y=1, line={"color": "#999", "dash": "dash"}, row=1, col=2)
+    fig.update_yaxes(type="log", exponentformat="power", row=1, col=2)
+
+
 def activation_stats(r: Any, *, slide: bool = False) -> go.Figure:
     """Mean and standard deviation of each layer's activations at initialization
     (and the std after the short training run). Self-normalising networks
@@ -267,18 +283,7 @@ def activation_stats(r: Any, *, slide: bool = False) -> go.Figure:
             row=1,
             col=2,
         )
-    means = np.asarray(r.act_mean, float)[keep]
-    lo_m = min(-1.0, float(means.min()) if means.size else 0.0)
-    hi_m = max(1.0, float(means.max()) if means.size else 0.0)
-    fig.update_yaxes(range=[lo_m - 0.05, hi_m + 0.05], row=1, col=1)
-    stds = np.concatenate([std[ok], *(t.y for t in fig.data[2:])]) if ok.any() else np.ones(1)
-    stds = np.log10(np.asarray(stds, float)[np.asarray(stds, float) > 0])
-    lo_s = min(-1.0, float(stds.min()) if stds.size else 0.0)
-    hi_s = max(1.0, float(stds.max()) if stds.size else 0.0)
-    fig.update_yaxes(range=[lo_s - 0.1, hi_s + 0.1], row=1, col=2)
-    fig.add_hline(y=0, line={"color": "#999", "dash": "dash"}, row=1, col=1)
-    fig.add_hline(y=1, line={"color": "#999", "dash": "dash"}, row=1, col=2)
-    fig.update_yaxes(type="log", exponentformat="power", row=1, col=2)
+    _stats_axes(fig, np.asarray(r.act_mean, float)[keep], std[ok] if ok.any() else None)
     for c in (1, 2):
         fig.update_xaxes(title_text="layer", range=[0.5, depth + 0.5], row=1, col=c)
     if over.any():
