@@ -112,6 +112,23 @@ def _surface_values(grid: Grid, surface: Any) -> tuple[np.ndarray, dict]:
     return z, {"title": colorbar_title("loss"), **_COLORBAR}
 
 
+def _resample(xs: np.ndarray, ys: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, tuple]:
+    """The grid's values at the picture's pixel centres (top row first, at most
+    ``SURFACE_PIXELS`` a side, the domain's aspect), interpolated bilinearly; and each
+    pixel's grid cell (column and row indices of its lower-left corner)."""
+    wx, wy = float(xs[-1] - xs[0]), float(ys[-1] - ys[0])
+    w = max(2, round(SURFACE_PIXELS * min(1.0, wx / wy)))
+    h = max(2, round(SURFACE_PIXELS * min(1.0, wy / wx)))
+    fi = np.interp(xs[0] + (np.arange(w) + 0.5) / w * wx, xs, np.arange(len(xs)))
+    fj = np.interp(ys[-1] - (np.arange(h) + 0.5) / h * wy, ys, np.arange(len(ys)))
+    i0 = np.minimum(fi.astype(int), len(xs) - 2)
+    j0 = np.minimum(fj.astype(int), len(ys) - 2)
+    ti, tj = (fi - i0)[None, :], (fj - j0)[:, None]
+    top = v[j0][:, i0] * (1 - ti) + v[j0][:, i0 + 1] * ti
+    bottom = v[j0 + 1][:, i0] * (1 - ti) + v[j0 + 1][:, i0 + 1] * ti
+    return top * (1 - tj) + bottom * tj, (i0, j0)
+
+
 def surface_picture(grid: Grid, surface: Any) -> tuple[dict, dict]:
     """The loss surface as a picture under the race (a layout image), and an invisible
     trace that carries its colourbar.
@@ -129,18 +146,7 @@ def surface_picture(grid: Grid, surface: Any) -> tuple[dict, dict]:
     lo, hi = (float(values[finite].min()), float(values[finite].max())) if finite.any() else (0, 1)
     hi = hi if hi > lo else lo + 1.0
     wx, wy = float(xs[-1] - xs[0]), float(ys[-1] - ys[0])
-    w = max(2, round(SURFACE_PIXELS * min(1.0, wx / wy)))
-    h = max(2, round(SURFACE_PIXELS * min(1.0, wy / wx)))
-    # pixel centres, top row first; fractional grid indices for bilinear interpolation
-    fi = np.interp(xs[0] + (np.arange(w) + 0.5) / w * wx, xs, np.arange(len(xs)))
-    fj = np.interp(ys[-1] - (np.arange(h) + 0.5) / h * wy, ys, np.arange(len(ys)))
-    i0 = np.minimum(fi.astype(int), len(xs) - 2)
-    j0 = np.minimum(fj.astype(int), len(ys) - 2)
-    ti, tj = (fi - i0)[None, :], (fj - j0)[:, None]
-    v = np.where(finite, values, lo)
-    top = v[j0][:, i0] * (1 - ti) + v[j0][:, i0 + 1] * ti
-    bottom = v[j0 + 1][:, i0] * (1 - ti) + v[j0 + 1][:, i0 + 1] * ti
-    field = top * (1 - tj) + bottom * tj
+    field, (i0, j0) = _resample(xs, ys, np.where(finite, values, lo))
     # bands a round number wide, as plotly chooses contour levels (at most SURFACE_BANDS)
     step = _nice_step((hi - lo) / SURFACE_BANDS)
     start = np.floor(lo / step) * step
@@ -662,20 +668,21 @@ def surface_3d(grid: Grid, result: Any, *, slide: bool = False) -> go.Figure:
     return apply_style(fig, slide, f"{surface.title}: 3D view")
 
 
+def _loss_gap(loss: np.ndarray, floor: float | None) -> tuple[np.ndarray, str]:
+    """The loss above the surface's known global minimum, and the axis's title."""
+    if floor is not None and floor != 0:
+        return loss - floor, f"loss above the global minimum ({fmt_number(floor)})"
+    if floor == 0:
+        return loss, "loss (global minimum 0)"
+    return loss, "loss"
+
+
 def progress_curves(result: Any, distance: np.ndarray, *, slide: bool = False) -> go.Figure:
     """Loss above the best known minimum (log axis) and distance to the nearest minimum."""
     s = style_for(slide)
     surface = result.surface
-    floor = surface.min_value
     loss = np.asarray(result.loss, np.float64)
-    if floor is not None and floor != 0:
-        gap = loss - floor
-        loss_title = f"loss above the global minimum ({fmt_number(floor)})"
-    elif floor == 0:
-        gap, loss_title = loss, "loss (global minimum 0)"
-    else:
-        gap = loss
-        loss_title = "loss"
+    gap, loss_title = _loss_gap(loss, surface.min_value)
     log_loss = bool(np.all(gap > 0))
     has_min = bool(len(surface.minima))
     fig = make_subplots(
@@ -746,6 +753,17 @@ def progress_curves(result: Any, distance: np.ndarray, *, slide: bool = False) -
     return fig
 
 
+def _step_vectors(result: Any, run: int, step: int) -> list[tuple[str, np.ndarray, str]]:
+    """The arrows of one step: −η∇J, the velocity (momentum methods), the step taken."""
+    lr = float(result.hparams[run].get("learning_rate", 0.0))
+    g = result.grad[run, step].astype(np.float64)
+    vecs = [("−η∇J (what plain GD would do)", -lr * g, "#D55E00")]
+    if result.optimizers[run] in ("momentum", "nesterov"):
+        vecs.append(("m (velocity)", result.m[run, step].astype(np.float64), "#CC79A7"))
+    vecs.append(("step taken", result.update[run, step].astype(np.float64), "#000000"))
+    return vecs
+
+
 def inspector_figure(
     grid: Grid,
     result: Any,
@@ -765,16 +783,7 @@ def inspector_figure(
     path = result.path[run]
     step = int(np.clip(step, 0, result.steps - 1))
     p = path[step]
-    lr = float(result.hparams[run].get("learning_rate", 0.0))
-    g = result.grad[run, step].astype(np.float64)
-    vecs: list[tuple[str, np.ndarray, str]] = [
-        ("−η∇J (what plain GD would do)", -lr * g, "#D55E00"),
-    ]
-    m = result.m[run, step].astype(np.float64)
-    name = result.optimizers[run]
-    if name in ("momentum", "nesterov"):
-        vecs.append(("m (velocity)", m, "#CC79A7"))
-    vecs.append(("step taken", result.update[run, step].astype(np.float64), "#000000"))
+    vecs = _step_vectors(result, run, step)
     (x0, x1), (y0, y1) = surface.domain
     target = 0.18 * max(x1 - x0, y1 - y0)
     longest = max((float(np.hypot(*v)) for _, v, _ in vecs), default=0.0)
