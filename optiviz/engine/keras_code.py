@@ -19,6 +19,7 @@ from typing import Any
 from . import schedules as sch
 from .activations import get_activation
 from .initializers import get_initializer
+from .mlp import activation_layer
 from .optimizers import get_optimizer
 
 #: the script's first line: what must be installed for it to run as is
@@ -122,36 +123,14 @@ def training_script(
     loss: str | None = None,
 ) -> str:
     """A complete Keras 3 script for one run of the playground."""
-    init = get_initializer(initializer).keras(init_stddev)
-    reg = None
-    if l1 > 0 and l2 > 0:
-        reg = f"keras.regularizers.l1_l2(l1={_num(l1)}, l2={_num(l2)})"
-    elif l1 > 0:
-        reg = f"keras.regularizers.l1({_num(l1)})"
-    elif l2 > 0:
-        reg = f"keras.regularizers.l2({_num(l2)})"
-    common = [f"kernel_initializer={init}"] + ([f"kernel_regularizer={reg}"] if reg else [])
-    params = list(activation_params or [None] * len(hidden))
-    layers = [f"keras.Input(shape=({n_features},))"]
-    for units, name, p in zip(hidden, activations, params, strict=True):
-        act = get_activation(name)
-        custom = act.param is not None and p is not None and float(p) != act.param_default
-        if custom:
-            cls = {"leaky_relu": "LeakyReLU", "elu": "ELU"}[act.name]
-            act_layer = f"keras.layers.{cls}({act.param}={_num(float(p))})"
-        else:
-            act_layer = f'keras.layers.Activation("{act.name}")'
-        if batch_norm:
-            layers.append(_dense(units, ["use_bias=False", *common]))
-            layers.append("keras.layers.BatchNormalization()")
-            layers.append(act_layer)
-        elif custom:
-            layers.append(_dense(units, common))
-            layers.append(act_layer)
-        else:
-            layers.append(_dense(units, [f'activation="{act.name}"', *common]))
-        if dropout > 0:
-            layers.append(f"keras.layers.Dropout(rate={_num(dropout)})")
+    common = [f"kernel_initializer={get_initializer(initializer).keras(init_stddev)}"]
+    reg = _regularizer(l1, l2)
+    if reg:
+        common.append(f"kernel_regularizer={reg}")
+    layers = [
+        f"keras.Input(shape=({n_features},))",
+        *_hidden_layers(hidden, activations, activation_params, common, batch_norm, dropout),
+    ]
     binary = n_classes == 2
     out_act = "sigmoid" if binary else "softmax"
     layers.append(_dense(1 if binary else n_classes, [f'activation="{out_act}"', *common]))
@@ -162,10 +141,8 @@ def training_script(
     if clip is not None:
         opt_code = opt_code[:-1] + (", " if not opt_code.endswith("(") else "")
         opt_code += f"{clip[0]}={_num(clip[1])})"
-
-    data_lines = data_code(dataset, dataset_args)
     lines = [
-        *data_lines,
+        *data_code(dataset, dataset_args),
         "",
         "model = keras.Sequential([",
         *[f"    {layer}," for layer in layers],
@@ -177,24 +154,8 @@ def training_script(
         ")",
         "model.summary()",
     ]
-    callbacks = []
-    sched_code = sch.keras_code(
-        schedule,
-        schedule_params,
-        learning_rate=float(opt.resolve(hparams)["learning_rate"]),
-        epochs=epochs,
-    )
-    if sched_code:
-        lines += ["", sched_code]
-        callbacks.append("lr_scheduler")
-    if early_stopping:
-        lines += [
-            "",
-            "early_stopping = keras.callbacks.EarlyStopping(",
-            f'    monitor="val_loss", patience={int(patience)}, restore_best_weights=True',
-            ")",
-        ]
-        callbacks.append("early_stopping")
+    lr = float(opt.resolve(hparams)["learning_rate"])
+    callbacks = _callbacks(lines, schedule, schedule_params, lr, epochs, early_stopping, patience)
     bs = n_train if batch_size is None else int(batch_size)
     lines += [
         "",
@@ -209,3 +170,59 @@ def training_script(
         lines.append(f"    callbacks=[{', '.join(callbacks)}],")
     lines.append(")")
     return "\n".join(lines) + "\n"
+
+
+def _regularizer(l1: float, l2: float) -> str | None:
+    """Keras's kernel regularizer for these strengths (None: no penalty)."""
+    if l1 > 0 and l2 > 0:
+        return f"keras.regularizers.l1_l2(l1={_num(l1)}, l2={_num(l2)})"
+    if l1 > 0:
+        return f"keras.regularizers.l1({_num(l1)})"
+    if l2 > 0:
+        return f"keras.regularizers.l2({_num(l2)})"
+    return None
+
+
+def _hidden_layers(hidden, activations, activation_params, common, batch_norm, dropout) -> list:
+    """The hidden layers: Dense with its activation, or Dense, BatchNormalization and the
+    activation as a layer (a LeakyReLU or ELU of its own for a non-default parameter),
+    then Dropout."""
+    layers = []
+    params = list(activation_params or [None] * len(hidden))
+    for units, name, p in zip(hidden, activations, params, strict=True):
+        act = get_activation(name)
+        custom = activation_layer(name, p)
+        if custom:
+            act_layer = f"keras.layers.{custom}({act.param}={_num(float(p))})"
+        else:
+            act_layer = f'keras.layers.Activation("{act.name}")'
+        if batch_norm:
+            layers.append(_dense(units, ["use_bias=False", *common]))
+            layers.append("keras.layers.BatchNormalization()")
+            layers.append(act_layer)
+        elif custom:
+            layers.append(_dense(units, common))
+            layers.append(act_layer)
+        else:
+            layers.append(_dense(units, [f'activation="{act.name}"', *common]))
+        if dropout > 0:
+            layers.append(f"keras.layers.Dropout(rate={_num(dropout)})")
+    return layers
+
+
+def _callbacks(lines, schedule, schedule_params, lr, epochs, early_stopping, patience) -> list:
+    """Append the learning-rate scheduler and early stopping to ``lines``; their names."""
+    callbacks = []
+    sched_code = sch.keras_code(schedule, schedule_params, learning_rate=lr, epochs=epochs)
+    if sched_code:
+        lines += ["", sched_code]
+        callbacks.append("lr_scheduler")
+    if early_stopping:
+        lines += [
+            "",
+            "early_stopping = keras.callbacks.EarlyStopping(",
+            f'    monitor="val_loss", patience={int(patience)}, restore_best_weights=True',
+            ")",
+        ]
+        callbacks.append("early_stopping")
+    return callbacks
