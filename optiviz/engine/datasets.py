@@ -728,6 +728,62 @@ def _parse_label_values(labels: list[str]) -> tuple[np.ndarray, tuple[str, ...]]
     return np.array([index_s[s] for s in labels], dtype=np.int32), tuple(keys_s)
 
 
+def _csv_rows(text: str, max_rows: int) -> tuple[list[str], list, list[str], int]:
+    """The header, the feature pairs, the labels and the label column's index of CSV text,
+    each row checked (its line number in the file named in any message)."""
+    # Blank lines are skipped; each remaining line keeps its 1-based number in the file.
+    numbered = [(i, line) for i, line in enumerate(text.splitlines(), start=1) if line.strip()]
+    lines = [line for _, line in numbered]
+    try:
+        rows = csv.reader(lines, delimiter=_pick_delimiter(lines))
+        header = [h.strip() for h in next(rows)]
+        ncol = len(header)
+        if ncol != 3:
+            what = "fewer" if ncol < 3 else "more"
+            raise DatasetError(
+                f"Found {ncol} column{'s' if ncol != 1 else ''} in the header, {what} than "
+                "expected: the file needs exactly 3 columns (two numeric features and one label)."
+            )
+        header = [h or f"column {j + 1}" for j, h in enumerate(header)]
+        label_col = _label_column(header)
+        feats: list[tuple[float, float]] = []
+        labels: list[str] = []
+        for k, row in enumerate(rows, start=1):
+            if k > max_rows:
+                raise DatasetError(
+                    f"The file has more than {max_rows:,} data rows; the limit is {max_rows:,}."
+                )
+            line_no = numbered[rows.line_num - 1][0]  # the row's line number in the file
+            pair, label = _csv_row(row, line_no, header, label_col)
+            feats.append(pair)
+            labels.append(label)
+    except csv.Error as err:
+        raise DatasetError(f"Could not read the file as CSV: {err}.") from None
+    return header, feats, labels, label_col
+
+
+def _csv_row(row: list[str], line_no: int, header: list[str], label_col: int) -> tuple:
+    """One data row's two features and its label, or a DatasetError naming the row."""
+    ncol = len(header)
+    if len(row) != ncol:
+        raise DatasetError(
+            f"Row {line_no} has {len(row)} value{'s' if len(row) != 1 else ''} "
+            f"but the header has {ncol} columns."
+        )
+    cells = [c.strip() for c in row]
+    pair = [_parse_feature(cells[j], line_no, header[j]) for j in range(3) if j != label_col]
+    label = cells[label_col]
+    label_name = _short(header[label_col], 30)
+    if not label:
+        raise DatasetError(f"Row {line_no}, column {label_name}: the label is empty.")
+    if label.lower().lstrip("+-") in ("nan", "inf", "infinity"):
+        raise DatasetError(
+            f"Row {line_no}, column {label_name}: {_short(label)} is not a "
+            "usable label (missing value?)."
+        )
+    return (pair[0], pair[1]), label
+
+
 def load_csv(
     data: bytes | str,
     *,
@@ -766,56 +822,9 @@ def load_csv(
         "val_split", val_split, 0.0, MAX_VAL_SPLIT, error=DatasetError, text=False
     )
     seed = checks.whole("seed", seed, 0, error=DatasetError, text=False)
-    text = _decode(data, max_bytes)
-
-    # Blank lines are skipped; each remaining line keeps its 1-based number in the file.
-    numbered = [(i, line) for i, line in enumerate(text.splitlines(), start=1) if line.strip()]
-    lines = [line for _, line in numbered]
-    try:
-        rows = csv.reader(lines, delimiter=_pick_delimiter(lines))
-        header = [h.strip() for h in next(rows)]
-        ncol = len(header)
-        if ncol != 3:
-            what = "fewer" if ncol < 3 else "more"
-            raise DatasetError(
-                f"Found {ncol} column{'s' if ncol != 1 else ''} in the header, {what} than "
-                "expected: the file needs exactly 3 columns (two numeric features and one label)."
-            )
-        header = [h or f"column {j + 1}" for j, h in enumerate(header)]
-        label_col = _label_column(header)
-        label_name = _short(header[label_col], 30)
-        feat_cols = [j for j in range(3) if j != label_col]
-
-        feats: list[tuple[float, float]] = []
-        labels: list[str] = []
-        for k, row in enumerate(rows, start=1):
-            line_no = numbered[rows.line_num - 1][0]  # the row's line number in the file
-            if k > max_rows:
-                raise DatasetError(
-                    f"The file has more than {max_rows:,} data rows; the limit is {max_rows:,}."
-                )
-            if len(row) != ncol:
-                raise DatasetError(
-                    f"Row {line_no} has {len(row)} value{'s' if len(row) != 1 else ''} "
-                    f"but the header has {ncol} columns."
-                )
-            cells = [c.strip() for c in row]
-            pair = []
-            for j in feat_cols:
-                pair.append(_parse_feature(cells[j], line_no, header[j]))
-            label = cells[label_col]
-            if not label:
-                raise DatasetError(f"Row {line_no}, column {label_name}: the label is empty.")
-            if label.lower().lstrip("+-") in ("nan", "inf", "infinity"):
-                raise DatasetError(
-                    f"Row {line_no}, column {label_name}: {_short(label)} is not a "
-                    "usable label (missing value?)."
-                )
-            feats.append((pair[0], pair[1]))
-            labels.append(label)
-    except csv.Error as err:
-        raise DatasetError(f"Could not read the file as CSV: {err}.") from None
-
+    header, feats, labels, label_col = _csv_rows(_decode(data, max_bytes), max_rows)
+    label_name = _short(header[label_col], 30)
+    feat_cols = [j for j in range(3) if j != label_col]
     if len(feats) < CSV_MIN_ROWS:
         raise DatasetError(
             f"The file has only {len(feats)} data row{'s' if len(feats) != 1 else ''}; "
