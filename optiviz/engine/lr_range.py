@@ -210,6 +210,26 @@ def _read(
     return n, exploded, sm, float(lrs[best]), float(lrs[steep]), float(lrs[best]) / 10.0
 
 
+def _batch_arrays(dataset: Dataset, steps: int, batch: int, seed: int, size: int, p: int):
+    """The sweep's mini-batches, one per step, padded to the kernel's frame: inputs
+    ``(MAX_STEPS, size, p)`` and labels ``(MAX_STEPS, size)``."""
+    rows = _batches(dataset.n_train, steps, batch, seed)
+    xb = np.zeros((MAX_STEPS, size, p), np.float32)
+    yb = np.zeros((MAX_STEPS, size), np.int32)
+    xb[:steps, :batch, : dataset.n_features] = np.asarray(dataset.X_train, np.float32)[rows]
+    yb[:steps, :batch] = np.asarray(dataset.y_train, np.int32)[rows]
+    return xb, yb
+
+
+def _check_sweep(lr_min: float, lr_max: float, steps: int, dataset: Dataset) -> None:
+    if not lr_min < lr_max:
+        raise ValueError(f"lr_min ({lr_min:g}) must be below lr_max ({lr_max:g})")
+    if steps not in STEP_CHOICES:
+        raise ValueError(f"steps must be one of {', '.join(map(str, STEP_CHOICES))}, got {steps}")
+    if dataset.n_train < 1:
+        raise ValueError("the dataset has no training examples")
+
+
 def lr_range_test(
     dataset: Dataset,
     *,
@@ -249,12 +269,7 @@ def lr_range_test(
     lo, hi = LR_LIMITS
     lr_min = checks.number("lr_min", lr_min, lo, hi)
     lr_max = checks.number("lr_max", lr_max, lo, hi)
-    if not lr_min < lr_max:
-        raise ValueError(f"lr_min ({lr_min:g}) must be below lr_max ({lr_max:g})")
-    if steps not in STEP_CHOICES:
-        raise ValueError(f"steps must be one of {', '.join(map(str, STEP_CHOICES))}, got {steps}")
-    if dataset.n_train < 1:
-        raise ValueError("the dataset has no training examples")
+    _check_sweep(lr_min, lr_max, steps, dataset)
     batch = int(min(max(int(batch_size), 1), dataset.n_train))
     arch = build(dataset.n_features, dataset.n_classes, tuple(hidden), activation)
     init = get_initializer(initializer)
@@ -266,11 +281,7 @@ def lr_range_test(
         raise ValueError(f"layers of at most {padded.WIDTHS[-1]} units fit, got {arch.sizes}")
     p = padded.width_bucket(arch)
     size = ROWS[row_bucket(batch)]
-    rows = _batches(dataset.n_train, steps, batch, seed)
-    xb = np.zeros((MAX_STEPS, size, p), np.float32)
-    yb = np.zeros((MAX_STEPS, size), np.int32)
-    xb[:steps, :batch, : dataset.n_features] = np.asarray(dataset.X_train, np.float32)[rows]
-    yb[:steps, :batch] = np.asarray(dataset.y_train, np.int32)[rows]
+    xb, yb = _batch_arrays(dataset, steps, batch, seed, size, p)
     act = np.zeros(padded.SLOTS, np.float32)
     act[: len(arch.hidden)] = [get_activation(a).param_default for a in arch.activations]
     losses = _kernel(p, size)(

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -191,6 +191,24 @@ class PerceptronRun(NamedTuple):
         return len(self.epoch_errors)
 
 
+def _checked(X: Any, y: Any, eta: float, epochs: int, w0: Any, b0: float) -> tuple:
+    """The inputs as arrays, and the starting weights, or a ValueError saying what is wrong."""
+    X = np.asarray(X, np.float64)
+    y = np.asarray(y).astype(np.int64)
+    if X.ndim != 2 or y.shape != (X.shape[0],) or X.shape[0] == 0:
+        raise ValueError("X must be (n, d) and y (n,) with n ≥ 1.")
+    if not np.isin(y, (0, 1)).all():
+        raise ValueError("Perceptron labels are 0 or 1.")
+    if not (np.isfinite(eta) and eta >= 0):
+        raise ValueError("The learning rate η must be a finite number ≥ 0.")
+    if not 1 <= int(epochs) <= 10_000:
+        raise ValueError("epochs must be between 1 and 10,000.")
+    w = np.zeros(X.shape[1]) if w0 is None else np.array(w0, np.float64)
+    if w.shape != (X.shape[1],) or not np.isfinite(w).all() or not np.isfinite(b0):
+        raise ValueError("w0 must hold one finite weight per input.")
+    return X, y, w
+
+
 def train_perceptron(
     X: np.ndarray,
     y: np.ndarray,
@@ -226,19 +244,7 @@ def train_perceptron(
         ValueError: for shapes that do not match, labels other than 0/1, a negative
             or non-finite η, or an epoch count out of range.
     """
-    X = np.asarray(X, np.float64)
-    y = np.asarray(y).astype(np.int64)
-    if X.ndim != 2 or y.shape != (X.shape[0],) or X.shape[0] == 0:
-        raise ValueError("X must be (n, d) and y (n,) with n ≥ 1.")
-    if not np.isin(y, (0, 1)).all():
-        raise ValueError("Perceptron labels are 0 or 1.")
-    if not (np.isfinite(eta) and eta >= 0):
-        raise ValueError("The learning rate η must be a finite number ≥ 0.")
-    if not 1 <= int(epochs) <= 10_000:
-        raise ValueError("epochs must be between 1 and 10,000.")
-    w = np.zeros(X.shape[1]) if w0 is None else np.array(w0, np.float64)
-    if w.shape != (X.shape[1],) or not np.isfinite(w).all() or not np.isfinite(b0):
-        raise ValueError("w0 must hold one finite weight per input.")
+    X, y, w = _checked(X, y, eta, epochs, w0, b0)
     b = float(b0)
     rng = np.random.default_rng(seed)
     steps_w, steps_b, steps_epoch, steps_index = [w.copy()], [b], [0], [-1]
