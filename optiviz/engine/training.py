@@ -385,16 +385,21 @@ def _rows_of(data: Data, start: Array, count: Array, size: int) -> tuple[Array, 
     return data.X[idx], data.y[idx], real.astype(jnp.float32)
 
 
-def _make_train(bucket: Bucket) -> Callable[..., Any]:
-    """The kernels of one bucket: ``init(theta0, runs) -> states``, ``chunk(data, runs,
-    states, e0, k, finish) -> (states, history, final)`` and ``snapshot(...)``."""
-    layout = padded.Layout(bucket.width)
-    opts = list(OPTIMIZERS.values())
+class _Kernels:
+    """The kernels of one bucket, as methods sharing the bucket's frame: ``init(theta0,
+    runs) -> states``, ``chunk(data, runs, states, e0, k, finish) -> (states, history,
+    final)`` and ``snapshot(...)``; the others are their steps."""
 
-    def loss_fn(theta, bn, x, y, rows, key, r, fr, train, stats):
+    def __init__(self, bucket: Bucket) -> None:
+        self.bucket = bucket
+        self.layout = padded.Layout(bucket.width)
+        self.opts = list(OPTIMIZERS.values())
+        self.shufflers = [_padded_shuffle(size) for size in SHUFFLE_SIZES]
+
+    def loss_fn(self, theta, bn, x, y, rows, key, r, fr, train, stats):
         out, new_bn, _, st = padded.forward(
             fr,
-            layout,
+            self.layout,
             theta,
             bn,
             x,
@@ -407,18 +412,18 @@ def _make_train(bucket: Bucket) -> Callable[..., Any]:
         )
         per = padded.per_example_loss(fr, out, y)
         n = jnp.maximum(jnp.sum(rows), 1.0)
-        loss = jnp.sum(per * rows) / n + padded.penalty(layout, theta, r["l1"], r["l2"])
+        loss = jnp.sum(per * rows) / n + padded.penalty(self.layout, theta, r["l1"], r["l2"])
         return loss, (new_bn, out, jax.lax.stop_gradient(st))
 
-    def clip(g: Array, r: Mapping[str, Array]) -> Array:
+    def clip(self, g: Array, r: Mapping[str, Array]) -> Array:
         """Keras 3's gradient clipping: ``clipnorm`` per variable, ``global_clipnorm``
         over all of them, ``clipvalue`` elementwise (a threshold of inf is off)."""
-        norms = jnp.sqrt(layout.variable_sums(jnp.square(g)))
-        g = g * layout.per_variable(clip_factor(norms, r["clipnorm"]))
+        norms = jnp.sqrt(self.layout.variable_sums(jnp.square(g)))
+        g = g * self.layout.per_variable(clip_factor(norms, r["clipnorm"]))
         g = g * clip_factor(jnp.sqrt(jnp.sum(jnp.square(g))), r["global_clipnorm"])
         return jnp.clip(g, -r["clipvalue"], r["clipvalue"])
 
-    def optimizer_step(g, states, theta, hp, kind, mask, present):
+    def optimizer_step(self, g, states, theta, hp, kind, mask, present):
         """The update of every optimizer some run of the group uses (``present``, the
         same for the whole group, so a ``cond`` skips the others); the run keeps its
         own (``kind``), and only the weights ``mask`` marks move (real and trainable)."""
@@ -430,15 +435,15 @@ def _make_train(bucket: Bucket) -> Callable[..., Any]:
                 lambda: (theta, states[j]),
             )
 
-        outs = [update(j, o) for j, o in enumerate(opts)]
+        outs = [update(j, o) for j, o in enumerate(self.opts)]
         q = outs[0][0]
         for j in range(1, len(outs)):
             q = jnp.where(kind == j, outs[j][0], q)
         return jnp.where(mask > 0, q, theta), tuple(out[1] for out in outs)
 
-    def gradient(theta, bn, order, b, data, key, r, stats_prev, last):
-        """Loss, gradient and statistics of one batch of at most ``bucket.rows`` rows."""
-        size = bucket.rows
+    def gradient(self, theta, bn, order, b, data, key, r, stats_prev, last):
+        """Loss, gradient and statistics of one batch of at most ``self.bucket.rows`` rows."""
+        size = self.bucket.rows
         fr = data.frame
         pos = b * data.batch_size + jnp.arange(size)
         real = (jnp.arange(size) < data.batch_size) & (pos < data.n_train)
@@ -446,16 +451,14 @@ def _make_train(bucket: Bucket) -> Callable[..., Any]:
         x, y, rows = data.X[idx], data.y[idx], real.astype(jnp.float32)
         # the epoch reports the activation statistics of its last batch (computed in
         # the forward pass, for the real layers only)
-        (loss, (new_bn, out, st)), g = jax.value_and_grad(loss_fn, has_aux=True)(
+        (loss, (new_bn, out, st)), g = jax.value_and_grad(self.loss_fn, has_aux=True)(
             theta, bn, x, y, rows, key, r, fr, True, last
         )
         correct = jnp.sum((padded.predict_class(fr, out) == y) * rows)
         stats = jnp.where(last, st, stats_prev)
         return loss, g, new_bn, correct, stats
 
-    shufflers = [_padded_shuffle(size) for size in SHUFFLE_SIZES]
-
-    def evaluate(theta, bn, data, r):
+    def evaluate(self, theta, bn, data, r):
         """Validation loss and accuracy in inference mode (on the training rows when
         there is no validation set), walking the rows in tiles of TILE."""
         has_val = data.n_val > 0
@@ -463,16 +466,16 @@ def _make_train(bucket: Bucket) -> Callable[..., Any]:
         count = jnp.where(has_val, data.n_val, data.n_train)
 
         return padded.score(
-            data.frame, layout, theta, bn, data.X, data.y, start, count,
+            data.frame, self.layout, theta, bn, data.X, data.y, start, count,
             act_params=r["act_params"], l1=r["l1"], l2=r["l2"], tile=TILE,
         )  # fmt: skip
 
-    def init(theta0, r):
+    def init(self, theta0, r):
         hp = r["hp"]
-        bn = {k: jnp.asarray(v) for k, v in padded.init_bn(bucket.width).items()}
+        bn = {k: jnp.asarray(v) for k, v in padded.init_bn(self.bucket.width).items()}
         return TrainState(
             theta=theta0,
-            opt=tuple(o.init(theta0, hp) for o in opts),
+            opt=tuple(o.init(theta0, hp) for o in self.opts),
             bn=bn,
             plateau=sch.plateau_init(),
             best=jnp.asarray(jnp.inf, jnp.float32),
@@ -488,7 +491,7 @@ def _make_train(bucket: Bucket) -> Callable[..., Any]:
             epochs_run=jnp.zeros((), jnp.int32),
         )
 
-    def epoch(data: Data, r: Mapping[str, Any], st: TrainState, e: Array, group) -> tuple:
+    def epoch(self, data: Data, r: Mapping[str, Any], st: TrainState, e: Array, group) -> tuple:
         """One epoch of one run, as Keras's ``fit`` runs it; returns the new state and
         the epoch's record. ``group``: (optimizers present, any run clips), the same
         for every run of the call."""
@@ -497,11 +500,11 @@ def _make_train(bucket: Bucket) -> Callable[..., Any]:
         active = (e < r["n_epochs"]) & ~st.stopped & ~st.diverged
         lr = hp["learning_rate"] * sch.lr_factor(r["sched"], e, r["n_epochs"]) * st.plateau.factor
         hp_e = {**hp, "learning_rate": lr}
-        mask = data.real * layout.per_slot((e >= r["trainable_from"]).astype(jnp.float32))
+        mask = data.real * self.layout.per_slot((e >= r["trainable_from"]).astype(jnp.float32))
         key_e = padded.fold(r["train_key"], e)
         order = jax.lax.cond(
             data.n_batches > 1,
-            lambda: jax.lax.switch(data.shuffle_size, shufflers, key_e, data.n_train),
+            lambda: jax.lax.switch(data.shuffle_size, self.shufflers, key_e, data.n_train),
             lambda: jnp.arange(MAX_ROWS, dtype=jnp.int32),
         )
         zeros = jnp.zeros(padded.SLOTS)
@@ -518,15 +521,15 @@ def _make_train(bucket: Bucket) -> Callable[..., Any]:
             theta, opt, bn, sums = carry
             key_b = padded.fold(key_e, b + 1)
             last = b == data.n_batches - 1
-            loss, g, new_bn, correct, stats = gradient(
+            loss, g, new_bn, correct, stats = self.gradient(
                 theta, bn, order, b, data, key_b, r, sums["stats"], last
             )
-            g = jax.lax.cond(clipping, lambda g: clip(g, r), lambda g: g, g)
-            new_theta, new_opt = optimizer_step(g, opt, theta, hp_e, r["kind"], mask, present)
+            g = jax.lax.cond(clipping, lambda g: self.clip(g, r), lambda g: g, g)
+            new_theta, new_opt = self.optimizer_step(g, opt, theta, hp_e, r["kind"], mask, present)
             count = jnp.minimum(data.batch_size, data.n_train - b * data.batch_size)
             # gradient, step and weight norms per variable, summed in one pass
             norms = jnp.sqrt(
-                layout.variable_sums(jnp.square(jnp.stack([g, new_theta - theta, theta])))
+                self.layout.variable_sums(jnp.square(jnp.stack([g, new_theta - theta, theta])))
             )
             g_norms, step, w = norms[0], norms[1][0], norms[2][0]
             sums = {
@@ -547,7 +550,7 @@ def _make_train(bucket: Bucket) -> Callable[..., Any]:
         loss = sums["loss"] / data.n_train
         acc = sums["correct"] / data.n_train
         val_loss, val_acc = jax.lax.cond(
-            data.n_val > 0, lambda: evaluate(t2, bn2, data, r), lambda: (loss, acc)
+            data.n_val > 0, lambda: self.evaluate(t2, bn2, data, r), lambda: (loss, acc)
         )
         rec = _pack_record(
             {
@@ -558,23 +561,24 @@ def _make_train(bucket: Bucket) -> Callable[..., Any]:
                 "lr": lr,
                 "grad_kernel": sums["gk"] / nb,
                 "grad_bias": sums["gb"] / nb,
-                "weight_norm": jnp.sqrt(layout.variable_sums(jnp.square(t2)))[0],
+                "weight_norm": jnp.sqrt(self.layout.variable_sums(jnp.square(t2)))[0],
                 "update_ratio": sums["ratio"] / nb,
                 "act_stats": sums["stats"],
             }
         )
         return _end_of_epoch(st, r, e, active, rec, t2, s2, bn2, val_loss, hp)
 
-    def chunk(data, runs, states, e0, k, finish):
+    def chunk(self, data, runs, states, e0, k, finish):
         """``k`` epochs from epoch ``e0`` for every run; with ``finish``, also the final
         weights (the best ones where early stopping restores them) and their
         validation loss and accuracy."""
-        TRACES[f"train width={bucket.width} runs={bucket.runs} rows={bucket.rows}"] += 1
+        b = self.bucket
+        TRACES[f"train width={b.width} runs={b.runs} rows={b.rows}"] += 1
 
         def one_run(r, st):
             def body(j, carry):
                 st, hist = carry
-                st, rec = epoch(data, r, st, e0 + j, group)
+                st, rec = self.epoch(data, r, st, e0 + j, group)
                 return st, hist.at[j].set(rec)
 
             hist = jnp.zeros((MAX_CHUNK, N_FIELDS))
@@ -584,7 +588,7 @@ def _make_train(bucket: Bucket) -> Callable[..., Any]:
                 restore = r["es"] & r["restore"] & (st.best_epoch > 0)
                 theta = jnp.where(restore, st.best_theta, st.theta)
                 bn = jax.tree.map(lambda a, b: jnp.where(restore, a, b), st.best_bn, st.bn)
-                loss, acc = evaluate(theta, bn, data, r)
+                loss, acc = self.evaluate(theta, bn, data, r)
                 return theta, bn, loss, acc
 
             def not_yet():
@@ -593,15 +597,15 @@ def _make_train(bucket: Bucket) -> Callable[..., Any]:
             return st, hist, jax.lax.cond(finish, final, not_yet)
 
         # what the whole group shares: the optimizers its runs use, whether any clips
-        present = jnp.zeros(len(opts), bool).at[runs["kind"]].set(True)
+        present = jnp.zeros(len(self.opts), bool).at[runs["kind"]].set(True)
         limits = (runs["clipvalue"], runs["clipnorm"], runs["global_clipnorm"])
         group = (present, jnp.any(jnp.stack([jnp.isfinite(v) for v in limits])))
         return jax.vmap(one_run, in_axes=(0, 0))(runs, states)
 
-    def snapshot(data, grid, theta, bn, runs):
+    def snapshot(self, data, grid, theta, bn, runs):
         """Per run: the decision function on ``grid`` and histograms of the activations
         and of ∂L/∂z on the first PROBE training rows."""
-        TRACES[f"snapshot width={bucket.width} runs={bucket.runs}"] += 1
+        TRACES[f"snapshot width={self.bucket.width} runs={self.bucket.runs}"] += 1
         fr = data.frame
         x, y, rows = _rows_of(data, 0, jnp.minimum(data.n_train, PROBE), PROBE)
         has_grid = jnp.any(grid != 0)
@@ -611,14 +615,14 @@ def _make_train(bucket: Bucket) -> Callable[..., Any]:
             every = jnp.ones(grid.shape[0])
             out = jax.lax.cond(
                 has_grid,
-                lambda: padded.forward(fr, layout, theta, bn, grid, every, act_params=ap)[0],
-                lambda: jnp.zeros((grid.shape[0], bucket.width)),
+                lambda: padded.forward(fr, self.layout, theta, bn, grid, every, act_params=ap)[0],
+                lambda: jnp.zeros((grid.shape[0], self.bucket.width)),
             )
-            dz0 = jnp.zeros((padded.SLOTS, PROBE, bucket.width))
+            dz0 = jnp.zeros((padded.SLOTS, PROBE, self.bucket.width))
 
             def probe_loss(dz):
                 out, _, acts = padded.forward(
-                    fr, layout, theta, bn, x, rows, act_params=ap, train=True, dz=dz
+                    fr, self.layout, theta, bn, x, rows, act_params=ap, train=True, dz=dz
                 )
                 per = padded.per_example_loss(fr, out, y)
                 return jnp.sum(per * rows) / jnp.maximum(jnp.sum(rows), 1.0), acts
@@ -649,13 +653,18 @@ def _make_train(bucket: Bucket) -> Callable[..., Any]:
 
         return jax.vmap(one)(theta, bn, runs)
 
+
+def _make_train(bucket: Bucket) -> Callable[..., Any]:
+    """The compiled kernels of one bucket (see :class:`_Kernels`)."""
+    k = _Kernels(bucket)
+
     def jit(fn: Callable[..., Any], name: str) -> Stored:
         return Stored(jax.jit(fn, compiler_options=COMPILER_OPTIONS), f"training {bucket} {name}")
 
     return {
-        "init": jit(jax.vmap(init), "init"),
-        "chunk": jit(chunk, "chunk"),
-        "snapshot": jit(snapshot, "snapshot"),
+        "init": jit(jax.vmap(k.init), "init"),
+        "chunk": jit(k.chunk, "chunk"),
+        "snapshot": jit(k.snapshot, "snapshot"),
     }
 
 
@@ -868,7 +877,54 @@ def train(
     if ds.n_train < 1:
         raise ValueError("the dataset has no training examples")
     epochs = checks.whole("epochs", epochs, 1, MAX_EPOCHS)
-    base = {"initializer": initializer, **options}
+    run_list = _run_list(optimizers, runs, seeds, {"initializer": initializer, **options})
+    arch = _network(ds, run_list, hidden, activation, loss, batch_norm)
+    resolved = [_resolve_run(r, arch.n_dense, len(arch.hidden), epochs) for r in run_list]
+    max_epochs = max(r["n_epochs"] for r in resolved)
+    bs = ds.n_train if batch_size is None else checks.whole("batch size", batch_size, 1)
+    bs = min(bs, ds.n_train)
+    p, rows = _shape_for(arch, bs)
+    layout = padded.Layout(p)
+    theta0 = _initial_thetas(arch, p, layout, resolved, init_params)
+    data = _data(ds, arch, p, bs)
+    gx, gy, grid = _grid(ds)
+    grid_in = np.zeros((GRID * GRID, p), np.float32)
+    grid_in[: len(grid), :2] = grid
+    runs_in = _runs_in(arch, resolved, theta0)
+
+    plan = _plan(max_epochs, snapshots)
+    out = _train_all(Bucket(p, run_bucket(len(resolved)), rows), data, grid_in, runs_in,
+                     len(resolved), plan, max_epochs, progress)  # fmt: skip
+    return _result(arch, layout, run_list, resolved, out, plan, max_epochs, gx, gy, ds, theta0)
+
+
+def _train_all(bucket, data, grid, runs_in, n_runs, plan, max_epochs, progress) -> dict:
+    """Train every run, a bucket's run count at a time, and join the groups' results."""
+    if progress is not None:
+        progress(0.0)
+    group = bucket.runs
+    parts = []
+    for lo in range(0, n_runs, group):
+        part = _take(runs_in, lo, group)
+        parts.append(
+            _train_group(
+                bucket, data, grid, part, plan, max_epochs, progress, lo / n_runs,
+                min(group, n_runs - lo) / n_runs,
+            )
+        )  # fmt: skip
+    out = {
+        k: np.concatenate(
+            [part[k][: min(group, n_runs - i * group)] for i, part in enumerate(parts)]
+        )
+        for k in parts[0]
+    }
+    if progress is not None:
+        progress(1.0)
+    return out
+
+
+def _run_list(optimizers: Any, runs: Any, seeds: list[int], base: dict) -> list[Run]:
+    """The runs of a call: one per (optimizer setting, seed), or the explicit ones."""
     if runs is None:
         run_list = _runs_from(optimizers or {"adam": {"learning_rate": 0.01}}, seeds, base)
     else:
@@ -879,8 +935,11 @@ def train(
         ]
     if not 1 <= len(run_list) <= MAX_RUNS:
         raise ValueError(f"between 1 and {MAX_RUNS} runs can train at once, got {len(run_list)}")
+    return run_list
 
-    dropout_on = any(float(r.dropout) > 0 for r in run_list)
+
+def _network(ds, run_list, hidden, activation, loss, batch_norm) -> Architecture:
+    """The network the runs share, checked against what a frame holds."""
     arch = build(
         ds.n_features,
         ds.n_classes,
@@ -888,7 +947,7 @@ def train(
         activation if isinstance(activation, str) else tuple(activation),
         loss=loss,
         batch_norm=batch_norm,
-        dropout=dropout_on,
+        dropout=any(float(r.dropout) > 0 for r in run_list),
     )
     if not padded.fits(arch):
         raise ValueError(
@@ -900,59 +959,27 @@ def train(
         raise ValueError(
             f"at most {MAX_ROWS:,} examples can train here, got {ds.n_train + ds.n_val:,}"
         )
-    resolved = [_resolve_run(r, arch.n_dense, len(arch.hidden), epochs) for r in run_list]
-    max_epochs = max(r["n_epochs"] for r in resolved)
-    bs = ds.n_train if batch_size is None else checks.whole("batch size", batch_size, 1)
-    bs = min(bs, ds.n_train)
-    p, rows = _shape_for(arch, bs)
-    layout = padded.Layout(p)
+    return arch
 
+
+def _initial_thetas(arch, p, layout, resolved, init_params) -> np.ndarray:
+    """Every run's first weights as flat vectors: drawn from its seed and initializer,
+    or the given ``init_params`` for all (checked against the network's shapes)."""
     if init_params is None:
-        theta0 = np.stack(
+        return np.stack(
             [
                 _initial(arch, p, r["seed"], INITIALIZER_NAMES[r["init_idx"]], r["init_stddev"])
                 for r in resolved
             ]
         )
-    else:
-        given = [np.asarray(a, np.float32) for a in jax.tree.leaves(tuple(init_params))]
-        expected = jax.tree.leaves(init_params_host(arch, 0, "zeros"))
-        if [g.shape for g in given] != [t.shape for t in expected]:
-            raise ValueError(
-                "init_params do not fit the network: expected shapes "
-                f"{[t.shape for t in expected]}, got {[g.shape for g in given]}"
-            )
-        theta0 = np.broadcast_to(layout.pad(arch, init_params), (len(resolved), layout.size))
-    data = _data(ds, arch, p, bs)
-    gx, gy, grid = _grid(ds)
-    grid_in = np.zeros((GRID * GRID, p), np.float32)
-    grid_in[: len(grid), :2] = grid
-    runs_in = _runs_in(arch, resolved, theta0)
-
-    if progress is not None:
-        progress(0.0)
-    plan = _plan(max_epochs, snapshots)
-    group = run_bucket(len(resolved))
-    parts = []
-    for lo in range(0, len(resolved), group):
-        part = _take(runs_in, lo, group)
-        done = lo / len(resolved)
-        parts.append(
-            _train_group(
-                Bucket(p, group, rows), data, grid_in, part, plan, max_epochs,
-                progress, done,
-                min(group, len(resolved) - lo) / len(resolved),
-            )
-        )  # fmt: skip
-    out = {
-        k: np.concatenate(
-            [part[k][: min(group, len(resolved) - i * group)] for i, part in enumerate(parts)]
+    given = [np.asarray(a, np.float32) for a in jax.tree.leaves(tuple(init_params))]
+    expected = jax.tree.leaves(init_params_host(arch, 0, "zeros"))
+    if [g.shape for g in given] != [t.shape for t in expected]:
+        raise ValueError(
+            "init_params do not fit the network: expected shapes "
+            f"{[t.shape for t in expected]}, got {[g.shape for g in given]}"
         )
-        for k in parts[0]
-    }
-    if progress is not None:
-        progress(1.0)
-    return _result(arch, layout, run_list, resolved, out, plan, max_epochs, gx, gy, ds, theta0)
+    return np.broadcast_to(layout.pad(arch, init_params), (len(resolved), layout.size))
 
 
 def _shape_for(arch: Architecture, batch_size: int) -> tuple[int, int]:
