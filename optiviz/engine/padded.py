@@ -33,6 +33,7 @@ against Keras.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -268,6 +269,64 @@ def fold(key: Array, data: Array) -> Array:
 
 
 # ---------------------------------------------------------------------- forward
+class _SlotContext(NamedTuple):
+    """What every slot of one forward pass shares (see :func:`forward`)."""
+
+    fr: Frame
+    rows: Array
+    train: bool
+    key: Array | None
+    keep: Array
+    want: Array  # (traced bool) record the slots' activation statistics
+
+
+def _slot(ctx: _SlotContext, h: Array, xs: tuple, remat: bool = True) -> tuple:
+    """One layer slot: Dense, batch norm or the bias, the activation, dropout; skipped
+    (``h`` passed through) past the output layer. Returns the slot's output and
+    (activations before dropout, BN's moving mean and variance, statistics)."""
+    fr, rows, train, key, keep, want = ctx
+    i, wi, bi, gi, bei, mean0, var0, act, ap, umask, dzi, units, relu, sat = xs
+    hidden = i < fr.depth
+    use_bn = fr.batch_norm & hidden
+
+    def live(h):
+        z = h @ wi
+
+        def normalise(z):
+            if train:
+                mean, var = _masked_moments(z, rows)
+                m = BN_MOMENTUM
+                stats = (mean0 * m + mean * (1.0 - m), var0 * m + var * (1.0 - m))
+            else:
+                mean, var = mean0, var0
+                stats = (mean0, var0)
+            inv = jax.lax.rsqrt(var + BN_EPSILON) * gi
+            return z * inv + (bei - mean * inv), stats
+
+        z, (mean2, var2) = jax.lax.cond(use_bn, normalise, lambda z: (z + bi, (mean0, var0)), z)
+        z = z + dzi
+        a = jax.lax.switch(act, _ACT_FNS, z, ap) * umask
+        out = a
+        if train and key is not None:
+
+            def drop(a):
+                kept = keep_mask(fold(key, i), a.shape, keep)
+                return jnp.where(kept, a / jnp.maximum(keep, 1e-6), 0.0)
+
+            out = jax.lax.cond(fr.dropout, drop, lambda a: a, a)
+        st = jax.lax.cond(
+            want & hidden,
+            lambda: _slot_stats(a, rows, umask, units, relu, sat),
+            lambda: jnp.zeros(4, a.dtype),
+        )
+        return jnp.where(hidden, out, z), (jnp.where(hidden, a, 0.0), mean2, var2, st)
+
+    def skip(h):
+        return h, (jnp.zeros_like(h), mean0, var0, jnp.zeros(4, h.dtype))
+
+    return jax.lax.cond(i <= fr.depth, jax.checkpoint(live) if remat else live, skip, h)
+
+
 def forward(
     fr: Frame,
     layout: Layout,
@@ -296,13 +355,11 @@ def forward(
     not; computed inside the slots, so the slots past the depth cost nothing.
 
     A ``cond`` on the traced depth skips the slots past the output layer, one on the
-    batch-norm flag BN's statistics when it is off. Measured on this 2-core CPU (one
-    full-batch step of 2 runs, 1024 rows, width 16, forward and backward): all nine
-    slots in one ``scan`` 1.17 ms; all nine written out 0.31 ms but ~55 MiB more per
-    loaded kernel; three written out and a ``scan`` for the rest (this) 0.59 ms and
-    ~33 MiB more. Inside the loop the slot is rematerialised (``jax.checkpoint``):
-    without it the backward pass carried zero residuals for skipped slots and ran
-    2x slower.
+    batch-norm flag BN's statistics when it is off. The first :data:`UNROLLED` slots
+    are written out (fast for the common shallow networks), the deeper ones run in a
+    ``scan`` only when the network has them (writing out all nine costs much memory
+    per loaded kernel); inside the loop the slot is rematerialised
+    (``jax.checkpoint``), else the backward pass carries residuals for skipped slots.
     """
     w, b, gamma, beta = layout.split(theta)
     h = x * fr.in_mask
@@ -310,49 +367,8 @@ def forward(
     if dz is None:
         dz = jnp.zeros((SLOTS, *x.shape), x.dtype)
 
-    want = jnp.bool_(False) if stats is None else stats
-
-    def slot(h, xs, remat=True):
-        i, wi, bi, gi, bei, mean0, var0, act, ap, umask, dzi, units, relu, sat = xs
-        hidden = i < fr.depth
-        use_bn = fr.batch_norm & hidden
-
-        def live(h):
-            z = h @ wi
-
-            def normalise(z):
-                if train:
-                    mean, var = _masked_moments(z, rows)
-                    m = BN_MOMENTUM
-                    stats = (mean0 * m + mean * (1.0 - m), var0 * m + var * (1.0 - m))
-                else:
-                    mean, var = mean0, var0
-                    stats = (mean0, var0)
-                inv = jax.lax.rsqrt(var + BN_EPSILON) * gi
-                return z * inv + (bei - mean * inv), stats
-
-            z, (mean2, var2) = jax.lax.cond(use_bn, normalise, lambda z: (z + bi, (mean0, var0)), z)
-            z = z + dzi
-            a = jax.lax.switch(act, _ACT_FNS, z, ap) * umask
-            out = a
-            if train and key is not None:
-
-                def drop(a):
-                    kept = keep_mask(fold(key, i), a.shape, keep)
-                    return jnp.where(kept, a / jnp.maximum(keep, 1e-6), 0.0)
-
-                out = jax.lax.cond(fr.dropout, drop, lambda a: a, a)
-            st = jax.lax.cond(
-                want & hidden,
-                lambda: _slot_stats(a, rows, umask, units, relu, sat),
-                lambda: jnp.zeros(4, a.dtype),
-            )
-            return jnp.where(hidden, out, z), (jnp.where(hidden, a, 0.0), mean2, var2, st)
-
-        def skip(h):
-            return h, (jnp.zeros_like(h), mean0, var0, jnp.zeros(4, h.dtype))
-
-        return jax.lax.cond(i <= fr.depth, jax.checkpoint(live) if remat else live, skip, h)
+    ctx = _SlotContext(fr, rows, train, key, keep, jnp.bool_(False) if stats is None else stats)
+    slot = functools.partial(_slot, ctx)
 
     xs = (
         jnp.arange(SLOTS),
@@ -370,9 +386,7 @@ def forward(
         fr.relu_family,
         fr.saturates,
     )
-    # The first UNROLLED slots are written out (no loop, and no rematerialisation: a
-    # step of a 2-hidden-layer network ran ~3x faster so); the deeper ones loop, only
-    # when the network has them (unrolling all nine took ~55 MiB more per kernel).
+    # the first UNROLLED slots written out, without rematerialisation; the rest in a loop
     outs = []
     for i in range(UNROLLED):
         h, out = slot(h, jax.tree.map(lambda a, i=i: a[i], xs), remat=False)
