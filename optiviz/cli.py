@@ -88,8 +88,7 @@ def tune_malloc(arenas: int = 2, mmap_threshold: int = 256 * 1024) -> bool:
     of JSON text, sent to every student) are mapped and unmapped by glibc, except that
     after the first such block is freed glibc raises its threshold and serves the next
     ones from the heap, where they fragment it; a fixed threshold keeps them mapped
-    (classroom load benchmark, three rounds of 10/20/40 students: RSS after each round
-    518 -> 582 -> 586 MiB without it, 516 -> 540 -> 544 MiB with it).
+    (benchmarks/load.py shows the resident memory after each round with and without).
     False where this is not glibc."""
     import ctypes
     import ctypes.util

@@ -43,8 +43,8 @@ enable_compilation_cache()
 
 
 #: XLA options for the bigger kernels (MLP training). LLVM's level 2 instead of the
-#: default 3 compiles the M1 training kernel in ~6 s instead of ~9 s on a 2-core CPU,
-#: and the compiled code ran as fast in ``benchmarks/training.py``.
+#: default 3 compiles the training kernel markedly faster, and the compiled code ran as
+#: fast in ``benchmarks/training.py``.
 COMPILER_OPTIONS: dict[str, int] = {"xla_backend_optimization_level": 2}
 
 

@@ -14,11 +14,11 @@ kernels before its first student arrives; ``optiviz --precompile`` fills the dis
 cache with every bucket.
 
 Why not every bucket in memory: on a CPU an XLA executable of the training kernel
-takes ~115 MiB once loaded (XLA:CPU maps each of its ~1,650 compiled functions on
-its own; forty such kernels also exhaust Linux's default of 65,530 memory mappings
-per process), so a process keeps at most :data:`BUDGETS` kernels of a family, the
-most recently used, and loads a dropped one again from optiviz's executable store
-(``_store``: ~0.6 s for a training bucket, no tracing). What a kernel costs in memory
+is large once loaded (XLA:CPU maps each of its compiled functions on its own; forty
+such kernels also exhaust Linux's default of 65,530 memory mappings per process), so
+a process keeps at most :data:`BUDGETS` kernels of a family, the most recently used,
+and loads a dropped one again from optiviz's executable store (``_store``: well
+under a second, no tracing). What a kernel costs in memory
 is its number of compiled functions, not its size on disk (a 2D race kernel is
 ~300 KB in the disk cache): each function loaded brings a code page, a read-only page
 and a writable anonymous mapping of ~115 KiB resident (/proc/self/smaps after
@@ -41,8 +41,8 @@ from typing import Any
 #: Kernels of a family a process keeps loaded at once. A family's least recently used
 #: kernel is dropped when a new one would pass its budget, so what the compiled kernels
 #: hold is bounded by this table, not by the day's requests (a dropped kernel comes back
-#: from disk when asked for again: ~0.6 s for a training bucket from the executable
-#: store, a fraction of that for the 2D ones from JAX's cache). A training kernel is by
+#: from disk when asked for again: from the executable store for a training bucket,
+#: from JAX's cache for the 2D ones). A training kernel is by
 #: far the largest once loaded, a race or landscape kernel the smallest. Families not
 #: listed keep every bucket (they have few). Smaller is not cheaper: the pages' default
 #: scenes between them use more training kernels at once than a budget of 4, and with

@@ -120,8 +120,8 @@ class Surface:
 def _grid_kernel(surface: Surface) -> Any:
     """``surface.f`` over a grid, compiled as one kernel: run operation by operation,
     JAX compiles each operation for each new shape and constant (a new surface or
-    formula met a handful of those compilations); one kernel per surface is ~1 MiB
-    and ~30 ms to compile, and the built-in surfaces are compiled ahead
+    formula met a handful of those compilations); one kernel per surface is small
+    and quick to compile, and the built-in surfaces are compiled ahead
     (``trajectories._warm_up``)."""
     return jax.jit(lambda x, y: jnp.broadcast_to(surface.f(x, y), x.shape))
 

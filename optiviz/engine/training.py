@@ -183,8 +183,8 @@ SHUFFLE_SIZES: tuple[int, ...] = (256, 1024, 4096, 20480)
 MAX_ROWS = ROWS[-1]
 #: Runs trained side by side, in one vmapped kernel: a call with one run pads it with a
 #: copy (whose results are dropped), more runs train in groups of two, one group after
-#: another. (Kernels for 8 runs trained 8 runs no faster than four groups of two on a
-#: 2-core CPU, and each kernel costs ~100 MiB in memory.)
+#: another. (Wider kernels trained no faster on a 2-core CPU, and each kernel costs
+#: memory.)
 RUN_BUCKETS: tuple[int, ...] = (2,)
 #: Epochs one kernel call trains at most: training runs in calls of one checkpoint
 #: interval each (``bucket // N_CHECKPOINTS`` epochs), so the epoch count is a loop
@@ -999,8 +999,8 @@ class Plan(NamedTuple):
 def _plan(max_epochs: int, snapshots: bool = True) -> Plan:
     """With snapshots, calls of one checkpoint interval, a snapshot after each; the
     epoch bucket fixes the interval, so the snapshot epochs are those of every run
-    length in the bucket. Without, calls of :data:`MAX_CHUNK` epochs (each call costs
-    ~1 ms and a snapshot ~2 ms beyond its epochs, on a 2-core CPU)."""
+    length in the bucket. Without, calls of :data:`MAX_CHUNK` epochs (each call and
+    each snapshot costs a little beyond its epochs)."""
     if not snapshots:
         return Plan(-(-max_epochs // MAX_CHUNK), MAX_CHUNK, False)
     bucket = _bucket_epochs(max_epochs)

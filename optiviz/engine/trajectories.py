@@ -69,8 +69,8 @@ def bucket_runs(n: int) -> int:
 #: rate, a sweep along one axis), else blocks of 4096 (a 64×64 sweep map, a basin map of
 #: any grid, one call per block). Three summary kernels per surface and optimizer (the
 #: two sizes, and 4096 without steps-to-ε for basins) serve every landscape control, so
-#: ``optiviz --precompile`` can put them all on disk (16 × 8 × 3, ~0.3 s each to compile,
-#: ~0.06 s to load). Padding costs little: 4096 runs × 300 steps take ~10 ms warm.
+#: ``optiviz --precompile`` can put them all on disk (16 × 8 × 3, quick to compile and
+#: to load). Padding costs little (benchmarks/landscape.py).
 SUMMARY_RUNS = (64, 4096)
 
 
@@ -114,8 +114,8 @@ def _kernel(
 
     One kernel per optimizer kind, rather than one kernel that switches between
     kinds per run with ``lax.switch``: under ``vmap`` every branch runs for every
-    run, and such a kernel measured 10 ms warm against ~2 ms for eight per-kind
-    kernels (8 optimizers × 500 steps, this 2-core CPU). Kept in the engine's kernel
+    run, and such a kernel was several times slower than eight per-kind kernels
+    (benchmarks/engine.py). Kept in the engine's kernel
     cache (families "landscape" and "paths", each within its budget).
     """
     family = "paths" if record else "landscape"
@@ -474,7 +474,7 @@ def _run(
         pad = padded - n
         hp = np.concatenate([hp, np.repeat(hp[:1], pad, axis=0)])
         st = np.concatenate([st, np.repeat(st[:1], pad, axis=0)])
-    hp = np.ascontiguousarray(hp, np.float32)  # numpy straight in: jnp.asarray costs ~0.2 ms
+    hp = np.ascontiguousarray(hp, np.float32)  # numpy straight in: jnp.asarray costs more
     st = np.ascontiguousarray(st, np.float32)
     e = np.float32(default_eps(surf) if eps is None else eps)
     # summaries loop to n_steps as a traced value: one compile for any step count
@@ -771,7 +771,7 @@ def _race_kernels_on_disk() -> Iterator[str]:
     can ask for, and the landscape's summary kernels of every optimizer (each
     :data:`SUMMARY_RUNS` size with steps-to-ε, the block size without it for basins),
     each run once (``optiviz --precompile``). The process's caches are cleared after
-    each surface: 80 race kernels would hold ~640 MiB."""
+    each surface: 80 race kernels at once would hold too much memory."""
     buckets = [b for b in STEP_BUCKETS if b <= bucket_steps(RACE_PAGE_STEPS)]
     small, block = SUMMARY_RUNS
     for name in SURFACE_NAMES:

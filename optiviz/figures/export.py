@@ -216,7 +216,7 @@ def _fast_gif(
     progress: Callable[[float], None] | None,
 ) -> bytes | None:
     """The GIF drawn by hand over one background render: 2 renders instead of one per
-    frame (a race's 41 frames took ~20 s through kaleido, ~0.5 s each). None when the
+    frame (kaleido takes a good part of a second per render). None when the
     plot area cannot be located (the caller renders every frame then)."""
     from PIL import Image, ImageDraw, ImageFont
 
@@ -318,8 +318,8 @@ def animated_gif(
     """Render the animation to a GIF on the server (kaleido drives the system Chromium).
 
     When the animation moves only scatter traces (a race), one background is rendered
-    and each frame's lines and markers are drawn over it (~3 s for a race's 41 frames
-    at 960×600 on two cores, instead of ~20 s rendering every frame); ``fast=False``
+    and each frame's lines and markers are drawn over it (several times faster than
+    rendering every frame, benchmarks/export.py); ``fast=False``
     renders every frame.
 
     Raises RuntimeError with a readable message when no Chromium is available.

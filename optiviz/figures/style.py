@@ -35,8 +35,8 @@ def _trimmed_template(base: str) -> str:
     """Register plotly's ``base`` template without the parts optiviz never draws (maps,
     polar and ternary axes, trace types it does not use); returns the new name.
 
-    Applying a template validates and copies all of it: the full ``plotly_white`` took
-    ~25 ms per figure, the trimmed one about half, and every figure looks the same."""
+    Applying a template validates and copies all of it: the trimmed one takes about
+    half the time of the full ``plotly_white``, and every figure looks the same."""
     name = f"optiviz_{base}"
     if name not in pio.templates:
         full = pio.templates[base].to_plotly_json()
@@ -218,8 +218,8 @@ def typed(a: Any, dtype: Any = np.float32) -> dict:
     """An array as plotly.js's typed-array spec (base64; float32, or uint8 for small
     integers), encoded here once.
 
-    plotly writes the same spec, but routes every array through generic checks first
-    (~0.2 ms each): too slow for the thousands of arrays of an animation's frames."""
+    plotly writes the same spec, but routes every array through generic checks first:
+    too slow for the thousands of arrays of an animation's frames."""
     arr = np.ascontiguousarray(a, dtype)
     spec = {"dtype": _TYPED[arr.dtype], "bdata": base64.b64encode(arr.tobytes()).decode("ascii")}
     if arr.ndim > 1:
@@ -247,7 +247,7 @@ def animated(
 
     ``spec``: the plain ``{"data": [...], "layout": {...}}`` that ``fig`` was built from
     with ``_validate=False``, if the caller has it: it is stored as it is (shallow
-    copies), which saves ``to_dict()``'s deep copy of every trace (~13 ms a race).
+    copies), which saves ``to_dict()``'s deep copy of every trace.
 
     ``frames_json``: instead of ``frames``, their JSON text, if the caller made it from
     parts it keeps (:func:`json_text`). The figure keeps only this text: its JSON is the
@@ -286,8 +286,8 @@ def frozen(fig: go.Figure) -> go.Figure:
     """Declare ``fig`` finished: its dict form is computed now, once, and handed out after.
 
     Streamlit turns a figure into a dict (a deep copy of every trace and frame) each time
-    it is drawn. A cached figure is drawn for every session that shows it; for the race
-    animation that copy was ~70 ms per student. ``to_dict()`` of a frozen figure returns
+    it is drawn. A cached figure is drawn for every session that shows it, and for an
+    animation that copy is costly. ``to_dict()`` of a frozen figure returns
     the stored dict with fresh top-level and layout dicts (callers that drop keys, such as
     the GIF export, do not touch the store). Do not change a frozen figure afterwards.
     """

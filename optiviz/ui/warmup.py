@@ -10,12 +10,11 @@ the server's own start.
 Then it opens every page once with its default settings, through the server's own
 websocket like a browser would (:func:`visit_pages`): the first visit of a page runs
 its engine (the transfer page trains four networks, the activations page 24) and
-builds its figures, ~1-2.5 s each on two cores, and everything it leaves in the
+builds its figures, a second or two each on two cores, and everything it leaves in the
 caches is shared by every session after it. Without it, a class told "now open the
-activations page" all waited for that first visit together (40 students: p95 3.3 s,
-1.1 s once the page had been opened). The price is memory: a server that has opened
-every page holds ~800 MiB instead of ~330 (the transfer page's kernels and networks
-~140 MiB, activations ~90, regularization ~75). ``OPTIVIZ_WARMUP_PAGES`` chooses:
+activations page" all waited for that first visit together. The price is memory: a
+server that has opened every page holds its kernels and networks (the transfer,
+activations and regularization pages' most). ``OPTIVIZ_WARMUP_PAGES`` chooses:
 ``0`` none, a comma-separated list of url paths (``race,playground``) only those,
 anything else every page.
 """
