@@ -14,10 +14,8 @@ page_intro(
 )
 
 
-url_state.restore(ui.schema(), page=ui.PAGE)
-url_state.show_notices()
+url_state.open_page(ui.schema(), page=ui.PAGE, sidebar=ui.sidebar)
 ss = st.session_state
-ui.sidebar()
 slide = bool(ss["slide"])
 
 if not slide:  # (in slide mode the chart comes first: above a 1280x720 projector's fold)

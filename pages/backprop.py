@@ -15,9 +15,7 @@ page_intro(
 )
 
 
-url_state.restore(bp.schema(), page=bp.PAGE)
-url_state.show_notices()
-bp.sidebar()
+url_state.open_page(bp.schema(), page=bp.PAGE, sidebar=bp.sidebar)
 slide = bool(st.session_state["slide"])
 
 if not slide:  # in slide mode the teacher says this, and the network fits the screen

@@ -16,9 +16,7 @@ page_intro(
 )
 
 
-url_state.restore(gl.schema(), page=gl.PAGE)
-url_state.show_notices()
-gl.sidebar()
+url_state.open_page(gl.schema(), page=gl.PAGE, sidebar=gl.sidebar)
 gl.presets()
 ss = st.session_state
 slide = bool(ss["slide"])

@@ -18,11 +18,9 @@ page_intro(
 )
 
 
-url_state.restore(ls.schema(ls.peek_surface()), page=ls.PAGE)
-url_state.show_notices()
+url_state.open_page(ls.schema(ls.peek_surface()), page=ls.PAGE, sidebar=ls.sidebar)
 ss = st.session_state
 names = tuple(OPTIMIZERS)
-ls.sidebar()
 surface = get_surface(ss["surface"])
 start, steps, slide = (float(ss["x0"]), float(ss["y0"])), int(ss["steps"]), bool(ss["slide"])
 

@@ -13,9 +13,11 @@ page_intro(
 )
 
 
-url_state.restore(pu.schema(pu.peek_gate()), page=pu.PAGE)
-url_state.show_notices()
-pu.sidebar(st.session_state.get(pu.TAB))
+url_state.open_page(
+    pu.schema(pu.peek_gate()),
+    page=pu.PAGE,
+    sidebar=lambda: pu.sidebar(st.session_state.get(pu.TAB)),
+)
 slide = bool(st.session_state["slide"])
 
 tab_mcp, tab_rule, tab_xor = lazy_tabs(

@@ -18,11 +18,7 @@ page_intro(
 )
 
 
-url_state.restore(pg.schema(), page=pg.PAGE)
-url_state.show_notices()
-pg.sidebar()
-settings = pg.current()
-url_state.publish(pg.schema(), page=pg.PAGE)
+settings = url_state.scene(pg.schema(), page=pg.PAGE, sidebar=pg.sidebar, settings=pg.current)
 slide = bool(st.session_state["slide"])
 if not settings.optimizers:
     st.info("Choose at least one optimizer in the sidebar.")

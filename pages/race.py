@@ -17,8 +17,7 @@ page_intro(
 )
 
 
-url_state.restore(rc.schema(rc.current_surface()[0]), page=rc.PAGE)
-url_state.show_notices()
+url_state.open_page(rc.schema(rc.current_surface()[0]), page=rc.PAGE)
 surface, error = rc.current_surface()
 settings = rc.sidebar(surface, error)
 params = rc.schema(surface)

@@ -25,11 +25,7 @@ page_intro(
 )
 
 
-url_state.restore(ui.schema(), page=ui.PAGE)
-url_state.show_notices()
-ui.sidebar()
-s = ui.current()
-url_state.publish(ui.schema(), page=ui.PAGE)
+s = url_state.scene(ui.schema(), page=ui.PAGE, sidebar=ui.sidebar, settings=ui.current)
 slide = bool(st.session_state["slide"])
 head = st.container()  # the training's progress bar and notes, above the tabs
 tabs = lazy_tabs(

@@ -226,6 +226,29 @@ def show_notices() -> None:
         st.warning("This link had settings that could not be used:\n\n- " + "\n- ".join(notices))
 
 
+def open_page(
+    params: Iterable[Param], *, page: str, sidebar: Callable[[], None] | None = None
+) -> None:
+    """What every page does first: restore its settings from the link, say once which
+    could not be used, and draw its sidebar."""
+    restore(params, page=page)
+    show_notices()
+    if sidebar is not None:
+        sidebar()
+
+
+def scene(
+    params: Iterable[Param], *, page: str, sidebar: Callable[[], None], settings: Callable[[], Any]
+) -> Any:
+    """:func:`open_page`, then the page's typed settings, then the settings written back
+    to the address bar (so the scene is a link); returns the settings."""
+    params = list(params)
+    open_page(params, page=page, sidebar=sidebar)
+    out = settings()
+    publish(params, page=page)
+    return out
+
+
 def _g(value: Any) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
