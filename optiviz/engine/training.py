@@ -119,7 +119,53 @@ def _bucket_epochs(epochs: int) -> int:
     return next(b for b in EPOCH_BUCKETS if b >= epochs)
 
 
-def _resolve_run(run: Run, n_dense: int, n_hidden: int, epochs: int) -> dict[str, Any]:
+class Resolved(NamedTuple):
+    """One run's settings, validated, as the numbers the kernel takes (host side)."""
+
+    optimizer: str
+    hp: dict[str, float]
+    seed: int
+    init_idx: int
+    init_stddev: float
+    act_param: Any
+    dropout: float
+    l1: float
+    l2: float
+    clipvalue: float
+    clipnorm: float
+    global_clipnorm: float
+    sched: dict[str, Any]
+    n_epochs: int
+    es: bool
+    patience: int
+    restore: bool
+    trainable_from: tuple[int, ...]
+
+
+class RunArrays(NamedTuple):
+    """Every run's settings as arrays with runs on the first axis: what the kernels
+    take (one row each under ``vmap``)."""
+
+    theta0: Array
+    train_key: Array
+    kind: Array
+    hp: dict[str, Array]
+    act_params: Array
+    n_epochs: Array
+    trainable_from: Array
+    es: Array
+    patience: Array
+    restore: Array
+    sched: dict[str, Array]
+    dropout: Array
+    l1: Array
+    l2: Array
+    clipvalue: Array
+    clipnorm: Array
+    global_clipnorm: Array
+
+
+def _resolve_run(run: Run, n_dense: int, n_hidden: int, epochs: int) -> Resolved:
     """Validate one run and turn it into the kernel's per-run numbers."""
     opt = get_optimizer(run.optimizer)
     values = opt.resolve(run.hparams)
@@ -148,24 +194,24 @@ def _resolve_run(run: Run, n_dense: int, n_hidden: int, epochs: int) -> dict[str
     frm = run.trainable_from or (0,) * n_dense
     if len(frm) != n_dense:
         raise ValueError(f"trainable_from needs one entry per Dense layer ({n_dense})")
-    return {
-        "optimizer": opt.name,
-        "hp": hp,
-        "seed": int(run.seed),
-        "init_idx": INITIALIZER_NAMES.index(init.name),
-        "init_stddev": checks.number("initializer stddev", run.init_stddev, 0.0, 100.0),
-        "act_param": run.activation_param,
-        "dropout": dropout,
-        "l1": l1,
-        "l2": l2,
+    return Resolved(
+        optimizer=opt.name,
+        hp=hp,
+        seed=int(run.seed),
+        init_idx=INITIALIZER_NAMES.index(init.name),
+        init_stddev=checks.number("initializer stddev", run.init_stddev, 0.0, 100.0),
+        act_param=run.activation_param,
+        dropout=dropout,
+        l1=l1,
+        l2=l2,
         **clips,
-        "sched": sch.schedule_arrays(run.schedule, run.schedule_params),
-        "n_epochs": n_epochs,
-        "es": bool(run.early_stopping),
-        "patience": patience,
-        "restore": bool(run.restore_best_weights),
-        "trainable_from": tuple(_NEVER if f is None else int(f) for f in frm),
-    }
+        sched=sch.schedule_arrays(run.schedule, run.schedule_params),
+        n_epochs=n_epochs,
+        es=bool(run.early_stopping),
+        patience=patience,
+        restore=bool(run.restore_best_weights),
+        trainable_from=tuple(_NEVER if f is None else int(f) for f in frm),
+    )
 
 
 # ------------------------------------------------------------------ the buckets
@@ -404,24 +450,24 @@ class _Kernels:
             bn,
             x,
             rows,
-            act_params=r["act_params"],
+            act_params=r.act_params,
             train=train,
-            dropout_rate=r["dropout"],
+            dropout_rate=r.dropout,
             key=key,
             stats=stats,
         )
         per = padded.per_example_loss(fr, out, y)
         n = jnp.maximum(jnp.sum(rows), 1.0)
-        loss = jnp.sum(per * rows) / n + padded.penalty(self.layout, theta, r["l1"], r["l2"])
+        loss = jnp.sum(per * rows) / n + padded.penalty(self.layout, theta, r.l1, r.l2)
         return loss, (new_bn, out, jax.lax.stop_gradient(st))
 
     def clip(self, g: Array, r: Mapping[str, Array]) -> Array:
         """Keras 3's gradient clipping: ``clipnorm`` per variable, ``global_clipnorm``
         over all of them, ``clipvalue`` elementwise (a threshold of inf is off)."""
         norms = jnp.sqrt(self.layout.variable_sums(jnp.square(g)))
-        g = g * self.layout.per_variable(clip_factor(norms, r["clipnorm"]))
-        g = g * clip_factor(jnp.sqrt(jnp.sum(jnp.square(g))), r["global_clipnorm"])
-        return jnp.clip(g, -r["clipvalue"], r["clipvalue"])
+        g = g * self.layout.per_variable(clip_factor(norms, r.clipnorm))
+        g = g * clip_factor(jnp.sqrt(jnp.sum(jnp.square(g))), r.global_clipnorm)
+        return jnp.clip(g, -r.clipvalue, r.clipvalue)
 
     def optimizer_step(self, g, states, theta, hp, kind, mask, present):
         """The update of every optimizer some run of the group uses (``present``, the
@@ -467,11 +513,11 @@ class _Kernels:
 
         return padded.score(
             data.frame, self.layout, theta, bn, data.X, data.y, start, count,
-            act_params=r["act_params"], l1=r["l1"], l2=r["l2"], tile=TILE,
+            act_params=r.act_params, l1=r.l1, l2=r.l2, tile=TILE,
         )  # fmt: skip
 
     def init(self, theta0, r):
-        hp = r["hp"]
+        hp = r.hp
         bn = {k: jnp.asarray(v) for k, v in padded.init_bn(self.bucket.width).items()}
         return TrainState(
             theta=theta0,
@@ -496,12 +542,12 @@ class _Kernels:
         the epoch's record. ``group``: (optimizers present, any run clips), the same
         for every run of the call."""
         present, clipping = group
-        hp = r["hp"]
-        active = (e < r["n_epochs"]) & ~st.stopped & ~st.diverged
-        lr = hp["learning_rate"] * sch.lr_factor(r["sched"], e, r["n_epochs"]) * st.plateau.factor
+        hp = r.hp
+        active = (e < r.n_epochs) & ~st.stopped & ~st.diverged
+        lr = hp["learning_rate"] * sch.lr_factor(r.sched, e, r.n_epochs) * st.plateau.factor
         hp_e = {**hp, "learning_rate": lr}
-        mask = data.real * self.layout.per_slot((e >= r["trainable_from"]).astype(jnp.float32))
-        key_e = padded.fold(r["train_key"], e)
+        mask = data.real * self.layout.per_slot((e >= r.trainable_from).astype(jnp.float32))
+        key_e = padded.fold(r.train_key, e)
         order = jax.lax.cond(
             data.n_batches > 1,
             lambda: jax.lax.switch(data.shuffle_size, self.shufflers, key_e, data.n_train),
@@ -525,7 +571,7 @@ class _Kernels:
                 theta, bn, order, b, data, key_b, r, sums["stats"], last
             )
             g = jax.lax.cond(clipping, lambda g: self.clip(g, r), lambda g: g, g)
-            new_theta, new_opt = self.optimizer_step(g, opt, theta, hp_e, r["kind"], mask, present)
+            new_theta, new_opt = self.optimizer_step(g, opt, theta, hp_e, r.kind, mask, present)
             count = jnp.minimum(data.batch_size, data.n_train - b * data.batch_size)
             # gradient, step and weight norms per variable, summed in one pass
             norms = jnp.sqrt(
@@ -543,14 +589,14 @@ class _Kernels:
             }
             return new_theta, new_opt, new_bn, sums
 
-        t2, s2, bn2, sums = jax.lax.fori_loop(
+        theta, opt, bn, sums = jax.lax.fori_loop(
             0, data.n_batches, batch, (st.theta, st.opt, st.bn, sums0)
         )
-        nb = data.n_batches.astype(jnp.float32)
+        n_batches = data.n_batches.astype(jnp.float32)
         loss = sums["loss"] / data.n_train
         acc = sums["correct"] / data.n_train
         val_loss, val_acc = jax.lax.cond(
-            data.n_val > 0, lambda: self.evaluate(t2, bn2, data, r), lambda: (loss, acc)
+            data.n_val > 0, lambda: self.evaluate(theta, bn, data, r), lambda: (loss, acc)
         )
         rec = _pack_record(
             {
@@ -559,14 +605,14 @@ class _Kernels:
                 "val_loss": val_loss,
                 "val_accuracy": val_acc,
                 "lr": lr,
-                "grad_kernel": sums["gk"] / nb,
-                "grad_bias": sums["gb"] / nb,
-                "weight_norm": jnp.sqrt(self.layout.variable_sums(jnp.square(t2)))[0],
-                "update_ratio": sums["ratio"] / nb,
+                "grad_kernel": sums["gk"] / n_batches,
+                "grad_bias": sums["gb"] / n_batches,
+                "weight_norm": jnp.sqrt(self.layout.variable_sums(jnp.square(theta)))[0],
+                "update_ratio": sums["ratio"] / n_batches,
                 "act_stats": sums["stats"],
             }
         )
-        return _end_of_epoch(st, r, e, active, rec, t2, s2, bn2, val_loss, hp)
+        return _end_of_epoch(st, r, e, active, rec, theta, opt, bn, val_loss, hp)
 
     def chunk(self, data, runs, states, e0, k, finish):
         """``k`` epochs from epoch ``e0`` for every run; with ``finish``, also the final
@@ -585,7 +631,7 @@ class _Kernels:
             st, hist = jax.lax.fori_loop(0, k, body, (st, hist))
 
             def final():
-                restore = r["es"] & r["restore"] & (st.best_epoch > 0)
+                restore = r.es & r.restore & (st.best_epoch > 0)
                 theta = jnp.where(restore, st.best_theta, st.theta)
                 bn = jax.tree.map(lambda a, b: jnp.where(restore, a, b), st.best_bn, st.bn)
                 loss, acc = self.evaluate(theta, bn, data, r)
@@ -597,8 +643,8 @@ class _Kernels:
             return st, hist, jax.lax.cond(finish, final, not_yet)
 
         # what the whole group shares: the optimizers its runs use, whether any clips
-        present = jnp.zeros(len(self.opts), bool).at[runs["kind"]].set(True)
-        limits = (runs["clipvalue"], runs["clipnorm"], runs["global_clipnorm"])
+        present = jnp.zeros(len(self.opts), bool).at[runs.kind].set(True)
+        limits = (runs.clipvalue, runs.clipnorm, runs.global_clipnorm)
         group = (present, jnp.any(jnp.stack([jnp.isfinite(v) for v in limits])))
         return jax.vmap(one_run, in_axes=(0, 0))(runs, states)
 
@@ -611,7 +657,7 @@ class _Kernels:
         has_grid = jnp.any(grid != 0)
 
         def one(theta, bn, r):
-            ap = r["act_params"]
+            ap = r.act_params
             every = jnp.ones(grid.shape[0])
             out = jax.lax.cond(
                 has_grid,
@@ -668,33 +714,33 @@ def _make_train(bucket: Bucket) -> Callable[..., Any]:
     }
 
 
-def _end_of_epoch(st, r, e, active, rec, t2, s2, bn2, val_loss, hp) -> tuple[TrainState, Array]:
+def _end_of_epoch(st, r, e, active, rec, theta, opt, bn, val_loss, hp) -> tuple[TrainState, Array]:
     """Divergence, early stopping and ``ReduceLROnPlateau`` after one epoch."""
     # diverged: the loss, the weights or anything recorded about the epoch (an
     # activation, a gradient norm) stopped being finite
-    finite = jnp.all(jnp.isfinite(rec)) & jnp.all(jnp.isfinite(t2))
+    finite = jnp.all(jnp.isfinite(rec)) & jnp.all(jnp.isfinite(theta))
     ok = active & finite
     newly_diverged = active & ~finite
     # early stopping, as Keras: wait += 1, an improvement resets it, stop at patience
     improved = val_loss < st.best
     wait = jnp.where(improved, 0, st.wait + 1)
-    stop = r["es"] & ~improved & (wait >= r["patience"]) & (e > 0)
+    stop = r.es & ~improved & (wait >= r.patience) & (e > 0)
     keep_best = ok & improved
     rec = jnp.where(ok, rec, st.rec)
     # A run that is not ``ok`` never trains again (running out of epochs, stopping and
     # diverging are for good): its weights and BN statistics stay the last good ones.
     new = TrainState(
-        theta=jnp.where(ok, t2, st.theta),
-        opt=s2,
-        bn=jax.tree.map(lambda u, v: jnp.where(ok, u, v), bn2, st.bn),
-        plateau=sch.plateau_update(st.plateau, val_loss, r["sched"], hp["learning_rate"]),
+        theta=jnp.where(ok, theta, st.theta),
+        opt=opt,
+        bn=jax.tree.map(lambda u, v: jnp.where(ok, u, v), bn, st.bn),
+        plateau=sch.plateau_update(st.plateau, val_loss, r.sched, hp["learning_rate"]),
         best=jnp.where(keep_best, val_loss, st.best),
         best_epoch=jnp.where(keep_best, e + 1, st.best_epoch),
         wait=jnp.where(ok, wait, st.wait),
         stopped=st.stopped | (ok & stop),
         stopped_epoch=jnp.where(ok & stop, e + 1, st.stopped_epoch),
-        best_theta=jnp.where(keep_best, t2, st.best_theta),
-        best_bn=jax.tree.map(lambda a, b: jnp.where(keep_best, a, b), bn2, st.best_bn),
+        best_theta=jnp.where(keep_best, theta, st.best_theta),
+        best_bn=jax.tree.map(lambda a, b: jnp.where(keep_best, a, b), bn, st.best_bn),
         rec=rec,
         diverged=st.diverged | newly_diverged,
         diverged_epoch=jnp.where(newly_diverged, e + 1, st.diverged_epoch),
@@ -880,7 +926,7 @@ def train(
     run_list = _run_list(optimizers, runs, seeds, {"initializer": initializer, **options})
     arch = _network(ds, run_list, hidden, activation, loss, batch_norm)
     resolved = [_resolve_run(r, arch.n_dense, len(arch.hidden), epochs) for r in run_list]
-    max_epochs = max(r["n_epochs"] for r in resolved)
+    max_epochs = max(r.n_epochs for r in resolved)
     bs = ds.n_train if batch_size is None else checks.whole("batch size", batch_size, 1)
     bs = min(bs, ds.n_train)
     p, rows = _shape_for(arch, bs)
@@ -968,7 +1014,7 @@ def _initial_thetas(arch, p, layout, resolved, init_params) -> np.ndarray:
     if init_params is None:
         return np.stack(
             [
-                _initial(arch, p, r["seed"], INITIALIZER_NAMES[r["init_idx"]], r["init_stddev"])
+                _initial(arch, p, r.seed, INITIALIZER_NAMES[r.init_idx], r.init_stddev)
                 for r in resolved
             ]
         )
@@ -1013,7 +1059,7 @@ def _train_group(bucket, data, grid, runs, plan, max_epochs, progress, done, sha
     k = _kernels(*bucket)
     checkpoints, per, between = plan
     data, grid, runs = jax.device_put((data, grid, runs))
-    states = k["init"](runs["theta0"], runs)
+    states = k["init"](runs.theta0, runs)
     snaps = [k["snapshot"](data, grid, states.theta, states.bn, runs)]
     history = []
     final = None
@@ -1096,13 +1142,13 @@ def _data(ds: Dataset, arch: Architecture, p: int, bs: int) -> Data:
     )
 
 
-def _runs_in(arch: Architecture, resolved: list[dict[str, Any]], theta0: np.ndarray) -> dict:
+def _runs_in(arch: Architecture, resolved: list[Resolved], theta0: np.ndarray) -> RunArrays:
     """Every run's settings as arrays with runs on the first axis."""
     act_defaults = [get_activation(a).param_default for a in arch.activations]
     depth = len(arch.hidden)
 
     def act_params(r: dict[str, Any]) -> list[float]:
-        p = r["act_param"]
+        p = r.act_param
         if p is None:
             values = act_defaults
         elif isinstance(p, (int, float)):
@@ -1114,33 +1160,32 @@ def _runs_in(arch: Architecture, resolved: list[dict[str, Any]], theta0: np.ndar
     def slots(values: tuple[int, ...]) -> list[int]:
         return [*values, *[_NEVER] * (padded.SLOTS - len(values))]
 
-    runs_in = {
-        "theta0": np.asarray(theta0, np.float32),
-        "train_key": np.stack([_key(r["seed"], 1) for r in resolved]),
-        "kind": np.array([list(OPTIMIZERS).index(r["optimizer"]) for r in resolved], np.int32),
-        "hp": {k: np.array([r["hp"][k] for r in resolved], np.float32) for k in HP_NAMES},
-        "act_params": np.array([act_params(r) for r in resolved], np.float32),
-        "n_epochs": np.array([r["n_epochs"] for r in resolved], np.int32),
-        "trainable_from": np.array([slots(r["trainable_from"]) for r in resolved], np.int32),
-        "es": np.array([r["es"] for r in resolved], bool),
-        "patience": np.array([r["patience"] for r in resolved], np.int32),
-        "restore": np.array([r["restore"] for r in resolved], bool),
-        "sched": {
-            k: np.stack([np.asarray(r["sched"][k]) for r in resolved]) for k in resolved[0]["sched"]
-        },
+    per_run = {
+        k: np.array([getattr(r, k) for r in resolved], np.float32)
+        for k in ("dropout", "l1", "l2", "clipvalue", "clipnorm", "global_clipnorm")
     }
-    for k in ("dropout", "l1", "l2", "clipvalue", "clipnorm", "global_clipnorm"):
-        runs_in[k] = np.array([r[k] for r in resolved], np.float32)
-    return runs_in
+    return RunArrays(
+        theta0=np.asarray(theta0, np.float32),
+        train_key=np.stack([_key(r.seed, 1) for r in resolved]),
+        kind=np.array([list(OPTIMIZERS).index(r.optimizer) for r in resolved], np.int32),
+        hp={k: np.array([r.hp[k] for r in resolved], np.float32) for k in HP_NAMES},
+        act_params=np.array([act_params(r) for r in resolved], np.float32),
+        n_epochs=np.array([r.n_epochs for r in resolved], np.int32),
+        trainable_from=np.array([slots(r.trainable_from) for r in resolved], np.int32),
+        es=np.array([r.es for r in resolved], bool),
+        patience=np.array([r.patience for r in resolved], np.int32),
+        restore=np.array([r.restore for r in resolved], bool),
+        sched={k: np.stack([np.asarray(r.sched[k]) for r in resolved]) for k in resolved[0].sched},
+        **per_run,
+    )
 
 
 def _result(arch, layout, run_list, resolved, out, plan, max_epochs, gx, gy, ds, theta0):
     h = _unpack_records(out["history"])
-    E = max_epochs
     n_hidden, n_dense = len(arch.hidden), arch.n_dense
-    C, K, between = plan
-    snap_epochs = np.concatenate([[0], (np.arange(C) + 1) * K]) if between else np.zeros(1)
-    snap_epochs = np.concatenate([snap_epochs[snap_epochs < E], [E]])
+    calls, per, between = plan
+    snap_epochs = np.concatenate([[0], (np.arange(calls) + 1) * per]) if between else np.zeros(1)
+    snap_epochs = np.concatenate([snap_epochs[snap_epochs < max_epochs], [max_epochs]])
     stats = h["act_stats"][:, :, :n_hidden]
     n_runs = len(run_list)
     bn = [
@@ -1151,9 +1196,9 @@ def _result(arch, layout, run_list, resolved, out, plan, max_epochs, gx, gy, ds,
     return TrainResult(
         arch=arch,
         labels=[r.label or get_optimizer(r.optimizer).display for r in run_list],
-        optimizers=[r["optimizer"] for r in resolved],
+        optimizers=[r.optimizer for r in resolved],
         runs=list(run_list),
-        epochs=E,
+        epochs=max_epochs,
         history={k: np.asarray(h[k]) for k in HISTORY_KEYS},
         grad_norms=h["grad_kernel"][..., :n_dense],
         bias_grad_norms=h["grad_bias"][..., :n_dense],
@@ -1202,7 +1247,7 @@ def _warm_up(everything: bool) -> Iterator[str]:
             np.zeros((b.runs, padded.Layout(b.width).size), np.float32),
         )
         k = _kernels(b.width, b.runs, b.rows or ROWS[0])
-        states = k["init"](runs["theta0"], runs)
+        states = k["init"](runs.theta0, runs)
         if b.rows:
             out = k["chunk"](data, runs, states, np.int32(0), np.int32(0), np.bool_(False))
         else:
