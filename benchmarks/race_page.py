@@ -34,6 +34,7 @@ def slider_budget(repeats: int) -> None:
     import optiviz
     from optiviz.engine.fields import gradient_field
     from optiviz.figures import race as race_figures
+    from optiviz.ui.cache import RACE_MEMO
 
     surface = optiviz.get_surface("two_wells")
     grid = surface.grid(120)
@@ -43,7 +44,9 @@ def slider_budget(repeats: int) -> None:
         t0 = time.perf_counter()
         r = optiviz.race(surface, {n: {"learning_rate": lr} for n in names}, steps=500)
         t1 = time.perf_counter()
-        fig = race_figures.race_animation(grid, r, quiver=gradient_field(surface))
+        fig = race_figures.race_animation(
+            grid, r, quiver=gradient_field(surface), memo=RACE_MEMO
+        )  # as the app keeps its parts
         t2 = time.perf_counter()
         spec = pio.to_json(fig, validate=False)
         t3 = time.perf_counter()

@@ -10,8 +10,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
-import threading
-from collections import OrderedDict
 from typing import Any
 
 import numpy as np
@@ -417,19 +415,17 @@ def _fingerprint(a: Any) -> tuple:
     return tuple(out)
 
 
-_BASES: dict[tuple, dict] = {}
-_BASES_LOCK = threading.Lock()
-
-
 def _static_base(
-    grid: Grid, surface: Any, slide: bool, quiver: tuple | None, clickable: bool, title: str
-) -> dict:
+    grid: Grid, surface: Any, slide: bool, quiver: tuple | None, clickable: bool, title: str,
+    memo: Any = None,
+) -> dict:  # fmt: skip
     """What a race animation draws under the runs (contour, click grid, arrows, minima) and
-    its layout, built and validated by plotly once per scene setting, kept as a dict."""
+    its layout, built and validated by plotly, as a dict; kept in ``memo`` (if given) per
+    scene setting."""
     key = (surface.key, slide, clickable, title, _fingerprint(grid), _fingerprint(quiver))
-    with _BASES_LOCK:  # sessions are threads
-        if key in _BASES:
-            return _BASES[key]
+    kept = None if memo is None else memo.get(key)
+    if kept is not None:
+        return kept
     image, colorbar = surface_picture(grid, surface)
     static: list[Any] = [colorbar]
     if clickable:
@@ -449,10 +445,8 @@ def _static_base(
     fig.update_layout(margin={"b": 120})
     _axes(fig, surface)
     base = go.Figure.to_dict(fig)
-    with _BASES_LOCK:
-        if len(_BASES) >= 32:  # a handful of scenes at a time; forget the oldest
-            _BASES.pop(next(iter(_BASES)))
-        _BASES[key] = base
+    if memo is not None:
+        memo.put(key, base)
     return base
 
 
@@ -476,23 +470,17 @@ def _axes(fig: go.Figure, surface: Any) -> None:
 #: a run's frames: the JSON text of its (trail, head) pair at each shown step, and the
 #: indices of the path points its trails go through (:func:`kept_points`)
 RunFrames = tuple[list[str], np.ndarray]
-_FRAMES: OrderedDict[bytes, RunFrames] = OrderedDict()
-_FRAMES_LOCK = threading.Lock()
-#: runs whose animation frames are kept (~40-100 kB of text each at 80 frames):
-#: as many as the app's scene caches hold figures, so a classroom fills it in its
-#: first round and memory stays flat after (the runs every scene shares stay, LRU)
-FRAME_CACHE_RUNS = 64
 
 
-def _run_frames(result: Any, shown: np.ndarray, tol: float) -> list[RunFrames]:
+def _run_frames(result: Any, shown: np.ndarray, tol: float, memo: Any = None) -> list[RunFrames]:
     """Each run's animation frames, (trail, head) per shown step: only what changes
     between frames (positions, hover numbers, a diverged head's symbol), as the JSON
     text of each (trail, head) pair (Streamlit sends a figure as JSON text; the race's
     text is joined from these parts instead of encoding ~1 MB per new scene).
 
-    Kept per run, by the run's own numbers: a student who moves one optimizer's
-    slider changes one run, and the other runs (the same for a whole classroom)
-    are not made again."""
+    Kept in ``memo`` (if given) per run, by the run's own numbers: a student who moves
+    one optimizer's slider changes one run, and the other runs (the same for a whole
+    classroom) are not made again."""
     path = np.asarray(result.path, np.float32)
     loss = np.asarray(result.loss, np.float32)
     frame_key = shown.tobytes() + b"|" + np.float64(tol).tobytes()
@@ -503,21 +491,12 @@ def _run_frames(result: Any, shown: np.ndarray, tol: float) -> list[RunFrames]:
         h.update(loss[i, shown].tobytes())
         h.update(int(result.diverged_at[i]).to_bytes(8, "little", signed=True))
         keys.append(h.digest())
-    with _FRAMES_LOCK:
-        pieces = [_FRAMES.get(k) for k in keys]
-        for k, p in zip(keys, pieces, strict=True):
-            if p is not None:
-                _FRAMES.move_to_end(k)
-    missing = [i for i, p in enumerate(pieces) if p is None]
-    if not missing:
-        return pieces
-    for i in missing:
-        pieces[i] = _make_frames(path[i], loss[i], int(result.diverged_at[i]), shown, tol)
-    with _FRAMES_LOCK:
-        for i in missing:
-            _FRAMES[keys[i]] = pieces[i]
-        while len(_FRAMES) > FRAME_CACHE_RUNS:
-            _FRAMES.popitem(last=False)
+    pieces = [None if memo is None else memo.get(k) for k in keys]
+    for i, (k, p) in enumerate(zip(keys, pieces, strict=True)):
+        if p is None:
+            pieces[i] = _make_frames(path[i], loss[i], int(result.diverged_at[i]), shown, tol)
+            if memo is not None:
+                memo.put(k, pieces[i])
     return pieces
 
 
@@ -556,6 +535,7 @@ def race_animation(
     quiver: tuple | None = None,
     clickable: bool = True,
     title: str | None = None,
+    memo: tuple[Any, Any] | None = None,
 ) -> go.Figure:
     """The hero figure: every optimizer's trail and head moving over the contour.
 
@@ -564,7 +544,12 @@ def race_animation(
     whole race. The figure comes back finished (:func:`~.style.animated`): read its
     frames and controls through ``fig.to_dict()``. Each trail follows its path to
     within :func:`trail_tolerance` (:func:`kept_points`).
+
+    ``memo``: two stores (``get(key)``, ``put(key, value)``) that keep, between calls,
+    the picture under the runs per scene setting and each run's frames; the app passes
+    ones every session shares (:data:`optiviz.ui.cache.RACE_MEMO`). None: made afresh.
     """
+    bases, frame_memo = memo or (None, None)
     surface = result.surface
     steps = int(result.steps)
     shown = frame_steps(steps, frames)
@@ -572,7 +557,7 @@ def race_animation(
     # Validated once per surface setting and cached; the runs' traces, the frames and the
     # controls are plain dicts (plotly's validation of 16 traces and 80 frames was most
     # of the time of a new scene: every slider move in a classroom).
-    base = _static_base(grid, surface, slide, quiver, clickable, title or surface.title)
+    base = _static_base(grid, surface, slide, quiver, clickable, title or surface.title, bases)
     start = {
         "type": "scatter",
         "x": [float(result.start[0])],
@@ -591,7 +576,7 @@ def race_animation(
     n = len(result.labels)
     moving = list(range(n_static, n_static + 2 * n))
     last = int(shown[-1])
-    pieces = _run_frames(result, shown, trail_tolerance(surface))  # per run, per frame
+    pieces = _run_frames(result, shown, trail_tolerance(surface), frame_memo)  # per run, frame
     runs = [t for i in range(n) for t in _trail_and_head(result, i, last, pieces[i][1], slide)]
     spec = {"data": [*base["data"], start, *runs], "layout": dict(base["layout"])}
     fig = go.Figure(spec, _validate=False)

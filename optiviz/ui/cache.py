@@ -8,7 +8,9 @@ grow the server without limit.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from typing import Any
 
 import numpy as np
@@ -25,6 +27,45 @@ from optiviz.figures.style import frozen, frozen_light
 from .controls import table
 
 RunKey = tuple[tuple[str, tuple[tuple[str, float], ...]], ...]
+
+
+class Memo:
+    """A bounded store shared by every session (sessions are threads): ``get`` returns a
+    kept value (the most recently used stay), ``put`` keeps one and forgets the least
+    recently used past ``size``."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[Hashable, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> Any:
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
+
+    def put(self, key: Hashable, value: Any) -> None:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+#: what race animations keep between scenes: the picture under the runs per scene
+#: setting (a handful at a time), and each run's frames (~40-100 kB of text at 80
+#: frames; as many runs as the scene caches hold figures, so a classroom fills it in
+#: its first round and memory stays flat after: the runs every scene shares stay)
+RACE_MEMO = (Memo(32), Memo(64))
 
 
 def run_key(runs: list[tuple[str, dict[str, float]]]) -> RunKey:
@@ -58,7 +99,7 @@ def cached_animation(key: tuple, _result: RaceResult, slide: bool, quiver: bool)
     q = cached_quiver(surface.key, surface) if quiver else None
     # (comes back finished and frozen: style.animated)
     return race_figures.race_animation(
-        cached_grid(surface.key, surface), _result, slide=slide, quiver=q
+        cached_grid(surface.key, surface), _result, slide=slide, quiver=q, memo=RACE_MEMO
     )
 
 

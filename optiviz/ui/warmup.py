@@ -40,11 +40,12 @@ def warm_up(report: bool = True, everything: bool | None = None, on_disk: bool =
     from ..engine.kernels import warm_up as compile_buckets
     from ..engine.presets import race_hparams
     from ..figures import race as race_figures
+    from .cache import RACE_MEMO
 
     t0 = time.perf_counter()
     surface = get_surface("two_wells")
     result = race(surface, [(n, race_hparams(surface, n)) for n in CLASSIC], steps=300)
-    race_figures.race_animation(surface.grid(), result)
+    race_figures.race_animation(surface.grid(), result, memo=RACE_MEMO)
 
     done = [0]
 

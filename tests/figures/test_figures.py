@@ -70,28 +70,34 @@ def test_unchanged_runs_reuse_their_frames_and_frames_do_not_depend_on_the_cache
 ) -> None:
     """A student who moves one optimizer's slider changes one run: the other runs' frames
     are not made again, and every frame equals one made from scratch."""
+    from optiviz.ui.cache import Memo
+
     made = []
     make = F._make_frames
     monkeypatch.setattr(F, "_make_frames", lambda *a: made.append(1) or make(*a))
-    F._FRAMES.clear()
+    memo = (Memo(32), Memo(4))  # as the app keeps them (ui.cache.RACE_MEMO), smaller
     hp = {n: {"learning_rate": 0.05} for n in ("sgd", "momentum", "adam")}
-    first = F.race_animation(grid, optiviz.race("two_wells", hp, steps=200)).to_dict()["frames"]
+    first = F.race_animation(grid, optiviz.race("two_wells", hp, steps=200), memo=memo)
+    first = first.to_dict()["frames"]
     assert len(made) == 3
     hp["adam"] = {"learning_rate": 0.05, "beta_1": 0.5}
     moved = optiviz.race("two_wells", hp, steps=200)
-    again = F.race_animation(grid, moved).to_dict()["frames"]
+    again = F.race_animation(grid, moved, memo=memo).to_dict()["frames"]
     assert len(made) == 4  # Adam's run only
     assert all(a["data"][:4] == b["data"][:4] for a, b in zip(first, again, strict=True))
     assert any(a["data"][4] != b["data"][4] for a, b in zip(first, again, strict=True))
-    F._FRAMES.clear()
-    cold = F.race_animation(grid, moved).to_dict()["frames"]
-    assert json.dumps(cold) == json.dumps(again)
+    assert len(memo[1]) == 4 and len(memo[0]) == 1  # four runs' frames, one picture
+    cold = F.race_animation(grid, moved).to_dict()["frames"]  # no memo: all made afresh
+    assert len(made) == 7 and json.dumps(cold) == json.dumps(again)
+    hp["sgd"] = {"learning_rate": 0.06}
+    F.race_animation(grid, optiviz.race("two_wells", hp, steps=200), memo=memo)
+    assert len(memo[1]) == 4  # the memo stays bounded: the least recently used run went
     # the figure's JSON, joined from each run's kept text, says what plotly's own text
     # says (in ASCII: "▶" is written "\u25b6")
     # (what Streamlit does on each draw: the figure's dict form, then its JSON)
     import plotly.tools
 
-    fig = F.race_animation(grid, moved)
+    fig = F.race_animation(grid, moved, memo=memo)
     drawn = plotly.tools.return_figure_from_figure_or_data(fig, validate_figure=True)
     assert "frames" not in drawn  # kept as text: not parsed to be drawn
     text = pio.to_json(drawn, validate=False)
@@ -103,8 +109,6 @@ def test_unchanged_runs_reuse_their_frames_and_frames_do_not_depend_on_the_cache
     assert drawn.cell["json"] is None
     # a dict form with the frames parsed (exports) encodes to the same figure
     assert json.loads(pio.to_json(fig.to_dict(), validate=False)) == json.loads(text)
-    # the cache stays bounded
-    assert len(F._FRAMES) <= F.FRAME_CACHE_RUNS
 
 
 def _distance_to_polyline(points: np.ndarray, line: np.ndarray) -> np.ndarray:
