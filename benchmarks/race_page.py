@@ -34,7 +34,10 @@ def slider_budget(repeats: int) -> None:
     import optiviz
     from optiviz.engine.fields import gradient_field
     from optiviz.figures import race as race_figures
+    from optiviz.ui import transport
     from optiviz.ui.cache import RACE_MEMO
+
+    transport.install()  # figures reach the browser through it in the app
 
     surface = optiviz.get_surface("two_wells")
     grid = surface.grid(120)
