@@ -101,15 +101,13 @@ def histograms(r: Any, *, slide: bool = False) -> go.Figure:
             col=col,
         )
         for first, last in _blocks(np.flatnonzero(over) + 1):
-            fig.add_annotation(
-                x=0.5,
+            _overflow_badge(
+                fig,
+                f"layer{'s' if last > first else ''} {_ranges([first, last])}: {OVERFLOW}",
+                s,
                 y=(first + last) / 2,
                 xref=f"x{'' if col == 1 else 2} domain",
                 yref=f"y{'' if col == 1 else 2}",
-                text=f"layer{'s' if last > first else ''} {_ranges([first, last])}: {OVERFLOW}",
-                showarrow=False,
-                font={"color": "white", "size": s.font},
-                bgcolor=LABEL_COLORS[OVERFLOW],
             )
     ticks, labels = _decade_ticks(glo, ghi)
     fig.update_xaxes(title_text="value", row=1, col=1)
@@ -171,15 +169,8 @@ def norms(r: Any, *, slide: bool = False) -> go.Figure:
     label = r.label
     ratio = f" (ratio first/last = {fmt_number(r.ratio)})" if r.ratio > 0 else ""
     if lost:
-        fig.add_annotation(
-            x=0.5,
-            y=0.5,
-            xref="paper",
-            yref="paper",
-            text=f"{OVERFLOW}: float32 ran out of range in layer(s) {_ranges(sorted(set(lost)))}",
-            showarrow=False,
-            font={"color": "white", "size": s.font},
-            bgcolor=LABEL_COLORS[OVERFLOW],
+        _overflow_badge(
+            fig, f"{OVERFLOW}: float32 ran out of range in layer(s) {_ranges(sorted(set(lost)))}", s
         )
     if not len(fig.data[0].x) and not len(fig.data[1].x):
         fig.update_yaxes(type="linear", range=[0, 1], showticklabels=False)
@@ -210,6 +201,23 @@ def _ranges(values: list[int]) -> str:
         if v is not None:
             start = prev = v
     return ", ".join(parts)
+
+
+def _overflow_badge(
+    fig: go.Figure, text: str, s: Any, x: float = 0.5, y: float = 0.5,
+    xref: str = "paper", yref: str = "paper",
+) -> None:  # fmt: skip
+    """White text on the overflow colour: where numbers ran out of float32's range."""
+    fig.add_annotation(
+        x=x,
+        y=y,
+        xref=xref,
+        yref=yref,
+        text=text,
+        showarrow=False,
+        font={"color": "white", "size": s.font},
+        bgcolor=LABEL_COLORS[OVERFLOW],
+    )
 
 
 def _stats_axes(fig: go.Figure, means: np.ndarray, stds: np.ndarray | None) -> None:
@@ -287,16 +295,7 @@ def activation_stats(r: Any, *, slide: bool = False) -> go.Figure:
     for c in (1, 2):
         fig.update_xaxes(title_text="layer", range=[0.5, depth + 0.5], row=1, col=c)
     if over.any():
-        fig.add_annotation(
-            x=0.5,
-            y=0.5,
-            xref="paper",
-            yref="paper",
-            text=f"{OVERFLOW} from layer {int(np.flatnonzero(over)[0]) + 1}",
-            showarrow=False,
-            font={"color": "white", "size": s.font},
-            bgcolor=LABEL_COLORS[OVERFLOW],
-        )
+        _overflow_badge(fig, f"{OVERFLOW} from layer {int(np.flatnonzero(over)[0]) + 1}", s)
     apply_style(
         fig, slide, f"Do the activations stay normalised? {r.activation} + {_init_label(r)}"
     )
@@ -322,16 +321,7 @@ def training(r: Any, *, slide: bool = False) -> go.Figure:
     title = "Training for a few epochs (full-batch SGD)"
     if r.diverged_epoch:
         title += f": {OVERFLOW} at epoch {r.diverged_epoch}"
-        fig.add_annotation(
-            x=0.8,
-            y=0.5,
-            xref="paper",
-            yref="paper",
-            text=f"diverged at epoch {r.diverged_epoch}: {OVERFLOW}",
-            showarrow=False,
-            font={"color": "white", "size": s.font},
-            bgcolor=LABEL_COLORS[OVERFLOW],
-        )
+        _overflow_badge(fig, f"diverged at epoch {r.diverged_epoch}: {OVERFLOW}", s, x=0.8)
     apply_style(fig, slide, title)
     fig.update_annotations(font_size=s.font)
     return legend_below(fig, slide)
