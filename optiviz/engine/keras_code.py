@@ -129,7 +129,14 @@ def training_script(
         common.append(f"kernel_regularizer={reg}")
     layers = [
         f"keras.Input(shape=({n_features},))",
-        *_hidden_layers(hidden, activations, activation_params, common, batch_norm, dropout),
+        *hidden_layer_code(
+            hidden,
+            activations,
+            list(activation_params or [None] * len(hidden)),
+            batch_norm=batch_norm,
+            dropout=dropout if dropout > 0 else None,
+            common=common,
+        ),
     ]
     binary = n_classes == 2
     out_act = "sigmoid" if binary else "softmax"
@@ -183,30 +190,39 @@ def _regularizer(l1: float, l2: float) -> str | None:
     return None
 
 
-def _hidden_layers(hidden, activations, activation_params, common, batch_norm, dropout) -> list:
-    """The hidden layers: Dense with its activation, or Dense, BatchNormalization and the
-    activation as a layer (a LeakyReLU or ELU of its own for a non-default parameter),
-    then Dropout."""
+def hidden_layer_code(
+    hidden: Sequence[int],
+    activations: Sequence[str],
+    params: Sequence[float | None],
+    *,
+    batch_norm: bool,
+    dropout: float | None,
+    common: Sequence[str] = (),
+    bn: str = "keras.layers.BatchNormalization()",
+    num: Any = _num,
+) -> list[str]:
+    """The hidden layers as Keras constructor calls: ``Dense`` with its activation, or
+    ``Dense`` then the activation as a layer (a ``LeakyReLU`` or ``ELU`` of its own for a
+    non-default parameter, :func:`~optiviz.engine.mlp.activation_layer`), with batch norm
+    ``Dense(use_bias=False)``, ``bn`` and the activation; then ``Dropout`` unless
+    ``dropout`` is None. ``common``: arguments every Dense gets; ``num`` writes numbers.
+    The training script and the model export (:mod:`.keras_export`) both use it."""
     layers = []
-    params = list(activation_params or [None] * len(hidden))
     for units, name, p in zip(hidden, activations, params, strict=True):
         act = get_activation(name)
         custom = activation_layer(name, p)
         if custom:
-            act_layer = f"keras.layers.{custom}({act.param}={_num(float(p))})"
+            act_layer = f"keras.layers.{custom}({act.param}={num(p)})"
         else:
             act_layer = f'keras.layers.Activation("{act.name}")'
         if batch_norm:
-            layers.append(_dense(units, ["use_bias=False", *common]))
-            layers.append("keras.layers.BatchNormalization()")
-            layers.append(act_layer)
+            layers += [_dense(units, ["use_bias=False", *common]), bn, act_layer]
         elif custom:
-            layers.append(_dense(units, common))
-            layers.append(act_layer)
+            layers += [_dense(units, list(common)), act_layer]
         else:
             layers.append(_dense(units, [f'activation="{act.name}"', *common]))
-        if dropout > 0:
-            layers.append(f"keras.layers.Dropout(rate={_num(dropout)})")
+        if dropout is not None:
+            layers.append(f"keras.layers.Dropout(rate={num(dropout)})")
     return layers
 
 

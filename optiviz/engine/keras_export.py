@@ -21,8 +21,8 @@ from typing import Any
 
 import numpy as np
 
-from .activations import get_activation
-from .mlp import BN_EPSILON, BN_MOMENTUM, Architecture, activation_layer, layer_params
+from .keras_code import hidden_layer_code
+from .mlp import BN_EPSILON, BN_MOMENTUM, Architecture, layer_params
 
 #: the course's three ways to build a model, and when each is the one to use
 STYLES: dict[str, str] = {
@@ -51,29 +51,16 @@ def layer_code(
     or ``Dense(use_bias=False)`` + ``BatchNormalization`` + the activation with batch
     norm, then ``Dropout`` when the network has dropout; the output is ``Dense`` with
     the architecture's output activation."""
-    layers = []
-    per_layer = layer_params(arch, activation_param)
-    for units, name, param in zip(arch.hidden, arch.activations, per_layer, strict=True):
-        act = get_activation(name)
-        custom = activation_layer(name, param)
-        if custom:
-            act_layer = f"keras.layers.{custom}({act.param}={_num(param)})"
-        else:
-            act_layer = f'keras.layers.Activation("{act.name}")'
-        if arch.batch_norm:
-            layers.append(f"keras.layers.Dense({units}, use_bias=False)")
-            layers.append(
-                f"keras.layers.BatchNormalization(momentum={_num(BN_MOMENTUM)}, "
-                f"epsilon={_num(BN_EPSILON)})"
-            )
-            layers.append(act_layer)
-        elif custom:
-            layers.append(f"keras.layers.Dense({units})")
-            layers.append(act_layer)
-        else:
-            layers.append(f'keras.layers.Dense({units}, activation="{act.name}")')
-        if arch.dropout:
-            layers.append(f"keras.layers.Dropout(rate={_num(dropout)})")
+    layers = hidden_layer_code(
+        arch.hidden,
+        arch.activations,
+        layer_params(arch, activation_param),
+        batch_norm=arch.batch_norm,
+        dropout=dropout if arch.dropout else None,
+        bn=f"keras.layers.BatchNormalization(momentum={_num(BN_MOMENTUM)}, "
+        f"epsilon={_num(BN_EPSILON)})",
+        num=_num,
+    )
     layers.append(f'keras.layers.Dense({arch.n_out}, activation="{arch.output}")')
     return layers
 
