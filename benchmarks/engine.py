@@ -30,7 +30,7 @@ import jax.numpy as jnp
 import numpy as np
 
 import optiviz
-from optiviz.engine import trajectories as T
+from optiviz.engine.plane import trajectories as T
 
 NAMES = tuple(optiviz.OPTIMIZERS)
 STEPS = 500

@@ -16,8 +16,8 @@ import time
 
 from optiviz.engine import race
 from optiviz.engine.optimizers import CLASSIC
-from optiviz.engine.presets import race_hparams
-from optiviz.engine.surfaces import get_surface
+from optiviz.engine.plane.presets import race_hparams
+from optiviz.engine.plane.surfaces import get_surface
 from optiviz.figures import race as rf
 from optiviz.figures.export import animated_gif, slide_image
 

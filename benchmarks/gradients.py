@@ -18,7 +18,7 @@ import os
 import statistics
 import time
 
-from optiviz.engine import gradients as g
+from optiviz.engine.networks import gradients as g
 from optiviz.ui.gradients import BATCH, MATRIX_BATCH
 
 LAB = {

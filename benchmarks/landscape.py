@@ -16,7 +16,7 @@ import statistics
 import time
 
 import optiviz
-from optiviz.engine import sweeps
+from optiviz.engine.plane import sweeps
 
 
 def timed(fn, repeats: int) -> tuple[float, float, object]:

@@ -32,7 +32,7 @@ def slider_budget(repeats: int) -> None:
     import plotly.io as pio
 
     import optiviz
-    from optiviz.engine.fields import gradient_field
+    from optiviz.engine.plane.fields import gradient_field
     from optiviz.figures import race as race_figures
     from optiviz.ui import transport
     from optiviz.ui.cache import RACE_MEMO

@@ -21,10 +21,10 @@ import random
 from urllib.parse import urlencode
 
 from optiviz.engine import OPTIMIZERS
-from optiviz.engine.activations import ACTIVATIONS
-from optiviz.engine.datasets import DATASETS
-from optiviz.engine.initializers import INITIALIZERS
-from optiviz.engine.surfaces import SURFACE_NAMES
+from optiviz.engine.networks.activations import ACTIVATIONS
+from optiviz.engine.networks.datasets import DATASETS
+from optiviz.engine.networks.initializers import INITIALIZERS
+from optiviz.engine.plane.surfaces import SURFACE_NAMES
 from optiviz.ui import backprop as bp
 from optiviz.ui import perceptron as pc
 from optiviz.ui import playground as pg

@@ -19,8 +19,8 @@ import time
 import jax
 from jax import monitoring
 
-from optiviz.engine import gradients as lab
 from optiviz.engine import make_dataset, train
+from optiviz.engine.networks import gradients as lab
 
 try:
     from optiviz.engine import kernels

@@ -175,7 +175,7 @@ def torch_m1(record: bool) -> float | None:
         import torch
     except ImportError:
         return None
-    from optiviz.engine.training import HIST_BINS, N_CHECKPOINTS, PROBE, _grid
+    from optiviz.engine.networks.training import HIST_BINS, N_CHECKPOINTS, PROBE, _grid
 
     torch.set_num_threads(os.cpu_count() or 1)
     ds = make_dataset("moons", n=1000, seed=0)

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from optiviz.engine import CLASSIC, get_surface
-from optiviz.engine.presets import race_hparams
+from optiviz.engine.plane.presets import race_hparams
 from optiviz.figures.style import export_config
 from optiviz.ui import cache
 

@@ -4,7 +4,7 @@ from functools import partial
 
 import streamlit as st
 
-from optiviz.engine.claims import DEFAULT_RACE, claims
+from optiviz.engine.plane.claims import DEFAULT_RACE, claims
 from optiviz.ui import cache, race_views, url_state
 from optiviz.ui import race_controls as rc
 from optiviz.ui.controls import lazy_tabs, page_intro

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from optiviz.engine import findings
+from optiviz.engine.networks import findings
 from optiviz.figures import regularization as rf
 from optiviz.figures.style import export_config
 from optiviz.ui import regularization as ui

@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from optiviz.engine import OPTIMIZERS, findings
+from optiviz.engine import OPTIMIZERS
+from optiviz.engine.networks import findings
 from optiviz.figures import networks as nf
 from optiviz.figures import schedules as sf
 from optiviz.figures.style import export_config

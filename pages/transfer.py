@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from optiviz.engine.training import summary
+from optiviz.engine.networks.training import summary
 from optiviz.figures import networks as nf
 from optiviz.figures.style import export_config
 from optiviz.ui import transfer as ui

@@ -1,18 +1,18 @@
 """optiviz's numerics: optimizers, surfaces and trajectories on JAX (no plotting, no UI)."""
 
 from . import _jaxsetup  # noqa: F401  (persistent compilation cache)
-from .activations import ACTIVATIONS
-from .datasets import DATASETS, Dataset, DatasetError, load_csv, make_dataset
-from .expressions import ExpressionError, parse_surface
-from .initializers import INITIALIZERS
-from .keras_export import to_keras
-from .mlp import Architecture, ModelSummary
+from .networks.activations import ACTIVATIONS
+from .networks.datasets import DATASETS, Dataset, DatasetError, load_csv, make_dataset
+from .networks.initializers import INITIALIZERS
+from .networks.keras_export import to_keras
+from .networks.mlp import Architecture, ModelSummary
+from .networks.schedules import SCHEDULES
+from .networks.training import Run, TrainResult, summary, train
 from .optimizers import CLASSIC, OPTIMIZERS, HParam, Optimizer, get_optimizer
-from .schedules import SCHEDULES
-from .surfaces import SURFACE_NAMES, Minimum, Surface, get_surface
-from .sweeps import BasinsResult, FairResult, SweepResult, basins, fair_comparison, sweep
-from .training import Run, TrainResult, summary, train
-from .trajectories import MAX_STEPS, STEP_BUCKETS, RaceResult, race, run_batch
+from .plane.expressions import ExpressionError, parse_surface
+from .plane.surfaces import SURFACE_NAMES, Minimum, Surface, get_surface
+from .plane.sweeps import BasinsResult, FairResult, SweepResult, basins, fair_comparison, sweep
+from .plane.trajectories import MAX_STEPS, STEP_BUCKETS, RaceResult, race, run_batch
 
 __all__ = [
     "ACTIVATIONS",

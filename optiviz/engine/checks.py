@@ -5,7 +5,7 @@ the same everywhere: ``"dropout rate must be between 0 and 0.95, got 2.0"``. A b
 never taken for a number (``True`` is not 1 epoch); NumPy and JAX scalars are, and so is
 a numeric string such as ``"7"`` unless ``text=False`` (the data sets refuse
 ``n="100"``). ``error`` picks the exception class (a subclass of ``ValueError``, e.g. the
-data sets' :class:`~optiviz.engine.datasets.DatasetError`).
+data sets' :class:`~optiviz.engine.networks.datasets.DatasetError`).
 """
 
 from __future__ import annotations

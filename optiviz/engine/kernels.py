@@ -157,7 +157,8 @@ def warm_up(
     """Compile (or load) the core buckets of every family, or every bucket; with
     ``on_disk`` (``optiviz --precompile``) also the kernels kept on disk only. Returns
     seconds per bucket name; ``report(name, seconds)`` is called after each."""
-    from . import gradients, lr_range, schedules, training, trajectories, transfer  # noqa: F401
+    from .networks import gradients, lr_range, schedules, training, transfer  # noqa: F401
+    from .plane import trajectories  # noqa: F401
 
     times: dict[str, float] = {}
     jobs = [(f, lambda fn=fn: fn(everything)) for f, fn in _WARMUPS.items()]

@@ -1,9 +1,9 @@
 """Figures of activation functions: the curves with their slopes, and the dying-ReLU experiment.
 
 Data in, Figure out (plotly + numpy only). The curves come as :class:`Curve`
-(f and f′ sampled on a grid, computed by ``optiviz.engine.activations.curves``);
+(f and f′ sampled on a grid, computed by ``optiviz.engine.networks.activations.curves``);
 the experiment as :class:`DyingLine` (numbers from
-``optiviz.engine.activation_lab.dying_relu``).
+``optiviz.engine.networks.activation_lab.dying_relu``).
 
 Where a curve is *flat* its gradient cannot move the weights below it, and the
 figure shades those stretches of z:

@@ -1,7 +1,7 @@
 """Backpropagation drawn on the network itself: a 2-2-1 graph with every number on it.
 
 Data in, Figure out. ``trace`` is anything with the fields of
-``optiviz.engine.backprop.Trace``; ``stage`` counts how far the story has got
+``optiviz.engine.teaching.backprop.Trace``; ``stage`` counts how far the story has got
 (0 = only the inputs and weights … 7 = the weights after one step), in the order
 of ``STAGE_TITLES``. Numbers of earlier stages stay on the picture; the current
 stage's nodes and edges are outlined in its colour.

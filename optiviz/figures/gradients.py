@@ -1,7 +1,7 @@
 """Figures of the gradients lab: what a deep MLP does to its signals, layer by layer.
 
 Each function takes the engine's results (numpy arrays in a
-:class:`~optiviz.engine.gradients.LabResult` or ``MatrixResult``, read by
+:class:`~optiviz.engine.networks.gradients.LabResult` or ``MatrixResult``, read by
 attribute) and returns a plotly Figure. Values that overflowed float32 arrive
 as 0 with a flag; they are drawn as "exploded (overflow)" labels, never as NaN.
 """

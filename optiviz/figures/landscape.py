@@ -1,7 +1,7 @@
 """Figures of many runs at once: hyperparameter maps, basins of attraction, a fair comparison.
 
 Data in (``SweepResult``, ``BasinsResult``, ``FairResult`` from
-``optiviz.engine.sweeps``), Figure out.
+``optiviz.engine.plane.sweeps``), Figure out.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 gradient norms per layer and epoch, weight histograms and heatmaps, the layer list.
 
 Data in, Figure out. ``result`` is anything with the fields of
-``optiviz.engine.training.TrainResult``; ``colors`` gives one colour per run
+``optiviz.engine.networks.training.TrainResult``; ``colors`` gives one colour per run
 (the optimizers' fixed colours, usually). Nothing here trains a network.
 """
 
@@ -514,7 +514,7 @@ def _shape(a: Any) -> str:
 
 def layer_list(rows: Sequence[dict[str, Any]], params: Any, bn_state: Any = ()) -> list[dict]:
     """The model's layers as ``model.layers`` and ``get_weights()`` show them: per row of
-    Keras's summary (``rows``, :func:`optiviz.engine.mlp.summary`) its index, name,
+    Keras's summary (``rows``, :func:`optiviz.engine.networks.mlp.summary`) its index, name,
     type, output shape, the shapes of its weight arrays and their range."""
     dense, norms = iter(params), iter(bn_state or ())
     out = []

@@ -1,7 +1,7 @@
 """Figures of the first neurons: a McCulloch–Pitts unit, a perceptron learning, XOR.
 
 Data in, Figure out. ``run`` is anything with the fields of
-``optiviz.engine.perceptron.PerceptronRun``; ``net`` anything with those of
+``optiviz.engine.teaching.perceptron.PerceptronRun``; ``net`` anything with those of
 ``XorMLP``. Nothing here trains; the figures only draw lines ``w·x + b = 0``.
 """
 

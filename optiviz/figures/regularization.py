@@ -1,7 +1,7 @@
 """Figures of the regularization page: the generalisation gap and the dropout caution.
 
 Data in, Figure out: the numbers come from training results and from re-scoring
-the trained networks (``optiviz.engine.transfer.evaluate``); nothing is computed
+the trained networks (``optiviz.engine.networks.transfer.evaluate``); nothing is computed
 here but the picture.
 """
 

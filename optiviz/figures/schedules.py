@@ -1,7 +1,7 @@
 """Figures of learning-rate schedules and of the learning-rate range test.
 
-Data in, Figure out: the rates are computed by ``optiviz.engine.schedules`` and
-``optiviz.engine.lr_range``; nothing here trains or evaluates anything.
+Data in, Figure out: the rates are computed by ``optiviz.engine.networks.schedules`` and
+``optiviz.engine.networks.lr_range``; nothing here trains or evaluates anything.
 """
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ def lr_curves(
 def lr_range_figure(result: Any, *, slide: bool = False, title: str | None = None) -> go.Figure:
     """Loss against the learning rate of a range test (log x).
 
-    ``result`` has the fields of ``optiviz.engine.lr_range.LRRangeResult``: the
+    ``result`` has the fields of ``optiviz.engine.networks.lr_range.LRRangeResult``: the
     raw mini-batch losses (faint), their smoothed curve (bold), and vertical lines
     at the suggested rate (one tenth of the minimum's), the steepest descent and
     the minimum; the region past the explosion is shaded.

@@ -9,8 +9,8 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from optiviz.engine import OPTIMIZERS
-from optiviz.engine import activation_lab as lab
-from optiviz.engine.activations import ACTIVATIONS, curves
+from optiviz.engine.networks import activation_lab as lab
+from optiviz.engine.networks.activations import ACTIVATIONS, curves
 from optiviz.figures import activations as figs
 from optiviz.figures.activations import Curve, DyingLine, color_of
 

@@ -8,7 +8,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from optiviz.engine.backprop import (
+from optiviz.engine.teaching.backprop import (
     ACTIVATIONS,
     LIMIT,
     STAGES,

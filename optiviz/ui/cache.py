@@ -18,9 +18,9 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from optiviz.engine import RaceResult, race
-from optiviz.engine.fields import gradient_field
-from optiviz.engine.outcomes import distance_to_minima
-from optiviz.engine.surfaces import GRID, Surface
+from optiviz.engine.plane.fields import gradient_field
+from optiviz.engine.plane.outcomes import distance_to_minima
+from optiviz.engine.plane.surfaces import GRID, Surface
 from optiviz.figures import race as race_figures
 from optiviz.figures.style import frozen, frozen_light
 

@@ -111,7 +111,7 @@ def schedule_params(
     values by that key, ``lazy`` as :attr:`Param.lazy`, ``common`` the fields they share
     (section, ``when``...). A
     ``when`` given as a callable of the schedule's name is bound to each schedule."""
-    from optiviz.engine.schedules import SCHEDULES
+    from optiviz.engine.networks.schedules import SCHEDULES
 
     when = common.pop("when", None)
     out = []

@@ -9,9 +9,9 @@ import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
-from optiviz.engine import gradients as eng
-from optiviz.engine.activations import ACTIVATIONS
-from optiviz.engine.initializers import INITIALIZERS
+from optiviz.engine.networks import gradients as eng
+from optiviz.engine.networks.activations import ACTIVATIONS
+from optiviz.engine.networks.initializers import INITIALIZERS
 from optiviz.figures import gradients as figs
 
 from .cache import shared_figure

@@ -8,9 +8,9 @@ import numpy as np
 import streamlit as st
 
 from optiviz.engine import CLASSIC, OPTIMIZERS, SURFACE_NAMES, get_surface
-from optiviz.engine.outcomes import DEFINITION
-from optiviz.engine.surfaces import Surface
-from optiviz.engine.sweeps import (
+from optiviz.engine.plane.outcomes import DEFINITION
+from optiviz.engine.plane.surfaces import Surface
+from optiviz.engine.plane.sweeps import (
     BasinsResult,
     FairResult,
     SweepResult,
@@ -18,7 +18,7 @@ from optiviz.engine.sweeps import (
     sweep,
     tune_learning_rate,
 )
-from optiviz.engine.sweeps import basins as run_basins
+from optiviz.engine.plane.sweeps import basins as run_basins
 
 from .controls import SLIDE, slide_toggle, start_params, table
 from .race_controls import hparam_param

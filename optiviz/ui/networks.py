@@ -8,8 +8,9 @@ from typing import Any
 import plotly.graph_objects as go
 import streamlit as st
 
-from optiviz.engine import findings, keras_export, summary
-from optiviz.engine.transfer import evaluate
+from optiviz.engine import summary
+from optiviz.engine.networks import findings, keras_export
+from optiviz.engine.networks.transfer import evaluate
 from optiviz.figures import networks as nf
 from optiviz.figures.style import export_config
 

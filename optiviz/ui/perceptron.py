@@ -10,7 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from optiviz.engine.perceptron import (
+from optiviz.engine.teaching.perceptron import (
     GATES,
     XOR_ACTIVATIONS,
     XOR_RESTARTS,

@@ -2,7 +2,7 @@
 
 Every setting is a :class:`~optiviz.ui.url_state.Param`, so a link restores the
 exact network, data and optimizers. Every control, the network's shape included,
-only changes arrays of a compiled kernel's bucket (``optiviz.engine.training``):
+only changes arrays of a compiled kernel's bucket (``optiviz.engine.networks.training``):
 moving it retrains without recompiling.
 """
 
@@ -15,12 +15,12 @@ from typing import Any
 import streamlit as st
 
 from optiviz.engine import DATASETS, OPTIMIZERS, Dataset, DatasetError, load_csv, make_dataset
-from optiviz.engine.activations import ACTIVATIONS
-from optiviz.engine.datasets import CSV_MAX_BYTES, CSV_MAX_ROWS, CSV_UPLOAD_MIB
-from optiviz.engine.initializers import INITIALIZERS
-from optiviz.engine.keras_code import load_script, training_script
-from optiviz.engine.schedules import SCHEDULES
-from optiviz.engine.training import EPOCH_BUCKETS, Run, TrainResult, train
+from optiviz.engine.networks.activations import ACTIVATIONS
+from optiviz.engine.networks.datasets import CSV_MAX_BYTES, CSV_MAX_ROWS, CSV_UPLOAD_MIB
+from optiviz.engine.networks.initializers import INITIALIZERS
+from optiviz.engine.networks.keras_code import load_script, training_script
+from optiviz.engine.networks.schedules import SCHEDULES
+from optiviz.engine.networks.training import EPOCH_BUCKETS, Run, TrainResult, train
 
 from .controls import SLIDE, schedule_params
 from .progress import in_background

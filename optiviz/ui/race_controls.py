@@ -23,9 +23,9 @@ from optiviz.engine import (
     get_surface,
     parse_surface,
 )
-from optiviz.engine.presets import race_hparams
-from optiviz.engine.surfaces import Surface
-from optiviz.engine.trajectories import RACE_PAGE_STEPS
+from optiviz.engine.plane.presets import race_hparams
+from optiviz.engine.plane.surfaces import Surface
+from optiviz.engine.plane.trajectories import RACE_PAGE_STEPS
 from optiviz.figures.style import export_config
 
 from .controls import SLIDE, start_params

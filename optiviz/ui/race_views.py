@@ -10,9 +10,9 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from optiviz.engine import OPTIMIZERS, RaceResult
-from optiviz.engine.keras_code import optimizers_code
+from optiviz.engine.networks.keras_code import optimizers_code
 from optiviz.engine.optimizers import initial_moments, step_equations
-from optiviz.engine.outcomes import DEFINITION, race_outcomes
+from optiviz.engine.plane.outcomes import DEFINITION, race_outcomes
 from optiviz.figures import race as race_figures
 
 from .cache import shared_table

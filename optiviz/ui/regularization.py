@@ -16,8 +16,8 @@ from typing import Any
 import streamlit as st
 
 from optiviz.engine import Dataset, make_dataset
-from optiviz.engine.training import Run, TrainResult, train
-from optiviz.engine.transfer import concat_results, evaluate, select_runs
+from optiviz.engine.networks.training import Run, TrainResult, train
+from optiviz.engine.networks.transfer import concat_results, evaluate, select_runs
 from optiviz.figures.regularization import REG_COLORS
 
 from .controls import SLIDE

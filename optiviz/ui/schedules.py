@@ -16,9 +16,9 @@ import numpy as np
 import streamlit as st
 
 from optiviz.engine import DATASETS, OPTIMIZERS, Dataset, make_dataset
-from optiviz.engine import schedules as sch
-from optiviz.engine.lr_range import STEP_CHOICES, LRRangeResult, lr_range_test
-from optiviz.engine.training import Run, TrainResult, train
+from optiviz.engine.networks import schedules as sch
+from optiviz.engine.networks.lr_range import STEP_CHOICES, LRRangeResult, lr_range_test
+from optiviz.engine.networks.training import Run, TrainResult, train
 
 from .controls import SLIDE, schedule_params, slide_toggle
 from .progress import in_background

@@ -1,7 +1,7 @@
 """Pieces of the transfer-learning page: URL-backed settings, the sidebar, network
 A (trained once per server and task pair, cached), and network B's four variants.
 
-The task pairs and the training live in the engine (``optiviz.engine.transfer``:
+The task pairs and the training live in the engine (``optiviz.engine.networks.transfer``:
 ``PAIRS``, ``train_a``, ``four_ways``, ``by_size``); this module caches them per
 setting and shares them between sessions. All four B variants of a pair have the
 same shape and start from given weights, so both training calls share one compiled
@@ -17,8 +17,16 @@ import numpy as np
 import streamlit as st
 
 from optiviz.engine import Dataset
-from optiviz.engine.training import TrainResult
-from optiviz.engine.transfer import BATCH, PAIRS, WAYS, TaskPair, by_size, four_ways, train_a
+from optiviz.engine.networks.training import TrainResult
+from optiviz.engine.networks.transfer import (
+    BATCH,
+    PAIRS,
+    WAYS,
+    TaskPair,
+    by_size,
+    four_ways,
+    train_a,
+)
 
 from .controls import SLIDE
 from .progress import in_background

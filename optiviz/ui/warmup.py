@@ -38,7 +38,7 @@ def warm_up(report: bool = True, everything: bool | None = None, on_disk: bool =
     disk only and loads on first use (the race of every surface and step bucket)."""
     from ..engine import CLASSIC, get_surface, race
     from ..engine.kernels import warm_up as compile_buckets
-    from ..engine.presets import race_hparams
+    from ..engine.plane.presets import race_hparams
     from ..figures import race as race_figures
     from .cache import RACE_MEMO
 

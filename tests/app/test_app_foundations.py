@@ -11,7 +11,7 @@ import pytest
 from apptest_util import APP, open_tab
 from streamlit.testing.v1 import AppTest
 
-from optiviz.engine.backprop import STAGES
+from optiviz.engine.teaching.backprop import STAGES
 from optiviz.figures.backprop import STAGE_TITLES
 
 MCP, RULE, XOR = (

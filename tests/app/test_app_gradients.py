@@ -177,7 +177,7 @@ def test_every_preset_s_verdict_and_training_caption_state_its_own_numbers() -> 
     # "Naive + batch norm" once said the first layers get huge updates (×14 at
     # initialization, not the ×10¹² of the naive network), beside a caption saying batch
     # norm keeps the gradients within a small factor. Both now state the result's numbers.
-    from optiviz.engine import gradients as eng
+    from optiviz.engine.networks import gradients as eng
     from optiviz.ui import gradients as gl
 
     for name, (_, act, init, stddev, bn) in gl.PRESETS.items():

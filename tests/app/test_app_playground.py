@@ -10,7 +10,7 @@ from apptest_util import APP, every_tab, open_tab, specs
 from streamlit.testing.v1 import AppTest
 
 import optiviz
-from optiviz.engine.keras_code import training_script
+from optiviz.engine.networks.keras_code import training_script
 from optiviz.figures import networks as nf
 
 TABS = ["Decision boundary", "History", "Gradients", "Weights", "Model", "Keras code"]
@@ -205,7 +205,9 @@ def test_keras_code_builds_the_same_model() -> None:
     ns: dict = {}
     exec(compile(code.replace("model.summary()", ""), "<keras code>", "exec"), ns)  # test only
     model = ns["model"]
-    arch = optiviz.engine.mlp.build(2, 2, (8, 4), ("elu", "tanh"), batch_norm=True, dropout=True)
+    arch = optiviz.engine.networks.mlp.build(
+        2, 2, (8, 4), ("elu", "tanh"), batch_norm=True, dropout=True
+    )
     assert model.count_params() == optiviz.summary(arch).total
     assert len(ns["history"].history["loss"]) == 2
     assert isinstance(model.optimizer, keras.optimizers.Adam)
@@ -214,7 +216,7 @@ def test_keras_code_builds_the_same_model() -> None:
 
 def test_the_uploader_states_both_limits_the_loader_applies() -> None:
     # The uploader once named 5 MB but not the 20,000-row limit that refused bigger files.
-    from optiviz.engine.datasets import CSV_MAX_BYTES, CSV_MAX_ROWS
+    from optiviz.engine.networks.datasets import CSV_MAX_BYTES, CSV_MAX_ROWS
 
     at = AppTest.from_file(APP, default_timeout=300)
     at.query_params.update({"data": "csv"})

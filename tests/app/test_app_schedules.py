@@ -66,7 +66,7 @@ def test_defaults_train_six_schedules_and_link_to_the_playground() -> None:
     table = at.dataframe[0].value
     assert len(table) == 6 and table["val_accuracy"].min() > 0.8
     # the caption's general sentence, and what this run shows: the constant rate still
-    # jitters more than every schedule that changes it (computed, engine.findings)
+    # jitters more than every schedule that changes it (computed, engine/networks/findings.py)
     said = " ".join(c.value for c in at.caption)
     assert "Here, over the last 20 epochs, the constant rate's training loss" in said
     assert "more at these settings" not in said, said

@@ -8,8 +8,8 @@ from apptest_util import APP, every_tab, open_tab
 from streamlit.testing.v1 import AppTest
 
 from optiviz.engine import make_dataset
-from optiviz.engine.mlp import build
-from optiviz.engine.transfer import WAYS, evaluate, fresh_params, reuse_hidden, subsample
+from optiviz.engine.networks.mlp import build
+from optiviz.engine.networks.transfer import WAYS, evaluate, fresh_params, reuse_hidden, subsample
 
 TABS = [
     "Learning curves",

@@ -88,7 +88,7 @@ def test_engine_epsilon_zero_at_a_flat_point(name):
 
 
 def test_gradients_engine_caps_depth():
-    eng = pytest.importorskip("optiviz.engine.gradients")
+    eng = pytest.importorskip("optiviz.engine.networks.gradients")
     assert eng.MAX_DEPTH >= 50
     with pytest.raises(ValueError, match="depth"):
         eng.check_shape(eng.MAX_DEPTH + 1, 8, 64)
@@ -286,7 +286,7 @@ def test_server_refuses_an_upload_over_its_limit_without_reading_it(server):
     from browser_util import SERVER_PIDS
 
     from optiviz.cli import UPLOAD_LIMIT_MIB
-    from optiviz.engine.datasets import CSV_MAX_BYTES, CSV_UPLOAD_MIB
+    from optiviz.engine.networks.datasets import CSV_MAX_BYTES, CSV_UPLOAD_MIB
     from optiviz.ui.visit import Session
 
     assert UPLOAD_LIMIT_MIB == CSV_UPLOAD_MIB == math.ceil(CSV_MAX_BYTES / 2**20)

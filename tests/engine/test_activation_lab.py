@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from cvd import CVD, closest_pair
 
-from optiviz.engine import activation_lab as lab
-from optiviz.engine import training
-from optiviz.engine.activations import ACTIVATIONS, curves
+from optiviz.engine.networks import activation_lab as lab
+from optiviz.engine.networks import training
+from optiviz.engine.networks.activations import ACTIVATIONS, curves
 from optiviz.figures import activations as figs
 
 

@@ -21,8 +21,8 @@ import keras
 import numpy as np
 import pytest
 
-from optiviz.engine import activations as A
-from optiviz.engine import initializers as I
+from optiviz.engine.networks import activations as A
+from optiviz.engine.networks import initializers as I
 
 # ----------------------------------------------------------------- activations
 #: a grid that includes the far tails (sigmoid/tanh saturate, exp overflows past ~88)

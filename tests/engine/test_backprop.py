@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from optiviz.engine.backprop import ACTIVATIONS, LIMIT, Net221, backprop, jax_gradients
+from optiviz.engine.teaching.backprop import ACTIVATIONS, LIMIT, Net221, backprop, jax_gradients
 from optiviz.figures.backprop import STAGE_TITLES, network_figure, num
 
 COURSE = Net221.of([[0.15, 0.25], [0.20, 0.30]], [0.35, 0.35], [0.40, 0.45], 0.60)

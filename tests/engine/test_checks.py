@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from optiviz.engine import checks
-from optiviz.engine.datasets import DatasetError
+from optiviz.engine.networks.datasets import DatasetError
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,5 @@
 """Every sentence the race page says about what optimizers do on a surface is checked
-against the race it describes (optiviz.engine.claims; issue #25)."""
+against the race it describes (optiviz.engine.plane.claims; issue #25)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from optiviz.engine import claims
-from optiviz.engine.surfaces import SURFACE_NAMES, get_surface
+from optiviz.engine.plane import claims
+from optiviz.engine.plane.surfaces import SURFACE_NAMES, get_surface
 
 SCENES = claims.Scenes()
 
@@ -62,7 +62,7 @@ def test_transfer_reuse_helps_on_rings_and_never_on_digits():
     rings pair A's frozen layers beat scratch by 15+ points with the fewest examples and
     the gap closes to within 5 points with the most; on the digits pair (the page's
     counter-example) they never beat scratch."""
-    from optiviz.engine.transfer import PAIRS, by_size, train_a
+    from optiviz.engine.networks.transfer import PAIRS, by_size, train_a
 
     rings, digits = PAIRS["rings"], PAIRS["digits"]
     acc = by_size(rings, train_a(rings), epochs=100, unfreeze=20, lr=0.01).mean(axis=2)

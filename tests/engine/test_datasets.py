@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from optiviz.engine.datasets import (
+from optiviz.engine.networks.datasets import (
     DATASETS,
     Dataset,
     DatasetError,

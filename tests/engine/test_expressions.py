@@ -21,14 +21,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from optiviz.engine import expressions
-from optiviz.engine.expressions import (
+from optiviz.engine.plane import expressions
+from optiviz.engine.plane.expressions import (
     FUNCTIONS,
     ExpressionError,
     compile_expression,
     parse_surface,
 )
-from optiviz.engine.surfaces import Surface
+from optiviz.engine.plane.surfaces import Surface
 
 DEFAULT = ((-2.0, 2.0), (-2.0, 2.0))
 RNG = np.random.default_rng(20240607)

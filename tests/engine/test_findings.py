@@ -1,4 +1,4 @@
-"""Sentences computed from a result (optiviz.engine.findings) say what the result shows,
+"""Sentences computed from a result (optiviz.engine.networks.findings) say what the result shows,
 in both directions; and the general statements of the activations and perceptron pages
 hold for the scenes they describe (issue #25: claims are data and are tested)."""
 
@@ -8,10 +8,10 @@ import jax
 import numpy as np
 import pytest
 
-from optiviz.engine import activation_lab as lab
-from optiviz.engine import findings
-from optiviz.engine.activations import ACTIVATIONS
-from optiviz.engine.initializers import index, init_kernel
+from optiviz.engine.networks import activation_lab as lab
+from optiviz.engine.networks import findings
+from optiviz.engine.networks.activations import ACTIVATIONS
+from optiviz.engine.networks.initializers import index, init_kernel
 
 
 def test_overfitting_is_said_only_when_the_validation_loss_turns_up():
@@ -136,7 +136,7 @@ def test_dataset_descriptions_hold_for_the_data():
     separable by a line at a small spread and overlap at a large one, iris setosa is
     linearly separable."""
     import optiviz
-    from optiviz.engine.datasets import DATASETS
+    from optiviz.engine.networks.datasets import DATASETS
 
     assert "No single line separates them" in DATASETS["xor"].description
     for name, at_most in (("xor", 0.6), ("moons", 0.92), ("circles", 0.6)):
@@ -156,7 +156,7 @@ def test_evaluate_beside_the_history_says_which_number_it_equals():
     """The Model tab's `model.evaluate` sentence (issue #27): the same number as the
     history's last val_loss, or the restored epoch's, checked on real runs."""
     import optiviz
-    from optiviz.engine.transfer import evaluate
+    from optiviz.engine.networks.transfer import evaluate
 
     ds = optiviz.make_dataset("moons", n=200, noise=0.3, seed=1)
     plain = optiviz.train(ds, hidden=(16, 16), epochs=40, batch_size=32)

@@ -33,9 +33,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from optiviz.engine import expressions
-from optiviz.engine.expressions import FUNCTIONS, ExpressionError, parse_surface
-from optiviz.engine.surfaces import Surface
+from optiviz.engine.plane import expressions
+from optiviz.engine.plane.expressions import FUNCTIONS, ExpressionError, parse_surface
+from optiviz.engine.plane.surfaces import Surface
 
 #: Python's parser warns about text like "1if" on its way to refusing it; that is expected here
 pytestmark = pytest.mark.filterwarnings("ignore::SyntaxWarning")
@@ -92,7 +92,7 @@ def no_code_execution(text: str):
         trusted = caller.startswith(_TRUSTED)
         if not trusted and name.split(".")[0] in names and name not in sys.modules:
             raise CodeExecuted(f"__import__({name!r}) from {caller!r}, a name in the input")
-        if not trusted and caller.startswith("optiviz.engine.expressions"):
+        if not trusted and caller.startswith("optiviz.engine.plane.expressions"):
             raise CodeExecuted(f"the formula parser imported {name!r} while parsing")
         return _real["__import__"](name, globals, locals, fromlist, level)
 
@@ -124,7 +124,7 @@ def no_builtin_calls(calls: list[str]):
 
         def spy(*args, _n=name, _r=real, **kwargs):
             caller = sys._getframe(1).f_globals.get("__name__", "")
-            if caller.startswith("optiviz.engine.expressions"):
+            if caller.startswith("optiviz.engine.plane.expressions"):
                 calls.append(_n)
             return _r(*args, **kwargs)
 
@@ -350,7 +350,7 @@ def test_guards_catch_what_they_claim():
     with no_code_execution("x"):
         ast.parse("x + 1", mode="eval")  # a tree is allowed
     calls: list[str] = []
-    as_parser = {"__name__": "optiviz.engine.expressions", "p": os.devnull}
+    as_parser = {"__name__": "optiviz.engine.plane.expressions", "p": os.devnull}
     with no_builtin_calls(calls):  # code running as the parser module calls open()
         exec(compile("open(p).close()", "<parser>", "exec"), as_parser)
     assert calls == ["open"]

@@ -9,10 +9,10 @@ import jax
 import numpy as np
 import pytest
 
-from optiviz.engine import gradients as g
-from optiviz.engine.activations import ACTIVATIONS
-from optiviz.engine.initializers import INITIALIZERS
-from optiviz.engine.mlp import build, forward
+from optiviz.engine.networks import gradients as g
+from optiviz.engine.networks.activations import ACTIVATIONS
+from optiviz.engine.networks.initializers import INITIALIZERS
+from optiviz.engine.networks.mlp import build, forward
 from optiviz.figures import gradients as figs
 
 SMALL = {"depth": 10, "width": 32, "batch": 64, "epochs": 10}
@@ -119,7 +119,7 @@ def test_sliders_never_recompile() -> None:
 
 
 def test_network_matches_the_mlp_engine() -> None:
-    """The lab's scanned stack computes what optiviz.engine.mlp.forward computes."""
+    """The lab's scanned stack computes what optiviz.engine.networks.mlp.forward computes."""
     depth, width = 3, 8
     p = g.init_stack(jax.random.PRNGKey(1), depth, width, 3, 1.0)
     layers = [p["first"]] + [

@@ -1,5 +1,5 @@
 """A trained network leaves as a Keras 3 model that predicts the same (issue #27):
-``optiviz.engine.keras_export.to_keras`` and the three code styles."""
+``optiviz.engine.networks.keras_export.to_keras`` and the three code styles."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 import optiviz
-from optiviz.engine import keras_export as kx
-from optiviz.engine import mlp
-from optiviz.engine.activations import ACTIVATIONS
+from optiviz.engine.networks import keras_export as kx
+from optiviz.engine.networks import mlp
+from optiviz.engine.networks.activations import ACTIVATIONS
 
 CASES = {
     "plain relu": dict(dataset="moons", hidden=(8, 6), activation="relu"),
@@ -121,7 +121,7 @@ def test_without_keras_the_message_says_how_to_install_it(monkeypatch) -> None:
 def test_the_load_script_scores_the_file_as_optiviz_does(tmp_path, capsys) -> None:
     """The script shown under the download opens the file and evaluates it on the same
     validation data: its accuracy is the run's own."""
-    from optiviz.engine.keras_code import load_script
+    from optiviz.engine.networks.keras_code import load_script
 
     args = {"n": 300, "noise": 0.2, "seed": 4}
     ds = optiviz.make_dataset("moons", **args)

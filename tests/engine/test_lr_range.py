@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from optiviz.engine import lr_range as lr
 from optiviz.engine import make_dataset
-from optiviz.engine.mlp import build, forward, per_example_loss
-from optiviz.engine.transfer import fresh_params
+from optiviz.engine.networks import lr_range as lr
+from optiviz.engine.networks.mlp import build, forward, per_example_loss
+from optiviz.engine.networks.transfer import fresh_params
 
 DS = make_dataset("moons", n=500, noise=0.2, val_split=0.2, seed=0)
 

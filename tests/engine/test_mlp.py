@@ -1,4 +1,4 @@
-"""The MLP (optiviz.engine.mlp) computes what Keras 3 computes, given the same weights.
+"""The MLP (optiviz.engine.networks.mlp) computes what Keras 3 computes, given the same weights.
 
 Every network is rebuilt as the ``keras.Sequential`` the course would write (Dense
 layers with an activation; with batch norm ``Dense(use_bias=False)`` →
@@ -21,9 +21,9 @@ import numpy as np
 import pytest
 from jax.flatten_util import ravel_pytree
 
-from optiviz.engine import initializers as I
-from optiviz.engine import mlp
-from optiviz.engine.activations import ACTIVATIONS
+from optiviz.engine.networks import initializers as I
+from optiviz.engine.networks import mlp
+from optiviz.engine.networks.activations import ACTIVATIONS
 
 # Keras's get_weights() trips a NumPy 2 deprecation inside Keras itself
 pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")

@@ -28,7 +28,8 @@ register(lion_spec.SPEC)
 
 import jax, keras
 import optiviz
-from optiviz.engine import keras_code, get_surface
+from optiviz.engine.networks import keras_code
+from optiviz.engine import get_surface
 from optiviz.engine.optimizers import step_equations
 from optiviz.figures.style import SPARE_COLORS, optimizer_color
 from streamlit.testing.v1 import AppTest

@@ -17,11 +17,11 @@ import pytest
 from jax import monitoring
 
 from optiviz.engine import _store, kernels, make_dataset, train
-from optiviz.engine import gradients as grad_lab
-from optiviz.engine.datasets import DATASETS
-from optiviz.engine.lr_range import STEP_CHOICES, lr_range_test
-from optiviz.engine.training import Run
-from optiviz.engine.transfer import PAIRS, evaluate, four_ways, subsample, train_a
+from optiviz.engine.networks import gradients as grad_lab
+from optiviz.engine.networks.datasets import DATASETS
+from optiviz.engine.networks.lr_range import STEP_CHOICES, lr_range_test
+from optiviz.engine.networks.training import Run
+from optiviz.engine.networks.transfer import PAIRS, evaluate, four_ways, subsample, train_a
 from optiviz.ui import playground as pg
 
 COMPILE_EVENT = "/jax/core/compile/backend_compile_duration"

@@ -688,8 +688,8 @@ def test_race_code_gives_every_raced_optimizer_its_own_variable() -> None:
     # a notebook, the second silently replaced the first.
     import ast
 
-    from optiviz.engine.keras_code import optimizers_code
-    from optiviz.engine.trajectories import normalize_runs, run_labels
+    from optiviz.engine.networks.keras_code import optimizers_code
+    from optiviz.engine.plane.trajectories import normalize_runs, run_labels
 
     raced = [
         ("momentum", {"momentum": 0.9}),

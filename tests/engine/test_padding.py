@@ -1,7 +1,7 @@
 """Padding a network to its bucket changes no number a student sees.
 
 The training kernels are compiled for a frame of fixed shape (width bucket, row
-count, run count; see ``optiviz.engine.padded``) and the real network is traced
+count, run count; see ``optiviz.engine.networks.padded``) and the real network is traced
 inside it. Here the same runs are trained in a tight frame and in larger ones: the
 histories, weights, snapshots and statistics agree to float32 rounding, shuffles
 and dropout masks included (they are drawn per example and unit, not per padded
@@ -17,8 +17,8 @@ import numpy as np
 import pytest
 
 import optiviz
-from optiviz.engine import padded, training
-from optiviz.engine.datasets import make_dataset
+from optiviz.engine.networks import padded, training
+from optiviz.engine.networks.datasets import make_dataset
 
 
 def test_shuffle_equals_jax_permutation_whatever_the_padding() -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from optiviz.engine.perceptron import (
+from optiviz.engine.teaching.perceptron import (
     GATES,
     XOR_X,
     XOR_Y,

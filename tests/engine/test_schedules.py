@@ -1,4 +1,4 @@
-"""Tests for :mod:`optiviz.engine.schedules`: learning-rate schedules per epoch.
+"""Tests for :mod:`optiviz.engine.networks.schedules`: learning-rate schedules per epoch.
 
 Oracles (Keras 3, JAX backend):
 
@@ -30,8 +30,8 @@ import keras
 import numpy as np
 import pytest
 
-from optiviz.engine import schedules as S
-from optiviz.engine.schedules import (
+from optiviz.engine.networks import schedules as S
+from optiviz.engine.networks.schedules import (
     BOUNDARY_OFF,
     SCHEDULE_NAMES,
     SCHEDULES,

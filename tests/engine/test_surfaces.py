@@ -17,7 +17,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from optiviz.engine.surfaces import SURFACE_NAMES, Minimum, Surface, get_surface
+from optiviz.engine.plane.surfaces import SURFACE_NAMES, Minimum, Surface, get_surface
 
 WITH_MINIMA = [n for n in SURFACE_NAMES if get_surface(n).minima]
 #: surfaces whose Hessian is constant, with the largest eigenvalue recorded

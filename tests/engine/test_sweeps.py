@@ -4,10 +4,10 @@ symmetries, the fair comparison's choice of learning rate, and the summary helpe
 import numpy as np
 import pytest
 
-from optiviz.engine import trajectories as T
-from optiviz.engine.outcomes import REACH_FACTOR, race_outcomes
-from optiviz.engine.surfaces import get_surface
-from optiviz.engine.sweeps import (
+from optiviz.engine.plane import trajectories as T
+from optiviz.engine.plane.outcomes import REACH_FACTOR, race_outcomes
+from optiviz.engine.plane.surfaces import get_surface
+from optiviz.engine.plane.sweeps import (
     DIVERGED,
     NONE,
     basins,
@@ -337,7 +337,7 @@ def test_the_fair_comparison_ranks_only_runs_that_end_in_the_global_minimum() ->
 def test_the_race_table_says_when_a_run_passed_through_a_minimum() -> None:
     # a run that comes within ε of a minimum and goes on does not "end" there, and the
     # table says it passed (the caption's one definition: DEFINITION)
-    from optiviz.engine.outcomes import DEFINITION
+    from optiviz.engine.plane.outcomes import DEFINITION
     from optiviz.ui.race_views import _outcome_rows
 
     r = T.race("quadratic_bowl", [("rmsprop", {"learning_rate": 0.42})], steps=300)

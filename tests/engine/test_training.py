@@ -33,8 +33,8 @@ import pytest
 from test_mlp import act_params_for, keras_model, make
 
 import optiviz
-from optiviz.engine import mlp, training
-from optiviz.engine.datasets import Dataset, make_dataset
+from optiviz.engine.networks import mlp, training
+from optiviz.engine.networks.datasets import Dataset, make_dataset
 
 # Keras's get_weights() trips a NumPy 2 deprecation inside Keras itself
 pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")
@@ -696,7 +696,7 @@ def test_runs_of_a_seed_start_from_the_same_network() -> None:
         )
         assert same == (i < 2), i  # runs 0, 1: seed 3; runs 2, 3: seed 4
     # the transfer page's and the LR range test's fresh network is the same draw
-    from optiviz.engine.transfer import fresh_params
+    from optiviz.engine.networks.transfer import fresh_params
 
     for got, want in zip(r.init_params[2], fresh_params(r.arch, seed=4), strict=True):
         assert all(np.array_equal(got[k], want[k]) for k in want)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import optiviz
-from optiviz.engine import trajectories as T
+from optiviz.engine.plane import trajectories as T
 
 
 def test_race_shapes_and_labels() -> None:

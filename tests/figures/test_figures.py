@@ -16,9 +16,9 @@ from cvd import CVD, closest_pair
 from PIL import Image
 
 import optiviz
-from optiviz.engine.fields import gradient_field
 from optiviz.engine.optimizers import step_equations
-from optiviz.engine.outcomes import distance_to_minima, race_outcomes
+from optiviz.engine.plane.fields import gradient_field
+from optiviz.engine.plane.outcomes import distance_to_minima, race_outcomes
 from optiviz.figures import race as F
 from optiviz.figures.export import animated_gif, standalone_html, still_frames
 from optiviz.figures.style import log_levels, log_ticks, optimizer_color, run_colors

@@ -1,6 +1,6 @@
 """What became of each run in a race: where it ended, how fast, or when it blew up.
 
-Pure NumPy over a :class:`~optiviz.engine.trajectories.RaceResult`.
+Pure NumPy over a :class:`~optiviz.engine.plane.trajectories.RaceResult`.
 """
 
 from __future__ import annotations

@@ -3,11 +3,11 @@
 :func:`train` builds one *run* per (optimizer setting, seed) — or takes an
 explicit list of runs — and trains them side by side (``vmap`` over runs). The
 kernels are compiled per :class:`Bucket` — a width bucket of
-:mod:`optiviz.engine.padded` and a run count — and serve every network, data
+:mod:`optiviz.engine.networks.padded` and a run count — and serve every network, data
 set, batch size and epoch count inside it:
 
 * the network's shape (depth, units, activations, batch norm, dropout, output and
-  loss) is a traced :class:`~optiviz.engine.padded.Frame`;
+  loss) is a traced :class:`~optiviz.engine.networks.padded.Frame`;
 * row counts (a mini-batch, the validation set, a full-batch epoch) select one
   branch of a ``lax.switch`` over :data:`ROWS`, the data stored in one array of
   :data:`MAX_ROWS` rows;
@@ -53,16 +53,17 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import checks, padded
+from .. import checks
+from .._jaxsetup import COMPILER_OPTIONS
+from .._store import Stored
+from ..kernels import compiled, register_warmup
+from ..optimizers import OPTIMIZERS, clip_factor, get_optimizer, kernel_defaults
+from . import padded
 from . import schedules as sch
-from ._jaxsetup import COMPILER_OPTIONS
-from ._store import Stored
 from .activations import get_activation
 from .datasets import Dataset, make_dataset
 from .initializers import INITIALIZER_NAMES, get_initializer
-from .kernels import compiled, register_warmup
 from .mlp import Architecture, build, init_params_host
-from .optimizers import OPTIMIZERS, clip_factor, get_optimizer, kernel_defaults
 
 Array = Any
 
@@ -301,7 +302,7 @@ def _bin_counts(idx: Array, weight: Array) -> Array:
 def _layer_stats(arch: Architecture, acts: list[Array], mask: Array) -> Array:
     """Per hidden layer of ``arch``: mean and std of the activations over the real rows
     (``mask``), share saturated, share of dead units; shape ``(n_hidden, 4)``. The
-    unpadded form of :func:`optiviz.engine.padded.layer_stats`, which the kernels use."""
+    unpadded form of :func:`optiviz.engine.networks.padded.layer_stats`, which the kernels use."""
     mask = jnp.asarray(mask, jnp.float32)
     p = padded.width_bucket(arch)
     fr = padded.frame(arch, p)
@@ -886,7 +887,7 @@ def train(
     """Train one small MLP per run, all in one compiled call.
 
     Args:
-        dataset: a :class:`~optiviz.engine.datasets.Dataset` or a dataset name.
+        dataset: a :class:`~optiviz.engine.networks.datasets.Dataset` or a dataset name.
         hidden: units per hidden layer, e.g. ``(16, 16)``.
         activation: one activation for every hidden layer, or one per layer.
         initializer: Keras name of the kernel initializer (``"he_normal"``, ...).
@@ -1262,7 +1263,7 @@ register_warmup("training", _warm_up)
 
 def summary(model: TrainResult | Architecture, run: int = 0) -> Any:
     """Keras's ``model.summary()`` table for a trained result's run or an architecture
-    (a :class:`~optiviz.engine.mlp.ModelSummary`; ``print()`` it for the text form).
+    (a :class:`~optiviz.engine.networks.mlp.ModelSummary`; ``print()`` it for the text form).
     The run's activation parameter says whether its activations are layers of their own."""
     from .mlp import summary as _summary
 

@@ -20,7 +20,7 @@ they even get there.
 Each activation is one network shape, so :func:`dying_relu` compiles once per
 activation; the learning rates, the optimizer, the seed and the activation's
 parameter (slope, α) are arrays of the compiled function, so changing any of
-them never recompiles (:data:`optiviz.engine.training.TRACES` counts traces).
+them never recompiles (:data:`optiviz.engine.networks.training.TRACES` counts traces).
 """
 
 from __future__ import annotations
@@ -32,10 +32,10 @@ from typing import NamedTuple
 
 import numpy as np
 
-from . import checks
+from .. import checks
+from ..optimizers import get_optimizer
 from .activations import get_activation
 from .datasets import Dataset, make_dataset
-from .optimizers import get_optimizer
 from .training import Run, train
 
 #: the three activations the experiment compares

@@ -32,9 +32,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from ..kernels import clear, compiled, register_on_disk, register_warmup
+from ..optimizers import OPTIMIZERS, Optimizer, get_optimizer, moments
 from .expressions import parse_surface
-from .kernels import clear, compiled, register_on_disk, register_warmup
-from .optimizers import OPTIMIZERS, Optimizer, get_optimizer, moments
 from .surfaces import GRID, SURFACE_NAMES, Surface, get_surface
 
 STEP_BUCKETS: tuple[int, ...] = (100, 200, 500, 1000, 2000, 5000, 10000)

@@ -10,7 +10,7 @@ so across ``depth`` layers the gradient is scaled by roughly
 learn (*vanishing*: sigmoid and tanh with small weights); above 1 the numbers
 grow until they overflow (*exploding*: σ = 1 weights, the "naive" init). Glorot
 & Bengio (2010) asked for a factor of 1 forwards and backwards, which gives the
-Glorot / He / LeCun variances of :mod:`optiviz.engine.initializers`.
+Glorot / He / LeCun variances of :mod:`optiviz.engine.networks.initializers`.
 
 The network here is a plain stack: ``Dense(width)`` → activation, ``depth``
 times, then ``Dense(10)`` → softmax on a fixed batch of inputs (standard-normal
@@ -19,9 +19,9 @@ The ``depth − 1`` hidden-to-hidden layers share one shape, so they run in a
 ``lax.scan`` and the compile time does not grow with depth.
 
 Everything a student changes without changing a shape is a traced array: the
-activation (an index into :data:`~optiviz.engine.activations.ACTIVATIONS`,
+activation (an index into :data:`~optiviz.engine.networks.activations.ACTIVATIONS`,
 dispatched with ``lax.switch``), the initializer (an index, as
-:func:`~optiviz.engine.initializers.init_kernel` takes), random_normal's σ, batch
+:func:`~optiviz.engine.networks.initializers.init_kernel` takes), random_normal's σ, batch
 normalization on/off, the clipnorm threshold and the learning rate. Switching any
 of them never recompiles (:data:`TRACES` counts the traces). Depth, width and batch
 size are shapes: one compile each.
@@ -42,13 +42,13 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import checks
-from ._store import Stored
+from .. import checks
+from .._store import Stored
+from ..kernels import compiled, register_warmup
+from ..optimizers import clip_factor
 from .activations import ACTIVATIONS, get_activation
 from .initializers import INITIALIZER_NAMES, get_initializer, init_kernel_in, key_at
-from .kernels import compiled, register_warmup
 from .mlp import BN_EPSILON
-from .optimizers import clip_factor
 
 Array = Any
 
@@ -94,7 +94,7 @@ def fixed_batch(batch: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
 
 # ------------------------------------------------------------------ the network
 #: width buckets of the lab's kernels: a network of ``width`` units computes in the
-#: smallest bucket that holds it, its extra units masked (see ``optiviz.engine.padded``)
+#: smallest bucket that holds it, its extra units masked (see ``optiviz.engine.networks.padded``)
 LAB_WIDTHS: tuple[int, ...] = (32, 128, 256)
 
 
@@ -215,7 +215,7 @@ def network(
 def cross_entropy(logits: Array, y: Array) -> Array:
     """Mean sparse categorical cross-entropy from logits (Keras's ``from_logits=True``).
 
-    The lab does not clip probabilities as :func:`optiviz.engine.mlp.per_example_loss`
+    The lab does not clip probabilities as :func:`optiviz.engine.networks.mlp.per_example_loss`
     does (Keras's rule for a softmax layer): when a network explodes its softmax
     saturates, the clip then zeroes the gradient exactly, and the explosion would
     hide as "no gradient". From logits, ∂L/∂logits = softmax − one-hot stays in

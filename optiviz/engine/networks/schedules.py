@@ -58,8 +58,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import checks
-from .kernels import register_warmup
+from .. import checks
+from ..kernels import register_warmup
 
 Array = Any
 

@@ -288,7 +288,7 @@ def draw_kernel(
     rng: np.random.Generator, shape: tuple[int, int], name: str, stddev: float = 0.05
 ) -> np.ndarray:
     """The host (NumPy) counterpart of :func:`init_kernel`, for one named initializer:
-    the same distributions, drawn by ``rng``. :func:`optiviz.engine.training.train`
+    the same distributions, drawn by ``rng``. :func:`optiviz.engine.networks.training.train`
     draws its initial weights with it, so no random-bit kernel has to be compiled."""
     init = get_initializer(name)
     sd = math.sqrt(init.variance(*shape, stddev=stddev))

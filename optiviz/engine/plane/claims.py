@@ -4,7 +4,7 @@ each sentence true.
 A surface's ``description`` states only what the surface *is* (its shape, its minima);
 a sentence about what the optimizers *do* on it is a :class:`Claim` here, tied to the
 race it describes: the page's default race (:data:`DEFAULT_RACE`: the classic five from
-the surface's marked start, :func:`~optiviz.engine.presets.race_hparams`, 300 steps) or
+the surface's marked start, :func:`~optiviz.engine.plane.presets.race_hparams`, 300 steps) or
 a scene the claim names itself. ``tests/engine/test_claims.py`` runs every claim's race and
 its check, so a change to a surface, a preset or an optimizer that makes a sentence
 false fails a test instead of misleading a student (the Beale and Rastrigin texts once
@@ -18,7 +18,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .optimizers import CLASSIC, get_optimizer
+from ..optimizers import CLASSIC, get_optimizer
 from .outcomes import Outcome, race_outcomes
 from .presets import race_hparams
 from .surfaces import get_surface

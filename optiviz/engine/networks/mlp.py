@@ -32,8 +32,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from optiviz.engine.activations import ACTIVATIONS, get_activation
-from optiviz.engine.initializers import draw_kernel, init_kernel
+from optiviz.engine.networks.activations import ACTIVATIONS, get_activation
+from optiviz.engine.networks.initializers import draw_kernel, init_kernel
 
 Array = Any
 Params = tuple[dict[str, Array], ...]
@@ -238,8 +238,8 @@ def layer_params(
     arch: Architecture, activation_param: float | Sequence[float | None] | None
 ) -> list[float | None]:
     """A run's activation parameter per hidden layer: one value for every layer, or
-    one per layer (None: the activation's default), as :class:`~optiviz.engine.training.Run`
-    takes it."""
+    one per layer (None: the activation's default), as
+    :class:`~optiviz.engine.networks.training.Run` takes it."""
     depth = len(arch.hidden)
     if activation_param is None or isinstance(activation_param, (int, float, np.number)):
         return [activation_param] * depth

@@ -8,7 +8,7 @@ steps; every other hyperparameter keeps its Keras default.
 
 from __future__ import annotations
 
-from .optimizers import Optimizer, get_optimizer
+from ..optimizers import Optimizer, get_optimizer
 from .surfaces import Surface
 
 

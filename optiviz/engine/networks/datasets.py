@@ -37,7 +37,7 @@ from typing import Literal
 
 import numpy as np
 
-from . import checks
+from .. import checks
 
 __all__ = [
     "DATASETS",

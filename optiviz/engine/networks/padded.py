@@ -26,7 +26,7 @@ so sums, norms and statistics (which count only real units, see
 dropout are drawn per (example, unit) from a counter, not per padded array
 (:func:`keep_mask`).
 
-The arithmetic is :mod:`optiviz.engine.mlp`'s (Keras 3's), which stays the
+The arithmetic is :mod:`optiviz.engine.networks.mlp`'s (Keras 3's), which stays the
 readable reference; the tests check the two against each other and both
 against Keras.
 """
@@ -467,7 +467,7 @@ def score(
 
 
 def per_example_loss(fr: Frame, out: Array, y: Array) -> Array:
-    """Each example's loss, as :func:`optiviz.engine.mlp.per_example_loss` computes it."""
+    """Each example's loss, as :func:`optiviz.engine.networks.mlp.per_example_loss` computes it."""
     eps = KERAS_EPSILON
     width = out.shape[-1]
 

@@ -25,9 +25,10 @@ The run stops counting once the smoothed loss exceeds 4 × its minimum or stops
 being finite (the "explosion"); later steps are not returned.
 
 Everything is the training engine's own pieces: the network is
-:mod:`optiviz.engine.padded` (``forward``, ``per_example_loss``, in a width bucket's frame) and
-each step is the optimizer's ``update`` from :mod:`optiviz.engine.optimizers`
-with the step's learning rate put into its hyperparameters. Compile once: the
+:mod:`optiviz.engine.networks.padded` (``forward``, ``per_example_loss``, in a
+width bucket's frame) and each step is the optimizer's ``update`` from
+:mod:`optiviz.engine.optimizers` with the step's learning rate put into its
+hyperparameters. Compile once: the
 learning rates, hyperparameters, seed and batches enter as arrays, and every
 optimizer's update is computed and the chosen one kept (as the training kernel
 does), so only a new network shape, batch size or step count compiles again.
@@ -44,14 +45,15 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import checks, padded
-from ._store import Stored
+from .. import checks
+from .._store import Stored
+from ..kernels import compiled, register_warmup
+from ..optimizers import OPTIMIZERS, get_optimizer, kernel_defaults
+from . import padded
 from .activations import get_activation
 from .datasets import Dataset, make_dataset
 from .initializers import get_initializer
-from .kernels import compiled, register_warmup
 from .mlp import build, init_params_host
-from .optimizers import OPTIMIZERS, get_optimizer, kernel_defaults
 from .training import ROWS, row_bucket
 
 #: step counts offered (each one compiles once per network shape)
@@ -122,7 +124,7 @@ def smooth(losses: np.ndarray, beta: float = SMOOTHING) -> np.ndarray:
 
 class Bucket(NamedTuple):
     """What a range-test kernel is compiled for: the width bucket of the network
-    (``optiviz.engine.padded``) and the rows of one step (``training.ROWS``)."""
+    (``optiviz.engine.networks.padded``) and the rows of one step (``training.ROWS``)."""
 
     width: int
     rows: int
@@ -249,7 +251,7 @@ def lr_range_test(
     Args:
         dataset: its training part is used (mini-batches reshuffled every epoch).
         hidden, activation, initializer: the network, as in
-            :func:`optiviz.engine.training.train`; the seed's initial weights are
+            :func:`optiviz.engine.networks.training.train`; the seed's initial weights are
             the ones ``train(..., seed=seed)`` starts from.
         optimizer, hparams: the optimizer and its other hyperparameters (a
             ``learning_rate`` given here is ignored: the sweep sets it).

@@ -10,7 +10,7 @@ labelled examples. The pieces here:
 * :func:`subsample` — the same dataset with only ``n`` training rows (the
   validation part untouched, so scores stay comparable);
 * :func:`reuse_hidden` — A's hidden layers plus B's fresh output layer, ready to
-  be passed as ``init_params`` to :func:`optiviz.engine.training.train`, whose
+  be passed as ``init_params`` to :func:`optiviz.engine.networks.training.train`, whose
   per-run ``trainable_from`` then freezes or unfreezes layers;
 * :func:`fresh_params` — a network's initial weights for a seed (the weights
   ``train(..., seed=seed)`` would draw);
@@ -40,12 +40,12 @@ from typing import Any
 import jax
 import numpy as np
 
+from .._store import Stored
+from ..kernels import compiled, register_warmup
 from . import padded
-from ._store import Stored
 from .activations import get_activation
 from .datasets import Dataset, make_dataset
 from .initializers import get_initializer
-from .kernels import compiled, register_warmup
 from .mlp import Architecture, init_params_host, layer_params
 from .training import MAX_ROWS, TILE, Run, TrainResult, train
 
@@ -195,7 +195,7 @@ _LISTS = ("labels", "optimizers", "runs", "params", "bn_state")
 
 
 def select_runs(result: Any, runs: Sequence[int]) -> Any:
-    """The runs ``runs`` of a :class:`~optiviz.engine.training.TrainResult`, as a result
+    """The runs ``runs`` of a :class:`~optiviz.engine.networks.training.TrainResult`, as a result
     of their own (what training them alone gives: runs never influence each other)."""
     idx = list(runs)
     out = {k: getattr(result, k)[idx] for k in _PER_RUN}
@@ -207,7 +207,7 @@ def select_runs(result: Any, runs: Sequence[int]) -> Any:
 
 
 def concat_results(first: Any, *more: Any) -> Any:
-    """Several :class:`~optiviz.engine.training.TrainResult` as one, runs one after another.
+    """Several :class:`~.training.TrainResult` as one, runs one after another.
 
     The results must come from the same data, epoch count and number of hidden
     layers (their snapshots then fall on the same epochs); the architecture of

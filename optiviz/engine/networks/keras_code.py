@@ -16,11 +16,11 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ..optimizers import get_optimizer
 from . import schedules as sch
 from .activations import get_activation
 from .initializers import get_initializer
 from .mlp import activation_layer
-from .optimizers import get_optimizer
 
 #: the script's first line: what must be installed for it to run as is
 NEEDS = "# Needs Keras 3 and optiviz (this app's package, for the same data) installed"
@@ -203,7 +203,7 @@ def hidden_layer_code(
 ) -> list[str]:
     """The hidden layers as Keras constructor calls: ``Dense`` with its activation, or
     ``Dense`` then the activation as a layer (a ``LeakyReLU`` or ``ELU`` of its own for a
-    non-default parameter, :func:`~optiviz.engine.mlp.activation_layer`), with batch norm
+    non-default parameter, :func:`~optiviz.engine.networks.mlp.activation_layer`), with batch norm
     ``Dense(use_bias=False)``, ``bn`` and the activation; then ``Dropout`` unless
     ``dropout`` is None. ``common``: arguments every Dense gets; ``num`` writes numbers.
     The training script and the model export (:mod:`.keras_export`) both use it."""

@@ -2,7 +2,7 @@
 and a fair comparison of tuned optimizers.
 
 All three are grids of runs of the same compiled summary kernel
-(:func:`optiviz.engine.trajectories.run_batch`): hyperparameters and start
+(:func:`optiviz.engine.plane.trajectories.run_batch`): hyperparameters and start
 points are arrays, so a new grid of values never recompiles, and only final
 positions, losses and step counts come back (never whole paths).
 """
@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .optimizers import Optimizer, get_optimizer
+from ..optimizers import Optimizer, get_optimizer
 from .outcomes import REACH_FACTOR, race_outcomes
 from .presets import race_hparams
 from .surfaces import Surface

@@ -1,0 +1,1 @@
+"""By-hand teaching models in NumPy (the perceptron, backpropagation on one example)."""
