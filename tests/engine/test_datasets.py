@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from optiviz.engine.networks.datasets import (
     DATASETS,
+    REGRESSION,
     Dataset,
     DatasetError,
     DatasetInfo,
@@ -18,7 +19,7 @@ from optiviz.engine.networks.datasets import (
 )
 
 SYNTHETIC = ["xor", "moons", "circles", "spirals", "gaussians"]
-ALL = list(DATASETS)
+ALL = [name for name in DATASETS if name not in REGRESSION]  # classification sets
 
 
 def all_points(ds: Dataset) -> tuple[np.ndarray, np.ndarray]:
@@ -33,7 +34,7 @@ def sorted_rows(X: np.ndarray) -> np.ndarray:
 
 
 def test_registry_order_and_entries():
-    assert ALL == [
+    assert list(DATASETS) == [
         "xor",
         "moons",
         "circles",
@@ -42,7 +43,9 @@ def test_registry_order_and_entries():
         "iris_setosa",
         "iris",
         "digits",
+        "diabetes",
     ]
+    assert REGRESSION == ("diabetes",)
     for key, info in DATASETS.items():
         assert isinstance(info, DatasetInfo)
         assert info.name == key
@@ -52,7 +55,7 @@ def test_registry_order_and_entries():
         nlo, nhi = info.noise_range
         assert nlo <= info.default_noise <= nhi
         assert info.has_n == (key in SYNTHETIC) == info.has_noise
-        assert info.two_d == (key != "digits")
+        assert info.two_d == (key not in ("digits", "diabetes"))
     assert DATASETS["moons"].default_n == 1000
     assert DATASETS["moons"].default_noise == 0.15
     assert DATASETS["xor"].default_noise == 0.25
@@ -616,3 +619,41 @@ def test_csv_random_tables_give_dataset_or_dataset_error(rows, sep, as_bytes):
     assert ds.n_train + ds.n_val >= 10
     assert np.isfinite(ds.X_train).all() and np.isfinite(ds.X_val).all()
     assert 2 <= ds.n_classes <= 10
+
+
+# --------------------------------------------------------------------------- regression
+
+
+def test_diabetes_is_a_standardised_regression_set():
+    ds = make_dataset("diabetes", seed=3)
+    assert ds.task == "regression" and ds.regression and ds.n_classes == 0
+    assert ds.class_names == () and ds.target_name and len(ds.feature_names) == 10
+    assert (ds.n_train, ds.n_val) == (354, 88) and not ds.is_2d and ds.domain is None
+    for a in (ds.X_train, ds.y_train, ds.X_val, ds.y_val):
+        assert a.dtype == np.float32 and not a.flags.writeable
+    # standardised with the training part's statistics (as StandardScaler fit on it)
+    assert np.allclose(ds.X_train.mean(0), 0, atol=1e-5) and np.allclose(ds.X_train.std(0), 1)
+    assert abs(ds.y_train.mean()) < 1e-5 and abs(ds.y_train.std() - 1) < 1e-5
+    assert abs(ds.y_val.mean()) > 1e-4  # the validation part is scaled, not refitted
+    # every patient once, in either part: the targets are sklearn's, scaled and shifted
+    from sklearn.datasets import load_diabetes
+
+    raw = np.sort(load_diabetes(scaled=False).target)
+    ours = np.sort(np.concatenate([ds.y_train, ds.y_val]).astype(np.float64))
+    assert len(ours) == 442 and np.corrcoef(raw, ours)[0, 1] > 1 - 1e-9
+    assert make_dataset("diabetes", seed=3).y_val.tobytes() == ds.y_val.tobytes()
+    assert make_dataset("diabetes", seed=4).y_val.tobytes() != ds.y_val.tobytes()
+
+
+def test_regression_split_is_a_plain_shuffle():
+    X = np.arange(20, dtype=float).reshape(10, 2)
+    y = np.linspace(0, 1, 10)
+    _, yt, Xv, yv = split(X, y, val_split=0.3, seed=1, regression=True)
+    assert Xv.shape == (3, 2)
+    assert len(yv) == 3 and yt.dtype == np.float32
+    assert sorted(np.concatenate([yt, yv]).round(6)) == sorted(y.astype(np.float32).round(6))
+
+
+def test_diabetes_refuses_classes():
+    with pytest.raises(DatasetError, match="classification sets"):
+        make_dataset("diabetes", classes=(0, 1))

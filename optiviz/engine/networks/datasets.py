@@ -1,4 +1,4 @@
-"""Small classification datasets to train little MLPs on.
+"""Small datasets to train little MLPs on: classification, and one regression set.
 
 Two kinds of data live here:
 
@@ -12,7 +12,8 @@ Two kinds of data live here:
 * **Real data bundled with scikit-learn** (``iris_setosa``, ``iris``, ``digits``).
   They are read from files installed with scikit-learn; nothing is downloaded.
   ``iris_setosa`` is the course's perceptron example: petal length and width, and
-  the question "is this flower an *Iris setosa*?".
+  the question "is this flower an *Iris setosa*?". ``diabetes`` is a regression set
+  (a number to predict, not a class), the data the course's Wide & Deep model suits.
 
 Students can also bring their own 2D data as a CSV file (:func:`load_csv`).
 
@@ -23,7 +24,8 @@ is shuffled with ``seed`` and keeps the class proportions close in both parts
 arrays, because all randomness comes from ``np.random.default_rng(seed)``.
 
 Arrays follow what the training engine expects: features ``float32`` of shape
-``(n, d)``, labels ``int32`` class indices ``0 .. n_classes - 1``.
+``(n, d)``, labels ``int32`` class indices ``0 .. n_classes - 1``; a regression set
+has ``n_classes == 0`` and ``float32`` targets.
 """
 
 from __future__ import annotations
@@ -69,20 +71,22 @@ class DatasetError(ValueError):
 
 @dataclass(frozen=True, eq=False)
 class Dataset:
-    """A classification dataset, already split into training and validation parts.
+    """A dataset, already split into training and validation parts.
 
     The arrays are read-only so that a cached dataset cannot be changed by accident.
 
     Attributes:
         name: registry key (``"moons"``) or ``"csv"`` for an uploaded file.
         display: human-readable title (``"Two moons"``).
-        X_train, y_train: features ``float32 (n_train, d)`` and labels ``int32 (n_train,)``.
+        X_train, y_train: features ``float32 (n_train, d)`` and labels ``int32 (n_train,)``
+            (targets ``float32`` for regression).
         X_val, y_val: the held-out part; zero rows when ``val_split == 0``.
-        n_classes: number of classes; labels are ``0 .. n_classes - 1``.
+        n_classes: number of classes; labels are ``0 .. n_classes - 1``. 0 for regression.
         feature_names: one name per column of ``X``.
         class_names: one name per label value, in label order.
         domain: ``((x_min, x_max), (y_min, y_max))``, a plotting box that holds every
             point (train and validation) with about 10% margin; ``None`` unless ``d == 2``.
+        target_name: what a regression target measures (empty for classification).
     """
 
     name: str
@@ -95,6 +99,7 @@ class Dataset:
     feature_names: tuple[str, ...]
     class_names: tuple[str, ...]
     domain: Box | None
+    target_name: str = ""
 
     @property
     def n_features(self) -> int:
@@ -117,9 +122,17 @@ class Dataset:
         return self.n_features == 2
 
     @property
-    def task(self) -> Literal["binary", "multiclass"]:
-        """``"binary"`` (one sigmoid output) or ``"multiclass"`` (softmax over classes)."""
+    def task(self) -> Literal["binary", "multiclass", "regression"]:
+        """``"binary"`` (one sigmoid output), ``"multiclass"`` (softmax over classes) or
+        ``"regression"`` (one linear output scored with mean squared error)."""
+        if self.n_classes == 0:
+            return "regression"
         return "binary" if self.n_classes == 2 else "multiclass"
+
+    @property
+    def regression(self) -> bool:
+        """True when the target is a number rather than a class."""
+        return self.n_classes == 0
 
 
 @dataclass(frozen=True)
@@ -366,7 +379,20 @@ DATASETS: dict[str, DatasetInfo] = {
         10,
         1797,
     ),
+    "diabetes": _fixed(
+        "diabetes",
+        "Diabetes progression (regression)",
+        "442 patients, 10 measurements each (age, sex, BMI, blood pressure, six blood serum "
+        "values). The target is a number: how far the disease progressed a year later, "
+        "standardised, so always guessing the mean scores a loss of about 1.",
+        False,
+        0,
+        442,
+    ),
 }
+
+#: the names of the regression sets (a number to predict) in :data:`DATASETS`
+REGRESSION = tuple(name for name, info in DATASETS.items() if info.n_classes == 0)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -421,7 +447,7 @@ def _allocate_val(counts: np.ndarray, val_split: float) -> np.ndarray:
 
 
 def split(
-    X: np.ndarray, y: np.ndarray, *, val_split: float, seed: int
+    X: np.ndarray, y: np.ndarray, *, val_split: float, seed: int, regression: bool = False
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Shuffle ``(X, y)`` and cut it into a training and a validation part.
 
@@ -429,16 +455,18 @@ def split(
     parts keep about the same class proportions as the whole set (and, when
     ``val_split > 0``, every class with two or more members shows up in both parts).
     About ``round(val_split · n)`` examples go to validation. The same ``seed``
-    always gives the same split.
+    always gives the same split. A ``regression`` target (a number) is not
+    stratified: the rows are shuffled and cut.
 
     Args:
         X: features, shape ``(n, d)``.
-        y: integer labels, shape ``(n,)``.
+        y: integer labels (or numbers, with ``regression``), shape ``(n,)``.
         val_split: fraction held out for validation, in ``[0, 0.9]``.
         seed: seed for ``np.random.default_rng``.
 
     Returns:
-        ``(X_train, y_train, X_val, y_val)`` as ``float32`` / ``int32`` arrays.
+        ``(X_train, y_train, X_val, y_val)`` as ``float32`` / ``int32`` arrays
+        (``float32`` targets with ``regression``).
     """
     val_split = checks.number(
         "val_split", val_split, 0.0, MAX_VAL_SPLIT, error=DatasetError, text=False
@@ -451,6 +479,12 @@ def split(
             f"X must be (n, d) and y (n,) with the same n; got {X.shape} and {y.shape}."
         )
     rng = np.random.default_rng(seed)
+    if regression:
+        order = rng.permutation(len(y))
+        n_val = round(val_split * len(y))
+        val, train = order[:n_val], order[n_val:]
+        f32 = np.float32
+        return X[train].astype(f32), y[train].astype(f32), X[val].astype(f32), y[val].astype(f32)
     classes, inverse = np.unique(y, return_inverse=True)
     counts = np.bincount(inverse, minlength=len(classes))
     n_val = _allocate_val(counts, val_split)
@@ -481,9 +515,16 @@ def _build(
     class_names: tuple[str, ...],
     val_split: float,
     seed: int,
+    target_name: str = "",
 ) -> Dataset:
     X = np.asarray(X, dtype=np.float64)
-    X_train, y_train, X_val, y_val = split(X, y, val_split=val_split, seed=seed)
+    regression = n_classes == 0
+    X_train, y_train, X_val, y_val = split(
+        X, y, val_split=val_split, seed=seed, regression=regression
+    )
+    if regression:  # standardised with the training part's statistics (StandardScaler)
+        X_train, X_val = _standardise(X_train, X_val)
+        y_train, y_val = (a[:, 0] for a in _standardise(y_train[:, None], y_val[:, None]))
     return Dataset(
         name=name,
         display=display,
@@ -494,8 +535,17 @@ def _build(
         n_classes=n_classes,
         feature_names=feature_names,
         class_names=class_names,
-        domain=_domain(X),
+        domain=_domain(X_train if regression else X),
+        target_name=target_name,
     )
+
+
+def _standardise(train: np.ndarray, val: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Both parts scaled by the training part's per-column mean and standard deviation."""
+    mean = train.mean(axis=0)
+    std = train.std(axis=0)
+    std = np.where(std > 0, std, 1.0)
+    return ((train - mean) / std).astype(np.float32), ((val - mean) / std).astype(np.float32)
 
 
 def _select_classes(
@@ -539,6 +589,21 @@ def _iris() -> tuple[np.ndarray, np.ndarray]:
     return _readonly(iris.data[:, (2, 3)].astype(np.float64)), _readonly(
         iris.target.astype(np.int64)
     )
+
+
+@functools.cache
+def _diabetes() -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
+    """The 442 patients' ten baseline measurements in their original units, the disease
+    progression a year later, and readable feature names (bundled with scikit-learn)."""
+    from sklearn.datasets import load_diabetes
+
+    d = load_diabetes(scaled=False)
+    names = (
+        "age", "sex", "body mass index", "blood pressure", "total cholesterol (s1)",
+        "LDL (s2)", "HDL (s3)", "cholesterol / HDL (s4)", "triglycerides, log (s5)",
+        "blood sugar (s6)",
+    )  # fmt: skip
+    return _readonly(d.data.astype(np.float64)), _readonly(d.target.astype(np.float64)), names
 
 
 @functools.cache
@@ -618,6 +683,14 @@ def make_dataset(
         else:
             y = target
             class_names = ("setosa", "versicolor", "virginica")
+    elif name == "diabetes":
+        if classes is not None:
+            raise DatasetError("classes applies to classification sets, not to diabetes.")
+        X, y, features = _diabetes()
+        return _build(
+            name, info.display, X, y, n_classes=0, feature_names=features, class_names=(),
+            val_split=val_split, seed=seed, target_name="disease progression (standardised)",
+        )  # fmt: skip
     else:  # digits
         X, y = _digits()
         features = tuple(f"pixel ({r}, {c})" for r in range(8) for c in range(8))

@@ -1,7 +1,8 @@
 """Keras 3 code that builds, compiles and fits the network a page just trained.
 
 The text is what a student would type after the course: a ``keras.Sequential``
-of Dense layers (with ``BatchNormalization`` and ``Activation`` layers when batch
+(or, for Wide & Deep and an auxiliary output, the Functional API, as the course
+builds them) of Dense layers (with ``BatchNormalization`` and ``Activation`` layers when batch
 norm is on, ``Dropout`` after each hidden layer when dropout is on), the
 optimizer's constructor with its clipping argument, the schedule and early
 stopping as callbacks, and ``model.fit`` with the same epochs, batch size and
@@ -14,7 +15,7 @@ from __future__ import annotations
 import keyword
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..optimizers import get_optimizer
 from . import schedules as sch
@@ -75,20 +76,113 @@ def data_code(dataset: str, dataset_args: Mapping[str, Any]) -> list[str]:
     return [NEEDS, "import keras", f"from optiviz import {reader}", "", *make]
 
 
+class Paths(NamedTuple):
+    """Which input columns feed the wide path and the hidden layers, and the
+    auxiliary output's loss weight (see :class:`~optiviz.engine.networks.mlp.Architecture`)."""
+
+    wide: Sequence[int] | None = None
+    deep: Sequence[int] | None = None
+    aux_weight: float = 0.0
+
+    @property
+    def functional(self) -> bool:
+        return self.wide is not None or self.deep is not None or self.aux_weight > 0
+
+
+#: a plain stack: no wide path, every column to the hidden layers, no auxiliary output
+PLAIN = Paths()
+
+
+def _loss_and_metric(n_classes: int, paths: Paths, loss: str | None = None) -> list[str]:
+    """``compile``'s loss, loss weights and metrics arguments for the task (with an
+    auxiliary output: one loss and one metric per output, main first)."""
+    if n_classes == 0:
+        if paths.aux_weight:
+            w = paths.aux_weight
+            return [
+                'loss=("mse", "mse")',
+                f"loss_weights=({_num(1.0 - w)}, {_num(w)})",
+                'metrics=["mae", None]',
+            ]
+        return ['loss="mse"', 'metrics=["mae"]']
+    loss = loss or ("binary_crossentropy" if n_classes == 2 else "sparse_categorical_crossentropy")
+    return [f'loss="{loss}"', 'metrics=["accuracy"]']
+
+
+def columns_code(paths: Paths, n_features: int) -> list[str]:
+    """The constants naming the wide and deep input columns (none for a plain stack)."""
+    if not paths.functional:
+        return []
+    lines = []
+    if paths.wide is not None:
+        lines.append(f"WIDE = {list(paths.wide)}  # input columns on the wide path")
+    deep = list(range(n_features)) if paths.deep is None else list(paths.deep)
+    lines.append(f"DEEP = {deep}  # input columns the hidden layers read")
+    return lines
+
+
+def inputs_code(paths: Paths, X: str) -> str:
+    """The model's input for the features ``X`` (an expression)."""
+    if not paths.functional:
+        return X
+    if paths.wide is None:
+        return f"{X}[:, DEEP]"
+    return f"({X}[:, WIDE], {X}[:, DEEP])"
+
+
+def targets_code(paths: Paths, y: str) -> str:
+    """The model's targets: ``y``, once per output."""
+    return f"({y}, {y})" if paths.aux_weight else y
+
+
+def functional_code(
+    hidden: Sequence[str], main: str, aux: str | None, n_wide: int | None, n_deep: int
+) -> list[str]:
+    """Lines that build ``model`` with the Functional API, as the course's Wide & Deep
+    example does: the hidden layers on ``deep_input``, the main output on the wide
+    input concatenated with the last hidden layer (``n_wide``: None for no wide path),
+    the auxiliary output (``aux``, None for none) on the last hidden layer. ``main`` and
+    ``aux`` are Dense constructor calls."""
+    lines = []
+    if n_wide is not None:
+        lines.append(f'wide_input = keras.Input(shape=({n_wide},), name="wide_input")')
+    lines += [f'deep_input = keras.Input(shape=({n_deep},), name="deep_input")', "x = deep_input"]
+    lines += [f"x = {layer}(x)" for layer in hidden]
+    if n_wide is not None:
+        lines.append("concat = keras.layers.Concatenate()([wide_input, x])")
+        lines.append(f"main_output = {main}(concat)")
+    else:
+        lines.append(f"main_output = {main}(x)")
+    outputs = "main_output"
+    if aux is not None:
+        lines.append(f"aux_output = {aux}(x)")
+        outputs = "[main_output, aux_output]"
+    inputs = "[wide_input, deep_input]" if n_wide is not None else "deep_input"
+    lines.append(f"model = keras.Model(inputs={inputs}, outputs={outputs})")
+    return lines
+
+
 def load_script(
-    dataset: str, dataset_args: Mapping[str, Any], filename: str, n_classes: int
+    dataset: str,
+    dataset_args: Mapping[str, Any],
+    filename: str,
+    n_classes: int,
+    paths: Paths = PLAIN,
+    n_features: int = 0,
 ) -> str:
     """A script that opens an exported ``.keras`` file and scores it on the same
     validation data (a loaded model has no loss or metrics until it is compiled)."""
-    loss = "binary_crossentropy" if n_classes == 2 else "sparse_categorical_crossentropy"
+    compile_args = ", ".join(_loss_and_metric(n_classes, paths))
+    x, y = inputs_code(paths, "ds.X_val"), targets_code(paths, "ds.y_val")
     return (
         "\n".join(
             [
                 *data_code(dataset, dataset_args),
+                *columns_code(paths, n_features),
                 "",
                 f"model = keras.saving.load_model({filename!r})",
-                f'model.compile(loss="{loss}", metrics=["accuracy"])  # for evaluate',
-                "print(model.evaluate(ds.X_val, ds.y_val, return_dict=True))",
+                f"model.compile({compile_args})  # for evaluate",
+                f"print(model.evaluate({x}, {y}, return_dict=True))",
             ]
         )
         + "\n"
@@ -121,43 +215,54 @@ def training_script(
     epochs: int = 100,
     batch_size: int | None = None,
     loss: str | None = None,
+    paths: Paths = PLAIN,
 ) -> str:
-    """A complete Keras 3 script for one run of the playground."""
+    """A complete Keras 3 script for one run of the playground (``n_classes=0``: a
+    regression network; ``paths``: Wide & Deep and the auxiliary output)."""
     common = [f"kernel_initializer={get_initializer(initializer).keras(init_stddev)}"]
     reg = _regularizer(l1, l2)
     if reg:
         common.append(f"kernel_regularizer={reg}")
-    layers = [
-        f"keras.Input(shape=({n_features},))",
-        *hidden_layer_code(
-            hidden,
-            activations,
-            list(activation_params or [None] * len(hidden)),
-            batch_norm=batch_norm,
-            dropout=dropout if dropout > 0 else None,
-            common=common,
-        ),
-    ]
+    hidden_layers = hidden_layer_code(
+        hidden,
+        activations,
+        list(activation_params or [None] * len(hidden)),
+        batch_norm=batch_norm,
+        dropout=dropout if dropout > 0 else None,
+        common=common,
+    )
     binary = n_classes == 2
-    out_act = "sigmoid" if binary else "softmax"
-    layers.append(_dense(1 if binary else n_classes, [f'activation="{out_act}"', *common]))
-    loss = loss or ("binary_crossentropy" if binary else "sparse_categorical_crossentropy")
+    out_units = 1 if n_classes in (0, 2) else n_classes
+    out_act = [] if n_classes == 0 else [f'activation="{"sigmoid" if binary else "softmax"}"']
+    if paths.functional:
+        n_wide = None if paths.wide is None else len(paths.wide)
+        n_deep = n_features if paths.deep is None else len(paths.deep)
+        main = _dense(out_units, [*out_act, *common, 'name="main_output"'])
+        aux = _dense(1, [*common, 'name="aux_output"']) if paths.aux_weight else None
+        model = functional_code(hidden_layers, main, aux, n_wide, n_deep)
+    else:
+        layers = [
+            f"keras.Input(shape=({n_features},))",
+            *hidden_layers,
+            _dense(out_units, [*out_act, *common]),
+        ]
+        model = ["model = keras.Sequential([", *[f"    {layer}," for layer in layers], "])"]
 
     opt = get_optimizer(optimizer)
     opt_code = opt.keras_code(hparams)
     if clip is not None:
         opt_code = opt_code[:-1] + (", " if not opt_code.endswith("(") else "")
         opt_code += f"{clip[0]}={_num(clip[1])})"
+    loss_args = _loss_and_metric(n_classes, paths, loss)
     lines = [
         *data_code(dataset, dataset_args),
+        *columns_code(paths, n_features),
         "",
-        "model = keras.Sequential([",
-        *[f"    {layer}," for layer in layers],
-        "])",
+        *model,
         "model.compile(",
-        f'    loss="{loss}",',
+        f"    {loss_args[0]},",
         f"    optimizer={opt_code},",
-        '    metrics=["accuracy"],',
+        *[f"    {arg}," for arg in loss_args[1:]],
         ")",
         "model.summary()",
     ]
@@ -167,11 +272,12 @@ def training_script(
     lines += [
         "",
         "history = model.fit(",
-        "    ds.X_train,",
-        "    ds.y_train,",
+        f"    {inputs_code(paths, 'ds.X_train')},",
+        f"    {targets_code(paths, 'ds.y_train')},",
         f"    epochs={int(epochs)},",
         f"    batch_size={bs},{FULL_BATCH_NOTE if batch_size is None else ''}",
-        "    validation_data=(ds.X_val, ds.y_val),",
+        f"    validation_data=({inputs_code(paths, 'ds.X_val')}, "
+        f"{targets_code(paths, 'ds.y_val')}),",
     ]
     if callbacks:
         lines.append(f"    callbacks=[{', '.join(callbacks)}],")

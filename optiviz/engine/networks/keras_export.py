@@ -2,8 +2,9 @@
 
 :func:`layer_code` lists a network's Keras layers once; :func:`model_code` writes them
 as a ``keras.Sequential`` list, with the Functional API or as a ``keras.Model``
-subclass, and :func:`to_keras` runs the Sequential code and gives the layers the run's
-final weights (Dense kernels and biases, batch norm's γ, β and moving statistics).
+subclass, and :func:`to_keras` runs the Sequential code (the Functional code for a
+network that is not a plain stack: Wide & Deep, an auxiliary output) and gives the
+layers the run's final weights (Dense kernels and biases, batch norm's γ, β and moving statistics).
 Every layer is one Keras can save and load in its safe mode: activations are named
 (``"relu"``) or are Keras's own layers when their knob is not the default
 (``LeakyReLU(negative_slope=…)``, ``ELU(alpha=…)``), never Python functions.
@@ -21,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from .keras_code import hidden_layer_code
+from .keras_code import functional_code, hidden_layer_code
 from .mlp import BN_EPSILON, BN_MOMENTUM, Architecture, layer_params
 
 #: the course's three ways to build a model, and when each is the one to use
@@ -32,6 +33,13 @@ STYLES: dict[str, str] = {
     "subclassing": "Subclassing: a keras.Model whose call() is Python, for dynamic "
     "behaviour (loops, conditions) the other two cannot express.",
 }
+
+#: why Sequential cannot build a Wide & Deep network or one with two outputs
+NOT_SEQUENTIAL = (
+    "Sequential cannot build this network: a Sequential model is one chain of layers with "
+    "one input and one output, and this one sends inputs past the hidden layers (Wide & "
+    "Deep) or has a second, auxiliary output. Use the Functional API or a subclass."
+)
 
 INSTALL = 'Exporting to Keras needs Keras 3: pip install "optiviz[keras]" (or keras>=3 and jax).'
 
@@ -61,8 +69,62 @@ def layer_code(
         f"epsilon={_num(BN_EPSILON)})",
         num=_num,
     )
-    layers.append(f'keras.layers.Dense({arch.n_out}, activation="{arch.output}")')
+    name = ', name="main_output"' if arch.functional else ""
+    layers.append(f'keras.layers.Dense({arch.n_out}, activation="{arch.output}"{name})')
+    if arch.aux_weight:
+        layers.append(f'keras.layers.Dense({arch.n_out}, name="aux_output")')
     return layers
+
+
+def _subclass(arch: Architecture, layers: list[str]) -> str:
+    """The network as a ``keras.Model`` subclass (the course's ``WideAndDeepModel``
+    when it has a wide path or an auxiliary output)."""
+    n_hidden = len(layers) - 1 - (arch.aux_weight > 0)
+    hidden = "\n".join(f"            {line}," for line in layers[:n_hidden])
+    init = [
+        "    def __init__(self, **kwargs):",
+        "        super().__init__(**kwargs)",
+        f"        self.hidden_layers = [\n{hidden}\n        ]",
+    ]
+    if not arch.functional:
+        init.append(f"        self.out = {layers[-1]}")
+        call = ["    def call(self, x, training=False):"]
+        ret = "        return self.out(x)"
+        first = f"keras.ops.zeros((1, {arch.n_in}))"
+    else:
+        if arch.wide is not None:
+            init.append("        self.concat = keras.layers.Concatenate()")
+        init.append(f"        self.main_output = {layers[n_hidden]}")
+        if arch.aux_weight:
+            init.append(f"        self.aux_output = {layers[-1]}")
+        if arch.wide is not None:
+            call = ["    def call(self, inputs, training=False):", "        wide, x = inputs"]
+            main = "self.main_output(self.concat([wide, x]))"
+            first = f"(keras.ops.zeros((1, {arch.n_wide})), keras.ops.zeros((1, {arch.n_deep})))"
+        else:
+            call = ["    def call(self, x, training=False):"]
+            main = "self.main_output(x)"
+            first = f"keras.ops.zeros((1, {arch.n_deep}))"
+        ret = (
+            f"        return {main}, self.aux_output(x)"
+            if arch.aux_weight
+            else f"        return {main}"
+        )
+    cls = "WideAndDeepModel" if arch.functional else "MLP"
+    body = [
+        f"class {cls}(keras.Model):",
+        *init,
+        "",
+        *call,
+        "        for layer in self.hidden_layers:",
+        "            x = layer(x, training=training)",
+        ret,
+        "",
+        "",
+        f"model = {cls}()",
+        f"model({first})  # a first call creates the weights",
+    ]
+    return "\n".join(body) + "\n"
 
 
 def model_code(
@@ -73,12 +135,22 @@ def model_code(
 ) -> str:
     """Runnable Keras 3 code that builds ``model`` for ``arch`` in one of :data:`STYLES`.
     The three build the same layers, so the same parameter count and, given the same
-    weights, the same outputs."""
+    weights, the same outputs. A network that is not a plain stack has no Sequential
+    form (ValueError with :data:`NOT_SEQUENTIAL`)."""
     if style not in STYLES:
         raise ValueError(f"unknown style {style!r}; choose one of: {', '.join(STYLES)}")
+    if style == "sequential" and arch.functional:
+        raise ValueError(NOT_SEQUENTIAL)
     layers = layer_code(arch, activation_param, dropout)
     note = "\n".join(f"# {line}" for line in textwrap.wrap(STYLES[style], 80))
     head = f"import keras\n\n{note}\n"
+    if style == "functional" and arch.functional:
+        n_hidden = len(layers) - 1 - (arch.aux_weight > 0)
+        aux = layers[-1] if arch.aux_weight else None
+        code = functional_code(
+            layers[:n_hidden], layers[n_hidden], aux, arch.wide and arch.n_wide, arch.n_deep
+        )
+        return head + "\n".join(code) + "\n"
     if style == "sequential":
         body = ",\n".join(f"    {line}" for line in [f"keras.Input(shape=({arch.n_in},))", *layers])
         return head + f"model = keras.Sequential([\n{body},\n])\n"
@@ -87,21 +159,7 @@ def model_code(
         lines += [f"x = {line}(x)" for line in layers[:-1]]
         lines += [f"outputs = {layers[-1]}(x)", "model = keras.Model(inputs, outputs)"]
         return head + "\n".join(lines) + "\n"
-    # subclassing
-    hidden = "\n".join(f"            {line}," for line in layers[:-1])
-    return head + (
-        "class MLP(keras.Model):\n"
-        "    def __init__(self, **kwargs):\n"
-        "        super().__init__(**kwargs)\n"
-        f"        self.hidden_layers = [\n{hidden}\n        ]\n"
-        f"        self.out = {layers[-1]}\n\n"
-        "    def call(self, x, training=False):\n"
-        "        for layer in self.hidden_layers:\n"
-        "            x = layer(x, training=training)\n"
-        "        return self.out(x)\n\n\n"
-        "model = MLP()\n"
-        f"model(keras.ops.zeros((1, {arch.n_in})))  # a first call creates the weights\n"
-    )
+    return head + _subclass(arch, layers)
 
 
 def keras_weights(arch: Architecture, params: Sequence[Any], bn_state: Sequence[Any]) -> list:
@@ -131,13 +189,16 @@ def _keras() -> Any:
 
 def to_keras(result: Any, run: int = 0) -> Any:
     """Run ``run`` of a :func:`~optiviz.train` result as a ``keras.Sequential`` model
-    holding its final weights (after early stopping's restore, if it did), ready for
-    ``predict``, ``evaluate`` or ``save("model.keras")``. Its predictions equal optiviz's
-    to float32 rounding. Raises ImportError with the install command without Keras."""
+    (a Functional one for Wide & Deep, with inputs ``(X[:, wide], X[:, deep])``, and for
+    an auxiliary output) holding its final weights (after early stopping's restore, if it
+    did), ready for ``predict``, ``evaluate`` or ``save("model.keras")``. Its predictions
+    equal optiviz's to float32 rounding. Raises ImportError with the install command
+    without Keras."""
     keras = _keras()
     arch, spec = result.arch, result.runs[run]
     scope: dict[str, Any] = {"keras": keras}
-    exec(model_code(arch, "sequential", spec.activation_param, spec.dropout), scope)
+    style = "functional" if arch.functional else "sequential"
+    exec(model_code(arch, style, spec.activation_param, spec.dropout), scope)
     model = scope["model"]
     model.set_weights(keras_weights(arch, result.params[run], result.bn_state[run]))
     return model

@@ -14,6 +14,16 @@ With batch normalization the hidden layers hold ``{"w", "gamma", "beta"}``
 instead (no bias: BN's β replaces it), and the moving averages live in a
 separate, non-trainable ``bn_state``.
 
+A *Wide & Deep* network (the course's Functional API example) also sends some
+input columns (``Architecture.wide``) straight to the output layer, concatenated
+before the last hidden layer's output, so the output layer's kernel has
+``n_wide + n_last`` rows, wide rows first, as ``Concatenate()([wide, hidden])``
+orders them; the hidden stack may read a subset of the columns
+(``Architecture.deep``). An *auxiliary output* (the Subclassing example) is one more
+Dense layer on the last hidden layer, last in ``params``; its loss counts with
+``aux_weight`` and the main output's with ``1 - aux_weight`` (Keras's
+``loss_weights``).
+
 The arithmetic follows Keras 3 on the JAX backend: BN uses the batch's biased
 variance, ε = 1e-3 and momentum 0.99 for the moving statistics; dropout is
 inverted (kept units are scaled by 1/(1 − rate)) and off at inference; the
@@ -67,6 +77,12 @@ class Architecture:
     loss: str
     batch_norm: bool = False
     dropout: bool = False
+    #: input columns that also go straight to the output layer (Wide & Deep); None: none
+    wide: tuple[int, ...] | None = None
+    #: input columns the hidden layers read; None: all of them
+    deep: tuple[int, ...] | None = None
+    #: loss weight of an auxiliary output on the last hidden layer; 0: no such output
+    aux_weight: float = 0.0
 
     def __post_init__(self) -> None:
         if len(self.activations) != len(self.hidden):
@@ -75,10 +91,54 @@ class Architecture:
             get_activation(a)
         if self.loss not in LOSSES:
             raise ValueError(f"unknown loss {self.loss!r}; choose one of: {', '.join(LOSSES)}")
+        for name in ("wide", "deep"):
+            cols = getattr(self, name)
+            if cols is not None and (
+                not cols or len(set(cols)) != len(cols) or not all(0 <= c < self.n_in for c in cols)
+            ):
+                raise ValueError(
+                    f"{name} must name distinct input columns from 0 to {self.n_in - 1}, "
+                    f"at least one; got {cols}"
+                )
+        if (self.wide is not None or self.aux_weight) and not self.hidden:
+            raise ValueError("Wide & Deep and an auxiliary output need a hidden layer")
+        if not 0.0 <= self.aux_weight < 1.0:
+            raise ValueError(f"aux_weight must be at least 0 and below 1, got {self.aux_weight}")
+        if self.aux_weight and (self.output != "linear" or self.n_out != 1):
+            raise ValueError("an auxiliary output needs a regression network (one linear output)")
+
+    @property
+    def n_deep(self) -> int:
+        """Input columns the first hidden layer reads."""
+        return self.n_in if self.deep is None else len(self.deep)
+
+    @property
+    def n_wide(self) -> int:
+        """Input columns on the wide path (0 without one)."""
+        return 0 if self.wide is None else len(self.wide)
+
+    @property
+    def functional(self) -> bool:
+        """True when the network is not a plain stack (a wide path, a subset of the
+        inputs for the hidden layers, or an auxiliary output): Keras's Functional API or
+        a subclass builds it, ``Sequential`` cannot."""
+        return self.wide is not None or self.deep is not None or self.aux_weight > 0
 
     @property
     def sizes(self) -> tuple[int, ...]:
-        return (self.n_in, *self.hidden, self.n_out)
+        """Units of the main stack's layers, input first (the hidden layers' input)."""
+        return (self.n_deep, *self.hidden, self.n_out)
+
+    @property
+    def kernel_shapes(self) -> tuple[tuple[int, int], ...]:
+        """Every Dense layer's kernel shape, in the order of ``params``: the hidden
+        layers, the output layer (wide rows included) and the auxiliary output."""
+        s = self.sizes
+        shapes = [(s[i], s[i + 1]) for i in range(len(self.hidden))]
+        shapes.append((self.n_wide + s[-2], self.n_out))
+        if self.aux_weight:
+            shapes.append((s[-2], self.n_out))
+        return tuple(shapes)
 
     @property
     def n_dense(self) -> int:
@@ -86,6 +146,9 @@ class Architecture:
 
     @property
     def n_classes(self) -> int:
+        """Classes told apart (2 for one sigmoid unit); 0 for regression."""
+        if self.output == "linear":
+            return 0
         return 2 if self.output == "sigmoid" else self.n_out
 
 
@@ -98,17 +161,34 @@ def build(
     loss: str | None = None,
     batch_norm: bool = False,
     dropout: bool = False,
+    wide: Sequence[int] | None = None,
+    deep: Sequence[int] | None = None,
+    aux_weight: float = 0.0,
 ) -> Architecture:
-    """The architecture for a classifier with ``n_classes`` classes.
+    """The architecture for a classifier with ``n_classes`` classes, or for regression
+    (``n_classes=0``: one linear output scored with mean squared error).
 
     Two classes get one sigmoid output and binary cross-entropy (the course's
     setosa-vs-rest model); more get a softmax layer and sparse categorical
     cross-entropy. ``loss="mse"`` keeps the same output and scores it with MSE.
+    ``wide``, ``deep`` and ``aux_weight``: see :class:`Architecture`.
     """
     hidden = tuple(int(h) for h in hidden)
     if any(h < 1 for h in hidden):
         raise ValueError("every hidden layer needs at least one unit")
     acts = (activation,) * len(hidden) if isinstance(activation, str) else tuple(activation)
+    paths = {
+        "wide": None if wide is None else tuple(int(c) for c in wide),
+        "deep": None if deep is None else tuple(int(c) for c in deep),
+        "aux_weight": float(aux_weight),
+    }
+    if n_classes == 0:
+        if loss not in (None, "mse"):
+            raise ValueError("a regression network is scored with mean squared error (mse)")
+        return Architecture(
+            n_in=int(n_in), hidden=hidden, activations=acts, n_out=1, output="linear",
+            loss="mse", batch_norm=bool(batch_norm), dropout=bool(dropout), **paths,
+        )  # fmt: skip
     if n_classes < 2:
         raise ValueError("a classifier needs at least two classes")
     binary = n_classes == 2
@@ -127,6 +207,7 @@ def build(
         loss=loss,
         batch_norm=bool(batch_norm),
         dropout=bool(dropout),
+        **paths,
     )
 
 
@@ -137,14 +218,13 @@ def init_params(arch: Architecture, key: Array, init_idx: Array, stddev: Array =
     same initializer as the hidden ones, as ``Dense(kernel_initializer=...)`` on
     every layer would."""
     layers = []
-    sizes = arch.sizes
-    for i in range(arch.n_dense):
-        w = init_kernel(jax.random.fold_in(key, i), (sizes[i], sizes[i + 1]), init_idx, stddev)
+    for i, shape in enumerate(arch.kernel_shapes):
+        w = init_kernel(jax.random.fold_in(key, i), shape, init_idx, stddev)
         if arch.batch_norm and i < len(arch.hidden):
-            n = sizes[i + 1]
+            n = shape[1]
             layers.append({"w": w, "gamma": jnp.ones(n), "beta": jnp.zeros(n)})
         else:
-            layers.append({"w": w, "b": jnp.zeros(sizes[i + 1])})
+            layers.append({"w": w, "b": jnp.zeros(shape[1])})
     return tuple(layers)
 
 
@@ -154,11 +234,10 @@ def init_params_host(
     """:func:`init_params` drawn with NumPy (no compiled kernel): the same layout and
     distributions, a stream of its own per (seed, layer)."""
     layers = []
-    sizes = arch.sizes
-    for i in range(arch.n_dense):
+    for i, shape in enumerate(arch.kernel_shapes):
         rng = np.random.default_rng([int(seed), 0x5EED, i])
-        w = draw_kernel(rng, (sizes[i], sizes[i + 1]), initializer, stddev)
-        n = sizes[i + 1]
+        w = draw_kernel(rng, shape, initializer, stddev)
+        n = shape[1]
         if arch.batch_norm and i < len(arch.hidden):
             ones, zeros = np.ones(n, np.float32), np.zeros(n, np.float32)
             layers.append({"w": w, "gamma": ones, "beta": zeros})
@@ -177,14 +256,13 @@ def init_bn_state(arch: Architecture) -> tuple[dict[str, Array], ...]:
 def count_params(arch: Architecture) -> tuple[int, int]:
     """(trainable, non-trainable) parameter counts, as ``model.summary()`` reports them."""
     trainable = non = 0
-    sizes = arch.sizes
-    for i in range(arch.n_dense):
-        trainable += sizes[i] * sizes[i + 1]
+    for i, (rows, units) in enumerate(arch.kernel_shapes):
+        trainable += rows * units
         if arch.batch_norm and i < len(arch.hidden):
-            trainable += 2 * sizes[i + 1]
-            non += 2 * sizes[i + 1]
+            trainable += 2 * units
+            non += 2 * units
         else:
-            trainable += sizes[i + 1]
+            trainable += units
     return trainable, non
 
 
@@ -195,6 +273,7 @@ class ModelSummary:
     rows: tuple[dict[str, Any], ...]
     trainable: int
     non_trainable: int
+    name: str = "sequential"
 
     @property
     def total(self) -> int:
@@ -204,7 +283,7 @@ class ModelSummary:
         w = (34, 22, 10)
         line = "━" * sum(w)
         out = [
-            'Model: "sequential"',
+            f'Model: "{self.name}"',
             line,
             f"{'Layer (type)':<{w[0]}}{'Output Shape':<{w[1]}}{'Param #':>{w[2]}}",
             line,
@@ -270,47 +349,40 @@ def summary(
         counters[kind] = n + 1
         return kind if n == 0 else f"{kind}_{n}"
 
-    sizes = arch.sizes
+    def row(layer: str, units: int, params: int = 0) -> None:
+        rows.append({"layer": layer, "output_shape": f"(None, {units})", "params": params})
+
+    shapes = arch.kernel_shapes
     per_layer = layer_params(arch, activation_param)
+    if arch.functional:
+        if arch.wide is not None:
+            row("wide_input (InputLayer)", arch.n_wide)
+        row("deep_input (InputLayer)", arch.n_deep)
     for i in range(arch.n_dense):
         hidden = i < len(arch.hidden)
-        units = sizes[i + 1]
+        n_rows, units = shapes[i]
         bias = not (arch.batch_norm and hidden)
-        rows.append(
-            {
-                "layer": f"{name('dense')} (Dense)",
-                "output_shape": f"(None, {units})",
-                "params": sizes[i] * units + (units if bias else 0),
-            }
-        )
+        if not hidden and arch.wide is not None:
+            row("concatenate (Concatenate)", n_rows)
+        layer = f"{name('dense')} (Dense)"
+        if not hidden and arch.functional:
+            layer = "main_output (Dense)"
+        row(layer, units, n_rows * units + (units if bias else 0))
         if hidden and arch.batch_norm:
-            rows.append(
-                {
-                    "layer": f"{name('batch_normalization')} (BatchNormalization)",
-                    "output_shape": f"(None, {units})",
-                    "params": 4 * units,
-                }
-            )
+            row(f"{name('batch_normalization')} (BatchNormalization)", units, 4 * units)
         own = activation_layer(arch.activations[i], per_layer[i]) if hidden else None
         if hidden and (arch.batch_norm or own):
             cls = own or "Activation"
-            rows.append(
-                {
-                    "layer": f"{name(_snake(cls))} ({cls})",
-                    "output_shape": f"(None, {units})",
-                    "params": 0,
-                }
-            )
+            row(f"{name(_snake(cls))} ({cls})", units)
         if hidden and arch.dropout:
-            rows.append(
-                {
-                    "layer": f"{name('dropout')} (Dropout)",
-                    "output_shape": f"(None, {units})",
-                    "params": 0,
-                }
-            )
+            row(f"{name('dropout')} (Dropout)", units)
+    if arch.aux_weight:
+        n_rows, units = shapes[-1]
+        row("aux_output (Dense)", units, n_rows * units + units)
     trainable, non = count_params(arch)
-    return ModelSummary(tuple(rows), trainable, non)
+    return ModelSummary(
+        tuple(rows), trainable, non, "functional" if arch.functional else "sequential"
+    )
 
 
 # ---------------------------------------------------------------------- forward
@@ -340,7 +412,8 @@ def forward(
     """Run the network on a batch ``x``.
 
     Returns ``(output, new_bn_state, zs, acts)``: the output probabilities (or
-    raw values for a linear output), the updated BN moving statistics (unchanged
+    raw values for a linear output; the auxiliary output, if any, as one more
+    column), the updated BN moving statistics (unchanged
     unless ``train``), and per hidden layer the pre-activations ``z`` (after BN)
     and activations ``a`` (before dropout), which the training loop summarises.
 
@@ -351,12 +424,14 @@ def forward(
     given, is added to each layer's pre-activation: differentiating the loss with
     respect to it gives the back-propagated error ∂L/∂z of every layer.
     """
-    h = x
+    h = x if arch.deep is None else x[:, np.asarray(arch.deep)]
     zs: list[Array] = []
     acts: list[Array] = []
     new_bn: list[dict[str, Array]] = []
     n_hidden = len(arch.hidden)
-    for i, layer in enumerate(params):
+    for i, layer in enumerate(params[: arch.n_dense]):
+        if i == n_hidden and arch.wide is not None:
+            h = jnp.concatenate([x[:, np.asarray(arch.wide)], h], axis=-1)
         z = h @ layer["w"]
         if i < n_hidden and arch.batch_norm:
             stats = bn_state[i]
@@ -386,6 +461,7 @@ def forward(
                 drop = jax.random.bernoulli(jax.random.fold_in(key, i), keep, a.shape)
                 a = jnp.where(drop, a / jnp.maximum(keep, 1e-6), 0.0)
             h = a
+            last = a
         else:
             h = z
     if arch.output == "sigmoid":
@@ -394,6 +470,8 @@ def forward(
         out = jax.nn.softmax(h, axis=-1)
     else:
         out = h
+    if arch.aux_weight:  # the auxiliary output, a column after the main one
+        out = jnp.concatenate([out, last @ params[-1]["w"] + params[-1]["b"]], axis=-1)
     return out, tuple(new_bn), zs, acts
 
 
@@ -408,9 +486,19 @@ def per_example_loss(arch: Architecture, out: Array, y: Array) -> Array:
     if arch.loss == "sparse_categorical_crossentropy":
         p = out / jnp.sum(out, axis=-1, keepdims=True)
         p = jnp.clip(p, eps, 1.0 - eps)
-        return -jnp.sum(jax.nn.one_hot(y, arch.n_out) * jnp.log(p), axis=-1)
+        return -jnp.sum(jax.nn.one_hot(y.astype(jnp.int32), arch.n_out) * jnp.log(p), axis=-1)
+    if arch.aux_weight:
+        main, aux = regression_parts(out, y)
+        return (1.0 - arch.aux_weight) * main + arch.aux_weight * aux
     target = y[:, None].astype(out.dtype) if arch.n_out == 1 else jax.nn.one_hot(y, arch.n_out)
     return jnp.mean(jnp.square(target - out), axis=-1)
+
+
+def regression_parts(out: Array, y: Array) -> tuple[Array, Array]:
+    """Each example's squared error of the main output (column 0) and of the
+    auxiliary one (column 1), unweighted, as Keras reports them per output."""
+    yf = y.astype(out.dtype)
+    return jnp.square(yf - out[:, 0]), jnp.square(yf - out[:, 1])
 
 
 def predict_class(arch: Architecture, out: Array) -> Array:

@@ -19,6 +19,12 @@ every network up to a size:
 * **What varies at run time** is a :class:`Frame` of arrays: the depth, the
   units of every slot, the activation of every slot, batch norm and dropout
   on or off, the output (sigmoid, softmax, linear) and the loss.
+* **Wide & Deep** uses the last slot, which a wide network (at most
+  ``MAX_HIDDEN - 1`` hidden layers) never reaches as a layer: its kernel maps the
+  wide input columns to the outputs and is added to the output slot's weighted sum
+  (the same sum as Keras's Dense on ``Concatenate()([wide, hidden])``). The hidden
+  layers read the deep columns (``in_mask``). An auxiliary output is one more column
+  of the output slot (column ``n_out``), linear, without the wide part.
 
 Padding never changes a number a student sees: a padded unit is exactly zero,
 so sums, norms and statistics (which count only real units, see
@@ -43,7 +49,14 @@ import numpy as np
 from jax.extend.random import threefry2x32_p
 
 from .activations import ACTIVATIONS
-from .mlp import BN_EPSILON, BN_MOMENTUM, KERAS_EPSILON, Architecture, _masked_moments
+from .mlp import (
+    BN_EPSILON,
+    BN_MOMENTUM,
+    KERAS_EPSILON,
+    Architecture,
+    _masked_moments,
+    regression_parts,
+)
 
 Array = Any
 
@@ -73,7 +86,7 @@ LOSS_KINDS = ("binary_crossentropy", "sparse_categorical_crossentropy", "mse")
 
 def width_bucket(arch: Architecture) -> int:
     """The smallest width bucket that holds every layer of ``arch``."""
-    widest = max(arch.sizes)
+    widest = max(*arch.sizes, arch.n_in, arch.n_out + (arch.aux_weight > 0))
     for p in WIDTHS:
         if widest <= p:
             return p
@@ -81,7 +94,12 @@ def width_bucket(arch: Architecture) -> int:
 
 
 def fits(arch: Architecture) -> bool:
-    return len(arch.hidden) <= MAX_HIDDEN and max(arch.sizes) <= WIDTHS[-1]
+    deepest = MAX_HIDDEN - 1 if arch.wide is not None else MAX_HIDDEN
+    return len(arch.hidden) <= deepest and max(*arch.sizes, arch.n_in) <= WIDTHS[-1]
+
+
+def _columns(cols: tuple[int, ...] | None, n_in: int) -> np.ndarray:
+    return np.arange(n_in) if cols is None else np.asarray(cols)
 
 
 # ------------------------------------------------------------------------ frame
@@ -100,22 +118,31 @@ class Frame(NamedTuple):
     output: Array  # int32 (): index in OUTPUTS
     loss: Array  # int32 (): index in LOSS_KINDS
     n_out: Array  # int32 ()
+    wide: Array  # bool (): the last slot holds a wide path
+    wide_mask: Array  # float32 (P,): input columns on the wide path
+    aux_weight: Array  # float32 (): loss weight of the auxiliary output (0: none)
 
 
 def frame(arch: Architecture, p: int) -> Frame:
     """The :class:`Frame` of ``arch`` in width bucket ``p`` (NumPy arrays)."""
-    if not fits(arch) or max(arch.sizes) > p:
+    if not fits(arch) or width_bucket(arch) > p:
         raise ValueError(f"{arch.sizes} does not fit a frame of width {p}")
     sizes = arch.sizes
     depth = len(arch.hidden)
     units = np.zeros(SLOTS, np.float32)
     units[: depth + 1] = sizes[1:]
+    units[depth] += arch.aux_weight > 0
+    in_mask = np.zeros(p, np.float32)
+    in_mask[_columns(arch.deep, arch.n_in)] = 1.0
+    wide_mask = np.zeros(p, np.float32)
+    if arch.wide is not None:
+        wide_mask[np.asarray(arch.wide)] = 1.0
     unit_mask = (np.arange(p)[None, :] < units[:, None]).astype(np.float32)
     act = np.full(SLOTS, ACT_NAMES.index("linear"), np.int32)
     act[:depth] = [ACT_NAMES.index(a) for a in arch.activations]
     return Frame(
         depth=np.int32(depth),
-        in_mask=(np.arange(p) < arch.n_in).astype(np.float32),
+        in_mask=in_mask,
         unit_mask=unit_mask,
         units=units,
         act=act,
@@ -126,6 +153,9 @@ def frame(arch: Architecture, p: int) -> Frame:
         output=np.int32(OUTPUTS.index(arch.output)),
         loss=np.int32(LOSS_KINDS.index(arch.loss)),
         n_out=np.int32(arch.n_out),
+        wide=np.bool_(arch.wide is not None),
+        wide_mask=wide_mask,
+        aux_weight=np.float32(arch.aux_weight),
     )
 
 
@@ -169,19 +199,41 @@ class Layout:
         """Spread one value per slot ``(SLOTS,)`` over the flat vector."""
         return self.per_variable(jnp.broadcast_to(values, (4, SLOTS)))
 
+    def _places(self, arch: Architecture) -> list[tuple]:
+        """Where each Dense layer of ``params`` lives in the frame: per layer a list of
+        ``(rows of its kernel, slot, slot rows, slot columns)`` pieces, and the slot and
+        columns of its bias (or BN's γ and β)."""
+        depth, sizes, n_out = len(arch.hidden), arch.sizes, arch.n_out
+        rows0 = _columns(arch.deep, arch.n_in)
+        places = []
+        for i in range(depth):
+            rows = rows0 if i == 0 else np.arange(sizes[i])
+            cols = np.arange(sizes[i + 1])
+            places.append(([(slice(None), i, rows, cols)], (i, cols)))
+        last = np.arange(sizes[depth])
+        out_cols = np.arange(n_out)
+        main = [(slice(arch.n_wide, None), depth, rows0 if depth == 0 else last, out_cols)]
+        if arch.wide is not None:
+            main.insert(0, (slice(0, arch.n_wide), SLOTS - 1, np.asarray(arch.wide), out_cols))
+        places.append((main, (depth, out_cols)))
+        if arch.aux_weight:
+            aux_cols = np.arange(n_out, 2 * n_out)
+            places.append(([(slice(None), depth, last, aux_cols)], (depth, aux_cols)))
+        return places
+
     def real_mask(self, arch: Architecture) -> np.ndarray:
         """1.0 for the elements of the flat vector that are weights of ``arch``."""
         p, depth = self.p, len(arch.hidden)
-        sizes = arch.sizes
         w = np.zeros((SLOTS, p, p), np.float32)
         b = np.zeros((SLOTS, p), np.float32)
         g = np.zeros((SLOTS, p), np.float32)
-        for i in range(depth + 1):
-            w[i, : sizes[i], : sizes[i + 1]] = 1.0
+        for i, (pieces, (slot, cols)) in enumerate(self._places(arch)):
+            for _, s, rows, cs in pieces:
+                w[s, rows[:, None], cs[None, :]] = 1.0
             if arch.batch_norm and i < depth:
-                g[i, : sizes[i + 1]] = 1.0
+                g[slot, cols] = 1.0
             else:
-                b[i, : sizes[i + 1]] = 1.0
+                b[slot, cols] = 1.0
         return np.concatenate([w.ravel(), b.ravel(), g.ravel(), g.ravel()])
 
     def pad(self, arch: Architecture, params: Any) -> np.ndarray:
@@ -191,29 +243,30 @@ class Layout:
         b = np.zeros((SLOTS, p), np.float32)
         g = np.zeros((SLOTS, p), np.float32)
         be = np.zeros((SLOTS, p), np.float32)
-        for i, layer in enumerate(params):
+        for layer, (pieces, (slot, cols)) in zip(params, self._places(arch), strict=True):
             k = np.asarray(layer["w"], np.float32)
-            w[i, : k.shape[0], : k.shape[1]] = k
+            for part, s, rows, cs in pieces:
+                w[s, rows[:, None], cs[None, :]] = k[part]
             if "gamma" in layer:
-                g[i, : k.shape[1]] = layer["gamma"]
-                be[i, : k.shape[1]] = layer["beta"]
+                g[slot, cols] = layer["gamma"]
+                be[slot, cols] = layer["beta"]
             else:
-                b[i, : k.shape[1]] = layer["b"]
+                b[slot, cols] = layer["b"]
         return np.concatenate([w.ravel(), b.ravel(), g.ravel(), be.ravel()])
 
     def unpad(self, arch: Architecture, theta: np.ndarray) -> tuple[dict[str, np.ndarray], ...]:
         """The params tuple of ``arch`` held in one flat host vector."""
         w, b, g, be = self.split(np.asarray(theta))
-        sizes, depth = arch.sizes, len(arch.hidden)
+        depth = len(arch.hidden)
         layers = []
-        for i in range(depth + 1):
-            n_in, n_out = sizes[i], sizes[i + 1]
-            layer = {"w": np.array(w[i, :n_in, :n_out])}
+        for i, (pieces, (slot, cols)) in enumerate(self._places(arch)):
+            kernel = [np.array(w[s, rows[:, None], cs[None, :]]) for _, s, rows, cs in pieces]
+            layer = {"w": np.concatenate(kernel, axis=0)}
             if arch.batch_norm and i < depth:
-                layer["gamma"] = np.array(g[i, :n_out])
-                layer["beta"] = np.array(be[i, :n_out])
+                layer["gamma"] = np.array(g[slot, cols])
+                layer["beta"] = np.array(be[slot, cols])
             else:
-                layer["b"] = np.array(b[i, :n_out])
+                layer["b"] = np.array(b[slot, cols])
             layers.append(layer)
         return tuple(layers)
 
@@ -402,6 +455,9 @@ def forward(
 
     h, out = jax.lax.cond(fr.depth >= UNROLLED, deeper, none, h)
     outs.append(out)
+    h = h + jax.lax.cond(
+        fr.wide, lambda: (x * fr.wide_mask) @ w[SLOTS - 1], lambda: jnp.zeros_like(h)
+    )
     acts, means, variances, slot_stats = (
         jnp.concatenate(parts) for parts in zip(*outs, strict=True)
     )
@@ -426,8 +482,9 @@ def output(fr: Frame, logits: Array) -> Array:
     def softmax(z: Array) -> Array:
         return jax.nn.softmax(jnp.where(cols, z, -jnp.inf), axis=-1)
 
-    def linear(z: Array) -> Array:
-        return jnp.where(cols, z, 0.0)
+    def linear(z: Array) -> Array:  # and the auxiliary output after the main one
+        aux = (fr.aux_weight > 0) & (jnp.arange(z.shape[-1]) == fr.n_out)
+        return jnp.where(cols | aux, z, 0.0)
 
     return jax.lax.switch(fr.output, (sigmoid, softmax, linear), logits)
 
@@ -447,9 +504,11 @@ def score(
     l2: Array,
     tile: int = 256,
 ) -> tuple[Array, Array]:
-    """Loss (the L1/L2 penalty included, as Keras reports it) and accuracy in inference
-    mode on the stored rows ``start .. start + count`` of ``X``, walked in tiles of
-    ``tile`` rows: the row count is a loop bound, not a shape."""
+    """Loss (the L1/L2 penalty included, as Keras reports it), the metric (accuracy,
+    or the mean absolute error for regression) and the main and auxiliary outputs'
+    squared errors (:func:`regression_parts`) in inference mode on the stored rows
+    ``start .. start + count`` of ``X``, walked in tiles of ``tile`` rows: the row
+    count is a loop bound, not a shape."""
 
     def one(t: Array, sums: tuple[Array, Array]) -> tuple[Array, Array]:
         pos = jnp.arange(tile)
@@ -457,13 +516,19 @@ def score(
         idx = jnp.where(rows > 0, start + t * tile + pos, 0)
         out, _, _ = forward(fr, layout, theta, bn, X[idx], rows, act_params=act_params)
         per = per_example_loss(fr, out, y[idx])
-        hit = predict_class(fr, out) == y[idx]
-        return sums[0] + jnp.sum(per * rows), sums[1] + jnp.sum(hit * rows)
+        parts = jnp.stack(regression_parts(out, y[idx]))
+        return (
+            sums[0] + jnp.sum(per * rows),
+            sums[1] + jnp.sum(metric(fr, out, y[idx]) * rows),
+            sums[2] + jnp.sum(parts * rows, axis=-1),
+        )
 
     zero = jnp.zeros(())
-    loss, hits = jax.lax.fori_loop(0, (count + tile - 1) // tile, one, (zero, zero))
+    loss, hits, parts = jax.lax.fori_loop(
+        0, (count + tile - 1) // tile, one, (zero, zero, jnp.zeros(2))
+    )
     n = jnp.maximum(count, 1).astype(jnp.float32)
-    return loss / n + penalty(layout, theta, l1, l2), hits / n
+    return loss / n + penalty(layout, theta, l1, l2), hits / n, parts / n
 
 
 def per_example_loss(fr: Frame, out: Array, y: Array) -> Array:
@@ -479,18 +544,29 @@ def per_example_loss(fr: Frame, out: Array, y: Array) -> Array:
     def scce(out: Array) -> Array:
         p = out / jnp.sum(out, axis=-1, keepdims=True)
         p = jnp.clip(p, eps, 1.0 - eps)
-        return -jnp.sum(jax.nn.one_hot(y, width) * jnp.log(p), axis=-1)
+        return -jnp.sum(jax.nn.one_hot(y.astype(jnp.int32), width) * jnp.log(p), axis=-1)
 
     def mse(out: Array) -> Array:
+        yi = y.astype(jnp.int32)
         one = jnp.where(
             fr.n_out == 1,
-            jax.nn.one_hot(jnp.zeros_like(y), width) * y[:, None].astype(out.dtype),
-            jax.nn.one_hot(y, width),
+            jax.nn.one_hot(jnp.zeros_like(yi), width) * y[:, None].astype(out.dtype),
+            jax.nn.one_hot(yi, width),
         )
         sq = jnp.where(_out_mask(fr, width), jnp.square(one - out), 0.0)
-        return jnp.sum(sq, axis=-1) / fr.n_out.astype(out.dtype)
+        main = jnp.sum(sq, axis=-1) / fr.n_out.astype(out.dtype)
+        aux = regression_parts(out, y)[1]
+        return (1.0 - fr.aux_weight) * main + fr.aux_weight * aux
 
     return jax.lax.switch(fr.loss, (bce, scce, mse), out)
+
+
+def metric(fr: Frame, out: Array, y: Array) -> Array:
+    """Each example's metric: 1 for a right class and 0 for a wrong one (Keras's
+    accuracy), or the absolute error for a regression network (Keras's ``mae``)."""
+    regression = fr.output == OUTPUTS.index("linear")
+    hit = (predict_class(fr, out) == y.astype(jnp.int32)).astype(out.dtype)
+    return jnp.where(regression, jnp.abs(y.astype(out.dtype) - out[:, 0]), hit)
 
 
 def predict_class(fr: Frame, out: Array) -> Array:

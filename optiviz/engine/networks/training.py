@@ -321,6 +321,9 @@ def _record_fields() -> tuple[tuple[str, tuple[int, ...]], ...]:
     s = padded.SLOTS
     return (
         *((k, ()) for k in ("loss", "accuracy", "val_loss", "val_accuracy", "lr")),
+        # a regression network's main and auxiliary outputs' squared errors
+        ("parts", (2,)),
+        ("val_parts", (2,)),
         *((k, (s,)) for k in ("grad_kernel", "grad_bias", "weight_norm", "update_ratio")),
         ("act_stats", (padded.MAX_HIDDEN, 4)),
     )
@@ -394,7 +397,7 @@ class Data(NamedTuple):
     """One call's data, the same for every run: padded to MAX_ROWS × P."""
 
     X: Array  # (MAX_ROWS, P): training rows, then validation rows
-    y: Array  # (MAX_ROWS,)
+    y: Array  # float32 (MAX_ROWS,): class indices, or regression targets
     n_train: Array  # int32 ()
     n_val: Array  # int32 ()
     batch_size: Array  # int32 ()
@@ -501,13 +504,15 @@ class _Kernels:
         (loss, (new_bn, out, st)), g = jax.value_and_grad(self.loss_fn, has_aux=True)(
             theta, bn, x, y, rows, key, r, fr, True, last
         )
-        correct = jnp.sum((padded.predict_class(fr, out) == y) * rows)
+        correct = jnp.sum(padded.metric(fr, out, y) * rows)
+        parts = jnp.sum(jnp.stack(padded.regression_parts(out, y)) * rows, axis=-1)
         stats = jnp.where(last, st, stats_prev)
-        return loss, g, new_bn, correct, stats
+        return loss, g, new_bn, (correct, parts), stats
 
     def evaluate(self, theta, bn, data, r):
-        """Validation loss and accuracy in inference mode (on the training rows when
-        there is no validation set), walking the rows in tiles of TILE."""
+        """Validation loss, metric and outputs' errors in inference mode (on the
+        training rows when there is no validation set), walking the rows in tiles of
+        TILE (:func:`padded.score`)."""
         has_val = data.n_val > 0
         start = jnp.where(has_val, data.n_train, 0)
         count = jnp.where(has_val, data.n_val, data.n_train)
@@ -558,6 +563,7 @@ class _Kernels:
         sums0 = {
             "loss": jnp.zeros(()),
             "correct": jnp.zeros(()),
+            "parts": jnp.zeros(2),
             "gk": zeros,
             "gb": zeros,
             "ratio": zeros,
@@ -568,7 +574,7 @@ class _Kernels:
             theta, opt, bn, sums = carry
             key_b = padded.fold(key_e, b + 1)
             last = b == data.n_batches - 1
-            loss, g, new_bn, correct, stats = self.gradient(
+            loss, g, new_bn, (correct, parts), stats = self.gradient(
                 theta, bn, order, b, data, key_b, r, sums["stats"], last
             )
             g = jax.lax.cond(clipping, lambda g: self.clip(g, r), lambda g: g, g)
@@ -582,6 +588,7 @@ class _Kernels:
             sums = {
                 "loss": sums["loss"] + loss * count,
                 "correct": sums["correct"] + correct,
+                "parts": sums["parts"] + parts,
                 "gk": sums["gk"] + g_norms[0],
                 # the bias, or BN's β where BN replaces it
                 "gb": sums["gb"] + jnp.sqrt(jnp.square(g_norms[1]) + jnp.square(g_norms[3])),
@@ -596,8 +603,9 @@ class _Kernels:
         n_batches = data.n_batches.astype(jnp.float32)
         loss = sums["loss"] / data.n_train
         acc = sums["correct"] / data.n_train
-        val_loss, val_acc = jax.lax.cond(
-            data.n_val > 0, lambda: self.evaluate(theta, bn, data, r), lambda: (loss, acc)
+        parts = sums["parts"] / data.n_train
+        val_loss, val_acc, val_parts = jax.lax.cond(
+            data.n_val > 0, lambda: self.evaluate(theta, bn, data, r), lambda: (loss, acc, parts)
         )
         rec = _pack_record(
             {
@@ -606,6 +614,8 @@ class _Kernels:
                 "val_loss": val_loss,
                 "val_accuracy": val_acc,
                 "lr": lr,
+                "parts": parts,
+                "val_parts": val_parts,
                 "grad_kernel": sums["gk"] / n_batches,
                 "grad_bias": sums["gb"] / n_batches,
                 "weight_norm": jnp.sqrt(self.layout.variable_sums(jnp.square(theta)))[0],
@@ -635,7 +645,7 @@ class _Kernels:
                 restore = r.es & r.restore & (st.best_epoch > 0)
                 theta = jnp.where(restore, st.best_theta, st.theta)
                 bn = jax.tree.map(lambda a, b: jnp.where(restore, a, b), st.best_bn, st.bn)
-                loss, acc = self.evaluate(theta, bn, data, r)
+                loss, acc, _ = self.evaluate(theta, bn, data, r)
                 return theta, bn, loss, acc
 
             def not_yet():
@@ -822,6 +832,32 @@ class TrainResult:
 HISTORY_KEYS = ("loss", "accuracy", "val_loss", "val_accuracy", "lr")
 
 
+def metric_name(arch: Architecture) -> str:
+    """The history key of the network's metric, as Keras names it: ``accuracy`` for a
+    classifier, ``mae`` for regression, ``main_output_mae`` with an auxiliary output."""
+    if arch.output != "linear":
+        return "accuracy"
+    return "main_output_mae" if arch.aux_weight else "mae"
+
+
+def _history(arch: Architecture, h: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The history as Keras's ``fit`` returns it: ``loss``, the metric, their ``val_``
+    twins and ``lr``; with an auxiliary output also each output's own loss (unweighted)."""
+    metric = metric_name(arch)
+    out = {
+        "loss": h["loss"],
+        metric: h["accuracy"],
+        "val_loss": h["val_loss"],
+        f"val_{metric}": h["val_accuracy"],
+        "lr": h["lr"],
+    }
+    if arch.aux_weight:
+        for pre, key in (("", "parts"), ("val_", "val_parts")):
+            out[f"{pre}main_output_loss"] = h[key][..., 0]
+            out[f"{pre}aux_output_loss"] = h[key][..., 1]
+    return {k: np.ascontiguousarray(v) for k, v in out.items()}
+
+
 @functools.lru_cache(maxsize=1024)
 def _key(seed: int, stream: int) -> np.ndarray:
     """A ``jax.random`` key (two uint32 words) for one stream of a seed, made on the
@@ -882,6 +918,9 @@ def train(
     batch_norm: bool = False,
     init_params: Any = None,
     snapshots: bool = True,
+    wide: bool | Sequence[int] = False,
+    deep: Sequence[int] | None = None,
+    aux_weight: float = 0.0,
     **options: Any,
 ) -> TrainResult:
     """Train one small MLP per run, all in one compiled call.
@@ -902,6 +941,13 @@ def train(
         loss: ``"mse"`` to replace the cross-entropy the task implies.
         batch_norm: BatchNormalization between each hidden Dense and its activation.
         init_params: start every run from these weights instead of drawing them.
+        wide: Wide & Deep (the course's Functional API example): ``True`` sends every
+            input column, or a list of column indices sends those, straight to the
+            output layer, concatenated with the last hidden layer's output.
+        deep: the input columns the hidden layers read (``None``: all of them).
+        aux_weight: above 0 adds an auxiliary output on the last hidden layer (a
+            regression dataset only), trained with this loss weight and the main
+            output with ``1 - aux_weight``, as ``compile(loss_weights=...)`` does.
         snapshots: the decision function and the activation and gradient histograms at
             :data:`N_CHECKPOINTS` epochs (what the playground animates). ``False`` takes
             them at the first and last epoch only, and trains in calls of up to
@@ -925,7 +971,8 @@ def train(
         raise ValueError("the dataset has no training examples")
     epochs = checks.whole("epochs", epochs, 1, MAX_EPOCHS)
     run_list = _run_list(optimizers, runs, seeds, {"initializer": initializer, **options})
-    arch = _network(ds, run_list, hidden, activation, loss, batch_norm)
+    paths = {"wide": wide, "deep": deep, "aux_weight": aux_weight}
+    arch = _network(ds, run_list, hidden, activation, loss, batch_norm, paths)
     resolved = [_resolve_run(r, arch.n_dense, len(arch.hidden), epochs) for r in run_list]
     max_epochs = max(r.n_epochs for r in resolved)
     bs = ds.n_train if batch_size is None else checks.whole("batch size", batch_size, 1)
@@ -985,7 +1032,30 @@ def _run_list(optimizers: Any, runs: Any, seeds: list[int], base: dict) -> list[
     return run_list
 
 
-def _network(ds, run_list, hidden, activation, loss, batch_norm) -> Architecture:
+def _paths(ds: Dataset, wide: Any, deep: Any, aux_weight: Any) -> dict[str, Any]:
+    """``train``'s Wide & Deep arguments as :func:`build` takes them, checked."""
+
+    def columns(name: str, value: Any) -> tuple[int, ...]:
+        cols = tuple(value)
+        n = ds.n_features
+        picked = [checks.whole(f"each column of {name}", c, 0, n - 1) for c in cols]
+        if not picked or len(set(picked)) != len(picked):
+            raise ValueError(f"{name} must list distinct input columns (0 to {n - 1})")
+        return tuple(picked)
+
+    aux = checks.number("aux_weight", aux_weight, 0.0, 0.99)
+    if aux and not ds.regression:
+        raise ValueError("an auxiliary output needs a regression dataset (e.g. 'diabetes')")
+    if isinstance(wide, bool):
+        wide = tuple(range(ds.n_features)) if wide else None
+    return {
+        "wide": None if wide is None else columns("wide", wide),
+        "deep": None if deep is None else columns("deep", deep),
+        "aux_weight": aux,
+    }
+
+
+def _network(ds, run_list, hidden, activation, loss, batch_norm, paths) -> Architecture:
     """The network the runs share, checked against what a frame holds."""
     arch = build(
         ds.n_features,
@@ -995,12 +1065,20 @@ def _network(ds, run_list, hidden, activation, loss, batch_norm) -> Architecture
         loss=loss,
         batch_norm=batch_norm,
         dropout=any(float(r.dropout) > 0 for r in run_list),
+        **_paths(ds, **paths),
     )
     if not padded.fits(arch):
+        deepest = padded.MAX_HIDDEN - (arch.wide is not None)
         raise ValueError(
-            f"networks of up to {padded.MAX_HIDDEN} hidden layers with at most "
+            f"networks of up to {deepest} hidden layers with at most "
             f"{padded.WIDTHS[-1]} units (and inputs, and classes) each can train here; "
             f"got layers of {arch.sizes}"
+        )
+    if arch.functional and any(r.clipnorm is not None for r in run_list):
+        raise ValueError(
+            "clipnorm clips each of Keras's weight variables on its own, and a Wide & Deep "
+            "network's output kernels are grouped differently here than in Keras; use "
+            "global_clipnorm or clipvalue"
         )
     if ds.n_train + ds.n_val > MAX_ROWS:
         raise ValueError(
@@ -1125,7 +1203,7 @@ def _data(ds: Dataset, arch: Architecture, p: int, bs: int) -> Data:
     """The dataset in the kernels' fixed shape: training rows then validation rows."""
     n, nv = ds.n_train, ds.n_val
     X = np.zeros((MAX_ROWS, p), np.float32)
-    y = np.zeros(MAX_ROWS, np.int32)
+    y = np.zeros(MAX_ROWS, np.float32)
     X[:n, : ds.n_features] = ds.X_train
     X[n : n + nv, : ds.n_features] = ds.X_val
     y[:n] = ds.y_train
@@ -1159,7 +1237,10 @@ def _runs_in(arch: Architecture, resolved: list[Resolved], theta0: np.ndarray) -
         return [*values, *[0.0] * (padded.SLOTS - depth)]
 
     def slots(values: tuple[int, ...]) -> list[int]:
-        return [*values, *[_NEVER] * (padded.SLOTS - len(values))]
+        out = [*values, *[_NEVER] * (padded.SLOTS - len(values))]
+        if arch.wide is not None:  # the wide kernel is part of the output layer
+            out[padded.SLOTS - 1] = values[depth]
+        return out
 
     per_run = {
         k: np.array([getattr(r, k) for r in resolved], np.float32)
@@ -1200,7 +1281,7 @@ def _result(arch, layout, run_list, resolved, out, plan, max_epochs, gx, gy, ds,
         optimizers=[r.optimizer for r in resolved],
         runs=list(run_list),
         epochs=max_epochs,
-        history={k: np.asarray(h[k]) for k in HISTORY_KEYS},
+        history=_history(arch, h),
         grad_norms=h["grad_kernel"][..., :n_dense],
         bias_grad_norms=h["grad_bias"][..., :n_dense],
         weight_norms=h["weight_norm"][..., :n_dense],

@@ -112,8 +112,8 @@ def reuse_hidden(trained: Sequence[dict[str, Any]], fresh: Sequence[dict[str, An
 
 
 def _make_score(width: int) -> Any:
-    """Loss and accuracy of any network of a width bucket on at most MAX_ROWS stored
-    rows, walked in tiles (the row count is a loop bound, not a shape)."""
+    """Loss, metric and per-output errors of any network of a width bucket on at most
+    MAX_ROWS stored rows, walked in tiles (the row count is a loop bound, not a shape)."""
     layout = padded.Layout(width)
 
     def score(fr, theta, bn, X, y, n, act, l1, l2):
@@ -135,7 +135,8 @@ def evaluate(
     l1: float = 0.0,
     l2: float = 0.0,
 ) -> tuple[float, float]:
-    """(loss, accuracy) of the network on ``(X, y)`` in inference mode.
+    """(loss, accuracy) of the network on ``(X, y)`` in inference mode (the mean
+    absolute error in place of the accuracy for a regression network).
 
     The loss includes the L1/L2 penalty ``l1·Σ|w| + l2·Σw²`` as Keras's reported
     loss does (pass the run's strengths to compare with its history); dropout is
@@ -152,10 +153,10 @@ def evaluate(
         for a, v in zip(arch.activations, layer_params(arch, act_params), strict=True)
     ]
     Xp = np.zeros((MAX_ROWS, p), np.float32)
-    yp = np.zeros(MAX_ROWS, np.int32)
+    yp = np.zeros(MAX_ROWS, np.float32)
     Xp[: len(X), : arch.n_in] = X
     yp[: len(y)] = y
-    loss, acc = compiled("transfer.score", p, _make_score)(
+    loss, acc, _ = compiled("transfer.score", p, _make_score)(
         padded.frame(arch, p),
         padded.Layout(p).pad(arch, params),
         padded.pad_bn(arch, bn_state, p),
