@@ -241,17 +241,25 @@ def history_figure(
     log_loss: bool = True,
     title: str | None = None,
 ) -> go.Figure:
-    """Keras's history plot: loss and accuracy per epoch, training solid and
-    validation dashed, one colour per run. A run that stopped early or diverged
-    ends there, with a marker saying which."""
+    """Keras's history plot: loss and the metric (accuracy, or the mean absolute error
+    of a regression network) per epoch, training solid and validation dashed, one
+    colour per run; with an auxiliary output a third panel gives each output's own
+    loss (main thick, auxiliary thin). A run that stopped early or diverged ends there,
+    with a marker saying which."""
     s = style_for(slide)
     runs = list(range(len(result.labels))) if runs is None else list(runs)
-    fig = make_subplots(rows=1, cols=2, subplot_titles=("Loss", "Accuracy"), horizontal_spacing=0.1)
+    metric = metric_key(result.history)
+    panels = [("loss", "Loss"), (metric, METRIC_TITLES[metric])]
+    if "aux_output_loss" in result.history:
+        panels.append(("main_output_loss", "Each output's loss (main, auxiliary)"))
+    fig = make_subplots(
+        rows=1, cols=len(panels), subplot_titles=[t for _, t in panels], horizontal_spacing=0.1
+    )
     has_val = bool(getattr(result, "dataset", None) is None or result.dataset.n_val > 0)
     for i in runs:
         n = max(int(result.epochs_run[i]), 1)
         ep = np.arange(1, n + 1)
-        for col, key in ((1, "loss"), (2, "accuracy")):
+        for col, key in _history_traces(panels):
             for val in (False, True) if has_val else (False,):
                 k = f"val_{key}" if val else key
                 v = np.asarray(result.history[k][i, :n], np.float64)
@@ -265,7 +273,7 @@ def history_figure(
                         showlegend=col == 1,
                         line={
                             "color": colors[i],
-                            "width": s.line * 0.8,
+                            "width": s.line * (0.4 if key.startswith("aux") else 0.8),
                             "dash": "dash" if val else "solid",
                         },
                         hovertemplate=f"{result.labels[i]}<br>epoch %{{x}}<br>{k} %{{y:.4g}}"
@@ -297,12 +305,37 @@ def history_figure(
             )
     if log_loss:
         fig.update_yaxes(type="log", row=1, col=1)
-    fig.update_yaxes(range=[0, 1.02], row=1, col=2)
+    if metric == "accuracy":
+        fig.update_yaxes(range=[0, 1.02], row=1, col=2)
+    else:
+        fig.update_yaxes(rangemode="tozero", row=1, col=2)
     fig.update_xaxes(title_text="epoch")
     apply_style(fig, slide, title)
     if not slide:
         fig.update_layout(height=460)
     return legend_below(fig, slide)
+
+
+#: the history's metric key (Keras's name) and its panel's title
+METRIC_TITLES = {
+    "accuracy": "Accuracy",
+    "mae": "Mean absolute error",
+    "main_output_mae": "Mean absolute error (main output)",
+}
+
+
+def metric_key(history: Any) -> str:
+    """Which metric a history holds: ``accuracy`` (a classifier), ``mae`` (regression)
+    or ``main_output_mae`` (regression with an auxiliary output), as Keras names them."""
+    return next(k for k in METRIC_TITLES if k in history)
+
+
+def _history_traces(panels: Sequence[tuple[str, str]]) -> list[tuple[int, str]]:
+    """(panel column, history key) of every curve; the outputs' panel has two."""
+    out = [(col, key) for col, (key, _) in enumerate(panels[:2], start=1)]
+    if len(panels) > 2:
+        out += [(3, "main_output_loss"), (3, "aux_output_loss")]
+    return out
 
 
 def layer_names(n_dense: int) -> list[str]:
@@ -493,14 +526,17 @@ def final_table(result: Any) -> list[dict[str, Any]]:
             )
         else:
             status = f"{n} epochs"
+        metric = metric_key(h)
         rows.append(
             {
                 "run": label,
                 "loss": h["loss"],
-                "accuracy": h["accuracy"],
+                metric: h[metric],
                 "val_loss": h["val_loss"],
-                "val_accuracy": h["val_accuracy"],
-                "final model val. accuracy": float(result.final_accuracy[i]),
+                f"val_{metric}": h[f"val_{metric}"],
+                f"final model val. {'accuracy' if metric == 'accuracy' else 'MAE'}": float(
+                    result.final_accuracy[i]
+                ),
                 "ended": status,
             }
         )
@@ -559,7 +595,13 @@ def _whole_step(n: int) -> int:
     return max(1, math.ceil(n / 6))
 
 
-def weight_heatmaps(params: Any, *, slide: bool = False, title: str | None = None) -> go.Figure:
+def weight_heatmaps(
+    params: Any,
+    *,
+    slide: bool = False,
+    title: str | None = None,
+    names: Sequence[str] | None = None,
+) -> go.Figure:
     """Every Dense layer's kernel as a heatmap, rows its inputs and columns its units,
     on one diverging scale centred at 0 for all layers (so colours compare across
     layers); the subplot titles give each kernel's shape, the hover each weight."""
@@ -567,7 +609,10 @@ def weight_heatmaps(params: Any, *, slide: bool = False, title: str | None = Non
     kernels = [np.nan_to_num(np.asarray(layer["w"], np.float64)) for layer in params]
     n = len(kernels)
     rows, cols = _grid_shape(n, 3)
-    names = [f"{name} — kernel {k.shape}" for name, k in zip(layer_names(n), kernels, strict=True)]
+    names = [
+        f"{name} — kernel {k.shape}"
+        for name, k in zip(names or layer_names(n), kernels, strict=True)
+    ]
     fig = make_subplots(
         rows=rows, cols=cols, subplot_titles=names, horizontal_spacing=0.08, vertical_spacing=0.16
     )

@@ -219,7 +219,10 @@ def inside_model(result: Any, run: int, ds: Any, key: Hashable, slide: bool) -> 
         shared_figure(
             repr(("kernels", key, run, slide)),
             lambda: nf.weight_heatmaps(
-                result.params[run], slide=slide, title=f"Kernel weights — {label}"
+                result.params[run],
+                slide=slide,
+                title=f"Kernel weights — {label}",
+                names=dense_names(summary(result, run).rows),
             ),
         ),
         key="kernels",
@@ -235,7 +238,11 @@ def inside_model(result: Any, run: int, ds: Any, key: Hashable, slide: bool) -> 
     st.markdown(f"**`model.evaluate({part})`**")
     cols = st.columns(2)
     cols[0].metric("loss", "diverged" if loss != loss else f"{loss:.4f}")
-    cols[1].metric("accuracy", "—" if acc != acc else f"{acc:.2%}")
+    if nf.metric_key(result.history) == "accuracy":
+        cols[1].metric("accuracy", "—" if acc != acc else f"{acc:.2%}")
+    else:
+        cols[1].metric("mae (main output)" if result.arch.aux_weight else "mae",
+                       "—" if acc != acc else f"{acc:.4f}")  # fmt: skip
     spec = result.runs[run]
     history = result.history["val_loss" if val else "loss"][run]
     st.caption(
@@ -258,8 +265,16 @@ def keras_styles(result: Any, run: int) -> None:
                           keras_export.STYLES, strict=True):  # fmt: skip
         with tab:
             st.caption(keras_export.STYLES[style])
+            if style == "sequential" and result.arch.functional:
+                st.info(keras_export.NOT_SEQUENTIAL)
+                continue
             code = keras_export.model_code(result.arch, style, spec.activation_param, spec.dropout)
             st.code(code, language="python")
+
+
+def dense_names(rows: Any) -> list[str]:
+    """The Dense layers' names in a summary, in order (the kernels' titles)."""
+    return [r["layer"].split(" (")[0] for r in rows if r["layer"].endswith("(Dense)")]
 
 
 def keras_download(

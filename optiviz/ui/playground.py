@@ -18,7 +18,7 @@ from optiviz.engine import DATASETS, OPTIMIZERS, Dataset, DatasetError, load_csv
 from optiviz.engine.networks.activations import ACTIVATIONS
 from optiviz.engine.networks.datasets import CSV_MAX_BYTES, CSV_MAX_ROWS, CSV_UPLOAD_MIB
 from optiviz.engine.networks.initializers import INITIALIZERS
-from optiviz.engine.networks.keras_code import load_script, training_script
+from optiviz.engine.networks.keras_code import Paths, load_script, training_script
 from optiviz.engine.networks.schedules import SCHEDULES
 from optiviz.engine.networks.training import EPOCH_BUCKETS, Run, TrainResult, train
 
@@ -46,6 +46,34 @@ def _info(ss: Any) -> Any:
 
 def _layers_using(ss: Any, activation: str) -> bool:
     return any(ss[f"a{i}"] == activation for i in range(int(ss["layers"])))
+
+
+#: input columns a Wide & Deep setting can name (the widest data set's, as text)
+COLUMNS = tuple(str(i) for i in range(64))
+
+
+def _columns(ss: Any) -> tuple[str, ...]:
+    """The chosen data set's input columns, as the wide and deep pickers offer them."""
+    info = _info(ss)
+    n = 2 if info is None else len(_feature_names(ss["data"]))
+    return COLUMNS[:n]
+
+
+@functools.cache
+def _feature_names(data: str) -> tuple[str, ...]:
+    return make_dataset(data).feature_names if data != CSV else ("x1", "x2")
+
+
+def _column_name(column: str) -> str:
+    """A column as the pickers show it: its index and the feature's name."""
+    names = _feature_names(st.session_state["data"])
+    i = int(column)
+    return f"{i}: {names[i]}" if i < len(names) else f"column {i}"
+
+
+def _regression(ss: Any) -> bool:
+    info = _info(ss)
+    return bool(info and info.n_classes == 0)
 
 
 @functools.cache
@@ -187,6 +215,39 @@ def _network_params(net: str = "Network") -> list[Param]:
               widget="select_slider", label="L1", section=net, row="penalties", attr="l1"),
         Param("l2", 0.0, kind="float", options=STRENGTHS, low=0.0, high=0.1,
               widget="select_slider", label="L2", section=net, row="penalties", attr="l2"),
+        *_wide_deep_params(net),
+    ]  # fmt: skip
+
+
+def _wide_deep_params(net: str) -> list[Param]:
+    """The course's Wide & Deep model (Functional API) and its auxiliary output
+    (Subclassing example): which columns take which path, and the output's weight."""
+    on = lambda ss: bool(ss["wide"])  # noqa: E731
+    columns = dict(
+        kind="multi",
+        choices=COLUMNS,
+        widget="multiselect",
+        section=net,
+        when=on,
+        options_at=_columns,
+        reset=lambda ss: list(_columns(ss)),
+        fmt=_column_name,
+    )
+    return [
+        Param("wide", False, kind="bool", widget="checkbox", label="Wide & Deep",
+              help="The inputs also go straight to the output layer, concatenated with "
+              "the last hidden layer (keras.layers.Concatenate), as in the course's "
+              "Functional API example.", section=net),
+        Param("wide_cols", [], label="Wide path: input columns",
+              help="These columns skip the hidden layers.", **columns),
+        Param("deep_cols", [], label="Deep path: input columns",
+              help="The hidden layers read these columns (overlap with the wide path "
+              "is allowed).", **columns),
+        Param("aux", 0.0, low=0.0, high=0.9, widget="slider", step=0.05,
+              label="Auxiliary output: loss weight",
+              help="Above 0: a second output on the last hidden layer, trained with this "
+              "weight (the main output with 1 − weight), as the course's subclassing "
+              "example does. Regression data only.", section=net, when=_regression),
     ]  # fmt: skip
 
 
@@ -309,6 +370,13 @@ class Settings:
     clip: tuple[str, float] | None
     early_stopping: bool
     patience: int
+    wide: tuple[int, ...] | None = None
+    deep: tuple[int, ...] | None = None
+    aux_weight: float = 0.0
+
+    @property
+    def paths(self) -> Paths:
+        return Paths(self.wide, self.deep, self.aux_weight)
 
 
 def current() -> Settings:
@@ -356,7 +424,23 @@ def current() -> Settings:
             (p.name, float(ss[f"{sched}.{p.name}"])) for p in SCHEDULES[sched].params
         ),
         clip=None if ss["clip"] == "none" else (ss["clip"], float(ss["clip_at"])),
+        **_paths(ss),
     )
+
+
+def _paths(ss: Any) -> dict[str, Any]:
+    """Wide & Deep's columns (None: every column) and the auxiliary output's weight."""
+    aux = round(float(ss["aux"]), 4) if _regression(ss) else 0.0
+    if not ss["wide"]:
+        return {"wide": None, "deep": None, "aux_weight": aux}
+    cols = _columns(ss)
+
+    def picked(key: str) -> tuple[int, ...] | None:
+        chosen = [c for c in ss.get(key) or () if c in cols]
+        return None if not chosen or len(chosen) == len(cols) else tuple(int(c) for c in chosen)
+
+    every = tuple(range(len(cols)))
+    return {"wide": picked("wide_cols") or every, "deep": picked("deep_cols"), "aux_weight": aux}
 
 
 def dataset(s: Settings) -> Dataset:
@@ -418,6 +502,9 @@ def _train(s: Settings, _ds: Dataset) -> TrainResult:
         batch_size=s.batch_size,
         runs=_runs(s),
         batch_norm=s.batch_norm,
+        wide=False if s.wide is None else s.wide,
+        deep=s.deep,
+        aux_weight=s.aux_weight,
     )
 
 
@@ -454,9 +541,10 @@ def keras_script(s: Settings, ds: Dataset, run: int) -> str:
         patience=s.patience,
         epochs=s.epochs,
         batch_size=s.batch_size,
+        paths=s.paths,
     )
 
 
 def keras_load_script(s: Settings, ds: Dataset, filename: str) -> str:
     """A script that opens the exported network and scores it on this page's data."""
-    return load_script(s.data, dict(s.data_args), filename, ds.n_classes)
+    return load_script(s.data, dict(s.data_args), filename, ds.n_classes, s.paths, ds.n_features)

@@ -311,7 +311,11 @@ def _widget(place: Any, p: Param) -> None:
     options = p.options or p.choices
     if p.options_at is not None:
         options = tuple(p.options_at(ss))
-        if ss[p.key] not in options:
+        if p.kind == "multi":  # keep the chosen ones still offered; none left: reset
+            kept = [v for v in ss[p.key] if v in options]
+            if kept != list(ss[p.key]) or not kept:
+                ss[p.key] = kept or (p.reset(ss) if p.reset is not None else list(options))
+        elif ss[p.key] not in options:
             ss[p.key] = p.reset(ss) if p.reset is not None else options[0]
     label = p.label(ss) if callable(p.label) else p.label
     kw: dict[str, Any] = {"key": p.key, "help": p.help}

@@ -324,6 +324,7 @@ def test_every_setting_is_one_declaration() -> None:
     combined = {
         "data", "data_args", "csv_digest", "hidden", "activations", "act_params",
         "optimizers", "batch_size", "schedule", "schedule_params", "clip",
+        "wide", "deep", "aux_weight",
     }  # fmt: skip
     assert one | combined == {f.name for f in fields(pg.Settings)} and not one & combined
     # what shows depends on the scene: three layers show three rows, no more
@@ -334,3 +335,65 @@ def test_every_setting_is_one_declaration() -> None:
     assert at.sidebar.slider(key="slope").value == 0.2  # a leaky layer: its slope shows
     assert at.sidebar.number_input(key="stddev").value == 0.05
     assert not [w for w in at.sidebar.slider if w.key == "alpha"]  # no ELU layer
+
+
+WIDE_DEEP = {
+    "data": "diabetes", "layers": "2", "u0": "8", "u1": "6", "opts": "adam", "wide": "1",
+    "wide_cols": "0,1,2,3,4", "deep_cols": "2,3,4,5,6,7,8,9", "aux": "0.1",
+}  # fmt: skip
+
+
+def test_wide_and_deep_on_the_diabetes_data() -> None:
+    """Issue #27: Wide & Deep with two overlapping column sets and an auxiliary output
+    trains on the diabetes data; the history shows both outputs' losses, the metric is
+    the mean absolute error, the Model tab shows the Functional and Subclassing code (and
+    says why Sequential cannot), and both scripts feed the two inputs."""
+    at = playground(WIDE_DEEP)
+    clean(at)
+    assert any("no plane" in i.value for i in at.info)
+    table = at.dataframe[0].value
+    assert "main_output_mae" in table and "accuracy" not in table
+    assert at.multiselect(key="wide_cols").value == ["0", "1", "2", "3", "4"]
+    assert at.slider(key="aux").value == pytest.approx(0.1)
+    open_tab(at, "pg_tab", "History")
+    clean(at)
+    (history,) = specs(at)
+    titles = [a["text"] for a in history["layout"]["annotations"]]
+    assert titles[:2] == ["Loss", "Mean absolute error (main output)"]
+    assert titles[2].startswith("Each output's loss")
+    keys = {t["hovertemplate"].split("<br>")[2].split(" ")[0] for t in history["data"]}
+    assert {"main_output_loss", "val_aux_output_loss", "val_main_output_mae"} <= keys
+    open_tab(at, "pg_tab", "Model")
+    clean(at)
+    assert any("Sequential cannot build this network" in i.value for i in at.info)
+    codes = [c.value for c in at.code if "keras.Model" in c.value]
+    assert len(codes) == 2 and "class WideAndDeepModel(keras.Model)" in codes[1]
+    total = at.dataframe[0].value["Param #"].sum()
+    for code in codes:
+        scope: dict = {}
+        exec(code, scope)
+        assert scope["model"].count_params() == total
+    at.button(key="keras_export").click().run()
+    clean(at)
+    script = at.code[-1].value
+    assert "WIDE = [0, 1, 2, 3, 4]" in script and "DEEP = [2, 3, 4, 5, 6, 7, 8, 9]" in script
+    assert "model.evaluate((ds.X_val[:, WIDE], ds.X_val[:, DEEP]), (ds.y_val, ds.y_val)" in script
+    open_tab(at, "pg_tab", "Keras code")
+    clean(at)
+    code = at.code[-1].value
+    assert "keras.layers.Concatenate()([wide_input, x])" in code
+    assert "loss_weights=(0.9, 0.1)" in code and 'metrics=["mae", None]' in code
+
+
+def test_wide_and_deep_settings_that_cannot_train_say_why() -> None:
+    at = playground({**WIDE_DEEP, "layers": "0"})
+    clean(at)
+    assert any("need a hidden layer" in e.value for e in at.error)
+    at = playground({"data": "moons", "wide": "1", "clip": "clipnorm"})
+    clean(at)
+    assert any("global_clipnorm or clipvalue" in e.value for e in at.error)
+    # a classifier can have a wide path (no auxiliary output: that slider is not shown)
+    at = playground({"data": "moons", "wide": "1", "opts": "adam"})
+    clean(at)
+    assert not at.error and not [s for s in at.slider if s.key == "aux"]
+    assert "accuracy" in at.dataframe[0].value
