@@ -14,6 +14,7 @@ from optiviz.ui.networks import (
     cached_boundary,
     export_box,
     history,
+    keras_export_box,
     status_line,
 )
 
@@ -73,6 +74,7 @@ with tabs[2]:
         ))  # fmt: skip
         st.plotly_chart(fig_g, key="gap", config=export_config("optiviz-reg-gap", slide))
         shared_table(f"reg table|{s!r}", lambda: rows)
+        keras_export_box(result, ("regularization", s))
         st.caption(
             "Every number here is measured after training with dropout off (what "
             "`model.evaluate` reports), so the runs are compared on equal terms. A smaller gap "

@@ -11,7 +11,7 @@ from optiviz.ui import schedules as ui
 from optiviz.ui import url_state
 from optiviz.ui.cache import shared_figure, shared_table
 from optiviz.ui.controls import lazy_tabs, page_intro
-from optiviz.ui.networks import export_box, history, status_line
+from optiviz.ui.networks import export_box, history, keras_export_box, status_line
 
 page_intro(
     "Learning-rate schedules",
@@ -63,6 +63,7 @@ with tabs[1]:
             hist, key="history", config=export_config("optiviz-schedule-history", slide)
         )
         shared_table(f"schedules final|{s!r}", lambda: nf.final_table(result))
+        keras_export_box(result, ("schedules", s))
         used = {name: result.history["lr"][i] for i, name in enumerate(ui.labels())}
         st.plotly_chart(
             shared_figure(repr(("schedule lr used", s, slide)), lambda: sf.lr_curves(

@@ -9,7 +9,7 @@ from optiviz.ui import transfer as ui
 from optiviz.ui import url_state
 from optiviz.ui.cache import shared_table
 from optiviz.ui.controls import lazy_tabs, page_intro, table
-from optiviz.ui.networks import history, status_line, summary_table
+from optiviz.ui.networks import history, keras_export_box, status_line, summary_table
 
 page_intro(
     "Transfer learning: reusing pretrained layers",
@@ -82,6 +82,7 @@ with tabs[4]:
         head = "1 sigmoid" if pair.name == "rings" else "5 softmax"
         st.markdown(f"Both networks: {ds_a.n_features} inputs → {widths} ReLU → {head}.")
         summary_table(summary(a))
+        keras_export_box(result, ("transfer", s))
 with tabs[5]:
     if tabs[5].open:
         st.code(ui.keras_code(s), language="python")

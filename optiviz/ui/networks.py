@@ -272,6 +272,14 @@ def keras_styles(result: Any, run: int) -> None:
             st.code(code, language="python")
 
 
+def keras_export_box(result: Any, key: Hashable) -> None:
+    """An expander that offers one of a page's trained networks as a ``.keras`` file
+    (pages other than the playground, whose Model tab does more)."""
+    with st.expander("Export a trained network as a Keras model (.keras)"):
+        run = pick_run(result, "export_run")
+        keras_download(result, run, key)
+
+
 def dense_names(rows: Any) -> list[str]:
     """The Dense layers' names in a summary, in order (the kernels' titles)."""
     return [r["layer"].split(" (")[0] for r in rows if r["layer"].endswith("(Dense)")]

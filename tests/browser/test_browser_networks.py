@@ -66,3 +66,44 @@ def test_the_model_tab_offers_the_network_as_a_keras_file(page, server, tmp_path
     shoot(page, "playground-model-keras")
     assert real_errors(page) == []
     assert page.outside == []
+
+
+def test_wide_and_deep_trains_on_the_diabetes_data(page, server, tmp_path) -> None:
+    """Issue #27's Wide & Deep in Chromium: the course's two overlapping column sets and
+    an auxiliary output on the diabetes data; the history's third panel shows both
+    outputs' losses, and the exported file is a two-input, two-output Keras model."""
+    import os
+
+    os.environ.setdefault("KERAS_BACKEND", "jax")
+    import keras
+
+    query = (
+        "data=diabetes&epochs=100&opts=adam&layers=2&u0=16&u1=8&wide=1"
+        "&wide_cols=0,1,2,3,4&deep_cols=2,3,4,5,6,7,8,9&aux=0.1"
+    )
+    page.goto(f"{server}/playground?{query}", wait_until="domcontentloaded")
+    page.get_by_text("no plane to draw it on").wait_for(timeout=240_000)
+    page.get_by_role("tab", name="History").click()
+    wait_rendered(page, timeout=120_000)
+    history = page.locator('[data-testid="stPlotlyChart"] .js-plotly-plot').first
+    titles = history.evaluate("gd => gd.layout.annotations.map(a => a.text)")
+    assert titles[2].startswith("Each output's loss"), titles
+    shoot(page, "playground-wide-deep-history")
+    page.get_by_role("tab", name="Model").click()
+    page.get_by_text("Keras's three ways").wait_for(timeout=60_000)
+    page.get_by_role("tab", name="Sequential").click()
+    page.get_by_text("Sequential cannot build this network").wait_for()
+    page.get_by_role("tab", name="Functional API").click()
+    page.locator("code:visible", has_text="Concatenate()([wide_input, x])").first.wait_for()
+    page.get_by_role("button", name="Export this network as a Keras model").click()
+    download_button = page.get_by_role("button", name="Download optiviz-adam.keras")
+    download_button.wait_for(timeout=180_000)
+    with page.expect_download() as info:
+        download_button.click()
+    path = tmp_path / "wide_deep.keras"
+    info.value.save_as(path)
+    model = keras.saving.load_model(path)
+    assert [t.shape[-1] for t in model.inputs] == [5, 8] and len(model.outputs) == 2
+    shoot(page, "playground-wide-deep-model")
+    assert real_errors(page) == []
+    assert page.outside == []

@@ -173,3 +173,24 @@ def test_the_summary_counts_the_layers_keras_builds(trained) -> None:
         type(layer).__name__ for layer in layers
     ]
     assert [r["params"] for r in rows] == [layer.count_params() for layer in layers]
+
+
+def test_joined_results_export_each_run_with_its_own_network() -> None:
+    """The regularization page joins a batch-norm run to plain ones (two calls): each run
+    of the joined result exports with its own network, and selecting runs keeps it."""
+    from optiviz.engine.networks.transfer import concat_results, select_runs
+
+    ds = optiviz.make_dataset("moons", n=200, seed=0)
+    plain = optiviz.train(ds, hidden=(6,), epochs=5)
+    bn = optiviz.train(ds, hidden=(6,), epochs=5, batch_norm=True)
+    joined = concat_results(plain, bn)
+    assert [joined.arch_of(i).batch_norm for i in range(2)] == [False, True]
+    assert optiviz.summary(joined, 1).non_trainable == 12  # BN's moving mean and variance
+    for run, alone in ((0, plain), (1, bn)):
+        np.testing.assert_allclose(
+            kx.to_keras(joined, run).predict(ds.X_val, verbose=0), _ours(alone, ds.X_val),
+            atol=1e-5,
+        )  # fmt: skip
+    picked = select_runs(joined, [1])
+    assert picked.arch.batch_norm and picked.run_archs is None
+    assert concat_results(plain, plain).run_archs is None

@@ -81,6 +81,15 @@ def _playground_scenes() -> Iterator[tuple[str, dict[str, Any]]]:
     yield "early stopping", {**base, **net, "early_stopping": True, "patience": 2}
     yield "schedule", {**base, **net, "schedule": "exponential"}
     yield "wide and deep", {**base, **net, "hidden": (128,) * pg.MAX_LAYERS, "n": 100}
+    # the course's Wide & Deep model (issue #27): the same kernels, whatever the paths
+    diabetes = {**base, **net, "data": "diabetes", "hidden": (8, 6)}
+    yield "Wide & Deep, aux", {**diabetes, "wide": range(5), "deep": range(2, 10),
+                               "aux_weight": 0.1}  # fmt: skip
+    yield "regression, aux only", {**diabetes, "aux_weight": 0.5, "batch_norm": True}
+    yield "Wide & Deep, deepest", {**base, **net, "wide": True,
+                                   "hidden": (128,) * (pg.MAX_LAYERS - 1)}  # fmt: skip
+    yield "Wide & Deep, classifier", {**base, **net, "wide": (1,), "dropout": 0.3,
+                                      "batch_size": 32}  # fmt: skip
 
 
 def _train(scene: dict[str, Any]) -> None:

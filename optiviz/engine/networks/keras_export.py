@@ -195,7 +195,7 @@ def to_keras(result: Any, run: int = 0) -> Any:
     equal optiviz's to float32 rounding. Raises ImportError with the install command
     without Keras."""
     keras = _keras()
-    arch, spec = result.arch, result.runs[run]
+    arch, spec = result.arch_of(run), result.runs[run]
     scope: dict[str, Any] = {"keras": keras}
     style = "functional" if arch.functional else "sequential"
     exec(model_code(arch, style, spec.activation_param, spec.dropout), scope)

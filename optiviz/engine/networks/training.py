@@ -819,10 +819,17 @@ class TrainResult:
     final_loss: np.ndarray
     final_accuracy: np.ndarray
     dataset: Dataset | None = None
+    #: each run's network where runs of several calls were joined and differ (batch
+    #: norm on in one of them); None: every run's is ``arch``
+    run_archs: list[Architecture] | None = None
 
     @property
     def n_runs(self) -> int:
         return len(self.labels)
+
+    def arch_of(self, run: int) -> Architecture:
+        """The network of run ``run``."""
+        return self.arch if self.run_archs is None else self.run_archs[run]
 
     @property
     def diverged(self) -> np.ndarray:
@@ -1349,5 +1356,5 @@ def summary(model: TrainResult | Architecture, run: int = 0) -> Any:
     from .mlp import summary as _summary
 
     if isinstance(model, TrainResult):
-        return _summary(model.arch, model.runs[run].activation_param)
+        return _summary(model.arch_of(run), model.runs[run].activation_param)
     return _summary(model)

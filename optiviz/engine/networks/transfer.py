@@ -204,6 +204,9 @@ def select_runs(result: Any, runs: Sequence[int]) -> Any:
         items = getattr(result, k)
         out[k] = [items[i] for i in idx]
     out["history"] = {k: v[idx] for k, v in result.history.items()}
+    archs = [result.arch_of(i) for i in idx]
+    out["arch"] = archs[0] if idx else result.arch
+    out["run_archs"] = None if all(a == out["arch"] for a in archs) else archs
     return dataclasses.replace(result, **out)
 
 
@@ -211,8 +214,8 @@ def concat_results(first: Any, *more: Any) -> Any:
     """Several :class:`~.training.TrainResult` as one, runs one after another.
 
     The results must come from the same data, epoch count and number of hidden
-    layers (their snapshots then fall on the same epochs); the architecture of
-    ``first`` is kept (``params`` keep each run's own layout).
+    layers (their snapshots then fall on the same epochs); ``arch`` is ``first``'s, and
+    where runs' networks differ (batch norm) ``run_archs`` holds each run's own.
 
     Raises:
         ValueError: results that cannot be laid side by side.
@@ -231,6 +234,8 @@ def concat_results(first: Any, *more: Any) -> Any:
     out["history"] = {
         k: np.concatenate([r.history[k] for r in (first, *more)]) for k in first.history
     }
+    archs = [r.arch_of(i) for r in (first, *more) for i in range(r.n_runs)]
+    out["run_archs"] = None if all(a == first.arch for a in archs) else archs
     return dataclasses.replace(first, **out)
 
 
