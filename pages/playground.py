@@ -54,6 +54,7 @@ with tabs[1]:
             key="history",
             config=export_config("optiviz-history", slide),
         )
+        views.history_caption(result)
 with tabs[2]:
     if tabs[2].open:
         views.gradients_tab(result, ("playground", settings), slide)

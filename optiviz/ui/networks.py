@@ -10,6 +10,7 @@ import streamlit as st
 
 from optiviz.engine import summary
 from optiviz.engine.networks import findings, keras_export
+from optiviz.engine.networks.keras_code import Paths, inputs_code, targets_code
 from optiviz.engine.networks.transfer import evaluate
 from optiviz.figures import networks as nf
 from optiviz.figures.style import export_config
@@ -67,6 +68,26 @@ def history(result: Any, colors: list[str], key: Hashable, slide: bool) -> go.Fi
         repr(("history", key, list(colors), slide)),
         lambda: nf.history_figure(result, colors, slide=slide),
     )
+
+
+def history_caption(result: Any) -> None:
+    """What the history's panels show, for a regression network (its metric, and with an
+    auxiliary output the third panel and how the two losses make the loss)."""
+    arch = result.arch
+    if arch.output != "linear":
+        return
+    text = (
+        "Solid: training, dashed: validation. The loss is the mean squared error; the "
+        "middle panel the mean absolute error (`mae`), in the target's units."
+    )
+    if arch.aux_weight:
+        w = arch.aux_weight
+        text += (
+            f" With an auxiliary output the loss is {1 - w:g} × the main output's loss + "
+            f"{w:g} × the auxiliary output's (Keras's `loss_weights`); the right panel shows "
+            "each on its own: thick lines the main output, thin lines the auxiliary one."
+        )
+    st.caption(text)
 
 
 def boundary_caption(n_classes: int) -> None:
@@ -234,7 +255,10 @@ def inside_model(result: Any, run: int, ds: Any, key: Hashable, slide: bool) -> 
         "everywhere is an input (or unit) the next layer ignores."
     )
     loss, acc, val = _evaluated(repr((key, run)), result, ds, run)
-    part = "X_val, y_val" if val else "X_train, y_train"
+    arch = result.arch_of(run)
+    paths = Paths(arch.wide, arch.deep, arch.aux_weight)
+    split = "val" if val else "train"
+    part = f"{inputs_code(paths, f'X_{split}')}, {targets_code(paths, f'y_{split}')}"
     st.markdown(f"**`model.evaluate({part})`**")
     cols = st.columns(2)
     cols[0].metric("loss", "diverged" if loss != loss else f"{loss:.4f}")

@@ -194,3 +194,28 @@ def test_joined_results_export_each_run_with_its_own_network() -> None:
     picked = select_runs(joined, [1])
     assert picked.arch.batch_norm and picked.run_archs is None
     assert concat_results(plain, plain).run_archs is None
+
+
+@pytest.mark.parametrize("activation", list(ACTIVATIONS))
+def test_every_activation_exports_with_the_same_predictions(activation: str) -> None:
+    ds = optiviz.make_dataset("moons", n=200, seed=1)
+    result = optiviz.train(ds, hidden=(5, 4), activation=activation, epochs=5)
+    model = kx.to_keras(result)
+    np.testing.assert_allclose(model.predict(ds.X_val, verbose=0), _ours(result, ds.X_val),
+                               atol=1e-5)  # fmt: skip
+    assert model.count_params() == optiviz.summary(result).total
+
+
+@pytest.mark.parametrize("initializer", ["glorot_uniform", "glorot_normal", "he_uniform",
+                                         "he_normal", "lecun_uniform", "lecun_normal",
+                                         "random_normal", "zeros"])  # fmt: skip
+def test_every_initializer_exports_with_the_same_predictions(initializer: str) -> None:
+    """The export carries trained weights, whatever drew the first ones (zeros too)."""
+    from optiviz.engine.networks.initializers import INITIALIZERS
+
+    assert initializer in INITIALIZERS
+    ds = optiviz.make_dataset("iris", seed=1)
+    result = optiviz.train(ds, hidden=(6,), epochs=5, runs=[{"initializer": initializer}])
+    model = kx.to_keras(result)
+    np.testing.assert_allclose(model.predict(ds.X_val, verbose=0), _ours(result, ds.X_val),
+                               atol=1e-5)  # fmt: skip
