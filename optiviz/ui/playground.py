@@ -17,6 +17,8 @@ import streamlit as st
 from optiviz.engine import DATASETS, OPTIMIZERS, Dataset, DatasetError, load_csv, make_dataset
 from optiviz.engine.networks.activations import ACTIVATIONS
 from optiviz.engine.networks.datasets import CSV_MAX_BYTES, CSV_MAX_ROWS, CSV_UPLOAD_MIB
+from optiviz.engine.networks.features import FEATURES
+from optiviz.engine.networks.features import PLAIN as PLAIN_FEATURES
 from optiviz.engine.networks.initializers import INITIALIZERS
 from optiviz.engine.networks.keras_code import Paths, load_script, training_script
 from optiviz.engine.networks.schedules import SCHEDULES
@@ -52,10 +54,21 @@ def _layers_using(ss: Any, activation: str) -> bool:
 COLUMNS = tuple(str(i) for i in range(64))
 
 
-def _columns(ss: Any) -> tuple[str, ...]:
-    """The chosen data set's input columns, as the wide and deep pickers offer them."""
+def _two_d(ss: Any) -> bool:
     info = _info(ss)
-    n = 2 if info is None else len(_feature_names(ss["data"]))
+    return info is None or info.two_d
+
+
+def _features(ss: Any) -> tuple[str, ...] | None:
+    """The input features chosen for 2D data (None: the two coordinates)."""
+    chosen = tuple(f for f in ss["features"] if f in FEATURES)
+    return chosen if _two_d(ss) and chosen and chosen != PLAIN_FEATURES else None
+
+
+def _columns(ss: Any) -> tuple[str, ...]:
+    """The network's input columns, as the wide and deep pickers offer them."""
+    features = _features(ss)
+    n = len(features) if features else len(_feature_names(ss["data"]))
     return COLUMNS[:n]
 
 
@@ -66,7 +79,9 @@ def _feature_names(data: str) -> tuple[str, ...]:
 
 def _column_name(column: str) -> str:
     """A column as the pickers show it: its index and the feature's name."""
-    names = _feature_names(st.session_state["data"])
+    ss = st.session_state
+    features = _features(ss)
+    names = [FEATURES[f].display for f in features] if features else _feature_names(ss["data"])
     i = int(column)
     return f"{i}: {names[i]}" if i < len(names) else f"column {i}"
 
@@ -82,7 +97,13 @@ def schema() -> tuple[Param, ...]:
     section, and when it is shown. The settings of hidden parts (layers beyond the
     chosen depth, other schedules' and optimizers' settings) are lazy: stored when
     their widgets are drawn (see ``Param.lazy``)."""
-    return (*_data_params(), *_network_params(), *_training_params(), *_optimizer_params())
+    return (
+        *_data_params(),
+        *_feature_params(),
+        *_network_params(),
+        *_training_params(),
+        *_optimizer_params(),
+    )
 
 
 def _data_params(data: str = "Data") -> list[Param]:
@@ -216,6 +237,16 @@ def _network_params(net: str = "Network") -> list[Param]:
         Param("l2", 0.0, kind="float", options=STRENGTHS, low=0.0, high=0.1,
               widget="select_slider", label="L2", section=net, row="penalties", attr="l2"),
         *_wide_deep_params(net),
+    ]  # fmt: skip
+
+
+def _feature_params(data: str = "Data") -> list[Param]:
+    return [
+        Param("features", list(PLAIN_FEATURES), kind="multi", choices=tuple(FEATURES),
+              widget="multiselect", label="Input features", section=data, when=_two_d,
+              fmt=lambda f: FEATURES[f].display,
+              help="What the network reads, computed from the two coordinates. With x₁² "
+              "and x₂² the circles need no hidden layer."),
     ]  # fmt: skip
 
 
@@ -373,6 +404,7 @@ class Settings:
     wide: tuple[int, ...] | None = None
     deep: tuple[int, ...] | None = None
     aux_weight: float = 0.0
+    features: tuple[str, ...] | None = None
 
     @property
     def paths(self) -> Paths:
@@ -424,6 +456,7 @@ def current() -> Settings:
             (p.name, float(ss[f"{sched}.{p.name}"])) for p in SCHEDULES[sched].params
         ),
         clip=None if ss["clip"] == "none" else (ss["clip"], float(ss["clip_at"])),
+        features=_features(ss),
         **_paths(ss),
     )
 
@@ -505,6 +538,7 @@ def _train(s: Settings, _ds: Dataset) -> TrainResult:
         wide=False if s.wide is None else s.wide,
         deep=s.deep,
         aux_weight=s.aux_weight,
+        features=s.features,
     )
 
 
@@ -521,7 +555,7 @@ def keras_script(s: Settings, ds: Dataset, run: int) -> str:
         dataset=s.data,
         dataset_args=args,
         n_classes=ds.n_classes,
-        n_features=ds.n_features,
+        n_features=len(s.features) if s.features else ds.n_features,
         n_train=ds.n_train,
         hidden=s.hidden,
         activations=s.activations,
@@ -542,9 +576,11 @@ def keras_script(s: Settings, ds: Dataset, run: int) -> str:
         epochs=s.epochs,
         batch_size=s.batch_size,
         paths=s.paths,
+        features=s.features,
     )
 
 
 def keras_load_script(s: Settings, ds: Dataset, filename: str) -> str:
     """A script that opens the exported network and scores it on this page's data."""
-    return load_script(s.data, dict(s.data_args), filename, ds.n_classes, s.paths, ds.n_features)
+    n_in = len(s.features) if s.features else ds.n_features
+    return load_script(s.data, dict(s.data_args), filename, ds.n_classes, s.paths, n_in, s.features)

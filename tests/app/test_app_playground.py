@@ -324,7 +324,7 @@ def test_every_setting_is_one_declaration() -> None:
     combined = {
         "data", "data_args", "csv_digest", "hidden", "activations", "act_params",
         "optimizers", "batch_size", "schedule", "schedule_params", "clip",
-        "wide", "deep", "aux_weight",
+        "wide", "deep", "aux_weight", "features",
     }  # fmt: skip
     assert one | combined == {f.name for f in fields(pg.Settings)} and not one & combined
     # what shows depends on the scene: three layers show three rows, no more
@@ -397,3 +397,25 @@ def test_wide_and_deep_settings_that_cannot_train_say_why() -> None:
     clean(at)
     assert not at.error and not [s for s in at.slider if s.key == "aux"]
     assert "accuracy" in at.dataframe[0].value
+
+
+def test_the_squares_solve_the_circles_without_a_hidden_layer() -> None:
+    """Issue #26: TensorFlow Playground's classic demonstration, with x₁² and x₂² as the
+    input features and no hidden layer; the Keras code computes the features first."""
+    query = {"data": "circles", "features": "x1^2,x2^2", "layers": "0", "opts": "adam",
+             "adam.learning_rate": "0.05", "epochs": "200"}  # fmt: skip
+    at = playground(query)
+    clean(at)
+    assert at.multiselect(key="features").value == ["x1^2", "x2^2"]
+    assert at.dataframe[0].value["val_accuracy"][0] > 0.95
+    (boundary,) = specs(at)
+    assert boundary["layout"]["xaxis"]["title"]["text"] == "x1"  # drawn over the plane
+    open_tab(at, "pg_tab", "Keras code")
+    clean(at)
+    code = at.code[-1].value
+    assert "return np.stack([x1**2, x2**2], axis=1)" in code
+    assert "keras.Input(shape=(2,))" in code and "    X_train," in code
+    # digits has no plane: no features to pick
+    at = playground({"data": "digits", "epochs": "20"})
+    clean(at)
+    assert not [m for m in at.multiselect if m.key == "features"]

@@ -109,6 +109,26 @@ def _loss_and_metric(n_classes: int, paths: Paths, loss: str | None = None) -> l
     return [f'loss="{loss}"', 'metrics=["accuracy"]']
 
 
+def _X(features: Sequence[str] | None, part: str) -> str:
+    """The network's input for ``part`` (``train`` or ``val``) as an expression."""
+    return f"ds.X_{part}" if features is None else f"X_{part}"
+
+
+def features_code(features: Sequence[str] | None) -> list[str]:
+    """The input features' function and the data it makes (none without features)."""
+    if features is None:
+        return []
+    from .features import code
+
+    return [
+        "import numpy as np",
+        *code(features),
+        "",
+        "",
+        "X_train, X_val = features(ds.X_train), features(ds.X_val)",
+    ]
+
+
 def columns_code(paths: Paths, n_features: int) -> list[str]:
     """The constants naming the wide and deep input columns (none for a plain stack)."""
     if not paths.functional:
@@ -169,15 +189,18 @@ def load_script(
     n_classes: int,
     paths: Paths = PLAIN,
     n_features: int = 0,
+    features: Sequence[str] | None = None,
 ) -> str:
     """A script that opens an exported ``.keras`` file and scores it on the same
-    validation data (a loaded model has no loss or metrics until it is compiled)."""
+    validation data (a loaded model has no loss or metrics until it is compiled);
+    ``features``: the input features the network reads, computed first."""
     compile_args = ", ".join(_loss_and_metric(n_classes, paths))
-    x, y = inputs_code(paths, "ds.X_val"), targets_code(paths, "ds.y_val")
+    x, y = inputs_code(paths, _X(features, "val")), targets_code(paths, "ds.y_val")
     return (
         "\n".join(
             [
                 *data_code(dataset, dataset_args),
+                *features_code(features),
                 *columns_code(paths, n_features),
                 "",
                 f"model = keras.saving.load_model({filename!r})",
@@ -216,9 +239,11 @@ def training_script(
     batch_size: int | None = None,
     loss: str | None = None,
     paths: Paths = PLAIN,
+    features: Sequence[str] | None = None,
 ) -> str:
     """A complete Keras 3 script for one run of the playground (``n_classes=0``: a
-    regression network; ``paths``: Wide & Deep and the auxiliary output)."""
+    regression network; ``paths``: Wide & Deep and the auxiliary output; ``features``:
+    input features computed from 2D data, ``n_features`` of them)."""
     common = [f"kernel_initializer={get_initializer(initializer).keras(init_stddev)}"]
     reg = _regularizer(l1, l2)
     if reg:
@@ -256,6 +281,7 @@ def training_script(
     loss_args = _loss_and_metric(n_classes, paths, loss)
     lines = [
         *data_code(dataset, dataset_args),
+        *features_code(features),
         *columns_code(paths, n_features),
         "",
         *model,
@@ -272,11 +298,11 @@ def training_script(
     lines += [
         "",
         "history = model.fit(",
-        f"    {inputs_code(paths, 'ds.X_train')},",
+        f"    {inputs_code(paths, _X(features, 'train'))},",
         f"    {targets_code(paths, 'ds.y_train')},",
         f"    epochs={int(epochs)},",
         f"    batch_size={bs},{FULL_BATCH_NOTE if batch_size is None else ''}",
-        f"    validation_data=({inputs_code(paths, 'ds.X_val')}, "
+        f"    validation_data=({inputs_code(paths, _X(features, 'val'))}, "
         f"{targets_code(paths, 'ds.y_val')}),",
     ]
     if callbacks:

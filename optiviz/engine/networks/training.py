@@ -58,6 +58,7 @@ from .._jaxsetup import COMPILER_OPTIONS
 from .._store import Stored
 from ..kernels import compiled, register_warmup
 from ..optimizers import OPTIMIZERS, clip_factor, get_optimizer, kernel_defaults
+from . import features as feat
 from . import padded
 from . import schedules as sch
 from .activations import get_activation
@@ -822,6 +823,8 @@ class TrainResult:
     #: each run's network where runs of several calls were joined and differ (batch
     #: norm on in one of them); None: every run's is ``arch``
     run_archs: list[Architecture] | None = None
+    #: the input features computed from 2D data's coordinates (None: the coordinates)
+    features: tuple[str, ...] | None = None
 
     @property
     def n_runs(self) -> int:
@@ -928,6 +931,7 @@ def train(
     wide: bool | Sequence[int] = False,
     deep: Sequence[int] | None = None,
     aux_weight: float = 0.0,
+    features: Sequence[str] | None = None,
     **options: Any,
 ) -> TrainResult:
     """Train one small MLP per run, all in one compiled call.
@@ -952,6 +956,10 @@ def train(
             input column, or a list of column indices sends those, straight to the
             output layer, concatenated with the last hidden layer's output.
         deep: the input columns the hidden layers read (``None``: all of them).
+        features: for 2D data, the network's inputs computed from the two coordinates
+            (any of ``x1``, ``x2``, ``x1^2``, ``x2^2``, ``x1*x2``, ``sin(x1)``,
+            ``sin(x2)``, see :mod:`.features`); the decision function is still drawn
+            over the plane. ``hidden=()`` trains a network with no hidden layer.
         aux_weight: above 0 adds an auxiliary output on the last hidden layer (a
             regression dataset only), trained with this loss weight and the main
             output with ``1 - aux_weight``, as ``compile(loss_weights=...)`` does.
@@ -973,7 +981,9 @@ def train(
     if unknown:
         raise ValueError(f"unknown option(s): {', '.join(sorted(unknown))}")
     seeds = [int(s) for s in (seed if isinstance(seed, Sequence) else [seed])]
-    ds = _as_dataset(dataset, seeds[0])
+    plane = _as_dataset(dataset, seeds[0])
+    names = None if features is None else feat.check(features)
+    ds = plane if names is None else feat.transform(plane, names)
     if ds.n_train < 1:
         raise ValueError("the dataset has no training examples")
     epochs = checks.whole("epochs", epochs, 1, MAX_EPOCHS)
@@ -988,15 +998,17 @@ def train(
     layout = padded.Layout(p)
     theta0 = _initial_thetas(arch, p, layout, resolved, init_params)
     data = _data(ds, arch, p, bs)
-    gx, gy, grid = _grid(ds)
+    gx, gy, grid = _grid(plane)
     grid_in = np.zeros((GRID * GRID, p), np.float32)
-    grid_in[: len(grid), :2] = grid
+    grid_in[: len(grid), : ds.n_features] = grid if names is None else feat.apply(grid, names)
     runs_in = _runs_in(arch, resolved, theta0)
 
     plan = _plan(max_epochs, snapshots)
     out = _train_all(Bucket(p, run_bucket(len(resolved)), rows), data, grid_in, runs_in,
                      len(resolved), plan, max_epochs, progress)  # fmt: skip
-    return _result(arch, layout, run_list, resolved, out, plan, max_epochs, gx, gy, ds, theta0)
+    result = _result(arch, layout, run_list, resolved, out, plan, max_epochs, gx, gy, ds, theta0)
+    result.features = names
+    return result
 
 
 def _train_all(bucket, data, grid, runs_in, n_runs, plan, max_epochs, progress) -> dict:
