@@ -63,11 +63,23 @@ def _field(result: Any, run: int, snap: int) -> np.ndarray:
     (51 frames × a heatmap per run) ~4x lighter to send to every student."""
     out = np.asarray(result.boundary[run, snap], np.float32)
     n = len(result.grid_x)
+    if _regression(result):  # the predicted value itself (float32)
+        return np.nan_to_num(out[:, 0]).reshape(n, n)
     if out.shape[-1] == 1:
         z = np.rint(np.nan_to_num(out[:, 0], nan=0.5).clip(0, 1) * 100)
     else:
         z = np.argmax(out, axis=-1)
     return z.astype(np.uint8).reshape(n, n)
+
+
+def _regression(result: Any) -> bool:
+    """True for a network that predicts a number (one linear output)."""
+    return getattr(getattr(result, "arch", None), "output", "") == "linear"
+
+
+#: a regression's values: low red, 0 white, high blue (the kernels' scale, reversed so
+#: that high reads as blue like the weights)
+VALUE_SCALE = "RdBu"
 
 
 def boundary_animation(
@@ -89,19 +101,17 @@ def boundary_animation(
 
     Two classes: the colour is P(class 1) from the first class's colour through
     white (0.5, the boundary) to the second's. More classes: each cell takes the
-    colour of the predicted class. Training points are filled, validation points
-    hollow.
+    colour of the predicted class. Regression: the predicted value, on one diverging
+    scale with the data's values (0 white). Training points are filled, validation
+    points hollow.
     """
+    if _regression(result):
+        return _value_animation(
+            result, X=X, y=y, X_val=X_val, y_val=y_val, feature_names=feature_names,
+            runs=runs, slide=slide, max_cols=max_cols, title=title,
+        )  # fmt: skip
     s = style_for(slide)
-    runs = list(range(result.boundary.shape[0])) if runs is None else list(runs)
-    rows, cols = _grid_shape(len(runs), max_cols)
-    fig = make_subplots(
-        rows=rows,
-        cols=cols,
-        subplot_titles=[result.labels[i] for i in runs],
-        horizontal_spacing=0.04,
-        vertical_spacing=0.1 if rows > 1 else 0.05,
-    )
+    fig, runs, rows, cols = _panels(result, runs, max_cols)
     n_classes = max(2, int(result.boundary.shape[-1])) if result.boundary.shape[-1] > 1 else 2
     colors = [CLASS_COLORS[k % len(CLASS_COLORS)] for k in range(n_classes)]
     last = len(result.snapshot_epochs) - 1
@@ -134,6 +144,72 @@ def boundary_animation(
         redraw=True,
         labels=[str(e) for e in epochs],
     )
+    return animated(fig, frames, controls, slide)
+
+
+def _panels(result: Any, runs: Sequence[int] | None, max_cols: int) -> tuple:
+    """One square panel per run, titled with its label: ``(fig, runs, rows, cols)``."""
+    runs = list(range(result.boundary.shape[0])) if runs is None else list(runs)
+    rows, cols = _grid_shape(len(runs), max_cols)
+    fig = make_subplots(
+        rows=rows,
+        cols=cols,
+        subplot_titles=[result.labels[i] for i in runs],
+        horizontal_spacing=0.04,
+        vertical_spacing=0.1 if rows > 1 else 0.05,
+    )
+    return fig, runs, rows, cols
+
+
+def _value_animation(result, *, X, y, X_val, y_val, feature_names, runs, slide, max_cols,
+                     title) -> go.Figure:  # fmt: skip
+    """:func:`boundary_animation` for a regression network: per run the value it
+    predicts over the plane, animated over training, with the data coloured by value on
+    the same scale."""
+    s = style_for(slide)
+    fig, runs, rows, cols = _panels(result, runs, max_cols)
+    values = [np.asarray(v, np.float64) for v in (y, y_val) if v is not None and len(v)]
+    top = float(max(np.abs(v).max() for v in values)) if values else 1.0
+    scale = {"colorscale": VALUE_SCALE, "cmin": -top, "cmax": top}
+    last = len(result.snapshot_epochs) - 1
+    heat_idx = []
+    for p, run in enumerate(runs):
+        r, c = divmod(p, cols)
+        heat_idx.append(len(fig.data))
+        fig.add_trace(
+            go.Heatmap(x=result.grid_x, y=result.grid_y, z=_field(result, run, last),
+                       zmin=-top, zmax=top, colorscale=VALUE_SCALE, showscale=p == 0,
+                       colorbar={"title": {"text": "value"}, "len": 0.8},
+                       hovertemplate="x₁ %{x:.2f}, x₂ %{y:.2f}<br>predicted %{z:.3f}"
+                       "<extra></extra>"),
+            row=r + 1, col=c + 1,
+        )  # fmt: skip
+        for part, (Xs, ys) in enumerate(((X, y), (X_val, y_val))):
+            if Xs is None or len(Xs) == 0:
+                continue
+            fig.add_trace(
+                go.Scatter(
+                    x=np.asarray(Xs)[:, 0], y=np.asarray(Xs)[:, 1], mode="markers",
+                    name="validation (hollow)" if part else "training (filled)",
+                    legendgroup=str(part), showlegend=p == 0,
+                    marker={"color": "white" if part else np.asarray(ys), **scale,
+                            "size": (9 if slide else 6) + (1 if part else 0),
+                            "line": {"color": np.asarray(ys) if part else "#222",
+                                     "width": 1.6 if part else 0.4, **scale}},
+                    hovertemplate="target %{text:.3f}<extra></extra>", text=np.asarray(ys),
+                ),
+                row=r + 1, col=c + 1,
+            )  # fmt: skip
+    apply_style(fig, slide, title, template=False)
+    _panel_layout(fig, len(runs), rows, cols, feature_names, s, slide)
+    epochs = [int(e) for e in result.snapshot_epochs]
+    frames = [
+        {"data": [{"type": "heatmap", "z": typed(_field(result, run, j))} for run in runs],
+         "traces": heat_idx, "name": str(j)}
+        for j in range(len(epochs))
+    ]  # fmt: skip
+    controls = play_controls([str(j) for j in range(len(epochs))], "epoch ", s.font,
+                             redraw=True, labels=[str(e) for e in epochs])  # fmt: skip
     return animated(fig, frames, controls, slide)
 
 

@@ -91,14 +91,20 @@ def history_caption(result: Any) -> None:
 
 
 def boundary_caption(n_classes: int) -> None:
-    st.caption(
-        (
+    if n_classes == 0:
+        first = (
+            "Background: the value the network predicts at each point, blue above 0 and red "
+            "below, white at 0; the dots are the data's own values on the same scale."
+        )
+    elif n_classes == 2:
+        first = (
             "Background: the network's probability of the second class, white where it is "
             "50 % (the decision boundary)."
-            if n_classes == 2
-            else "Background: the class the network predicts at each point."
         )
-        + " Filled dots are training data, hollow ones validation data. ▶ Play replays "
+    else:
+        first = "Background: the class the network predicts at each point."
+    st.caption(
+        first + " Filled dots are training data, hollow ones validation data. ▶ Play replays "
         "the training; the slider picks an epoch."
     )
 

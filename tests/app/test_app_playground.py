@@ -419,3 +419,24 @@ def test_the_squares_solve_the_circles_without_a_hidden_layer() -> None:
     at = playground({"data": "digits", "epochs": "20"})
     clean(at)
     assert not [m for m in at.multiselect if m.key == "features"]
+
+
+def test_a_regression_fit_on_the_plane() -> None:
+    """Issue #26: TensorFlow Playground's regression sets. The plane shows the predicted
+    value (the caption says how to read it), the table the mean absolute error, and
+    the Keras code a linear output scored with MSE."""
+    at = playground({"data": "reg_gaussians", "n": "300", "layers": "1", "u0": "8",
+                     "a0": "tanh", "opts": "adam", "epochs": "200"})  # fmt: skip
+    clean(at)
+    table = at.dataframe[0].value
+    assert "mae" in table and "accuracy" not in table
+    assert (table["val_mae"] < 0.25).all()  # the hills are followed (guessing 0 scores 0.32)
+    (plane,) = specs(at)
+    assert plane["data"][0]["type"] == "heatmap" and plane["data"][0]["hovertemplate"].count(
+        "predicted"
+    )
+    assert any("the value the network predicts" in c.value for c in at.caption)
+    open_tab(at, "pg_tab", "Keras code")
+    clean(at)
+    code = at.code[-1].value
+    assert "keras.layers.Dense(1, kernel_initializer" in code and 'loss="mse"' in code

@@ -43,9 +43,11 @@ def test_registry_order_and_entries():
         "iris_setosa",
         "iris",
         "digits",
+        "reg_plane",
+        "reg_gaussians",
         "diabetes",
     ]
-    assert REGRESSION == ("diabetes",)
+    assert REGRESSION == ("reg_plane", "reg_gaussians", "diabetes")
     for key, info in DATASETS.items():
         assert isinstance(info, DatasetInfo)
         assert info.name == key
@@ -54,7 +56,7 @@ def test_registry_order_and_entries():
         assert lo <= info.default_n <= hi
         nlo, nhi = info.noise_range
         assert nlo <= info.default_noise <= nhi
-        assert info.has_n == (key in SYNTHETIC) == info.has_noise
+        assert info.has_n == (key in [*SYNTHETIC, "reg_plane", "reg_gaussians"]) == info.has_noise
         assert info.two_d == (key not in ("digits", "diabetes"))
     assert DATASETS["moons"].default_n == 1000
     assert DATASETS["moons"].default_noise == 0.15
@@ -657,3 +659,21 @@ def test_regression_split_is_a_plain_shuffle():
 def test_diabetes_refuses_classes():
     with pytest.raises(DatasetError, match="classification sets"):
         make_dataset("diabetes", classes=(0, 1))
+
+
+@pytest.mark.parametrize("name", ["reg_plane", "reg_gaussians"])
+def test_2d_regression_sets_follow_their_recipe(name):
+    """TensorFlow Playground's two regression sets, in our own recipes: without noise the
+    target is the formula's value at each point, and the plane can be drawn."""
+    ds = make_dataset(name, noise=0.0, n=300, seed=2)
+    assert ds.task == "regression" and ds.is_2d and ds.domain is not None
+    X, y = all_points(ds)
+    assert y.dtype == np.float32 and np.abs(X).max() <= 3.0
+    if name == "reg_plane":
+        want = (X[:, 0] + X[:, 1]) / 3
+    else:
+        bump = lambda cx, cy: np.exp(-((X[:, 0] - cx) ** 2 + (X[:, 1] - cy) ** 2) / 1.28)  # noqa: E731
+        want = bump(-1.5, -1.5) + bump(1.5, 1.5) - bump(-1.5, 1.5) - bump(1.5, -1.5)
+    np.testing.assert_allclose(y, want, atol=1e-5)
+    noisy = make_dataset(name, n=300, seed=2)
+    assert 0 < np.std(all_points(noisy)[1] - want) < 0.2

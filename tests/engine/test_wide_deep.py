@@ -213,3 +213,22 @@ def test_bad_wide_and_deep_settings_say_what_is_wrong(kwargs, message) -> None:
     kwargs.setdefault("hidden", (4,))
     with pytest.raises(ValueError, match=message):
         optiviz.train(dataset, epochs=1, **kwargs)
+
+
+def test_2d_regression_matches_keras_to_1e5() -> None:
+    """Issue #26's regression sets train as Keras's ``fit`` does (MSE, a linear output,
+    the mae metric): history and weights to 1e-5 over 30 full-batch epochs."""
+    ds = optiviz.make_dataset("reg_gaussians", n=300, seed=1)
+    result = optiviz.train(ds, hidden=(8,), activation="tanh", epochs=30,
+                           optimizers={"sgd": {"learning_rate": 0.1}})  # fmt: skip
+    arch = result.arch
+    model = _keras_model(arch)
+    model.set_weights(kx.keras_weights(arch, result.init_params[0], ()))
+    model.compile(optimizer=keras.optimizers.SGD(0.1), loss="mse", metrics=["mae"])
+    history = model.fit(ds.X_train, ds.y_train, epochs=30, batch_size=ds.n_train, shuffle=False,
+                        verbose=0, validation_data=(ds.X_val, ds.y_val)).history  # fmt: skip
+    for key, values in history.items():
+        np.testing.assert_allclose(result.history[key][0], values, atol=1e-5, err_msg=key)
+    for ours, theirs in zip(kx.keras_weights(arch, result.params[0], ()), model.get_weights(),
+                            strict=True):  # fmt: skip
+        np.testing.assert_allclose(ours, theirs, atol=1e-5)

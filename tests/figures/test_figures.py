@@ -529,3 +529,31 @@ def test_weight_heatmaps_show_every_kernel_on_one_scale() -> None:
     rgb = lambda c: [int(v) for v in c[c.index("(") + 1 : -1].split(",")]  # noqa: E731
     assert rgb(low)[0] > rgb(low)[2] and rgb(high)[2] > rgb(high)[0]
     assert fig.layout.xaxis.dtick == 1 and fig.layout.yaxis.dtick == 1  # whole unit numbers
+
+
+def test_a_regression_network_draws_its_predicted_values() -> None:
+    """The playground's plane for a regression set: the heatmap is the predicted value
+    (float, not a class), on a diverging scale centred at 0 shared with the data's dots,
+    so the caption's "blue above 0, red below, white at 0" holds."""
+    import optiviz
+    from optiviz.figures import networks as nf
+
+    ds = optiviz.make_dataset("reg_plane", n=200, seed=0)
+    result = optiviz.train(ds, hidden=(4,), epochs=20, optimizers={"adam": {}, "sgd": {}})
+    fig = nf.boundary_animation(result, X=ds.X_train, y=ds.y_train, X_val=ds.X_val,
+                                y_val=ds.y_val).to_plotly_json()  # fmt: skip
+    heat = [t for t in fig["data"] if t["type"] == "heatmap"]
+    scale = heat[0]["colorscale"]  # plotly's RdBu: dark red at the low end, dark blue high
+    assert len(heat) == 2 and scale[0][1] == "rgb(103,0,31)" and scale[-1][1] == "rgb(5,48,97)"
+    assert heat[0]["zmax"] == -heat[0]["zmin"] > 1.5  # the targets reach about ±2
+    dots = [t for t in fig["data"] if t["type"] == "scatter"]
+    assert dots[0]["marker"]["cmin"] == heat[0]["zmin"]
+    assert dots[0]["marker"]["colorscale"] == scale
+    last = fig["frames"][-1]["data"][0]["z"]
+    assert last["dtype"] == "f4"  # the value itself, not a class index
+    z = np.frombuffer(__import__("base64").b64decode(last["bdata"]), np.float32)
+    np.testing.assert_allclose(z, result.boundary[0, -1, :, 0], atol=1e-6)
+    # blue (RdBu's high end) where the network predicts above 0: the plane rises to x1 + x2 > 0
+    gx, gy = np.meshgrid(result.grid_x, result.grid_y)
+    corner = (gx + gy).ravel()
+    assert z[corner > 4].mean() > 0 > z[corner < -4].mean()

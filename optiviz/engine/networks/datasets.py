@@ -249,6 +249,29 @@ def _gaussians(rng: np.random.Generator, n: int, noise: float) -> tuple[np.ndarr
     return X, label
 
 
+def _reg_plane(rng: np.random.Generator, n: int, noise: float) -> tuple[np.ndarray, np.ndarray]:
+    """A tilted plane: points spread evenly over [-3, 3]², target (x₁ + x₂) / 3 plus
+    Gaussian noise (so the target runs from about -2 to 2)."""
+    X = rng.uniform(-3.0, 3.0, (n, 2))
+    return X, (X[:, 0] + X[:, 1]) / 3.0 + rng.normal(0.0, noise, n)
+
+
+_BUMPS = ((-1.5, -1.5, 1.0), (1.5, 1.5, 1.0), (-1.5, 1.5, -1.0), (1.5, -1.5, -1.0))
+
+
+def _reg_gaussians(rng: np.random.Generator, n: int, noise: float) -> tuple[np.ndarray, np.ndarray]:
+    """Four Gaussian bumps (σ = 0.8) over [-3, 3]²: two hills (+1) on one diagonal, two
+    hollows (-1) on the other; target their sum plus Gaussian noise."""
+    X = rng.uniform(-3.0, 3.0, (n, 2))
+    y = sum(
+        s * np.exp(-((X[:, 0] - cx) ** 2 + (X[:, 1] - cy) ** 2) / (2 * 0.8**2))
+        for cx, cy, s in _BUMPS
+    )
+    return X, y + rng.normal(0.0, noise, n)
+
+
+_REGRESSION_GENERATORS = {"reg_plane": _reg_plane, "reg_gaussians": _reg_gaussians}
+
 _GENERATORS: dict[
     str, Callable[[np.random.Generator, int, float], tuple[np.ndarray, np.ndarray]]
 ] = {
@@ -271,13 +294,14 @@ def _synthetic(
     noise: float,
     hi: float,
     lo: float = 0.0,
+    n_classes: int = 2,
 ) -> DatasetInfo:
     return DatasetInfo(
         name=name,
         display=display,
         description=description,
         two_d=True,
-        n_classes=2,
+        n_classes=n_classes,
         default_n=default_n,
         n_range=_N_RANGE,
         default_noise=noise,
@@ -378,6 +402,26 @@ DATASETS: dict[str, DatasetInfo] = {
         False,
         10,
         1797,
+    ),
+    "reg_plane": _synthetic(
+        "reg_plane",
+        "Plane (regression)",
+        "A number to predict, not a class: the target rises evenly from one corner of the "
+        "square to the other, (x₁ + x₂) / 3 plus noise. One linear unit fits it exactly.",
+        400,
+        0.1,
+        1.0,
+        n_classes=0,
+    ),
+    "reg_gaussians": _synthetic(
+        "reg_gaussians",
+        "Hills and hollows (regression)",
+        "A number to predict: two hills (+1) and two hollows (-1) on the diagonals, plus "
+        "noise. A linear model cannot follow it; a few hidden units can.",
+        400,
+        0.05,
+        0.5,
+        n_classes=0,
     ),
     "diabetes": _fixed(
         "diabetes",
@@ -516,13 +560,14 @@ def _build(
     val_split: float,
     seed: int,
     target_name: str = "",
+    standardise: bool = False,
 ) -> Dataset:
     X = np.asarray(X, dtype=np.float64)
     regression = n_classes == 0
     X_train, y_train, X_val, y_val = split(
         X, y, val_split=val_split, seed=seed, regression=regression
     )
-    if regression:  # standardised with the training part's statistics (StandardScaler)
+    if standardise:  # with the training part's statistics (StandardScaler)
         X_train, X_val = _standardise(X_train, X_val)
         y_train, y_val = (a[:, 0] for a in _standardise(y_train[:, None], y_val[:, None]))
     return Dataset(
@@ -535,7 +580,7 @@ def _build(
         n_classes=n_classes,
         feature_names=feature_names,
         class_names=class_names,
-        domain=_domain(X_train if regression else X),
+        domain=_domain(X_train if standardise else X),
         target_name=target_name,
     )
 
@@ -670,6 +715,12 @@ def make_dataset(
             else checks.number("noise", noise, lo_f, hi_f, error=DatasetError, text=False)
         )
 
+    if name in _REGRESSION_GENERATORS:
+        X, y = _REGRESSION_GENERATORS[name](np.random.default_rng(seed), n_, noise_)
+        return _build(
+            name, info.display, X, y, n_classes=0, feature_names=("x1", "x2"), class_names=(),
+            val_split=val_split, seed=seed, target_name="target",
+        )  # fmt: skip
     if name in _GENERATORS:
         X, y = _GENERATORS[name](np.random.default_rng(seed), n_, noise_)
         features: tuple[str, ...] = ("x1", "x2")
@@ -690,6 +741,7 @@ def make_dataset(
         return _build(
             name, info.display, X, y, n_classes=0, feature_names=features, class_names=(),
             val_split=val_split, seed=seed, target_name="disease progression (standardised)",
+            standardise=True,
         )  # fmt: skip
     else:  # digits
         X, y = _digits()

@@ -1000,7 +1000,8 @@ def train(
     data = _data(ds, arch, p, bs)
     gx, gy, grid = _grid(plane)
     grid_in = np.zeros((GRID * GRID, p), np.float32)
-    grid_in[: len(grid), : ds.n_features] = grid if names is None else feat.apply(grid, names)
+    grid = grid if names is None else feat.apply(grid, names)
+    grid_in[: len(grid), : grid.shape[1]] = grid
     runs_in = _runs_in(arch, resolved, theta0)
 
     plan = _plan(max_epochs, snapshots)
