@@ -33,9 +33,9 @@ except (DatasetError, ValueError) as err:
 colors = [optimizer_color(name) for name, _ in settings.optimizers]
 views.status_line(result)
 tabs = lazy_tabs(
-    ["Decision boundary", "History", "Gradients", "Weights", "Model", "Keras code"],
+    ["Decision boundary", "Network", "History", "Gradients", "Weights", "Model", "Keras code"],
     "pg_tab",
-    keep=("code_run", "grad_run", "weights_run", "model_run"),
+    keep=("code_run", "grad_run", "weights_run", "model_run", "diagram_run"),
 )
 with tabs[0]:
     if tabs[0].open:
@@ -49,20 +49,23 @@ with tabs[0]:
         shared_table(f"playground final|{settings!r}", lambda: nf.final_table(result))
 with tabs[1]:
     if tabs[1].open:
+        views.diagram(result, settings.features, ("playground", settings), slide)
+with tabs[2]:
+    if tabs[2].open:
         st.plotly_chart(
             views.history(result, colors, ("playground", settings), slide),
             key="history",
             config=export_config("optiviz-history", slide),
         )
         views.history_caption(result)
-with tabs[2]:
-    if tabs[2].open:
-        views.gradients_tab(result, ("playground", settings), slide)
 with tabs[3]:
     if tabs[3].open:
-        views.weights_tab(result, ("playground", settings), slide)
+        views.gradients_tab(result, ("playground", settings), slide)
 with tabs[4]:
     if tabs[4].open:
+        views.weights_tab(result, ("playground", settings), slide)
+with tabs[5]:
+    if tabs[5].open:
         model_run = views.pick_run(result, "model_run")
         views.summary_table(summary(result, model_run))
         views.inside_model(result, model_run, ds, ("playground", settings), slide)
@@ -73,8 +76,8 @@ with tabs[4]:
             ("playground", settings),
             lambda name: pg.keras_load_script(settings, ds, name),
         )
-with tabs[5]:
-    if tabs[5].open:
+with tabs[6]:
+    if tabs[6].open:
         run = views.pick_run(result, "code_run")
         try:
             st.code(pg.keras_script(settings, ds, run), language="python")

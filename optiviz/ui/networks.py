@@ -5,14 +5,19 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 from typing import Any
 
+import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 
 from optiviz.engine import summary
 from optiviz.engine.networks import findings, keras_export
+from optiviz.engine.networks.features import FEATURES
+from optiviz.engine.networks.features import PLAIN as PLAIN_FEATURES
+from optiviz.engine.networks.features import apply as apply_features
 from optiviz.engine.networks.keras_code import Paths, inputs_code, targets_code
 from optiviz.engine.networks.transfer import evaluate
 from optiviz.figures import networks as nf
+from optiviz.figures.diagram import SHOWN, network_diagram
 from optiviz.figures.style import export_config
 
 from .cache import shared_figure, shared_table
@@ -300,6 +305,40 @@ def keras_styles(result: Any, run: int) -> None:
                 continue
             code = keras_export.model_code(result.arch, style, spec.activation_param, spec.dropout)
             st.code(code, language="python")
+
+
+def diagram(result: Any, features: Any, key: Hashable, slide: bool) -> None:
+    """The network as a diagram for a picked run (TensorFlow Playground's picture), with
+    what it shows said beside it; for data with a plane only."""
+    if result.unit_maps is None:
+        st.info("The diagram draws what each unit computes over the plane: it needs 2D data.")
+        return
+    run = pick_run(result, "diagram_run")
+    names = features or PLAIN_FEATURES
+    xx, yy = np.meshgrid(result.grid_x[::2], result.grid_y[::2])
+    maps = apply_features(np.stack([xx.ravel(), yy.ravel()], axis=1), names)
+    fig = shared_figure(
+        repr(("diagram", key, run, slide)),
+        lambda: network_diagram(
+            result, run, input_maps=maps.reshape(*xx.shape, len(names)),
+            input_labels=[FEATURES[n].display for n in names], slide=slide,
+            title=f"The network, unit by unit — {result.labels[run]}",
+        ),
+    )  # fmt: skip
+    st.plotly_chart(fig, key="diagram", config=export_config("optiviz-network", slide))
+    arch = result.arch_of(run)
+    note = (
+        "Each small map is what one unit computes over the plane: blue where it is "
+        "positive, red where negative, white at 0, scaled to its own largest value. "
+        "The inputs are on the left, the output (the decision function) on the right. A "
+        "link is blue for a positive weight and red for a negative one, thicker the larger "
+        "the weight is beside the others; hover one for its value. ▶ Play replays training."
+    )
+    if any(n > SHOWN for n in arch.hidden):
+        note += f" Wide layers show their first {SHOWN} units."
+    if arch.wide is not None:
+        note += " The wide path (inputs straight to the output) is not drawn."
+    st.caption(note)
 
 
 def keras_export_box(result: Any, key: Hashable) -> None:

@@ -13,7 +13,7 @@ import optiviz
 from optiviz.engine.networks.keras_code import training_script
 from optiviz.figures import networks as nf
 
-TABS = ["Decision boundary", "History", "Gradients", "Weights", "Model", "Keras code"]
+TABS = ["Decision boundary", "Network", "History", "Gradients", "Weights", "Model", "Keras code"]
 SMALL = {"n": "200", "epochs": "20"}  # one small shape shared by most tests (one compile)
 
 
@@ -48,8 +48,8 @@ def test_defaults_render_every_view() -> None:
     assert list(table["run"]) == ["GD", "Adam"]
     assert (table["accuracy"] > 0.5).all()
     shown = every_tab(at, "pg_tab", TABS)
-    # boundary; history; heatmaps and two line charts; weights; the kernels' heatmaps
-    assert [len(shown[t]) for t in TABS] == [1, 1, 3, 1, 1, 0]
+    # boundary; diagram; history; heatmaps and two line charts; weights; kernels' heatmaps
+    assert [len(shown[t]) for t in TABS] == [1, 1, 1, 3, 1, 1, 0]
     figs = [f for t in TABS for f in shown[t]]
     boundary = figs[0]
     assert len(boundary["frames"]) >= 10
@@ -440,3 +440,27 @@ def test_a_regression_fit_on_the_plane() -> None:
     clean(at)
     code = at.code[-1].value
     assert "keras.layers.Dense(1, kernel_initializer" in code and 'loss="mse"' in code
+
+
+def test_the_network_tab_draws_every_unit() -> None:
+    """Issue #26's diagram: one map per input, hidden unit and output, links for every
+    pair of shown units, animated over the snapshots; it follows the run picker."""
+    at = playground({"layers": "2", "u0": "6", "u1": "3", "opts": "sgd,adam"})
+    open_tab(at, "pg_tab", "Network")
+    clean(at)
+    (fig,) = specs(at)
+    maps = [t for t in fig["data"] if t["type"] == "heatmap"]
+    assert len(maps) == 2 + 6 + 3 + 1
+    hover = [t for t in fig["data"] if t.get("mode") == "markers" and "text" in t]
+    assert len(hover[0]["text"]) == 2 * 6 + 6 * 3 + 3 * 1
+    assert len(fig["frames"]) >= 10
+    assert "GD" in fig["layout"]["title"]["text"]
+    assert any("blue for a positive weight" in c.value for c in at.caption)
+    at.selectbox(key="diagram_run").set_value(1).run()
+    clean(at)
+    (fig,) = specs(at)
+    assert "Adam" in fig["layout"]["title"]["text"]
+    at = playground({"data": "digits", "epochs": "20"})
+    open_tab(at, "pg_tab", "Network")
+    clean(at)
+    assert any("needs 2D data" in i.value for i in at.info)

@@ -107,3 +107,28 @@ def test_wide_and_deep_trains_on_the_diabetes_data(page, server, tmp_path) -> No
     shoot(page, "playground-wide-deep-model")
     assert real_errors(page) == []
     assert page.outside == []
+
+
+def test_the_network_diagram_plays(page, server) -> None:
+    """Issue #26's diagram in Chromium: every unit's map and the links render, Play moves
+    through the epochs, and the picture is legible (screenshots at 1280×720)."""
+    page.set_viewport_size({"width": 1280, "height": 720})
+    page.goto(f"{server}/playground?n=300&epochs=200&layers=2&u0=6&u1=4&a0=tanh&a1=tanh",
+              wait_until="domcontentloaded")  # fmt: skip
+    wait_rendered(page, timeout=240_000)
+    page.get_by_role("tab", name="Network").click()
+    page.get_by_text("blue for a positive weight").wait_for(timeout=120_000)
+    wait_rendered(page)
+    chart = page.locator('[data-testid="stPlotlyChart"] .js-plotly-plot').first
+    assert chart.evaluate("gd => gd.data.filter(t => t.type === 'heatmap').length") == 13
+    page.get_by_text("▶ Play", exact=True).first.click()
+    seen = set()
+    for _ in range(30):
+        seen.add(chart.evaluate("gd => gd._fullLayout.sliders[0].active"))
+        page.wait_for_timeout(100)
+    assert len(seen) >= 3, seen
+    page.wait_for_timeout(3000)
+    chart.scroll_into_view_if_needed()
+    shoot(page, "playground-network-diagram")
+    assert real_errors(page) == []
+    assert page.outside == []

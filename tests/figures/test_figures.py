@@ -557,3 +557,47 @@ def test_a_regression_network_draws_its_predicted_values() -> None:
     gx, gy = np.meshgrid(result.grid_x, result.grid_y)
     corner = (gx + gy).ravel()
     assert z[corner > 4].mean() > 0 > z[corner < -4].mean()
+
+
+def test_the_network_diagram_is_the_recorded_network() -> None:
+    """The diagram's claims hold for its data: a link is blue exactly when its weight is
+    positive (thicker for a larger |w|), every hidden map is the recorded unit map of
+    that snapshot, and the default scene's figure stays light to send."""
+    import json
+
+    import optiviz
+    from optiviz.engine.networks import features as F
+    from optiviz.figures import diagram as D
+
+    ds = optiviz.make_dataset("moons", n=200, seed=0)
+    r = optiviz.train(ds, hidden=(16, 16), epochs=200, optimizers={"sgd": {}, "adam": {}})
+    xx, yy = np.meshgrid(r.grid_x[::2], r.grid_y[::2])
+    maps = F.apply(np.stack([xx.ravel(), yy.ravel()], 1), F.PLAIN).reshape(20, 20, 2)
+    fig = D.network_diagram(r, 1, input_maps=maps)
+    spec = fig.to_plotly_json()
+    lines = [t for t in spec["data"] if t.get("mode") == "lines"]
+    assert [t["line"]["color"] for t in lines] == [D.POSITIVE] * 3 + [D.NEGATIVE] * 3
+    assert [t["line"]["width"] for t in lines] == [*D.WIDTHS, *D.WIDTHS]
+    w = r.link_weights[1, -1]
+    drawn = [w[0][:2, :16], w[1][:16, :16], w[2][:16, :1]]
+    positive = sum(int((m > 0).sum()) for m in drawn)
+    segments = [int(np.isfinite(_array(t["x"])).sum() // 2) for t in lines]
+    assert (
+        sum(segments[:3]) == positive and sum(segments[3:]) == sum(m.size for m in drawn) - positive
+    )
+    frame = spec["frames"][-1]["data"]
+    hidden_maps = [d for d in frame if d["type"] == "heatmap"][:32]
+    z = _array(hidden_maps[17]["z"]).ravel()
+    np.testing.assert_array_equal(z, r.unit_maps[1, -1, 1, :, 1])  # layer 2, unit 2
+    size = len(json.dumps(spec, default=str))
+    assert size < 2_000_000, size
+
+
+def _array(v) -> np.ndarray:
+    """A figure's array, plain or plotly's typed-array spec (base64)."""
+    import base64
+
+    if isinstance(v, dict):
+        kinds = {"f8": np.float64, "f4": np.float32, "u1": np.uint8, "i4": np.int32}
+        return np.frombuffer(base64.b64decode(v["bdata"]), kinds[v["dtype"]])
+    return np.asarray(v, float)

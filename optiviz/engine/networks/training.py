@@ -76,6 +76,11 @@ N_CHECKPOINTS = 50
 HIST_BINS = 30
 PROBE = 256  # examples used for histograms
 GRID = 40  # decision-function grid is GRID × GRID
+#: each hidden unit's map over the plane: MAP × MAP cells (every other grid point), for
+#: the first MAP_UNITS units of a layer, one byte a cell (see TrainResult.unit_maps)
+MAP = GRID // 2
+MAP_UNITS = 16
+MAP_CELLS = (np.arange(0, GRID, 2)[:, None] * GRID + np.arange(0, GRID, 2)[None, :]).ravel()
 MAX_RUNS = 64
 _NEVER = 2**30
 
@@ -671,11 +676,19 @@ class _Kernels:
         def one(theta, bn, r):
             ap = r.act_params
             every = jnp.ones(grid.shape[0])
-            out = jax.lax.cond(
-                has_grid,
-                lambda: padded.forward(fr, self.layout, theta, bn, grid, every, act_params=ap)[0],
-                lambda: jnp.zeros((grid.shape[0], self.bucket.width)),
-            )
+
+            def on_grid():
+                out, _, acts = padded.forward(
+                    fr, self.layout, theta, bn, grid, every, act_params=ap
+                )
+                return out, jnp.stack(acts)[:, MAP_CELLS, :MAP_UNITS]
+
+            def no_grid():
+                maps = jnp.zeros((padded.MAX_HIDDEN, MAP * MAP, MAP_UNITS))
+                return jnp.zeros((grid.shape[0], self.bucket.width)), maps
+
+            out, maps = jax.lax.cond(has_grid, on_grid, no_grid)
+            maps = jnp.nan_to_num(maps)
             dz0 = jnp.zeros((padded.SLOTS, PROBE, self.bucket.width))
 
             def probe_loss(dz):
@@ -698,8 +711,13 @@ class _Kernels:
             g_idx, g_rng = jax.vmap(functools.partial(_bins, symmetric=True))(
                 flat(dzs), flat(grad_real)
             )
+            scale = jnp.max(jnp.abs(maps), axis=1)  # per layer and unit
+            codes = (maps / jnp.maximum(scale[:, None, :], 1e-30) + 1.0) * 127.5
             snap = {
                 "boundary": out[:, :MAX_OUT],
+                "unit_maps": jnp.clip(jnp.round(codes), 0, 255).astype(jnp.uint8),
+                "unit_scale": scale,
+                "link_weights": self.layout.split(theta)[0][:, :MAP_UNITS, :MAP_UNITS],
                 "act_range": a_rng[: padded.MAX_HIDDEN],
                 "grad_range": g_rng,
                 "act_counts": _bin_counts(a_idx, flat(act_real))[: padded.MAX_HIDDEN],
@@ -823,6 +841,16 @@ class TrainResult:
     #: each run's network where runs of several calls were joined and differ (batch
     #: norm on in one of them); None: every run's is ``arch``
     run_archs: list[Architecture] | None = None
+    #: what each hidden unit computes over the plane (2D data) at the snapshots: uint8
+    #: (runs, snapshots, hidden layers, MAP*MAP, MAP_UNITS), the unit's activation as
+    #: 127.5 · (1 + a / unit_scale) (so 127.5 is 0), rows of the MAP × MAP map along y;
+    #: ``unit_scale`` (runs, snapshots, layers, MAP_UNITS) is each map's largest |a|;
+    #: None for data without a plane
+    unit_maps: np.ndarray | None = None
+    unit_scale: np.ndarray | None = None
+    #: the kernels between the units the maps show, at the snapshots: float32 (runs,
+    #: snapshots, Dense layers, MAP_UNITS, MAP_UNITS) (rows: inputs; None without a plane)
+    link_weights: np.ndarray | None = None
     #: the input features computed from 2D data's coordinates (None: the coordinates)
     features: tuple[str, ...] | None = None
 
@@ -1328,6 +1356,9 @@ def _result(arch, layout, run_list, resolved, out, plan, max_epochs, gx, gy, ds,
         final_loss=out["final_loss"],
         final_accuracy=out["final_accuracy"],
         dataset=ds,
+        unit_maps=np.ascontiguousarray(out["unit_maps"][:, :, :n_hidden]) if len(gx) else None,
+        unit_scale=np.ascontiguousarray(out["unit_scale"][:, :, :n_hidden]) if len(gx) else None,
+        link_weights=np.ascontiguousarray(out["link_weights"][:, :, :n_dense]) if len(gx) else None,
     )
 
 

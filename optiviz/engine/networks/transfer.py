@@ -191,6 +191,9 @@ _PER_RUN = (
     "diverged_epoch",
     "final_loss",
     "final_accuracy",
+    "unit_maps",
+    "unit_scale",
+    "link_weights",
 )
 _LISTS = ("labels", "optimizers", "runs", "params", "bn_state")
 
@@ -199,7 +202,7 @@ def select_runs(result: Any, runs: Sequence[int]) -> Any:
     """The runs ``runs`` of a :class:`~optiviz.engine.networks.training.TrainResult`, as a result
     of their own (what training them alone gives: runs never influence each other)."""
     idx = list(runs)
-    out = {k: getattr(result, k)[idx] for k in _PER_RUN}
+    out = {k: getattr(result, k)[idx] for k in _PER_RUN if getattr(result, k) is not None}
     for k in _LISTS:
         items = getattr(result, k)
         out[k] = [items[i] for i in idx]
@@ -228,7 +231,11 @@ def concat_results(first: Any, *more: Any) -> Any:
             or r.boundary.shape[1:] != (first.boundary.shape[1:])
         ):
             raise ValueError("results of different network depths or data cannot be merged")
-    out = {k: np.concatenate([getattr(r, k) for r in (first, *more)]) for k in _PER_RUN}
+    out = {
+        k: np.concatenate([getattr(r, k) for r in (first, *more)])
+        for k in _PER_RUN
+        if getattr(first, k) is not None
+    }
     for k in _LISTS:
         out[k] = [x for r in (first, *more) for x in getattr(r, k)]
     out["history"] = {
