@@ -40,7 +40,8 @@ tabs = lazy_tabs(
 with tabs[0]:
     if tabs[0].open:
         if ds.is_2d:
-            fig = views.cached_boundary(result, ds, slide, key=settings)
+            shown = bool(st.session_state["show_val"])
+            fig = views.cached_boundary(result, ds, slide, key=(settings, shown), validation=shown)
             st.plotly_chart(fig, key="boundary", config=export_config("optiviz-boundary", slide))
             views.boundary_caption(ds.n_classes)
             views.export_box(fig, "optiviz-boundary", slide)

@@ -95,6 +95,7 @@ def boundary_animation(
     slide: bool = False,
     max_cols: int = 4,
     title: str | None = None,
+    titles: Sequence[str] | None = None,
 ) -> go.Figure:
     """One panel per run: the network's decision function on the plane, animated
     over training (the slider is the epoch), with the data on top.
@@ -103,15 +104,15 @@ def boundary_animation(
     white (0.5, the boundary) to the second's. More classes: each cell takes the
     colour of the predicted class. Regression: the predicted value, on one diverging
     scale with the data's values (0 white). Training points are filled, validation
-    points hollow.
+    points hollow. ``titles``: the panels' titles, one per run (default: the labels).
     """
     if _regression(result):
         return _value_animation(
             result, X=X, y=y, X_val=X_val, y_val=y_val, feature_names=feature_names,
-            runs=runs, slide=slide, max_cols=max_cols, title=title,
+            runs=runs, slide=slide, max_cols=max_cols, title=title, titles=titles,
         )  # fmt: skip
     s = style_for(slide)
-    fig, runs, rows, cols = _panels(result, runs, max_cols)
+    fig, runs, rows, cols = _panels(result, runs, max_cols, titles)
     n_classes = max(2, int(result.boundary.shape[-1])) if result.boundary.shape[-1] > 1 else 2
     colors = [CLASS_COLORS[k % len(CLASS_COLORS)] for k in range(n_classes)]
     last = len(result.snapshot_epochs) - 1
@@ -147,14 +148,15 @@ def boundary_animation(
     return animated(fig, frames, controls, slide)
 
 
-def _panels(result: Any, runs: Sequence[int] | None, max_cols: int) -> tuple:
-    """One square panel per run, titled with its label: ``(fig, runs, rows, cols)``."""
+def _panels(result: Any, runs: Sequence[int] | None, max_cols: int, titles=None) -> tuple:
+    """One square panel per run, titled with its label (or ``titles[run]``):
+    ``(fig, runs, rows, cols)``."""
     runs = list(range(result.boundary.shape[0])) if runs is None else list(runs)
     rows, cols = _grid_shape(len(runs), max_cols)
     fig = make_subplots(
         rows=rows,
         cols=cols,
-        subplot_titles=[result.labels[i] for i in runs],
+        subplot_titles=[(titles or result.labels)[i] for i in runs],
         horizontal_spacing=0.04,
         vertical_spacing=0.1 if rows > 1 else 0.05,
     )
@@ -162,12 +164,12 @@ def _panels(result: Any, runs: Sequence[int] | None, max_cols: int) -> tuple:
 
 
 def _value_animation(result, *, X, y, X_val, y_val, feature_names, runs, slide, max_cols,
-                     title) -> go.Figure:  # fmt: skip
+                     title, titles=None) -> go.Figure:  # fmt: skip
     """:func:`boundary_animation` for a regression network: per run the value it
     predicts over the plane, animated over training, with the data coloured by value on
     the same scale."""
     s = style_for(slide)
-    fig, runs, rows, cols = _panels(result, runs, max_cols)
+    fig, runs, rows, cols = _panels(result, runs, max_cols, titles)
     values = [np.asarray(v, np.float64) for v in (y, y_val) if v is not None and len(v)]
     top = float(max(np.abs(v).max() for v in values)) if values else 1.0
     scale = {"colorscale": VALUE_SCALE, "cmin": -top, "cmax": top}

@@ -45,25 +45,41 @@ def status_line(result: Any) -> None:
 
 
 @st.cache_resource(max_entries=32, ttl=3600, show_spinner=False)
-def _boundary(key: Hashable, _result: Any, _ds: Any, slide: bool) -> go.Figure:
+def _boundary(
+    key: Hashable, _result: Any, _ds: Any, slide: bool, validation: bool = True
+) -> go.Figure:
     return nf.boundary_animation(  # comes back finished and frozen (style.animated)
         _result,
         X=_ds.X_train,
         y=_ds.y_train,
-        X_val=_ds.X_val,
-        y_val=_ds.y_val,
+        X_val=_ds.X_val if validation else None,
+        y_val=_ds.y_val if validation else None,
         class_names=_ds.class_names,
         feature_names=_ds.feature_names,
         slide=slide,
+        titles=[final_losses(_result, i) for i in range(_result.n_runs)],
     )
 
 
-def cached_boundary(result: Any, ds: Any, slide: bool, key: Hashable) -> go.Figure:
+def final_losses(result: Any, run: int) -> str:
+    """A panel's title: the run and its last epoch's training and validation loss (as
+    TensorFlow Playground heads its picture)."""
+    n = max(int(result.epochs_run[run]), 1)
+    h = result.history
+    text = f"{result.labels[run]} — loss {float(h['loss'][run, n - 1]):.3f}"
+    if result.dataset is None or result.dataset.n_val:
+        text += f", val {float(h['val_loss'][run, n - 1]):.3f}"
+    return text
+
+
+def cached_boundary(
+    result: Any, ds: Any, slide: bool, key: Hashable, validation: bool = True
+) -> go.Figure:
     """The boundary animation, built once per scene (building it takes ~1 s).
 
     ``key`` identifies the scene (the settings that produced ``result``; not the
     result's ``id``, which a new result may reuse once a cache dropped the old)."""
-    return _boundary(key, result, ds, slide)
+    return _boundary(key, result, ds, slide, validation)
 
 
 def history(result: Any, colors: list[str], key: Hashable, slide: bool) -> go.Figure:

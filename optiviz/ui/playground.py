@@ -154,6 +154,15 @@ def _data_params(data: str = "Data") -> list[Param]:
             section=data,
         ),
         Param(
+            "show_val",
+            True,
+            kind="bool",
+            widget="checkbox",
+            label="Show validation points",
+            help="The hollow dots on the plane: data the network never trains on.",
+            section=data,
+        ),
+        Param(
             "seed",
             0,
             kind="int",

@@ -464,3 +464,21 @@ def test_the_network_tab_draws_every_unit() -> None:
     open_tab(at, "pg_tab", "Network")
     clean(at)
     assert any("needs 2D data" in i.value for i in at.info)
+
+
+def test_validation_points_can_be_hidden_and_the_panels_say_the_losses() -> None:
+    """Issue #26 (TensorFlow Playground's "show test data"): the checkbox hides the hollow
+    validation dots without retraining, and each panel's title gives the run's last
+    training and validation loss, the history's numbers."""
+    at = playground({"opts": "adam"})
+    clean(at)
+    (fig,) = specs(at)
+    names = [t.get("name", "") for t in fig["data"]]
+    assert any("validation" in n for n in names)
+    table = at.dataframe[0].value
+    title = fig["layout"]["annotations"][0]["text"]
+    assert title == f"Adam — loss {table['loss'][0]:.3f}, val {table['val_loss'][0]:.3f}"
+    at.checkbox(key="show_val").uncheck().run()
+    clean(at)
+    (fig,) = specs(at)
+    assert not any("validation" in t.get("name", "") for t in fig["data"])
