@@ -701,26 +701,11 @@ def make_dataset(
     )
     seed = checks.whole("seed", seed, 0, error=DatasetError, text=False)
 
-    n_, noise_ = info.default_n, info.default_noise  # fixed sets ignore n and noise
-    if info.has_n:
-        lo, hi = info.n_range
-        n_ = info.default_n if n is None else checks.whole("n", n, error=DatasetError, text=False)
-        if not lo <= n_ <= hi:
-            raise DatasetError(f"n must be between {lo} and {hi} for {info.display}, got {n_}.")
-    if info.has_noise:
-        lo_f, hi_f = info.noise_range
-        noise_ = (
-            info.default_noise
-            if noise is None
-            else checks.number("noise", noise, lo_f, hi_f, error=DatasetError, text=False)
-        )
-
-    if name in _REGRESSION_GENERATORS:
-        X, y = _REGRESSION_GENERATORS[name](np.random.default_rng(seed), n_, noise_)
-        return _build(
-            name, info.display, X, y, n_classes=0, feature_names=("x1", "x2"), class_names=(),
-            val_split=val_split, seed=seed, target_name="target",
-        )  # fmt: skip
+    n_, noise_ = _size_and_noise(info, n, noise)
+    if info.n_classes == 0:
+        if classes is not None:
+            raise DatasetError(f"classes applies to classification sets, not to {name}.")
+        return _regression_set(info, n_, noise_, val_split, seed)
     if name in _GENERATORS:
         X, y = _GENERATORS[name](np.random.default_rng(seed), n_, noise_)
         features: tuple[str, ...] = ("x1", "x2")
@@ -734,15 +719,6 @@ def make_dataset(
         else:
             y = target
             class_names = ("setosa", "versicolor", "virginica")
-    elif name == "diabetes":
-        if classes is not None:
-            raise DatasetError("classes applies to classification sets, not to diabetes.")
-        X, y, features = _diabetes()
-        return _build(
-            name, info.display, X, y, n_classes=0, feature_names=features, class_names=(),
-            val_split=val_split, seed=seed, target_name="disease progression (standardised)",
-            standardise=True,
-        )  # fmt: skip
     else:  # digits
         X, y = _digits()
         features = tuple(f"pixel ({r}, {c})" for r in range(8) for c in range(8))
@@ -761,6 +737,39 @@ def make_dataset(
         val_split=val_split,
         seed=seed,
     )
+
+
+def _size_and_noise(info: DatasetInfo, n: int | None, noise: float | None) -> tuple[int, float]:
+    """The point count and noise a request asks for, checked against the set's ranges
+    (fixed sets ignore both)."""
+    n_, noise_ = info.default_n, info.default_noise
+    if info.has_n:
+        lo, hi = info.n_range
+        n_ = info.default_n if n is None else checks.whole("n", n, error=DatasetError, text=False)
+        if not lo <= n_ <= hi:
+            raise DatasetError(f"n must be between {lo} and {hi} for {info.display}, got {n_}.")
+    if info.has_noise:
+        lo_f, hi_f = info.noise_range
+        noise_ = (
+            info.default_noise
+            if noise is None
+            else checks.number("noise", noise, lo_f, hi_f, error=DatasetError, text=False)
+        )
+    return n_, noise_
+
+
+def _regression_set(info: DatasetInfo, n: int, noise: float, val_split: float, seed: int):
+    """One of the regression sets: the 2D recipes, or the diabetes data (standardised)."""
+    if info.name in _REGRESSION_GENERATORS:
+        X, y = _REGRESSION_GENERATORS[info.name](np.random.default_rng(seed), n, noise)
+        features, target, scaled = ("x1", "x2"), "target", False
+    else:
+        X, y, features = _diabetes()
+        target, scaled = "disease progression (standardised)", True
+    return _build(
+        info.name, info.display, X, y, n_classes=0, feature_names=features, class_names=(),
+        val_split=val_split, seed=seed, target_name=target, standardise=scaled,
+    )  # fmt: skip
 
 
 # --------------------------------------------------------------------------- CSV upload

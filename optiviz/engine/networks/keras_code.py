@@ -256,23 +256,7 @@ def training_script(
         dropout=dropout if dropout > 0 else None,
         common=common,
     )
-    binary = n_classes == 2
-    out_units = 1 if n_classes in (0, 2) else n_classes
-    out_act = [] if n_classes == 0 else [f'activation="{"sigmoid" if binary else "softmax"}"']
-    if paths.functional:
-        n_wide = None if paths.wide is None else len(paths.wide)
-        n_deep = n_features if paths.deep is None else len(paths.deep)
-        main = _dense(out_units, [*out_act, *common, 'name="main_output"'])
-        aux = _dense(1, [*common, 'name="aux_output"']) if paths.aux_weight else None
-        model = functional_code(hidden_layers, main, aux, n_wide, n_deep)
-    else:
-        layers = [
-            f"keras.Input(shape=({n_features},))",
-            *hidden_layers,
-            _dense(out_units, [*out_act, *common]),
-        ]
-        model = ["model = keras.Sequential([", *[f"    {layer}," for layer in layers], "])"]
-
+    model = _model_code(hidden_layers, n_classes, n_features, common, paths)
     opt = get_optimizer(optimizer)
     opt_code = opt.keras_code(hparams)
     if clip is not None:
@@ -309,6 +293,28 @@ def training_script(
         lines.append(f"    callbacks=[{', '.join(callbacks)}],")
     lines.append(")")
     return "\n".join(lines) + "\n"
+
+
+def _model_code(
+    hidden_layers: list[str], n_classes: int, n_features: int, common: list[str], paths: Paths
+) -> list[str]:
+    """The lines that build ``model``: a Sequential stack, or the Functional API for Wide
+    & Deep and an auxiliary output; the output layer as the task needs it."""
+    binary = n_classes == 2
+    out_units = 1 if n_classes in (0, 2) else n_classes
+    out_act = [] if n_classes == 0 else [f'activation="{"sigmoid" if binary else "softmax"}"']
+    if paths.functional:
+        n_wide = None if paths.wide is None else len(paths.wide)
+        n_deep = n_features if paths.deep is None else len(paths.deep)
+        main = _dense(out_units, [*out_act, *common, 'name="main_output"'])
+        aux = _dense(1, [*common, 'name="aux_output"']) if paths.aux_weight else None
+        return functional_code(hidden_layers, main, aux, n_wide, n_deep)
+    layers = [
+        f"keras.Input(shape=({n_features},))",
+        *hidden_layers,
+        _dense(out_units, [*out_act, *common]),
+    ]
+    return ["model = keras.Sequential([", *[f"    {layer}," for layer in layers], "])"]
 
 
 def _regularizer(l1: float, l2: float) -> str | None:

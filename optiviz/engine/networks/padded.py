@@ -407,12 +407,10 @@ def forward(
     statistics (:func:`layer_stats`, ``(MAX_HIDDEN, 4)``) when it is true, zeros when
     not; computed inside the slots, so the slots past the depth cost nothing.
 
-    A ``cond`` on the traced depth skips the slots past the output layer, one on the
-    batch-norm flag BN's statistics when it is off. The first :data:`UNROLLED` slots
-    are written out (fast for the common shallow networks), the deeper ones run in a
-    ``scan`` only when the network has them (writing out all nine costs much memory
-    per loaded kernel); inside the loop the slot is rematerialised
-    (``jax.checkpoint``), else the backward pass carries residuals for skipped slots.
+    ``cond``s skip the slots past the output layer and BN when it is off. The first
+    :data:`UNROLLED` slots are written out (fast for shallow networks), deeper ones run
+    in a ``scan`` only when the network has them, rematerialised (``jax.checkpoint``:
+    else the backward pass carries residuals for skipped slots).
     """
     w, b, gamma, beta = layout.split(theta)
     h = x * fr.in_mask
@@ -455,9 +453,7 @@ def forward(
 
     h, out = jax.lax.cond(fr.depth >= UNROLLED, deeper, none, h)
     outs.append(out)
-    h = h + jax.lax.cond(
-        fr.wide, lambda: (x * fr.wide_mask) @ w[SLOTS - 1], lambda: jnp.zeros_like(h)
-    )
+    h = h + _wide_path(fr, x, w, h)
     acts, means, variances, slot_stats = (
         jnp.concatenate(parts) for parts in zip(*outs, strict=True)
     )
@@ -466,6 +462,14 @@ def forward(
     if stats is not None:
         return output(fr, h), new_bn, tuple(acts), slot_stats[:MAX_HIDDEN]
     return output(fr, h), new_bn, tuple(acts)
+
+
+def _wide_path(fr: Frame, x: Array, w: Array, logits: Array) -> Array:
+    """Wide & Deep's wide inputs times the last slot's kernel (zeros without a wide path):
+    what they add to the output layer's weighted sum."""
+    return jax.lax.cond(
+        fr.wide, lambda: (x * fr.wide_mask) @ w[SLOTS - 1], lambda: jnp.zeros_like(logits)
+    )
 
 
 def _out_mask(fr: Frame, width: int) -> Array:

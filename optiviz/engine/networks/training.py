@@ -980,17 +980,13 @@ def train(
         loss: ``"mse"`` to replace the cross-entropy the task implies.
         batch_norm: BatchNormalization between each hidden Dense and its activation.
         init_params: start every run from these weights instead of drawing them.
-        wide: Wide & Deep (the course's Functional API example): ``True`` sends every
-            input column, or a list of column indices sends those, straight to the
-            output layer, concatenated with the last hidden layer's output.
-        deep: the input columns the hidden layers read (``None``: all of them).
-        features: for 2D data, the network's inputs computed from the two coordinates
-            (any of ``x1``, ``x2``, ``x1^2``, ``x2^2``, ``x1*x2``, ``sin(x1)``,
-            ``sin(x2)``, see :mod:`.features`); the decision function is still drawn
-            over the plane. ``hidden=()`` trains a network with no hidden layer.
-        aux_weight: above 0 adds an auxiliary output on the last hidden layer (a
-            regression dataset only), trained with this loss weight and the main
-            output with ``1 - aux_weight``, as ``compile(loss_weights=...)`` does.
+        wide, deep, aux_weight: Wide & Deep (the course's Functional API example):
+            ``wide=True`` (or column indices) sends inputs straight to the output layer
+            beside the last hidden layer; ``deep``: the columns the hidden layers read;
+            ``aux_weight > 0``: an auxiliary output on the last hidden layer (regression),
+            weighted as ``compile(loss_weights=(1 - w, w))``.
+        features: 2D data's inputs computed from its coordinates (``x1``, ``x1^2``,
+            ``x1*x2``, ``sin(x1)``, … :mod:`.features`); ``hidden=()``: no hidden layer.
         snapshots: the decision function and the activation and gradient histograms at
             :data:`N_CHECKPOINTS` epochs (what the playground animates). ``False`` takes
             them at the first and last epoch only, and trains in calls of up to
@@ -1004,16 +1000,9 @@ def train(
     Returns:
         A :class:`TrainResult`.
     """
-    progress = options.pop("progress", None)
-    unknown = set(options) - _RUN_FIELDS
-    if unknown:
-        raise ValueError(f"unknown option(s): {', '.join(sorted(unknown))}")
+    progress = _run_options(options)
     seeds = [int(s) for s in (seed if isinstance(seed, Sequence) else [seed])]
-    plane = _as_dataset(dataset, seeds[0])
-    names = None if features is None else feat.check(features)
-    ds = plane if names is None else feat.transform(plane, names)
-    if ds.n_train < 1:
-        raise ValueError("the dataset has no training examples")
+    plane, ds, names = _datasets(dataset, seeds[0], features)
     epochs = checks.whole("epochs", epochs, 1, MAX_EPOCHS)
     run_list = _run_list(optimizers, runs, seeds, {"initializer": initializer, **options})
     paths = {"wide": wide, "deep": deep, "aux_weight": aux_weight}
@@ -1026,10 +1015,7 @@ def train(
     layout = padded.Layout(p)
     theta0 = _initial_thetas(arch, p, layout, resolved, init_params)
     data = _data(ds, arch, p, bs)
-    gx, gy, grid = _grid(plane)
-    grid_in = np.zeros((GRID * GRID, p), np.float32)
-    grid = grid if names is None else feat.apply(grid, names)
-    grid_in[: len(grid), : grid.shape[1]] = grid
+    gx, gy, grid_in = _grid_input(plane, names, p)
     runs_in = _runs_in(arch, resolved, theta0)
 
     plan = _plan(max_epochs, snapshots)
@@ -1038,6 +1024,35 @@ def train(
     result = _result(arch, layout, run_list, resolved, out, plan, max_epochs, gx, gy, ds, theta0)
     result.features = names
     return result
+
+
+def _run_options(options: dict[str, Any]) -> Any:
+    """Take ``progress`` out of ``train``'s options (returned); the rest must be Run fields."""
+    progress = options.pop("progress", None)
+    unknown = set(options) - _RUN_FIELDS
+    if unknown:
+        raise ValueError(f"unknown option(s): {', '.join(sorted(unknown))}")
+    return progress
+
+
+def _datasets(dataset: Any, seed: int, features: Any) -> tuple[Dataset, Dataset, Any]:
+    """The data as given (its plane) and as the network reads it (its input features),
+    and the features' names (None: the columns as they are)."""
+    plane = _as_dataset(dataset, seed)
+    names = None if features is None else feat.check(features)
+    ds = plane if names is None else feat.transform(plane, names)
+    if ds.n_train < 1:
+        raise ValueError("the dataset has no training examples")
+    return plane, ds, names
+
+
+def _grid_input(plane: Dataset, names: Any, p: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The plane's grid axes and the network's input at its points, padded to ``p``."""
+    gx, gy, grid = _grid(plane)
+    grid_in = np.zeros((GRID * GRID, p), np.float32)
+    grid = grid if names is None else feat.apply(grid, names)
+    grid_in[: len(grid), : grid.shape[1]] = grid
+    return gx, gy, grid_in
 
 
 def _train_all(bucket, data, grid, runs_in, n_runs, plan, max_epochs, progress) -> dict:
