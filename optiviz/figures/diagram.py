@@ -9,10 +9,12 @@ the input features over the plane, the outputs' maps the decision function.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
+import plotly.colors
 import plotly.graph_objects as go
 
 from .style import animated, apply_style, play_controls, style_for, typed
@@ -23,8 +25,10 @@ SHOWN = 16
 POSITIVE, NEGATIVE = "#2166ac", "#b2182b"
 #: link widths for |w| below 1/3, below 2/3 and above 2/3 of the largest |w| shown
 WIDTHS = (0.7, 1.8, 3.4)
-#: the units' maps: 0 (code 127.5) white, positive blue, negative red
-MAP_SCALE = "RdBu"
+#: the units' maps: 0 (code 127.5) white, positive blue, negative red (plotly's RdBu,
+#: written out: the figure skips plotly's validation, and plotly.js's own "RdBu" runs
+#: the other way)
+MAP_SCALE = [[round(x, 2), c] for x, c in plotly.colors.get_colorscale("RdBu")]
 #: most frames a diagram animates (more snapshots are thinned), to stay light to send
 MAX_FRAMES = 26
 
@@ -62,28 +66,46 @@ def _codes(values: np.ndarray) -> np.ndarray:
     return np.clip(np.rint((values / top + 1.0) * 127.5), 0, 255).astype(np.uint8)
 
 
-def _links(columns, weights: np.ndarray, counts: Sequence[int]) -> tuple[list, np.ndarray]:
+class Geometry(NamedTuple):
+    """Every drawn link's ends (node centres: the maps, drawn later, cover the ends
+    whatever the chart's width makes of the boxes), in the order of the flattened
+    kernels (layer, then input unit, then output unit)."""
+
+    xa: np.ndarray
+    ya: np.ndarray
+    xb: np.ndarray
+    yb: np.ndarray
+
+
+def _geometry(columns: list[list[Node]]) -> Geometry:
+    def centres(col: list[Node]) -> tuple[np.ndarray, np.ndarray]:
+        return (np.array([(n.x0 + n.x1) / 2 for n in col]),
+                np.array([(n.y0 + n.y1) / 2 for n in col]))  # fmt: skip
+
+    parts = []
+    for a, b in itertools.pairwise(columns):
+        (xa, ya), (xb, yb) = centres(a), centres(b)
+        parts.append((np.repeat(xa, len(b)), np.repeat(ya, len(b)),
+                      np.tile(xb, len(a)), np.tile(yb, len(a))))  # fmt: skip
+    return Geometry(*(np.concatenate(p) for p in zip(*parts, strict=True)))
+
+
+def _links(geo: Geometry, weights: np.ndarray, counts: Sequence[int]) -> tuple[list, np.ndarray]:
     """The six link traces' (x, y) for one snapshot (sign × width bin, segments split by
-    NaN) and every link's weight at its midpoint, in drawing order."""
-    segs: list[list[float]] = [[] for _ in range(6)]
-    ys: list[list[float]] = [[] for _ in range(6)]
-    mids = []
-    pairs = range(len(counts) - 1)
-    top = max(float(np.abs(weights[c][: counts[c], : counts[c + 1]]).max()) for c in pairs)
-    top = top or 1.0
-    for c in range(len(counts) - 1):
-        for a in columns[c]:
-            for b in columns[c + 1]:
-                w = float(weights[c][a.index, b.index])
-                k = min(int(abs(w) / top * 3), 2) + (3 if w < 0 else 0)
-                ya, yb = (a.y0 + a.y1) / 2, (b.y0 + b.y1) / 2
-                # centre to centre: the maps, drawn later, cover the ends whatever the
-                # chart's width makes of the boxes
-                xa, xb = (a.x0 + a.x1) / 2, (b.x0 + b.x1) / 2
-                segs[k] += [xa, xb, np.nan]
-                ys[k] += [ya, yb, np.nan]
-                mids.append(((xa + xb) / 2, (ya + yb) / 2, w))
-    return [(np.array(x), np.array(y)) for x, y in zip(segs, ys, strict=True)], np.array(mids)
+    NaN) and every drawn link's weight, in the geometry's order."""
+    w = np.concatenate(
+        [np.ravel(weights[c][: counts[c], : counts[c + 1]]) for c in range(len(counts) - 1)]
+    )
+    top = float(np.abs(w).max()) or 1.0
+    kind = np.minimum((np.abs(w) / top * 3).astype(int), 2) + 3 * (w < 0)
+    nan = np.full(len(w), np.nan)
+    parts = []
+    for k in range(6):
+        sel = kind == k
+        x = np.column_stack([geo.xa[sel], geo.xb[sel], nan[sel]]).ravel()
+        y = np.column_stack([geo.ya[sel], geo.yb[sel], nan[sel]]).ravel()
+        parts.append((x, y))
+    return parts, w
 
 
 def network_diagram(
@@ -115,57 +137,69 @@ def network_diagram(
     snaps = np.arange(len(result.snapshot_epochs))
     if len(snaps) > MAX_FRAMES:
         snaps = np.unique(np.linspace(0, len(snaps) - 1, MAX_FRAMES).round().astype(int))
-    fig = go.Figure()
-    fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="markers", marker={"opacity": 0},
-                             hoverinfo="skip", showlegend=False))  # fmt: skip
-    link_idx = _add_links(fig, columns, result, run, snaps[-1], counts)
-    node_idx = _add_nodes(fig, columns, result, run, snaps[-1], input_maps, input_labels)
+    # styled while it has one pair of axes (styling every node's axes costs ~0.1 s),
+    # then built as plain dicts, past plotly's validation
+    base = go.Figure(layout={
+        "height": height, "showlegend": False, "margin": {"l": 10, "r": 10, "t": 60, "b": 90},
+        "xaxis": {"range": [0, 1], "visible": False, "fixedrange": True, "domain": [0, 1]},
+        "yaxis": {"range": [0, 1], "visible": False, "fixedrange": True, "domain": [0, 1]},
+    })  # fmt: skip
+    apply_style(base, slide, title, template=False)
+    layout = base.to_dict()["layout"]
+    data: list[dict] = [
+        {
+            "type": "scatter",
+            "x": [0, 1],
+            "y": [0, 1],
+            "mode": "markers",
+            "marker": {"opacity": 0},
+            "hoverinfo": "skip",
+            "showlegend": False,
+        }
+    ]
+    geo = _geometry(columns)
+    link_idx = _add_links(data, geo, result, run, snaps[-1], counts)
+    node_idx = _add_nodes(data, layout, columns, result, run, snaps[-1], input_maps, input_labels)
+    layout["annotations"] = _annotations(columns, hidden, shown, arch, input_labels, s)
     frames = [
-        {"data": _frame(columns, result, run, j, counts), "traces": [*link_idx, *node_idx],
+        {"data": _frame(columns, geo, result, run, j, counts), "traces": [*link_idx, *node_idx],
          "name": str(j)}
         for j in snaps
     ]  # fmt: skip
-    _annotate(fig, columns, hidden, shown, arch, input_labels, s)
-    fig.update_layout(
-        height=height,
-        xaxis={"range": [0, 1], "visible": False, "fixedrange": True, "domain": [0, 1]},
-        yaxis={"range": [0, 1], "visible": False, "fixedrange": True, "domain": [0, 1]},
-        showlegend=False,
-        margin={"l": 10, "r": 10, "t": 60, "b": 90},
-    )
-    apply_style(fig, slide, title, template=False)
+    spec = {"data": data, "layout": layout}
+    fig = go.Figure(spec, skip_invalid=True, _validate=False)
     epochs = [str(int(result.snapshot_epochs[j])) for j in snaps]
     controls = play_controls([str(j) for j in snaps], "epoch ", s.font, redraw=True,
                              labels=epochs)  # fmt: skip
-    return animated(fig, frames, controls, slide)
+    return animated(fig, frames, controls, slide, spec=spec)
 
 
-def _add_links(fig, columns, result, run, snap, counts) -> list[int]:
-    first = len(fig.data)
-    (parts, mids) = _links(columns, result.link_weights[run, snap], counts)
+def _add_links(data: list, geo, result, run, snap, counts) -> list[int]:
+    first = len(data)
+    parts, w = _links(geo, result.link_weights[run, snap], counts)
     for k, (x, y) in enumerate(parts):
-        fig.add_trace(go.Scatter(
-            x=x, y=y, mode="lines", hoverinfo="skip", showlegend=False,
-            line={"color": POSITIVE if k < 3 else NEGATIVE, "width": WIDTHS[k % 3]},
-            opacity=0.75,
-        ))  # fmt: skip
-    fig.add_trace(go.Scatter(
-        x=mids[:, 0], y=mids[:, 1], mode="markers", marker={"size": 7, "opacity": 0},
-        text=[f"weight {w:.4g}" for w in mids[:, 2]], hovertemplate="%{text}<extra></extra>",
-        showlegend=False,
-    ))  # fmt: skip
-    return list(range(first, len(fig.data)))
+        data.append({
+            "type": "scatter", "x": typed(x), "y": typed(y), "mode": "lines",
+            "hoverinfo": "skip", "showlegend": False, "opacity": 0.75,
+            "line": {"color": POSITIVE if k < 3 else NEGATIVE, "width": WIDTHS[k % 3]},
+        })  # fmt: skip
+    data.append({
+        "type": "scatter", "x": typed((geo.xa + geo.xb) / 2), "y": typed((geo.ya + geo.yb) / 2),
+        "mode": "markers", "marker": {"size": 7, "opacity": 0}, "customdata": typed(w),
+        "hovertemplate": "weight %{customdata:.4g}<extra></extra>", "showlegend": False,
+    })  # fmt: skip
+    return list(range(first, len(data)))
 
 
-def _node_axes(fig, node: Node, k: int) -> tuple[str, str]:
-    """Axes of their own for node ``k`` (its map), placed on the node's box."""
+def _node_axes(layout: dict, node: Node, k: int) -> tuple[str, str]:
+    """Axes of their own for node ``k`` (its map), placed on the node's box, square."""
     name = str(k + 2)
-    fig.layout[f"xaxis{name}"] = {"domain": [node.x0, node.x1], "visible": False,
-                                  "fixedrange": True, "anchor": f"y{name}",
-                                  "constrain": "domain"}  # fmt: skip
-    fig.layout[f"yaxis{name}"] = {"domain": [node.y0, node.y1], "visible": False,
-                                  "fixedrange": True, "anchor": f"x{name}",
-                                  "scaleanchor": f"x{name}", "constrain": "domain"}  # fmt: skip
+    layout[f"xaxis{name}"] = {"domain": [node.x0, node.x1], "visible": False,
+                              "fixedrange": True, "anchor": f"y{name}",
+                              "constrain": "domain"}  # fmt: skip
+    layout[f"yaxis{name}"] = {"domain": [node.y0, node.y1], "visible": False,
+                              "fixedrange": True, "anchor": f"x{name}",
+                              "scaleanchor": f"x{name}", "constrain": "domain"}  # fmt: skip
     return f"x{name}", f"y{name}"
 
 
@@ -188,69 +222,77 @@ def _output_map(result: Any, run: int, snap: int, unit: int) -> tuple[np.ndarray
     return z, {"zmin": 0, "zmax": 100, "colorscale": scale}
 
 
-def _add_nodes(fig, columns, result, run, snap, grid, input_labels) -> list[int]:
+def _unit_map(result: Any, run: int, snap: int, layer: int, unit: int) -> dict:
+    z = result.unit_maps[run, snap, layer, :, unit].reshape(20, 20)
+    return typed(z, np.uint8)
+
+
+def _add_nodes(data, layout, columns, result, run, snap, grid, input_labels) -> list[int]:
     """Every node's map (inputs static, hidden units and outputs animated); the indices
     of the animated traces."""
     animated_idx = []
     k = 0
     for c, col in enumerate(columns):
         for node in col:
-            xa, ya = _node_axes(fig, node, k)
+            xa, ya = _node_axes(layout, node, k)
             k += 1
-            common = {"xaxis": xa, "yaxis": ya, "showscale": False, "colorscale": MAP_SCALE}
+            trace = {"type": "heatmap", "xaxis": xa, "yaxis": ya, "showscale": False,
+                     "colorscale": MAP_SCALE, "zmin": 0, "zmax": 255}  # fmt: skip
             if c == 0:
                 z = _codes(grid[..., node.index : node.index + 1])[..., 0]
-                fig.add_trace(go.Heatmap(z=z, zmin=0, zmax=255, **common,
-                                         hovertemplate=f"input {input_labels[node.index]}"
-                                         "<extra></extra>"))  # fmt: skip
-                continue
-            animated_idx.append(len(fig.data))
-            if c == len(columns) - 1:
+                trace |= {
+                    "z": typed(z, np.uint8),
+                    "hovertemplate": f"input {input_labels[node.index]}<extra></extra>",
+                }
+            elif c == len(columns) - 1:
                 z, rng = _output_map(result, run, snap, node.index)
                 what = "predicted %{z:.3f}" if z.dtype == np.float32 else "P(class) %{z} %"
-                fig.add_trace(go.Heatmap(z=z, **{**common, **rng},
-                                         hovertemplate=f"{what}<extra></extra>"))  # fmt: skip
+                trace |= {"z": typed(z, z.dtype), **rng,
+                          "hovertemplate": f"{what}<extra></extra>"}  # fmt: skip
             else:
-                z = result.unit_maps[run, snap, c - 1, :, node.index].reshape(20, 20)
-                fig.add_trace(go.Heatmap(
-                    z=z, zmin=0, zmax=255, **common,
-                    hovertemplate=f"layer {c}, unit {node.index + 1}<extra></extra>",
-                ))  # fmt: skip
+                trace |= {
+                    "z": _unit_map(result, run, snap, c - 1, node.index),
+                    "hovertemplate": f"layer {c}, unit {node.index + 1}<extra></extra>",
+                }
+            if c:
+                animated_idx.append(len(data))
+            data.append(trace)
     return animated_idx
 
 
-def _frame(columns, result, run, snap, counts) -> list[dict]:
-    """One snapshot's updates: the link traces, then the hidden and output maps."""
-    parts, mids = _links(columns, result.link_weights[run, snap], counts)
+def _frame(columns, geo, result, run, snap, counts) -> list[dict]:
+    """One snapshot's updates: the link traces and their weights, then the hidden and
+    output maps."""
+    parts, w = _links(geo, result.link_weights[run, snap], counts)
     out: list[dict] = [{"type": "scatter", "x": typed(x), "y": typed(y)} for x, y in parts]
-    out.append({"type": "scatter", "x": typed(mids[:, 0]), "y": typed(mids[:, 1]),
-                "text": [f"weight {w:.4g}" for w in mids[:, 2]]})  # fmt: skip
+    out.append({"type": "scatter", "customdata": typed(w)})
     for c, col in enumerate(columns[1:], start=1):
         for node in col:
             if c == len(columns) - 1:
                 z, _ = _output_map(result, run, snap, node.index)
                 out.append({"type": "heatmap", "z": typed(z, z.dtype)})
             else:
-                z = result.unit_maps[run, snap, c - 1, :, node.index].reshape(20, 20)
-                out.append({"type": "heatmap", "z": typed(z, np.uint8)})
+                out.append(
+                    {"type": "heatmap", "z": _unit_map(result, run, snap, c - 1, node.index)}
+                )
     return out
 
 
-def _annotate(fig, columns, hidden, shown, arch, input_labels, s) -> None:
-    """Column titles, and how many units of a wide layer are not drawn."""
+def _annotations(columns, hidden, shown, arch, input_labels, s) -> list[dict]:
+    """Column titles, the inputs' names, and how many units of a wide layer are not drawn."""
+    font = {"size": s.font * 0.8}
+    note = {"xref": "paper", "yref": "paper", "showarrow": False}
     names = ["inputs", *[f"hidden {i + 1}: {n} units" for i, n in enumerate(hidden)],
              "output" if arch.n_out == 1 else f"outputs ({arch.n_out} classes)"]  # fmt: skip
-    for col, name in zip(columns, names, strict=True):
-        x = (col[0].x0 + col[0].x1) / 2
-        fig.add_annotation(x=x, y=1.0, xref="paper", yref="paper", text=name, showarrow=False,
-                           yanchor="bottom", font={"size": s.font * 0.8})  # fmt: skip
-    for node, label in zip(columns[0], input_labels, strict=True):
-        fig.add_annotation(x=node.x0, y=(node.y0 + node.y1) / 2, xref="paper", yref="paper",
-                           text=label, showarrow=False, xanchor="right",
-                           font={"size": s.font * 0.8})  # fmt: skip
+    out = [{**note, "x": (col[0].x0 + col[0].x1) / 2, "y": 1.0, "text": name,
+            "yanchor": "bottom", "font": font}
+           for col, name in zip(columns, names, strict=True)]  # fmt: skip
+    out += [{**note, "x": node.x0, "y": (node.y0 + node.y1) / 2, "text": label,
+             "xanchor": "right", "font": font}
+            for node, label in zip(columns[0], input_labels, strict=True)]  # fmt: skip
     for c, (n, m) in enumerate(zip(hidden, shown, strict=True), start=1):
         if n > m:
             node = columns[c][-1]
-            fig.add_annotation(x=(node.x0 + node.x1) / 2, y=node.y0, xref="paper",
-                               yref="paper", text=f"+{n - m} more", showarrow=False,
-                               yanchor="top", font={"size": s.font * 0.7})  # fmt: skip
+            out.append({**note, "x": (node.x0 + node.x1) / 2, "y": node.y0, "yanchor": "top",
+                        "text": f"+{n - m} more", "font": {"size": s.font * 0.7}})  # fmt: skip
+    return out

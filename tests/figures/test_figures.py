@@ -576,6 +576,10 @@ def test_the_network_diagram_is_the_recorded_network() -> None:
     fig = D.network_diagram(r, 1, input_maps=maps)
     spec = fig.to_plotly_json()
     lines = [t for t in spec["data"] if t.get("mode") == "lines"]
+    maps = [t for t in spec["data"] if t["type"] == "heatmap"]
+    # every unit map on plotly's RdBu, low (negative) red, high (positive) blue
+    assert all(m["colorscale"][0][1] == "rgb(103,0,31)" for m in maps[:-1])
+    assert all(m["colorscale"][-1][1] == "rgb(5,48,97)" for m in maps[:-1])
     assert [t["line"]["color"] for t in lines] == [D.POSITIVE] * 3 + [D.NEGATIVE] * 3
     assert [t["line"]["width"] for t in lines] == [*D.WIDTHS, *D.WIDTHS]
     w = r.link_weights[1, -1]
