@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import math
 
 import numpy as np
@@ -451,8 +452,10 @@ def test_the_network_tab_draws_every_unit() -> None:
     (fig,) = specs(at)
     maps = [t for t in fig["data"] if t["type"] == "heatmap"]
     assert len(maps) == 2 + 6 + 3 + 1
-    hover = [t for t in fig["data"] if t.get("mode") == "markers" and "text" in t]
-    assert len(hover[0]["text"]) == 2 * 6 + 6 * 3 + 3 * 1
+    (hover,) = [t for t in fig["data"] if "customdata" in t]  # each link's weight
+    assert hover["customdata"]["dtype"] == "f4"
+    weights = base64.b64decode(hover["customdata"]["bdata"])
+    assert len(weights) // 4 == 2 * 6 + 6 * 3 + 3 * 1
     assert len(fig["frames"]) >= 10
     assert "GD" in fig["layout"]["title"]["text"]
     assert any("blue for a positive weight" in c.value for c in at.caption)
