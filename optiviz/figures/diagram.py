@@ -130,7 +130,7 @@ def network_diagram(
     shown = [min(n, SHOWN) for n in hidden]
     n_out = 1 if arch.output in ("sigmoid", "linear") else arch.n_out
     counts = [input_maps.shape[-1], *shown, n_out]
-    px = float(np.clip(420 / max(counts), 30, 64))
+    px = float(np.clip(420 / max(counts), 30, 64)) * (1.25 if slide else 1.0)
     height = max(320.0, (px * 1.45) * max(counts) + 150)
     width = 1100.0
     columns = _layout(counts, width, height, px)
@@ -140,12 +140,15 @@ def network_diagram(
     # styled while it has one pair of axes (styling every node's axes costs ~0.1 s),
     # then built as plain dicts, past plotly's validation
     base = go.Figure(layout={
-        "height": height, "showlegend": False, "margin": {"l": 10, "r": 10, "t": 60, "b": 90},
+        "height": height, "showlegend": False,
         "xaxis": {"range": [0, 1], "visible": False, "fixedrange": True, "domain": [0, 1]},
         "yaxis": {"range": [0, 1], "visible": False, "fixedrange": True, "domain": [0, 1]},
     })  # fmt: skip
     apply_style(base, slide, title, template=False)
     layout = base.to_dict()["layout"]
+    # the style's height holds too few rows, its margin no room for two-line headings
+    layout["height"] = max(height, s.height)
+    layout["margin"] = {"l": 10, "r": 10, "t": 170 if slide else 110, "b": 90}
     data: list[dict] = [
         {
             "type": "scatter",
@@ -282,8 +285,8 @@ def _annotations(columns, hidden, shown, arch, input_labels, s) -> list[dict]:
     """Column titles, the inputs' names, and how many units of a wide layer are not drawn."""
     font = {"size": s.font * 0.8}
     note = {"xref": "paper", "yref": "paper", "showarrow": False}
-    names = ["inputs", *[f"hidden {i + 1}: {n} units" for i, n in enumerate(hidden)],
-             "output" if arch.n_out == 1 else f"outputs ({arch.n_out} classes)"]  # fmt: skip
+    names = ["inputs", *[f"hidden {i + 1}<br>{n} units" for i, n in enumerate(hidden)],
+             "output" if arch.n_out == 1 else f"outputs<br>{arch.n_out} classes"]  # fmt: skip
     out = [{**note, "x": (col[0].x0 + col[0].x1) / 2, "y": 1.0, "text": name,
             "yanchor": "bottom", "font": font}
            for col, name in zip(columns, names, strict=True)]  # fmt: skip

@@ -132,3 +132,25 @@ def test_the_network_diagram_plays(page, server) -> None:
     shoot(page, "playground-network-diagram")
     assert real_errors(page) == []
     assert page.outside == []
+
+
+def test_the_network_diagram_in_slide_mode(page, server) -> None:
+    """The diagram on a projector: slide mode's larger fonts, a deeper network with a
+    wide layer (its first 16 units and "+N more"), legible at 1280×720."""
+    page.set_viewport_size({"width": 1280, "height": 720})
+    page.goto(f"{server}/playground?n=300&epochs=100&layers=3&u0=24&u1=8&u2=4&slide=1",
+              wait_until="domcontentloaded")  # fmt: skip
+    wait_rendered(page, timeout=240_000)
+    page.get_by_role("tab", name="Network").click()
+    page.get_by_text("Wide layers show their first 16 units").wait_for(timeout=120_000)
+    wait_rendered(page)
+    chart = page.locator('[data-testid="stPlotlyChart"] .js-plotly-plot').first
+    assert (
+        chart.evaluate("gd => gd.data.filter(t => t.type === 'heatmap').length")
+        == 2 + 16 + 8 + 4 + 1
+    )
+    notes = chart.evaluate("gd => gd.layout.annotations.map(a => a.text)")
+    assert "+8 more" in notes
+    chart.scroll_into_view_if_needed()
+    shoot(page, "playground-network-diagram-slide")
+    assert real_errors(page) == []
