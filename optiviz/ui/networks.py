@@ -346,7 +346,8 @@ def diagram(result: Any, features: Any, key: Hashable, slide: bool) -> None:
     note = (
         "Each small map is what one unit computes over the plane: blue where it is "
         "positive, red where negative, white at 0, scaled to its own largest value. "
-        "The inputs are on the left, the output (the decision function) on the right. A "
+        "The inputs are on the left, the output on the right (the probability of a class, "
+        "or for regression the predicted value, as on the plane). A "
         "link is blue for a positive weight and red for a negative one, thicker the larger "
         "the weight is beside the others; hover one for its value. ▶ Play replays training."
     )
