@@ -88,6 +88,10 @@ def _playground_scenes() -> Iterator[tuple[str, dict[str, Any]]]:
     yield "regression, aux only", {**diabetes, "aux_weight": 0.5, "batch_norm": True}
     yield "Wide & Deep, deepest", {**base, **net, "wide": True,
                                    "hidden": (128,) * (pg.MAX_LAYERS - 1)}  # fmt: skip
+    # TensorFlow Playground's input features and no hidden layer (issue #26)
+    yield "features, no hidden layer", {**base, **net, "hidden": (),
+                                        "features": ("x1", "x2", "x1^2", "x2^2", "x1*x2",
+                                                     "sin(x1)", "sin(x2)")}  # fmt: skip
     yield "Wide & Deep, classifier", {**base, **net, "wide": (1,), "dropout": 0.3,
                                       "batch_size": 32}  # fmt: skip
 
