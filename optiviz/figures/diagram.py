@@ -29,8 +29,6 @@ WIDTHS = (0.7, 1.8, 3.4)
 #: written out: the figure skips plotly's validation, and plotly.js's own "RdBu" runs
 #: the other way)
 MAP_SCALE = [[round(x, 2), c] for x, c in plotly.colors.get_colorscale("RdBu")]
-#: most frames a diagram animates (more snapshots are thinned), to stay light to send
-MAX_FRAMES = 26
 
 
 class Node(NamedTuple):
@@ -134,9 +132,7 @@ def network_diagram(
     height = max(320.0, (px * 1.45) * max(counts) + 150)
     width = 1100.0
     columns = _layout(counts, width, height, px)
-    snaps = np.arange(len(result.snapshot_epochs))
-    if len(snaps) > MAX_FRAMES:
-        snaps = np.unique(np.linspace(0, len(snaps) - 1, MAX_FRAMES).round().astype(int))
+    snaps = np.arange(len(result.map_snapshots))  # the snapshots the maps are kept at
     # styled while it has one pair of axes (styling every node's axes costs ~0.1 s),
     # then built as plain dicts, past plotly's validation
     base = go.Figure(layout={
@@ -171,7 +167,7 @@ def network_diagram(
     ]  # fmt: skip
     spec = {"data": data, "layout": layout}
     fig = go.Figure(spec, skip_invalid=True, _validate=False)
-    epochs = [str(int(result.snapshot_epochs[j])) for j in snaps]
+    epochs = [str(int(result.snapshot_epochs[result.map_snapshots[j]])) for j in snaps]
     controls = play_controls([str(j) for j in snaps], "epoch ", s.font, redraw=True,
                              labels=epochs)  # fmt: skip
     return animated(fig, frames, controls, slide, spec=spec)
@@ -212,6 +208,7 @@ def _output_map(result: Any, run: int, snap: int, unit: int) -> tuple[np.ndarray
     from .networks import CLASS_COLORS, _mix, _regression
 
     n = len(result.grid_x)
+    snap = int(result.map_snapshots[snap])  # the maps' snapshot, as one of the boundary's
     out = np.asarray(result.boundary[run, snap], np.float32)[:, unit].reshape(n, n)[::2, ::2]
     if _regression(result):
         top = float(np.abs(out).max()) or 1.0

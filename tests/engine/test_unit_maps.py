@@ -25,7 +25,11 @@ def test_unit_maps_are_the_units_activations_on_the_plane(hidden, activation, bn
     ds = optiviz.make_dataset("moons", n=200, seed=0)
     r = optiviz.train(ds, hidden=hidden, activation=activation, batch_norm=bn, epochs=30,
                       optimizers={"adam": {}, "sgd": {}})  # fmt: skip
-    assert r.unit_maps.shape == (2, len(r.snapshot_epochs), len(hidden), MAP * MAP, MAP_UNITS)
+    assert r.unit_maps.shape == (2, len(r.map_snapshots), len(hidden), MAP * MAP, MAP_UNITS)
+    # kept at up to 26 of the snapshots, evenly spread, the first and the final included
+    keep = r.map_snapshots
+    assert len(keep) == min(26, len(r.snapshot_epochs)) and keep[0] == 0
+    assert keep[-1] == len(r.snapshot_epochs) - 1 and np.all(np.diff(keep) > 0)
     assert r.unit_maps.dtype == np.uint8
     xx, yy = np.meshgrid(r.grid_x, r.grid_y)
     cells = np.stack([xx.ravel(), yy.ravel()], axis=1)[MAP_CELLS]

@@ -81,6 +81,18 @@ GRID = 40  # decision-function grid is GRID × GRID
 MAP = GRID // 2
 MAP_UNITS = 16
 MAP_CELLS = (np.arange(0, GRID, 2)[:, None] * GRID + np.arange(0, GRID, 2)[None, :]).ravel()
+#: the maps are kept at most at this many snapshots, evenly spread, the last included
+#: (what the diagram animates; half of the 52 halves what a cached scene holds)
+MAP_SNAPSHOTS = 26
+
+
+def map_snapshots(n: int) -> np.ndarray:
+    """Which of ``n`` snapshots keep their unit maps and link weights."""
+    if n <= MAP_SNAPSHOTS:
+        return np.arange(n)
+    return np.unique(np.linspace(0, n - 1, MAP_SNAPSHOTS).round().astype(int))
+
+
 MAX_RUNS = 64
 _NEVER = 2**30
 
@@ -841,15 +853,17 @@ class TrainResult:
     #: each run's network where runs of several calls were joined and differ (batch
     #: norm on in one of them); None: every run's is ``arch``
     run_archs: list[Architecture] | None = None
-    #: what each hidden unit computes over the plane (2D data) at the snapshots: uint8
-    #: (runs, snapshots, hidden layers, MAP*MAP, MAP_UNITS), the unit's activation as
+    #: which snapshots (indices into ``snapshot_epochs``) the maps below are kept at
+    map_snapshots: np.ndarray | None = None
+    #: what each hidden unit computes over the plane (2D data) at ``map_snapshots``: uint8
+    #: (runs, map snapshots, hidden layers, MAP*MAP, MAP_UNITS), the unit's activation as
     #: 127.5 · (1 + a / unit_scale) (so 127.5 is 0), rows of the MAP × MAP map along y;
-    #: ``unit_scale`` (runs, snapshots, layers, MAP_UNITS) is each map's largest |a|;
+    #: ``unit_scale`` (runs, map snapshots, layers, MAP_UNITS) is each map's largest |a|;
     #: None for data without a plane
     unit_maps: np.ndarray | None = None
     unit_scale: np.ndarray | None = None
-    #: the kernels between the units the maps show, at the snapshots: float32 (runs,
-    #: snapshots, Dense layers, MAP_UNITS, MAP_UNITS) (rows: inputs; None without a plane)
+    #: the kernels between the units the maps show, at ``map_snapshots``: float32 (runs,
+    #: map snapshots, Dense layers, MAP_UNITS, MAP_UNITS) (rows: inputs; None without a plane)
     link_weights: np.ndarray | None = None
     #: the input features computed from 2D data's coordinates (None: the coordinates)
     features: tuple[str, ...] | None = None
@@ -1325,6 +1339,20 @@ def _runs_in(arch: Architecture, resolved: list[Resolved], theta0: np.ndarray) -
     )
 
 
+def _maps(out: dict, n_hidden: int, n_dense: int, plane: bool) -> dict[str, Any]:
+    """The unit maps and link weights a result keeps: at :func:`map_snapshots` of its
+    snapshots, for the network's layers; nothing without a plane."""
+    if not plane:
+        return {}
+    keep = map_snapshots(out["unit_maps"].shape[1])
+    return {
+        "map_snapshots": keep.astype(np.int32),
+        "unit_maps": np.ascontiguousarray(out["unit_maps"][:, keep, :n_hidden]),
+        "unit_scale": np.ascontiguousarray(out["unit_scale"][:, keep, :n_hidden]),
+        "link_weights": np.ascontiguousarray(out["link_weights"][:, keep, :n_dense]),
+    }
+
+
 def _result(arch, layout, run_list, resolved, out, plan, max_epochs, gx, gy, ds, theta0):
     h = _unpack_records(out["history"])
     n_hidden, n_dense = len(arch.hidden), arch.n_dense
@@ -1371,9 +1399,7 @@ def _result(arch, layout, run_list, resolved, out, plan, max_epochs, gx, gy, ds,
         final_loss=out["final_loss"],
         final_accuracy=out["final_accuracy"],
         dataset=ds,
-        unit_maps=np.ascontiguousarray(out["unit_maps"][:, :, :n_hidden]) if len(gx) else None,
-        unit_scale=np.ascontiguousarray(out["unit_scale"][:, :, :n_hidden]) if len(gx) else None,
-        link_weights=np.ascontiguousarray(out["link_weights"][:, :, :n_dense]) if len(gx) else None,
+        **_maps(out, n_hidden, n_dense, len(gx) > 0),
     )
 
 
