@@ -331,16 +331,17 @@ def diagram(result: Any, features: Any, key: Hashable, slide: bool) -> None:
         return
     run = pick_run(result, "diagram_run")
     names = features or PLAIN_FEATURES
-    xx, yy = np.meshgrid(result.grid_x[::2], result.grid_y[::2])
-    maps = apply_features(np.stack([xx.ravel(), yy.ravel()], axis=1), names)
-    fig = shared_figure(
-        repr(("diagram", key, run, slide)),
-        lambda: network_diagram(
+
+    def build() -> go.Figure:  # the inputs' maps: the features over the maps' grid
+        xx, yy = np.meshgrid(result.grid_x[::2], result.grid_y[::2])
+        maps = apply_features(np.stack([xx.ravel(), yy.ravel()], axis=1), names)
+        return network_diagram(
             result, run, input_maps=maps.reshape(*xx.shape, len(names)),
             input_labels=[FEATURES[n].display for n in names], slide=slide,
             title=f"The network, unit by unit — {result.labels[run]}",
-        ),
-    )  # fmt: skip
+        )  # fmt: skip
+
+    fig = shared_figure(repr(("diagram", key, run, slide)), build)
     st.plotly_chart(fig, key="diagram", config=export_config("optiviz-network", slide))
     arch = result.arch_of(run)
     note = (

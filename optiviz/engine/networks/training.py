@@ -803,11 +803,13 @@ def _kernels(width: int, runs: int, rows: int) -> dict[str, Callable[..., Any]]:
 class TrainResult:
     """What a training call returns, as numpy arrays with runs on the first axis.
 
-    ``history[k]`` for k in loss, accuracy, val_loss, val_accuracy, lr has shape
-    (n_runs, epochs). Epochs after a run stopped (early stopping, divergence, or
-    its own shorter epoch count) repeat its last values; ``epochs_run`` says how
-    many are real. ``grad_norms`` (kernel), ``bias_grad_norms``, ``weight_norms``
-    and ``update_ratios`` have shape (n_runs, epochs, n_dense_layers);
+    ``history[k]`` has shape (n_runs, epochs) for Keras's keys: loss, the metric
+    (accuracy, or mae for regression), their ``val_`` twins and lr (with an auxiliary
+    output ``main_output_*`` and ``aux_output_loss``, see :func:`metric_name`).
+    Epochs after a run stopped (early stopping, divergence, or its own shorter epoch
+    count) repeat its last values; ``epochs_run`` says how many are real.
+    ``grad_norms`` (kernel), ``bias_grad_norms``, ``weight_norms`` and ``update_ratios``
+    have shape (n_runs, epochs, n_dense_layers);
     ``activation_mean``/``_std``/``saturated``/``dead`` (n_runs, epochs, n_hidden).
     Snapshots are taken at ``snapshot_epochs`` (0 = initialization; the last one
     is the final model, after restoring the best weights if early stopping did):
@@ -879,9 +881,6 @@ class TrainResult:
     @property
     def diverged(self) -> np.ndarray:
         return self.diverged_epoch > 0
-
-
-HISTORY_KEYS = ("loss", "accuracy", "val_loss", "val_accuracy", "lr")
 
 
 def metric_name(arch: Architecture) -> str:
