@@ -5,11 +5,12 @@ import streamlit as st
 from optiviz.engine import DatasetError, summary
 from optiviz.figures import networks as nf
 from optiviz.figures.style import export_config, optimizer_color
+from optiviz.ui import drawing, url_state
 from optiviz.ui import networks as views
 from optiviz.ui import playground as pg
-from optiviz.ui import url_state
 from optiviz.ui.cache import shared_table
 from optiviz.ui.controls import lazy_tabs, page_intro
+from optiviz.ui.further import further_controls
 
 page_intro(
     "Network playground",
@@ -20,6 +21,8 @@ page_intro(
 
 settings = url_state.scene(pg.schema(), page=pg.PAGE, sidebar=pg.sidebar, settings=pg.current)
 slide = bool(st.session_state["slide"])
+if settings.data == pg.DRAW:
+    drawing.canvas(dict(settings.data_args)["regression"], slide)
 if not settings.optimizers:
     st.info("Choose at least one optimizer in the sidebar.")
     st.stop()
@@ -31,6 +34,7 @@ except (DatasetError, ValueError) as err:
     st.stop()
 
 colors = [optimizer_color(name) for name, _ in settings.optimizers]
+further_controls(settings)
 views.status_line(result)
 tabs = lazy_tabs(
     ["Decision boundary", "Network", "History", "Gradients", "Weights", "Model", "Keras code"],

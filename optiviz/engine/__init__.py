@@ -2,12 +2,19 @@
 
 from . import _jaxsetup  # noqa: F401  (persistent compilation cache)
 from .networks.activations import ACTIVATIONS
-from .networks.datasets import DATASETS, Dataset, DatasetError, load_csv, make_dataset
+from .networks.datasets import (
+    DATASETS,
+    Dataset,
+    DatasetError,
+    load_csv,
+    make_dataset,
+    points_dataset,
+)
 from .networks.initializers import INITIALIZERS
 from .networks.keras_export import to_keras
 from .networks.mlp import Architecture, ModelSummary
 from .networks.schedules import SCHEDULES
-from .networks.training import Run, TrainResult, summary, train
+from .networks.training import Run, TrainResult, summary, train, train_further
 from .optimizers import CLASSIC, OPTIMIZERS, HParam, Optimizer, get_optimizer
 from .plane.expressions import ExpressionError, parse_surface
 from .plane.surfaces import SURFACE_NAMES, Minimum, Surface, get_surface
@@ -46,10 +53,12 @@ __all__ = [
     "load_csv",
     "make_dataset",
     "parse_surface",
+    "points_dataset",
     "race",
     "run_batch",
     "summary",
     "sweep",
     "to_keras",
     "train",
+    "train_further",
 ]

@@ -8,25 +8,47 @@ moving it retrains without recompiling.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from dataclasses import dataclass
 from typing import Any
 
 import streamlit as st
 
-from optiviz.engine import DATASETS, OPTIMIZERS, Dataset, DatasetError, load_csv, make_dataset
+from optiviz.engine import (
+    DATASETS,
+    OPTIMIZERS,
+    Dataset,
+    DatasetError,
+    load_csv,
+    make_dataset,
+    points_dataset,
+)
 from optiviz.engine.networks.activations import ACTIVATIONS
-from optiviz.engine.networks.datasets import CSV_MAX_BYTES, CSV_MAX_ROWS, CSV_UPLOAD_MIB
+from optiviz.engine.networks.datasets import (
+    CSV_MAX_BYTES,
+    CSV_MAX_CLASSES,
+    CSV_MAX_ROWS,
+    CSV_UPLOAD_MIB,
+)
 from optiviz.engine.networks.features import FEATURES
 from optiviz.engine.networks.features import PLAIN as PLAIN_FEATURES
 from optiviz.engine.networks.initializers import INITIALIZERS
 from optiviz.engine.networks.keras_code import Paths, load_script, training_script
 from optiviz.engine.networks.schedules import SCHEDULES
-from optiviz.engine.networks.training import EPOCH_BUCKETS, Run, TrainResult, train
+from optiviz.engine.networks.training import (
+    EPOCH_BUCKETS,
+    MAX_EPOCHS,
+    Run,
+    TrainResult,
+    train,
+    train_further,
+)
 
 from .controls import SLIDE, schedule_params
+from .further import MAX_FITS
 from .progress import in_background
-from .url_state import Param, draw, typed
+from .url_state import Param, draw, just_opened, typed
 
 PAGE = "playground"
 MAX_LAYERS = 8
@@ -34,8 +56,12 @@ UNITS = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128)
 BATCHES = ("full", "8", "16", "32", "64", "128", "256")
 EPOCHS = tuple(b for b in EPOCH_BUCKETS if b <= 1000)
 STRENGTHS = (0.0, 1e-5, 1e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1)
+
 CLIPS = ("none", "clipnorm", "clipvalue", "global_clipnorm")
 CSV = "csv"
+DRAW = "drawn"
+#: drawn points a link carries (a larger drawing stays in the session: the page says so)
+LINK_POINTS = 200
 
 
 def hp_key(opt: str, name: str) -> str:
@@ -43,7 +69,7 @@ def hp_key(opt: str, name: str) -> str:
 
 
 def _info(ss: Any) -> Any:
-    return None if ss["data"] == CSV else DATASETS[ss["data"]]
+    return None if ss["data"] in (CSV, DRAW) else DATASETS[ss["data"]]
 
 
 def _layers_using(ss: Any, activation: str) -> bool:
@@ -74,7 +100,7 @@ def _columns(ss: Any) -> tuple[str, ...]:
 
 @functools.cache
 def _feature_names(data: str) -> tuple[str, ...]:
-    return make_dataset(data).feature_names if data != CSV else ("x1", "x2")
+    return make_dataset(data).feature_names if data not in (CSV, DRAW) else ("x1", "x2")
 
 
 def _column_name(column: str) -> str:
@@ -87,6 +113,8 @@ def _column_name(column: str) -> str:
 
 
 def _regression(ss: Any) -> bool:
+    if ss["data"] == DRAW:
+        return ss["draw_task"] == "values"
     info = _info(ss)
     return bool(info and info.n_classes == 0)
 
@@ -112,11 +140,39 @@ def _data_params(data: str = "Data") -> list[Param]:
             "data",
             "moons",
             kind="choice",
-            choices=(*DATASETS, CSV),
+            choices=(*DATASETS, CSV, DRAW),
             widget="select",
             label="Dataset",
             section=data,
-            fmt=lambda k: "Your CSV file…" if k == CSV else DATASETS[k].display,
+            fmt=lambda k: {CSV: "Your CSV file…", DRAW: "Draw your own points…"}.get(
+                k, DATASETS[k].display if k in DATASETS else k
+            ),
+        ),
+        Param(
+            "draw_task",
+            "classes",
+            kind="choice",
+            choices=("classes", "values"),
+            widget="radio_row",
+            label="Your points carry",
+            section=data,
+            when=lambda ss: ss["data"] == DRAW,
+            fmt=lambda k: {"classes": "a class", "values": "a value (regression)"}[k],
+        ),
+        POINTS,
+        Param(
+            "csv_task",
+            "auto",
+            kind="choice",
+            choices=("auto", "classes", "values"),
+            widget="radio_row",
+            label="The label column holds",
+            help="Classes (a classifier) or numbers to predict (regression, scored with the "
+            "mean squared error). Automatic: numbers that are not all whole, or more than "
+            f"{CSV_MAX_CLASSES} different ones, are values.",
+            section=data,
+            when=lambda ss: ss["data"] == CSV,
+            fmt=lambda k: {"auto": "decide for me", "classes": "classes", "values": "values"}[k],
         ),
         Param(
             "n",
@@ -323,8 +379,22 @@ def _training_params(fit: str = "Training") -> list[Param]:
         Param("patience", 20, kind="int", low=1, high=200, widget="number",
               label="patience (epochs)", section=fit, when=lambda ss: bool(ss["es"]),
               attr="patience"),
+        FURTHER,
         SLIDE,
     ]  # fmt: skip
+
+
+#: the points a student drew (the canvas above the charts draws them; a link carries up
+#: to LINK_POINTS of them)
+POINTS = Param("pts", [], kind="points", max_len=LINK_POINTS * 20, label="Your points",
+               section="Data", in_link=lambda v: len(v) <= LINK_POINTS)  # fmt: skip
+
+
+#: the later fits that trained the scene's network on (Step and "train further" above
+#: the charts draw them; the link carries them, so a continued scene is a link too)
+FURTHER = Param("more", [], kind="ints", low=1, high=MAX_EPOCHS, max_len=200,
+                label="Trained further (epochs of each later fit)", section="Training",
+                attr="more")  # fmt: skip
 
 
 def _optimizer_params() -> list[Param]:
@@ -356,11 +426,16 @@ def _data_extras() -> None:
     ss = st.session_state
     if ss["data"] == CSV:
         st.file_uploader(
-            "CSV: two numeric feature columns and a label column "
+            "CSV: two numeric feature columns and a label column (classes or numbers) "
             f"(at most {CSV_MAX_BYTES / 1e6:g} MB and {CSV_MAX_ROWS:,} rows)",
             type=["csv", "txt", "tsv"],
             key="csv_file",
             max_upload_size=CSV_UPLOAD_MIB,
+        )
+    elif ss["data"] == DRAW:
+        st.caption(
+            "Click the canvas above the charts to put points of the chosen class (or value) "
+            "on the plane; click a point to take it away. The network trains on them."
         )
     else:
         st.caption(DATASETS[ss["data"]].description)
@@ -414,10 +489,16 @@ class Settings:
     deep: tuple[int, ...] | None = None
     aux_weight: float = 0.0
     features: tuple[str, ...] | None = None
+    #: the epochs of each later fit that trained the network on (Step, "train further")
+    more: tuple[int, ...] = ()
 
     @property
     def paths(self) -> Paths:
         return Paths(self.wide, self.deep, self.aux_weight)
+
+    @property
+    def total_epochs(self) -> int:
+        return self.epochs + sum(self.more)
 
 
 def current() -> Settings:
@@ -429,7 +510,12 @@ def current() -> Settings:
         for a in acts
     )
     data_args: dict[str, Any] = {}
-    if ss["data"] != CSV:
+    if ss["data"] == CSV:
+        data_args["task"] = ss["csv_task"]
+    if ss["data"] == DRAW:
+        data_args["points"] = tuple(tuple(float(c) for c in q) for q in ss["pts"])
+        data_args["regression"] = ss["draw_task"] == "values"
+    elif ss["data"] != CSV:
         info = DATASETS[ss["data"]]
         if info.has_n:
             data_args["n"] = int(ss["n"])
@@ -449,7 +535,7 @@ def current() -> Settings:
         for name in ss["opts"]
     )
     sched = ss["schedule"]
-    return typed(
+    settings = typed(
         Settings,
         schema(),
         data=ss["data"],
@@ -468,6 +554,33 @@ def current() -> Settings:
         features=_features(ss),
         **_paths(ss),
     )
+    return _fits_of(settings)
+
+
+_FITS_BASE = "_pg_fits_base"
+
+
+def _fits_of(s: Settings) -> Settings:
+    """The later fits belong to the scene they continued: a control that changes the
+    scene drops them (what was trained further is another network's history); a link
+    brings its own. At most MAX_FITS of them, MAX_EPOCHS in all."""
+    ss = st.session_state
+    base = repr(dataclasses.replace(s, more=()))
+    if just_opened(PAGE) or ss.get(_FITS_BASE) is None:
+        ss[_FITS_BASE] = base
+    kept: list[int] = []
+    if ss[_FITS_BASE] == base:
+        total = s.epochs
+        for m in s.more[:MAX_FITS]:
+            if total + m > MAX_EPOCHS:
+                break
+            kept.append(m)
+            total += m
+    ss[_FITS_BASE] = base
+    if tuple(kept) != s.more:
+        ss["more"] = kept
+        s = dataclasses.replace(s, more=tuple(kept))
+    return s
 
 
 def _paths(ss: Any) -> dict[str, Any]:
@@ -492,8 +605,16 @@ def dataset(s: Settings) -> Dataset:
         if upload is None:
             raise DatasetError("Upload a CSV file in the sidebar (or pick a built-in dataset).")
         args = dict(s.data_args)
-        return _csv(upload.getvalue(), args["val_split"], args["seed"], s.csv_digest)
+        return _csv(upload.getvalue(), args["val_split"], args["seed"], s.csv_digest,
+                    args["task"])  # fmt: skip
+    if s.data == DRAW:
+        return _drawn(s.data_args)
     return _builtin(s.data, s.data_args)
+
+
+@st.cache_data(max_entries=32, ttl=3600, show_spinner=False)
+def _drawn(args: tuple[tuple[str, Any], ...]) -> Dataset:
+    return points_dataset(**dict(args))
 
 
 @st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
@@ -502,8 +623,8 @@ def _builtin(name: str, args: tuple[tuple[str, Any], ...]) -> Dataset:
 
 
 @st.cache_data(max_entries=16, ttl=3600, show_spinner=False)
-def _csv(_data: bytes, val_split: float, seed: int, digest: str) -> Dataset:
-    return load_csv(_data, val_split=val_split, seed=seed)
+def _csv(_data: bytes, val_split: float, seed: int, digest: str, task: str = "auto") -> Dataset:
+    return load_csv(_data, val_split=val_split, seed=seed, task=task)
 
 
 def _runs(s: Settings) -> list[Run]:
@@ -536,6 +657,9 @@ def _runs(s: Settings) -> list[Run]:
 
 @st.cache_resource(max_entries=48, ttl=3600, show_spinner=False)
 def _train(s: Settings, _ds: Dataset) -> TrainResult:
+    if s.more:  # the scene before its last fit (cached too), trained further
+        before = _train(dataclasses.replace(s, more=s.more[:-1]), _ds)
+        return train_further(before, s.more[-1])
     return train(
         _ds,
         hidden=s.hidden,
@@ -586,6 +710,7 @@ def keras_script(s: Settings, ds: Dataset, run: int) -> str:
         batch_size=s.batch_size,
         paths=s.paths,
         features=s.features,
+        further=s.more,
     )
 
 

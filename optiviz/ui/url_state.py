@@ -20,6 +20,7 @@ import streamlit as st
 _SEEN = "_url_state_seen"
 _OWNER = "_url_state_owner"
 NOTICES = "_url_state_notices"
+_OPENED = "_url_state_opened"
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,9 @@ class Param:
 
     key: str
     default: Any
-    kind: str = "float"  # float | int | bool | str | choice | multi
+    #: float | int | bool | str | choice | multi | ints (a list of ints) | points (a list
+    #: of (x, y, value) triples, written ``x_y_v~x_y_v``: no character a URL escapes)
+    kind: str = "float"
     low: float | None = None
     high: float | None = None
     choices: Sequence[Any] = field(default_factory=tuple)
@@ -75,6 +78,9 @@ class Param:
     reset: Callable[[Any], Any] | None = None
     #: called when the student changes it (Streamlit's on_change), before the rerun
     on_change: Callable[[], None] | None = None
+    #: whether a value goes into the link (None: always); one that does not is kept in
+    #: the session only (a drawing too large for an address)
+    in_link: Callable[[Any], bool] | None = None
 
     def parse(self, raw: str | list[str]) -> Any:
         """The value for text from the URL; raises ValueError with a reason."""
@@ -100,6 +106,13 @@ class Param:
             if bad:
                 raise ValueError(f"unknown {', '.join(bad)}")
             return list(dict.fromkeys(items))
+        if self.kind == "ints":
+            return [self._number(t, int) for t in text.split(",") if t]
+        if self.kind == "points":
+            return [_triple(t) for t in text.split("~") if t]
+        return self._number(text, int if self.kind == "int" else float)
+
+    def _number(self, text: str, kind: type) -> Any:
         value = float(text)
         if not math.isfinite(value):
             raise ValueError("not a finite number")
@@ -107,7 +120,7 @@ class Param:
             self.high is not None and value > self.high
         ):
             raise ValueError(f"outside {self.low:g} … {self.high:g}")
-        if self.kind == "int":
+        if kind is int:
             return round(value)
         if self.options:
             return snap(value, self.options)
@@ -116,11 +129,22 @@ class Param:
     def format(self, value: Any) -> str:
         if self.kind == "bool":
             return "1" if value else "0"
-        if self.kind == "multi":
-            return ",".join(value)
+        if self.kind in ("multi", "ints"):
+            return ",".join(map(str, value))
+        if self.kind == "points":
+            return "~".join("_".join(f"{float(v):.4g}" for v in p) for p in value)
         if self.kind == "float":
             return f"{float(value):.6g}"
         return str(value)
+
+
+def _triple(text: str) -> list[float]:
+    """One point of a ``points`` setting: ``x_y_v``, three finite numbers."""
+    parts = text.split("_")
+    values = [float(t) for t in parts] if len(parts) == 3 else []
+    if len(values) != 3 or not all(math.isfinite(v) for v in values):
+        raise ValueError(f"{text[:20]!r} is not a point x_y_value")
+    return values
 
 
 def snap(value: float, options: Sequence[float]) -> float:
@@ -174,6 +198,7 @@ def restore(params: Iterable[Param], *, page: str) -> None:
             st.session_state[p.key] = p.default
         owners[p.key] = page
     st.session_state[_OWNER] = owners
+    st.session_state[_OPENED] = page if fresh else None
     if fresh:
         unknown = [k for k in query if k not in known and k != "page"]
         if unknown:
@@ -182,6 +207,12 @@ def restore(params: Iterable[Param], *, page: str) -> None:
         seen = dict(seen)
         seen[page] = query
         st.session_state[_SEEN] = seen
+
+
+def just_opened(page: str) -> bool:
+    """Whether this run opened ``page`` from its link (a new session, a pasted or
+    changed address) rather than following a control the student moved."""
+    return st.session_state.get(_OPENED) == page
 
 
 def ensure(p: Param) -> None:
@@ -210,7 +241,7 @@ def publish(params: Iterable[Param], *, page: str) -> None:
     out: dict[str, str] = {}
     for p in params:
         value = st.session_state.get(p.key, p.default)
-        if value != p.default:
+        if value != p.default and (p.in_link is None or p.in_link(value)):
             out[p.key] = p.format(value)
     if out != _current_query():
         st.query_params.from_dict(out)
@@ -367,6 +398,10 @@ def typed(cls: type, params: Iterable[Param], **derived: Any) -> Any:
             v = float(f"{float(v):.6g}")
         elif p.kind == "multi":
             v = tuple(v)
+        elif p.kind == "ints":
+            v = tuple(int(x) for x in v)
+        elif p.kind == "points":
+            v = tuple(tuple(float(c) for c in q) for q in v)
         elif p.kind == "bool":
             v = bool(v)
         values[p.attr] = v

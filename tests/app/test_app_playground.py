@@ -315,7 +315,9 @@ def test_every_setting_is_one_declaration() -> None:
 
     schema = pg.schema()
     assert len({p.key for p in schema}) == len(schema)
-    assert all(p.widget and p.label for p in schema)
+    # every one a widget of the sidebar, but the later fits: the buttons above the
+    # charts add them (pg.further_controls)
+    assert all(p.widget and p.label for p in schema if p not in (pg.FURTHER, pg.POINTS))
     assert all(
         p.section
         for p in schema
@@ -485,3 +487,118 @@ def test_validation_points_can_be_hidden_and_the_panels_say_the_losses() -> None
     clean(at)
     (fig,) = specs(at)
     assert not any("validation" in t.get("name", "") for t in fig["data"])
+
+
+def test_step_and_train_further_continue_the_runs_and_travel_in_the_link() -> None:
+    """Issue #26: Step trains one more epoch, "Train +N" N more, each from where the
+    runs stopped (a later Keras fit); the link carries the fits, a changed scene drops
+    them, and Restart goes back."""
+    at = playground({"opts": "adam"})
+    clean(at)
+    first = float(at.dataframe[0].value["val_loss"][0])
+    buttons = {b.label: b for b in at.button}
+    buttons["Step ▸ +1"].click().run()
+    clean(at)
+    assert at.query_params["more"] == "1"
+    assert any("Trained 21 epochs" in m.value for m in at.markdown)
+    after_step = float(at.dataframe[0].value["val_loss"][0])
+    {b.label: b for b in at.button}["Train +50"].click().run()
+    clean(at)
+    assert at.query_params["more"] == "1,50"
+    assert any("Trained 71 epochs** (20 + 1 + 50)" in m.value for m in at.markdown)
+    # the same numbers as one training of 71 epochs (no callbacks: the fits join exactly)
+    ds = optiviz.make_dataset("moons", n=200, noise=0.15, val_split=0.2, seed=0)
+    lr = optiviz.OPTIMIZERS["adam"].playground_lr
+    once = optiviz.train(ds, hidden=(16, 16), epochs=71,
+                         optimizers={"adam": {"learning_rate": lr}})  # fmt: skip
+    shown = float(at.dataframe[0].value["val_loss"][0])
+    assert shown == pytest.approx(float(once.final_loss[0]), rel=1e-5)
+    assert shown != first and after_step != first
+    # the Keras code trains further as the page did
+    open_tab(at, "pg_tab", "Keras code")
+    code = at.code[-1].value
+    assert "epochs=21,\n    initial_epoch=20," in code
+    assert "epochs=71,\n    initial_epoch=21," in code
+    # a link restores the continued scene
+    again = playground({"opts": "adam", "more": "1,50"})
+    clean(again)
+    assert float(again.dataframe[0].value["val_loss"][0]) == pytest.approx(shown, rel=1e-6)
+    # changing the scene drops the later fits; Restart too
+    again.sidebar.slider(key="val").set_value(0.3).run()
+    clean(again)
+    assert "more" not in again.query_params
+    at2 = playground({"opts": "adam", "more": "5"})
+    {b.label: b for b in at2.button}["Restart"].click().run()
+    clean(at2)
+    assert "more" not in at2.query_params
+
+
+def test_a_bad_or_too_long_further_link_is_cut_with_a_message() -> None:
+    at = playground({"opts": "adam", "more": "abc"})
+    clean(at)
+    assert any("more=abc" in w.value for w in at.warning)
+    at = playground({"opts": "adam", "more": "4000,2000"})  # past 5000 epochs in all
+    clean(at)
+    assert at.query_params["more"] == "4000"
+
+
+def _drawing(n: int) -> list[list[float]]:
+    """``n`` points on the drawing grid: class 0 on the left, class 1 on the right."""
+    out = []
+    for i in range(n):
+        col = (i % 2) * 21 + (i // 2) % 20  # left and right halves in turn, 0 skipped
+        x, y = round(-2 + 0.1 * col, 1), round(-2 + 0.1 * (i // 40), 1)
+        out.append([x, y, float(x > 0)])
+    return out
+
+
+def test_drawn_points_train_and_travel_in_the_link() -> None:
+    """Issue #26: the drawn points are a setting: the network trains on them, the link
+    carries up to 200 of them (a larger drawing says it will not), and the Keras code
+    writes them out."""
+    from optiviz.ui import playground as pg
+
+    pts = _drawing(12)
+    link = pg.POINTS.format(pts)
+    at = playground({"data": "drawn", "pts": link, "opts": "adam"})
+    clean(at)
+    assert at.query_params["pts"] == link
+    assert any("Your points (12)" in e.proto.label for e in at.expander)
+    assert len(at.dataframe[0].value) == 1  # trained: the final table has Adam's row
+    open_tab(at, "pg_tab", "Keras code")
+    code = at.code[-1].value
+    assert "from optiviz import points_dataset" in code and "(-2.0, -2.0, 0.0), (0.1, -2.0, 1.0)" in code
+    ns: dict = {}
+    exec(code.split("\nmodel = ")[0].split("import keras\n")[1], ns)  # test only: the data part
+    assert ns["ds"].n_train + ns["ds"].n_val == 12
+    # too few points: the canvas stays, the message says what to draw
+    at = playground({"data": "drawn", "pts": pg.POINTS.format(pts[:2])})
+    clean(at)
+    assert at.error and "at least 4 points" in at.error[0].value
+    assert any("Your points (2)" in e.proto.label for e in at.expander)
+    # a drawing larger than a link: kept in the session, the link leaves it out
+    at.session_state["pts"] = _drawing(211)
+    at.run()
+    clean(at)
+    assert "pts" not in at.query_params
+    assert any("at most 200 drawn points" in w.value for w in at.warning)
+    # a bad point in a link is named and dropped
+    at = playground({"data": "drawn", "pts": "0_0_0~oops"})
+    assert any("pts=" in w.value and "oops" in w.value for w in at.warning)
+
+
+def test_a_csv_with_a_numeric_target_trains_a_regression_network() -> None:
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 2))
+    y = X[:, 0] - 0.5 * X[:, 1] ** 2
+    payload = ("a,b,height\n" + "".join(f"{a:.4f},{b:.4f},{t:.4f}\n" for (a, b), t in
+                                         zip(X, y, strict=True))).encode()  # fmt: skip
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.query_params.update({"data": "csv", "epochs": "20", "opts": "adam"})
+    at.switch_page("pages/playground.py")
+    at.session_state["csv_file"] = _Upload("mine.csv", payload)
+    at.run()
+    clean(at)
+    table = at.dataframe[0].value
+    assert any("mae" in c for c in table.columns), list(table.columns)
+    assert any("the value the network predicts" in c.value for c in at.caption)

@@ -42,6 +42,8 @@ SCHEMAS = {
 OWN = {
     "backprop": {"stage"},  # the step-through's ◀ ▶ buttons and its stage slider
     "race": {"inspect_step", "inspect_run"},  # the runs and steps of the race on screen
+    # the later fits (Step and "train further" add them) and the drawn points (the canvas)
+    "playground": {"more", "pts"},
 }
 
 
@@ -61,6 +63,8 @@ ALLOWED = {
     "optiviz/ui/race_views.py": "the inspector's run and step (from the race on screen)",
     "optiviz/ui/networks.py": "which run a tab shows (from the result, not in the link)",
     "optiviz/ui/export.py": "an export's file format (not a setting of the scene)",
+    "optiviz/ui/further.py": "train further's step size (the fits it adds are the setting)",
+    "optiviz/ui/drawing.py": "the pen: which class a click adds (the points are the setting)",
 }
 WIDGETS = {
     "slider", "select_slider", "selectbox", "number_input", "toggle", "checkbox",

@@ -154,3 +154,62 @@ def test_the_network_diagram_in_slide_mode(page, server) -> None:
     chart.scroll_into_view_if_needed()
     shoot(page, "playground-network-diagram-slide")
     assert real_errors(page) == []
+
+
+def test_step_and_train_further_in_the_browser(page, server) -> None:
+    """Step adds one epoch and "Train +N" N more; the boundary animation then ends at
+    the new last epoch and the address bar carries the fits."""
+    page.goto(f"{server}/playground?n=300&epochs=50&opts=adam", wait_until="domcontentloaded")
+    wait_rendered(page, timeout=240_000)
+    page.get_by_role("button", name="Step ▸ +1").click()
+    page.get_by_text("Trained 51 epochs").wait_for(timeout=60_000)
+    wait_rendered(page)
+    page.get_by_role("button", name="Train +50").click()
+    page.get_by_text("Trained 101 epochs").wait_for(timeout=60_000)
+    wait_rendered(page)
+    assert "more=1%2C50" in page.url or "more=1,50" in page.url
+    chart = page.locator('[data-testid="stPlotlyChart"] .js-plotly-plot').first
+    steps = chart.evaluate("gd => gd._fullLayout.sliders[0].steps.map(s => s.label)")
+    assert steps[-1].endswith("101"), steps[-3:]
+    shoot(page, "playground-further")
+    assert real_errors(page) == []
+    assert page.outside == []
+
+
+def test_drawing_your_own_points(page, server) -> None:
+    """Issue #26: clicks on the canvas add points of the chosen class, a click on a point
+    removes it, and the network trains on the drawing; the link carries the points."""
+    page.goto(f"{server}/playground?data=drawn&epochs=50&opts=adam", wait_until="domcontentloaded")
+    page.get_by_text("Your points (0)").wait_for(timeout=120_000)
+    wait_rendered(page, timeout=120_000)
+
+    def click_at(x: float, y: float) -> None:
+        """Click the canvas at plane coordinates (x, y)."""
+        chart = page.locator('[data-testid="stPlotlyChart"] .js-plotly-plot').first
+        px = chart.evaluate(
+            "(gd, xy) => { const l = gd._fullLayout; return [l.xaxis.l2p(xy[0]) + l.xaxis._offset,"
+            " l.yaxis.l2p(xy[1]) + l.yaxis._offset]; }",
+            [x, y],
+        )
+        box = chart.bounding_box()
+        page.mouse.move(box["x"] + px[0], box["y"] + px[1])
+        page.wait_for_timeout(150)
+        page.mouse.click(box["x"] + px[0], box["y"] + px[1])
+
+    spots = [(-1.0, 1.0), (-1.0, -1.0), (-0.5, 0.0), (1.0, 1.0), (1.0, -1.0), (0.5, 0.0)]
+    for i, (x, y) in enumerate(spots):
+        if i == 3:
+            page.get_by_text("class 1", exact=True).first.click()
+            page.wait_for_timeout(300)
+        click_at(x, y)
+        page.get_by_text(f"Your points ({i + 1})").wait_for(timeout=60_000)
+        wait_rendered(page)
+    assert "pts=" in page.url
+    click_at(0.5, 0.0)  # on a point: it goes
+    page.get_by_text("Your points (5)").wait_for(timeout=60_000)
+    wait_rendered(page, timeout=120_000)
+    charts = page.locator('[data-testid="stPlotlyChart"] .js-plotly-plot')
+    assert charts.count() == 2  # the canvas and the trained network's boundary
+    shoot(page, "playground-drawn")
+    assert real_errors(page) == []
+    assert page.outside == []

@@ -9,12 +9,14 @@ from hypothesis import strategies as st
 
 from optiviz.engine.networks.datasets import (
     DATASETS,
+    DRAW_BOX,
     REGRESSION,
     Dataset,
     DatasetError,
     DatasetInfo,
     load_csv,
     make_dataset,
+    points_dataset,
     split,
 )
 
@@ -521,7 +523,9 @@ CSV_ERRORS = [
     pytest.param(csv_text([*_rows(5), (1, 2, ""), *_rows(6)]), {}, "label is empty", id="label"),
     pytest.param(csv_text([*_rows(5), (1, 2, "NaN"), *_rows(6)]), {}, "not a usable", id="nan-y"),
     pytest.param(csv_text(_rows(12, k=1)), {}, "Only one class ('0')", id="one-class"),
-    pytest.param(csv_text(_rows(30, k=11)), {}, "Found 11 different labels", id="11-classes"),
+    pytest.param(
+        csv_text(_rows(30, k=11)), {"task": "classes"}, "Found 11 different labels", id="11-classes"
+    ),
     pytest.param(csv_text(_rows(9)), {}, "only 9 data rows; at least 10", id="few-rows"),
     pytest.param(
         csv_text(_rows(3)) + "1,2\n" + "1,2,0\n" * 9,
@@ -677,3 +681,57 @@ def test_2d_regression_sets_follow_their_recipe(name):
     np.testing.assert_allclose(y, want, atol=1e-5)
     noisy = make_dataset(name, n=300, seed=2)
     assert 0 < np.std(all_points(noisy)[1] - want) < 0.2
+
+
+# ------------------------------------------------------- a CSV with a numeric target
+def test_csv_with_numbers_to_predict_is_a_regression_set():
+    """Issue #26: a CSV whose label column holds numbers that are not class indices
+    (fractions, or more than CSV_MAX_CLASSES values) is read as a regression target;
+    ``task`` says it outright either way."""
+    rows = [(i * 0.1, (i % 7) - 3.0, round(0.37 * i - 2.0, 3)) for i in range(40)]
+    ds = load_csv(csv_text(rows, header="x,y,price"), val_split=0.25, seed=1)
+    assert ds.task == "regression" and ds.n_classes == 0 and ds.class_names == ()
+    assert ds.target_name == "price" and ds.y_train.dtype == np.float32
+    got = sorted(np.concatenate([ds.y_train, ds.y_val]).tolist())
+    np.testing.assert_allclose(got, sorted(r[2] for r in rows), rtol=1e-6)
+    assert ds.n_val == 10
+    whole = [(i, i % 5, i % 30) for i in range(60)]  # 30 whole numbers: values too
+    assert load_csv(csv_text(whole)).task == "regression"
+    assert load_csv(csv_text(whole[:20], header="x,y,label"), task="values").task == "regression"
+    assert load_csv(csv_text(_rows(20, k=3))).task == "multiclass"  # 0, 1, 2: classes
+    with pytest.raises(DatasetError, match="holds words"):
+        load_csv(csv_text([(i, i, "ab"[i % 2]) for i in range(20)]), task="values")
+    with pytest.raises(DatasetError, match="task must be"):
+        load_csv(csv_text(_rows(20)), task="regression")
+
+
+# ------------------------------------------------------------------- drawn points
+def test_drawn_points_make_a_dataset_on_the_drawing_square():
+    pts = [(-1, 1, 0), (-1, -1, 0), (-0.5, 0, 0), (1, 1, 1), (1, -1, 1), (0.5, 0, 1)]
+    ds = points_dataset(pts, val_split=0.34, seed=2)
+    assert ds.name == "drawn" and ds.n_classes == 2 and ds.domain == DRAW_BOX
+    assert ds.n_train + ds.n_val == 6 and ds.n_val == 2
+    both = np.concatenate([ds.X_train, ds.X_val])
+    assert sorted(map(tuple, both.tolist())) == sorted((float(x), float(y)) for x, y, _ in pts)
+    three = points_dataset([*pts, (0, 1.5, 2), (0, -1.5, 2)], val_split=0.0)
+    assert three.n_classes == 3 and three.class_names == ("class 0", "class 1", "class 2")
+    values = points_dataset([(x, y, x / 2) for x, y, _ in pts], regression=True)
+    assert values.task == "regression" and values.y_train.dtype == np.float32
+
+
+@pytest.mark.parametrize(
+    ("points", "kwargs", "message"),
+    [
+        ([(0, 0, 0)] * 3, {}, "at least 4 points"),
+        ([(0, 0, 0)] * 4, {}, "at least two classes"),
+        ([(0, 0, 0), (1, 1, 1), (2.5, 0, 1), (0, 1, 0)], {}, "must lie in"),
+        ([(0, 0, 0), (1, 1, 1), (0, 0.5, 3), (0, 1, 0)], {}, "classes are 0 to 2"),
+        ([(0, 0, 0), (1, 1, 0.5), (0, 0.5, 1), (0, 1, 0)], {}, "classes are 0 to 2"),
+        ([(0, 0, 0), (1, 1, 2), (0, 0.5, 1), (0, 1, 0)], {"regression": True}, "between -1"),
+        ([(0, 0, 0), (1, float("nan"), 1), (0, 0.5, 1), (0, 1, 0)], {}, "finite"),
+        ([(0, 0, c % 2) for c in range(1001)], {}, "At most 1000"),
+    ],
+)
+def test_bad_drawings_say_what_to_draw(points, kwargs, message):
+    with pytest.raises(DatasetError, match=message):
+        points_dataset(points, **kwargs)

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from jax import monitoring
 
-from optiviz.engine import _store, kernels, make_dataset, train
+from optiviz.engine import _store, kernels, make_dataset, train, train_further
 from optiviz.engine.networks import gradients as grad_lab
 from optiviz.engine.networks.datasets import DATASETS
 from optiviz.engine.networks.lr_range import STEP_CHOICES, lr_range_test
@@ -94,15 +94,24 @@ def _playground_scenes() -> Iterator[tuple[str, dict[str, Any]]]:
                                                      "sin(x1)", "sin(x2)")}  # fmt: skip
     yield "Wide & Deep, classifier", {**base, **net, "wide": (1,), "dropout": 0.3,
                                       "batch_size": 32}  # fmt: skip
+    # the Step button and "train further" (issue #26): the same kernels from a state
+    yield "train further", {**base, **net, "further": (10, 1)}
+    yield "train further, BN, early stopping, batches", {
+        **base, **net, "further": (1, 50), "batch_norm": True, "early_stopping": True,
+        "patience": 2, "batch_size": 32, "schedule": "performance",
+    }  # fmt: skip
 
 
 def _train(scene: dict[str, Any]) -> None:
     scene = dict(scene)
     name, n = scene.pop("data"), scene.pop("n")
+    further = scene.pop("further", ())
     ds = make_dataset(
         name, n=n if DATASETS[name].has_n else None, val_split=scene.pop("val"), seed=0
     )
-    train(ds, **scene)
+    result = train(ds, **scene)
+    for more in further:
+        result = train_further(result, more)
 
 
 @pytest.mark.slow

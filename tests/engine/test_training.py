@@ -257,7 +257,8 @@ def full_batch() -> training.TrainResult:
     )
 
 
-def keras_fit(case: KerasCase) -> tuple[keras.Model, Any, Any]:
+def keras_compiled(case: KerasCase) -> tuple[keras.Model, list, Any]:
+    """The case's Keras model, compiled from PARAMS_A, its callbacks and early stopper."""
     model = keras_model(
         ARCH_A, PARAMS_A, kernel_regularizer=case.regularizer() if case.regularizer else None
     )
@@ -276,6 +277,11 @@ def keras_fit(case: KerasCase) -> tuple[keras.Model, Any, Any]:
             monitor="val_loss", patience=case.patience, restore_best_weights=True
         )
         callbacks.append(stopper)
+    return model, callbacks, stopper
+
+
+def keras_fit(case: KerasCase) -> tuple[keras.Model, Any, Any]:
+    model, callbacks, stopper = keras_compiled(case)
     history = model.fit(
         XA,
         YA,

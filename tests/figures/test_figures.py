@@ -605,3 +605,19 @@ def _array(v) -> np.ndarray:
         kinds = {"f8": np.float64, "f4": np.float32, "u1": np.uint8, "i4": np.int32}
         return np.frombuffer(base64.b64decode(v["bdata"]), kinds[v["dtype"]])
     return np.asarray(v, float)
+
+
+def test_the_drawing_canvas_offers_every_spot_and_shows_the_points() -> None:
+    from optiviz.figures.drawing import canvas_figure
+
+    box = ((-2.0, 2.0), (-2.0, 2.0))
+    pts = [[-1.0, 1.0, 0.0], [1.0, -1.0, 1.0], [0.5, 0.5, 2.0]]
+    fig = canvas_figure(pts, False, False, box, 0.1)
+    grid = fig.data[0]
+    assert len(grid.x) == 41 * 41 and min(grid.x) == -2.0 and max(grid.y) == 2.0
+    assert [len(t.x) for t in fig.data[1:]] == [1, 1, 1]  # one trace per class
+    assert [t.name for t in fig.data[1:]] == ["class 0", "class 1", "class 2"]
+    assert fig.layout.yaxis.scaleanchor == "x" and fig.layout.clickmode == "event+select"
+    values = canvas_figure([[0.0, 0.0, -0.5], [1.0, 1.0, 0.75]], True, True, box, 0.1)
+    assert list(values.data[1].marker.color) == [-0.5, 0.75]
+    assert values.data[1].marker.cmin == -1 and values.data[1].marker.cmax == 1

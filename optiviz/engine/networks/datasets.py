@@ -925,8 +925,9 @@ def load_csv(
     seed: int = 0,
     max_bytes: int = CSV_MAX_BYTES,
     max_rows: int = CSV_MAX_ROWS,
+    task: str = "auto",
 ) -> Dataset:
-    """Read a student's own 2D classification data from CSV text.
+    """Read a student's own 2D data from CSV text: classes, or numbers to predict.
 
     Expected layout: a header row, then one row per example with exactly three
     columns, two numeric features and one label. The label column is the one named
@@ -945,6 +946,9 @@ def load_csv(
         seed: seed of the shuffled, stratified split.
         max_bytes: largest accepted file size.
         max_rows: largest accepted number of data rows.
+        task: ``"classes"``, ``"values"`` (a regression target: every label a number)
+            or ``"auto"``: values when every label is a number and they are not all
+            whole or there are more than :data:`CSV_MAX_CLASSES` of them, else classes.
 
     Returns:
         A :class:`Dataset` named ``"csv"``, its ``domain`` fitted to the points.
@@ -964,6 +968,18 @@ def load_csv(
             f"The file has only {len(feats)} data row{'s' if len(feats) != 1 else ''}; "
             f"at least {CSV_MIN_ROWS} are needed to train and validate."
         )
+    if task not in ("auto", "classes", "values"):
+        raise DatasetError(f"task must be auto, classes or values, got {task!r}")
+    values = _numbers(labels)
+    if task == "values" or (task == "auto" and _looks_like_values(values)):
+        if values is None:
+            raise DatasetError(
+                f"Label column {label_name} holds words: a regression target must be numbers."
+            )
+        return _build("csv", "Your CSV", np.array(feats, dtype=np.float64), values,
+                      n_classes=0, feature_names=(header[feat_cols[0]], header[feat_cols[1]]),
+                      class_names=(), val_split=val_split, seed=seed,
+                      target_name=header[label_col].strip()[:30])  # fmt: skip
     y, class_names = _parse_label_values(labels)
     if len(class_names) < 2:
         raise DatasetError(
@@ -991,6 +1007,23 @@ def load_csv(
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
+def _numbers(labels: list[str]) -> np.ndarray | None:
+    """The labels as finite float32 numbers, or None if any is not one."""
+    try:
+        values = np.array([float(s) for s in labels], dtype=np.float64)
+    except ValueError:
+        return None
+    ok = np.isfinite(values).all() and np.abs(values).max(initial=0) <= _FLOAT32_MAX
+    return values.astype(np.float32) if ok else None
+
+
+def _looks_like_values(values: np.ndarray | None) -> bool:
+    """Numbers that are not class indices: some not whole, or too many distinct."""
+    if values is None:
+        return False
+    return bool(np.any(values != np.round(values)) or len(np.unique(values)) > CSV_MAX_CLASSES)
+
+
 def _parse_feature(cell: str, line_no: int, column: str) -> float:
     """One feature cell as a float, or a DatasetError that says where and why."""
     where = f"Row {line_no}, column {_short(column, 30)}"
@@ -1006,3 +1039,77 @@ def _parse_feature(cell: str, line_no: int, column: str) -> float:
     if abs(value) > _FLOAT32_MAX:
         raise DatasetError(f"{where}: {_short(cell)} is too large for 32-bit floats.")
     return value
+
+
+# --------------------------------------------------------------------- drawn points
+#: the square a student draws points in (TensorFlow Playground's plane, scaled to the
+#: built-in sets' size), the grid a click snaps to, and the limits of a drawing
+DRAW_BOX: Box = ((-2.0, 2.0), (-2.0, 2.0))
+DRAW_STEP = 0.1
+DRAW_MIN_POINTS = 4
+DRAW_MAX_POINTS = 1000
+DRAW_MAX_CLASSES = 3
+
+
+def points_dataset(
+    points: Sequence[Sequence[float]],
+    *,
+    regression: bool = False,
+    val_split: float = 0.2,
+    seed: int = 0,
+) -> Dataset:
+    """A dataset from points a student drew on the plane: ``(x1, x2, label)`` each, the
+    label a class (0, 1 or 2) or, with ``regression``, a value in [-1, 1].
+
+    The plane is the fixed square :data:`DRAW_BOX` (so the charts keep the canvas the
+    points were drawn on); points outside it are an error, as are fewer than
+    :data:`DRAW_MIN_POINTS` or more than :data:`DRAW_MAX_POINTS` points, a class
+    other than 0 … DRAW_MAX_CLASSES − 1 and a drawing of a single class. The split is
+    the same stratified, seeded one as every data set's.
+
+    Raises:
+        DatasetError: with a message that says what to draw.
+    """
+    rows = np.asarray(points, dtype=np.float64).reshape(-1, 3) if len(points) else np.zeros((0, 3))
+    if len(rows) < DRAW_MIN_POINTS:
+        raise DatasetError(
+            f"Draw at least {DRAW_MIN_POINTS} points to train on "
+            f"({len(rows)} so far): click on the canvas."
+        )
+    if len(rows) > DRAW_MAX_POINTS:
+        raise DatasetError(f"At most {DRAW_MAX_POINTS} drawn points, got {len(rows)}.")
+    if not np.isfinite(rows).all():
+        raise DatasetError("A drawn point is not a finite number.")
+    (x0, x1), (y0, y1) = DRAW_BOX
+    inside = (rows[:, 0] >= x0) & (rows[:, 0] <= x1) & (rows[:, 1] >= y0) & (rows[:, 1] <= y1)
+    if not inside.all():
+        raise DatasetError(f"Drawn points must lie in [{x0:g}, {x1:g}] × [{y0:g}, {y1:g}].")
+    labels = rows[:, 2]
+    if regression:
+        if np.abs(labels).max() > 1.0:
+            raise DatasetError("A drawn point's value must lie between -1 and 1.")
+        n_classes, names, y = 0, (), labels.astype(np.float32)
+    else:
+        if not np.all((labels == np.round(labels)) & (labels >= 0) & (labels < DRAW_MAX_CLASSES)):
+            raise DatasetError(f"Drawn classes are 0 to {DRAW_MAX_CLASSES - 1}.")
+        y = labels.astype(np.int32)
+        n_classes = int(y.max()) + 1
+        if len(np.unique(y)) < 2:
+            raise DatasetError("Draw points of at least two classes: a classifier needs both.")
+        names = tuple(f"class {c}" for c in range(n_classes))
+    X_train, y_train, X_val, y_val = split(
+        rows[:, :2], y, val_split=val_split, seed=seed, regression=regression
+    )
+    return Dataset(
+        name="drawn",
+        display="Your points",
+        X_train=_readonly(X_train),
+        y_train=_readonly(y_train),
+        X_val=_readonly(X_val),
+        y_val=_readonly(y_val),
+        n_classes=n_classes,
+        feature_names=("x1", "x2"),
+        class_names=names,
+        domain=DRAW_BOX,
+        target_name="your value" if regression else "",
+    )

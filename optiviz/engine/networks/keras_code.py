@@ -61,8 +61,13 @@ def optimizers_code(
 def data_code(dataset: str, dataset_args: Mapping[str, Any]) -> list[str]:
     """The lines that make the playground's data as ``ds`` (through optiviz, which the
     first line says must be installed), or read the student's own CSV file."""
+    if dataset == "drawn":  # the points the student drew, written out
+        return [NEEDS, "import keras", "from optiviz import points_dataset", "",
+                *points_code(dataset_args)]  # fmt: skip
     if dataset == "csv":  # the student's own file
         keep = {k: v for k, v in dataset_args.items() if k in ("val_split", "seed")}
+        if dataset_args.get("task", "auto") != "auto":
+            keep["task"] = dataset_args["task"]
         args = ", ".join(f"{k}={v!r}" for k, v in keep.items())
         reader = "load_csv"
         make = [
@@ -74,6 +79,17 @@ def data_code(dataset: str, dataset_args: Mapping[str, Any]) -> list[str]:
         reader = "make_dataset"
         make = [f'ds = make_dataset("{dataset}"{", " + args if args else ""})']
     return [NEEDS, "import keras", f"from optiviz import {reader}", "", *make]
+
+
+def points_code(args: Mapping[str, Any]) -> list[str]:
+    """``ds = points_dataset(POINTS, ...)`` with the drawn points as a literal, a few
+    points a line."""
+    pts = [f"({_num(x)}, {_num(y)}, {_num(v)})" for x, y, v in args["points"]]
+    lines = ["POINTS = [  # (x1, x2, class or value): the points you drew"]
+    lines += [f"    {', '.join(pts[i : i + 5])}," for i in range(0, len(pts), 5)]
+    keep = {k: args[k] for k in ("regression", "val_split", "seed") if k in args}
+    extra = "".join(f", {k}={v!r}" for k, v in keep.items())
+    return [*lines, "]", f"ds = points_dataset(POINTS{extra})"]
 
 
 class Paths(NamedTuple):
@@ -240,10 +256,13 @@ def training_script(
     loss: str | None = None,
     paths: Paths = PLAIN,
     features: Sequence[str] | None = None,
+    further: Sequence[int] = (),
 ) -> str:
     """A complete Keras 3 script for one run of the playground (``n_classes=0``: a
     regression network; ``paths``: Wide & Deep and the auxiliary output; ``features``:
-    input features computed from 2D data, ``n_features`` of them)."""
+    input features computed from 2D data, ``n_features`` of them; ``further``: the
+    epochs of each later ``fit`` that trains the same model on, as
+    :func:`~optiviz.engine.networks.training.train_further` does)."""
     common = [f"kernel_initializer={get_initializer(initializer).keras(init_stddev)}"]
     reg = _regularizer(l1, l2)
     if reg:
@@ -279,20 +298,39 @@ def training_script(
     lr = float(opt.resolve(hparams)["learning_rate"])
     callbacks = _callbacks(lines, schedule, schedule_params, lr, epochs, early_stopping, patience)
     bs = n_train if batch_size is None else int(batch_size)
-    lines += [
-        "",
-        "history = model.fit(",
+    lines += ["", *_fit_code("history", paths, features, epochs, None, bs, batch_size, callbacks)]
+    done = int(epochs)
+    for i, more in enumerate(further, start=2):
+        lines += [
+            "",
+            f"# trained further: {int(more)} more epoch{'s' if more != 1 else ''} of the same "
+            "model (its weights, optimizer state",
+            "# and learning rate carry over; the callbacks start afresh, as every fit does)",
+            *_fit_code(f"history_{i}", paths, features, done + int(more), done, bs, batch_size,
+                       callbacks),
+        ]  # fmt: skip
+        done += int(more)
+    return "\n".join(lines) + "\n"
+
+
+def _fit_code(name, paths, features, epochs, initial, bs, batch_size, callbacks) -> list[str]:
+    """One ``model.fit`` call (``initial``: its ``initial_epoch``, None for the first)."""
+    lines = [
+        f"{name} = model.fit(",
         f"    {inputs_code(paths, _X(features, 'train'))},",
         f"    {targets_code(paths, 'ds.y_train')},",
         f"    epochs={int(epochs)},",
+    ]
+    if initial is not None:
+        lines.append(f"    initial_epoch={int(initial)},")
+    lines += [
         f"    batch_size={bs},{FULL_BATCH_NOTE if batch_size is None else ''}",
         f"    validation_data=({inputs_code(paths, _X(features, 'val'))}, "
         f"{targets_code(paths, 'ds.y_val')}),",
     ]
     if callbacks:
         lines.append(f"    callbacks=[{', '.join(callbacks)}],")
-    lines.append(")")
-    return "\n".join(lines) + "\n"
+    return [*lines, ")"]
 
 
 def _model_code(

@@ -42,6 +42,7 @@ stop being finite is frozen at its last good epoch and flagged
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 from collections import Counter
@@ -171,6 +172,9 @@ class RunArrays(NamedTuple):
     hp: dict[str, Array]
     act_params: Array
     n_epochs: Array
+    #: the epochs a schedule spans (1cycle's length): the first ``fit``'s, also when a
+    #: later call trains further, as the same callback would in Keras
+    horizon: Array
     trainable_from: Array
     es: Array
     patience: Array
@@ -568,7 +572,7 @@ class _Kernels:
         present, clipping = group
         hp = r.hp
         active = (e < r.n_epochs) & ~st.stopped & ~st.diverged
-        lr = hp["learning_rate"] * sch.lr_factor(r.sched, e, r.n_epochs) * st.plateau.factor
+        lr = hp["learning_rate"] * sch.lr_factor(r.sched, e, r.horizon) * st.plateau.factor
         hp_e = {**hp, "learning_rate": lr}
         mask = data.real * self.layout.per_slot((e >= r.trainable_from).astype(jnp.float32))
         key_e = padded.fold(r.train_key, e)
@@ -869,6 +873,14 @@ class TrainResult:
     link_weights: np.ndarray | None = None
     #: the input features computed from 2D data's coordinates (None: the coordinates)
     features: tuple[str, ...] | None = None
+    #: the mini-batch size trained with (the training set's size for a full batch)
+    batch_size: int | None = None
+    #: the epochs the first call trained (a schedule's length, see :func:`train_further`)
+    horizon: int | None = None
+    #: where each run stands, to train further (:data:`RESUME_KEYS`, runs first; the
+    #: padded weights and batch-norm statistics, its own optimizer's state flattened);
+    #: None for results joined from several calls
+    resume: dict[str, np.ndarray] | None = None
 
     @property
     def n_runs(self) -> int:
@@ -1036,7 +1048,110 @@ def train(
                      len(resolved), plan, max_epochs, progress)  # fmt: skip
     result = _result(arch, layout, run_list, resolved, out, plan, max_epochs, gx, gy, ds, theta0)
     result.features = names
+    result.batch_size = bs
+    result.horizon = max_epochs
     return result
+
+
+def train_further(result: TrainResult, epochs: int, *, progress: Any = None) -> TrainResult:
+    """Train every run of ``result`` for ``epochs`` more epochs from where it stopped.
+
+    As a second ``model.fit(..., epochs=result.epochs + epochs,
+    initial_epoch=result.epochs)`` on the same Keras model: the weights (the restored
+    best ones where early stopping restored them), batch-norm statistics, the
+    optimizer's state (moments, iteration count) and a learning rate that
+    ``ReduceLROnPlateau`` lowered carry over; a schedule keeps the first call's length
+    (it is the same callback); early stopping and the plateau's patience start afresh
+    (Keras resets them in ``on_train_begin``), so a run that stopped early trains
+    again. A run that diverged stays where it was. No kernel is compiled for it: the
+    same kernels train from a given state.
+
+    Returns:
+        The whole training as one :class:`TrainResult` (it can train further again):
+        the history over every epoch, the snapshots of both calls (the later ones at
+        the new call's own checkpoints; at most ``2 · N_CHECKPOINTS + 1`` are kept,
+        evenly thinned), ``params`` the new final weights, ``init_params`` the first
+        call's, ``epochs`` the total.
+
+    Raises:
+        ValueError: ``result`` joins runs of several calls, or its runs have epoch
+        counts of their own, or the total would pass :data:`MAX_EPOCHS`.
+    """
+    if result.resume is None or result.batch_size is None or result.run_archs is not None:
+        raise ValueError("this result joins runs of several trainings: it cannot train further")
+    if any(r.epochs not in (None, result.epochs) for r in result.runs):
+        raise ValueError("runs with epoch counts of their own cannot train further together")
+    more = checks.whole("more epochs", epochs, 1, max(1, MAX_EPOCHS - result.epochs))
+    if result.epochs + more > MAX_EPOCHS:
+        raise ValueError(f"training stops at {MAX_EPOCHS} epochs in all")
+    total = result.epochs + more
+    arch = result.arch
+    resolved = [
+        _resolve_run(dataclasses.replace(r, epochs=None), arch.n_dense, len(arch.hidden), total)
+        for r in result.runs
+    ]
+    p, rows = _shape_for(arch, result.batch_size)
+    theta = result.resume["theta"]
+    runs_in = _runs_in(arch, resolved, theta, horizon=result.horizon)
+    data = _data(result.dataset, arch, p, result.batch_size)
+    grid_in = _grid_at(result.grid_x, result.grid_y, result.features, p)
+    plan = _plan(more)
+    start = {**result.resume, "epoch": result.epochs}
+    out = _train_all(Bucket(p, run_bucket(len(resolved)), rows), data, grid_in, runs_in,
+                     len(resolved), plan, total, progress, start)  # fmt: skip
+    layout = padded.Layout(p)
+    later = _result(arch, layout, result.runs, resolved, out, plan, more,
+                    result.grid_x, result.grid_y, result.dataset, theta)  # fmt: skip
+    return _thin(_joined(result, later), 2 * N_CHECKPOINTS + 1)
+
+
+def _joined(first: TrainResult, later: TrainResult) -> TrainResult:
+    """One result for a training and the call that trained it further: epochs one
+    after another, the later call's first snapshot (the earlier's last) dropped."""
+    e1 = first.epochs
+
+    def cat(name: str, skip: int = 0) -> np.ndarray:
+        return np.concatenate([getattr(first, name), getattr(later, name)[:, skip:]], axis=1)
+
+    epochwise = ("grad_norms", "bias_grad_norms", "weight_norms", "update_ratios",
+                 "activation_mean", "activation_std", "saturated", "dead")  # fmt: skip
+    snapwise = ("boundary", "act_hist", "act_range", "grad_hist", "grad_range")
+    n1 = len(first.snapshot_epochs)
+    out: dict[str, Any] = {k: cat(k) for k in epochwise}
+    out.update({k: cat(k, 1) for k in snapwise})
+    out["history"] = {
+        k: np.concatenate([first.history[k], later.history[k]], axis=1) for k in first.history
+    }
+    out["snapshot_epochs"] = np.concatenate([first.snapshot_epochs, e1 + later.snapshot_epochs[1:]])
+    if first.map_snapshots is not None:
+        tail = later.map_snapshots > 0
+        at = np.concatenate([first.map_snapshots, n1 - 1 + later.map_snapshots[tail]])
+        keep = map_snapshots(len(at))
+        out["map_snapshots"] = at[keep].astype(np.int32)
+        for k in ("unit_maps", "unit_scale", "link_weights"):
+            both = np.concatenate([getattr(first, k), getattr(later, k)[:, tail]], axis=1)
+            out[k] = np.ascontiguousarray(both[:, keep])
+    return dataclasses.replace(
+        later, **out, epochs=e1 + later.epochs, init_params=first.init_params,
+        features=first.features, batch_size=first.batch_size, horizon=first.horizon,
+    )  # fmt: skip
+
+
+def _thin(result: TrainResult, limit: int) -> TrainResult:
+    """At most ``limit`` snapshots: the ones the unit maps are kept at, the first and
+    the last, and others evenly spread (a training continued many times)."""
+    n = len(result.snapshot_epochs)
+    if n <= limit:
+        return result
+    maps = [] if result.map_snapshots is None else list(result.map_snapshots)
+    spread = np.linspace(0, n - 1, limit - len(maps)).round().astype(int)
+    keep = np.array(sorted(set(spread) | set(maps)))
+    out = {k: getattr(result, k)[:, keep] for k in
+           ("boundary", "act_hist", "act_range", "grad_hist", "grad_range")}  # fmt: skip
+    out["snapshot_epochs"] = result.snapshot_epochs[keep]
+    if maps:
+        out["map_snapshots"] = np.searchsorted(keep, maps).astype(np.int32)
+    return dataclasses.replace(result, **out)
 
 
 def _run_options(options: dict[str, Any]) -> Any:
@@ -1061,25 +1176,41 @@ def _datasets(dataset: Any, seed: int, features: Any) -> tuple[Dataset, Dataset,
 
 def _grid_input(plane: Dataset, names: Any, p: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The plane's grid axes and the network's input at its points, padded to ``p``."""
-    gx, gy, grid = _grid(plane)
+    gx, gy, _ = _grid(plane)
+    return gx, gy, _grid_at(gx, gy, names, p)
+
+
+def _grid_at(gx: np.ndarray, gy: np.ndarray, names: Any, p: int) -> np.ndarray:
+    """The network's input at the points of the grid ``gx`` × ``gy`` (rows along y),
+    its input features computed, padded to ``p`` columns (zeros without a plane)."""
     grid_in = np.zeros((GRID * GRID, p), np.float32)
-    grid = grid if names is None else feat.apply(grid, names)
-    grid_in[: len(grid), : grid.shape[1]] = grid
-    return gx, gy, grid_in
+    if len(gx):
+        xx, yy = np.meshgrid(gx, gy)
+        grid = np.stack([xx.ravel(), yy.ravel()], axis=1).astype(np.float32)
+        grid = grid if names is None else feat.apply(grid, names)
+        grid_in[: len(grid), : grid.shape[1]] = grid
+    return grid_in
 
 
-def _train_all(bucket, data, grid, runs_in, n_runs, plan, max_epochs, progress) -> dict:
-    """Train every run, a bucket's run count at a time, and join the groups' results."""
+def _train_all(bucket, data, grid, runs_in, n_runs, plan, max_epochs, progress, start=None):
+    """Train every run, a bucket's run count at a time, and join the groups' results
+    (``start``: :func:`train_further`'s per-run starting points and epoch)."""
     if progress is not None:
         progress(0.0)
     group = bucket.runs
     parts = []
     for lo in range(0, n_runs, group):
         part = _take(runs_in, lo, group)
+        begin = None
+        if start is not None:
+            begin = {
+                **_take({k: start[k] for k in RESUME_KEYS}, lo, group),
+                "epoch": start["epoch"],
+            }
         parts.append(
             _train_group(
                 bucket, data, grid, part, plan, max_epochs, progress, lo / n_runs,
-                min(group, n_runs - lo) / n_runs,
+                min(group, n_runs - lo) / n_runs, begin,
             )
         )  # fmt: skip
     out = {
@@ -1209,17 +1340,22 @@ def _plan(max_epochs: int, snapshots: bool = True) -> Plan:
     return Plan(checkpoints, bucket // checkpoints, True)
 
 
-def _train_group(bucket, data, grid, runs, plan, max_epochs, progress, done, share):
-    """Train one group of runs (at most the bucket's run count) and fetch its results."""
+def _train_group(bucket, data, grid, runs, plan, max_epochs, progress, done, share, start=None):
+    """Train one group of runs (at most the bucket's run count) and fetch its results.
+    ``start``: where an earlier call left the runs (:func:`train_further`), trained on
+    from epoch ``start["epoch"]``; None: from the initial weights, from epoch 0."""
     k = _kernels(*bucket)
     checkpoints, per, between = plan
     data, grid, runs = jax.device_put((data, grid, runs))
     states = k["init"](runs.theta0, runs)
+    e_first = 0
+    if start is not None:
+        states, e_first = _resumed(states, start, runs.kind), start["epoch"]
     snaps = [k["snapshot"](data, grid, states.theta, states.bn, runs)]
     history = []
     final = None
     for c in range(checkpoints):
-        e0 = c * per
+        e0 = e_first + c * per
         if e0 >= max_epochs:
             break
         n = min(per, max_epochs - e0)
@@ -1233,7 +1369,7 @@ def _train_group(bucket, data, grid, runs, plan, max_epochs, progress, done, sha
         elif between and e0 + n < max_epochs:
             snaps.append(k["snapshot"](data, grid, states.theta, states.bn, runs))
         if progress is not None:
-            progress(done + share * 0.95 * (e0 + n) / max_epochs)
+            progress(done + share * 0.95 * (e0 + n - e_first) / (max_epochs - e_first))
     theta_f, bn_f = final[0], final[1]
     snaps.append(k["snapshot"](data, grid, theta_f, bn_f, runs))
     history, snaps, states, final = jax.device_get((history, snaps, states, final))
@@ -1248,10 +1384,72 @@ def _train_group(bucket, data, grid, runs, plan, max_epochs, progress, done, sha
         "epochs_run": np.asarray(states.epochs_run),
         "stopped_epoch": np.asarray(states.stopped_epoch),
         "best_epoch": np.asarray(states.best_epoch),
+        **_resume_parts(states, np.asarray(runs.kind)),
     }
     for name in snaps[0]:
         out[name] = np.stack([s[name] for s in snaps], axis=1)
     return out
+
+
+# --------------------------------------------------------------- training further
+#: the per-run arrays a result keeps to train further (``TrainResult.resume``)
+RESUME_KEYS = ("theta", "bn_mean", "bn_var", "opt", "lr_factor", "rec", "diverged_epoch",
+               "epochs_run")  # fmt: skip
+
+
+def _resume_parts(states: TrainState, kind: np.ndarray) -> dict[str, np.ndarray]:
+    """What a run needs to train further besides its final weights: its own
+    optimizer's state (every leaf of it, flattened into one float32 row; the other
+    optimizers' states are never read by the run), the learning rate's plateau
+    factor and the last good epoch's record."""
+    rows = []
+    for i, j in enumerate(kind):
+        leaves = jax.tree.leaves(states.opt[j])
+        rows.append(np.concatenate([np.ravel(leaf[i]).astype(np.float32) for leaf in leaves]))
+    # the widest optimizer state of the bucket, so every group's rows line up
+    width = max(sum(leaf[0].size for leaf in jax.tree.leaves(o)) for o in states.opt)
+    opt = np.zeros((len(rows), width), np.float32)
+    for i, r in enumerate(rows):
+        opt[i, : len(r)] = r
+    return {
+        "resume_opt": opt,
+        "resume_lr_factor": np.asarray(states.plateau.factor),
+        "resume_rec": np.asarray(states.rec),
+    }
+
+
+def _resumed(fresh: TrainState, start: Mapping[str, Any], kind: Array) -> TrainState:
+    """The state a run trains further from, as Keras's second ``fit`` starts: the
+    weights the first left (the best ones where early stopping restored them), the
+    optimizer's state and the learning rate kept; the callbacks' memories (early
+    stopping's best loss and patience, the plateau's) reset, as Keras's
+    ``on_train_begin`` does. ``fresh``: the init kernel's state at those weights (the
+    structure, and every value a new fit starts with); runs that diverged stay out."""
+    st = jax.device_get(fresh)
+    kind = np.asarray(jax.device_get(kind))
+    opt = [jax.tree.map(np.array, o) for o in st.opt]
+    for i, j in enumerate(kind):
+        leaves, tree = jax.tree.flatten(opt[j])
+        pos = 0
+        for leaf in leaves:
+            n = leaf[i].size
+            leaf[i] = start["opt"][i, pos : pos + n].reshape(leaf[i].shape).astype(leaf.dtype)
+            pos += n
+        opt[j] = jax.tree.unflatten(tree, leaves)
+    bn = {"mean": start["bn_mean"], "var": start["bn_var"]}
+    diverged_epoch = np.asarray(start["diverged_epoch"], np.int32)
+    return jax.device_put(
+        st._replace(
+            opt=tuple(opt),
+            bn=bn,
+            best_bn=bn,
+            plateau=st.plateau._replace(factor=np.asarray(start["lr_factor"], np.float32)),
+            rec=np.asarray(start["rec"], np.float32),
+            diverged=diverged_epoch > 0,
+            diverged_epoch=diverged_epoch,
+            epochs_run=np.asarray(start["epochs_run"], np.int32),
+        )
+    )
 
 
 def _take(tree: Any, lo: int, n: int) -> Any:
@@ -1297,8 +1495,11 @@ def _data(ds: Dataset, arch: Architecture, p: int, bs: int) -> Data:
     )
 
 
-def _runs_in(arch: Architecture, resolved: list[Resolved], theta0: np.ndarray) -> RunArrays:
-    """Every run's settings as arrays with runs on the first axis."""
+def _runs_in(
+    arch: Architecture, resolved: list[Resolved], theta0: np.ndarray, horizon: int | None = None
+) -> RunArrays:
+    """Every run's settings as arrays with runs on the first axis (``horizon``: the
+    schedule's length where it is not the run's epoch count)."""
     act_defaults = [get_activation(a).param_default for a in arch.activations]
     depth = len(arch.hidden)
 
@@ -1329,6 +1530,7 @@ def _runs_in(arch: Architecture, resolved: list[Resolved], theta0: np.ndarray) -
         hp={k: np.array([r.hp[k] for r in resolved], np.float32) for k in HP_NAMES},
         act_params=np.array([act_params(r) for r in resolved], np.float32),
         n_epochs=np.array([r.n_epochs for r in resolved], np.int32),
+        horizon=np.array([horizon or r.n_epochs for r in resolved], np.int32),
         trainable_from=np.array([slots(r.trainable_from) for r in resolved], np.int32),
         es=np.array([r.es for r in resolved], bool),
         patience=np.array([r.patience for r in resolved], np.int32),
@@ -1398,6 +1600,16 @@ def _result(arch, layout, run_list, resolved, out, plan, max_epochs, gx, gy, ds,
         final_loss=out["final_loss"],
         final_accuracy=out["final_accuracy"],
         dataset=ds,
+        resume={
+            "theta": out["theta"],
+            "bn_mean": out["bn_mean"],
+            "bn_var": out["bn_var"],
+            "opt": out["resume_opt"],
+            "lr_factor": out["resume_lr_factor"],
+            "rec": out["resume_rec"],
+            "diverged_epoch": out["diverged_epoch"],
+            "epochs_run": out["epochs_run"],
+        },
         **_maps(out, n_hidden, n_dense, len(gx) > 0),
     )
 

@@ -207,6 +207,8 @@ def select_runs(result: Any, runs: Sequence[int]) -> Any:
         items = getattr(result, k)
         out[k] = [items[i] for i in idx]
     out["history"] = {k: v[idx] for k, v in result.history.items()}
+    if result.resume is not None:
+        out["resume"] = {k: v[idx] for k, v in result.resume.items()}
     archs = [result.arch_of(i) for i in idx]
     out["arch"] = archs[0] if idx else result.arch
     out["run_archs"] = None if all(a == out["arch"] for a in archs) else archs
@@ -243,6 +245,7 @@ def concat_results(first: Any, *more: Any) -> Any:
     }
     archs = [r.arch_of(i) for r in (first, *more) for i in range(r.n_runs)]
     out["run_archs"] = None if all(a == first.arch for a in archs) else archs
+    out["resume"] = None  # trained by several calls: no one call trains them further
     return dataclasses.replace(first, **out)
 
 
