@@ -70,6 +70,33 @@ def main() -> None:
         f"unit maps, scales and link weights held per scene: {held / 1e6:.2f} MB "
         f"(the boundary's {r.boundary.nbytes / 1e6:.2f} MB)"
     )
+    _further(r, ds, args.repeats)
+
+
+def _further(r, ds, repeats: int) -> None:
+    """Step and "train further": 50 more epochs from the cached scene, against training
+    the 250 epochs again from the start (what a page without the runs' state would do)."""
+    opts = {"sgd": {"learning_rate": 0.3}, "adam": {"learning_rate": 0.02}}
+    optiviz.train_further(r, 50)  # warm
+    optiviz.train(ds, hidden=(16, 16), epochs=250, optimizers=opts)
+    more, again, step = [], [], []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        optiviz.train_further(r, 50)
+        t1 = time.perf_counter()
+        optiviz.train(ds, hidden=(16, 16), epochs=250, optimizers=opts)
+        t2 = time.perf_counter()
+        optiviz.train_further(r, 1)
+        step.append(time.perf_counter() - t2)
+        more.append(t1 - t0)
+        again.append(t2 - t1)
+    m, a = statistics.median(more), statistics.median(again)
+    print(f"train further +50 epochs: {m:.3f} s; all 250 from the start: {a:.3f} s "
+          f"(further / from the start x{m / a:.2f}); Step (+1 epoch): "
+          f"{statistics.median(step):.3f} s")  # fmt: skip
+    held = sum(v.nbytes for v in r.resume.values())
+    print(f"state kept per scene to train further: {held / 1e6:.3f} MB "
+          f"(x{held / r.boundary.nbytes:.2f} of the boundary's)")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -46,8 +46,9 @@ cards = [
     (
         "pages/playground.py",
         "Network playground",
-        "Train a small network on 2D data or your own CSV with several optimizers at once; "
-        "watch the decision boundary form, the loss curves, the gradients in every layer.",
+        "Train a small network on 2D data, your own CSV or points you draw, with several "
+        "optimizers at once; watch the boundary form unit by unit, step or train further, "
+        "and walk the network's own loss landscape.",
     ),
     (
         "pages/gradients.py",

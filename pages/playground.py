@@ -5,7 +5,7 @@ import streamlit as st
 from optiviz.engine import DatasetError, summary
 from optiviz.figures import networks as nf
 from optiviz.figures.style import export_config, optimizer_color
-from optiviz.ui import drawing, url_state
+from optiviz.ui import drawing, net_landscape, url_state
 from optiviz.ui import networks as views
 from optiviz.ui import playground as pg
 from optiviz.ui.cache import shared_table
@@ -37,9 +37,18 @@ colors = [optimizer_color(name) for name, _ in settings.optimizers]
 further_controls(settings)
 views.status_line(result)
 tabs = lazy_tabs(
-    ["Decision boundary", "Network", "History", "Gradients", "Weights", "Model", "Keras code"],
+    [
+        "Decision boundary",
+        "Network",
+        "History",
+        "Landscape",
+        "Gradients",
+        "Weights",
+        "Model",
+        "Keras code",
+    ],
     "pg_tab",
-    keep=("code_run", "grad_run", "weights_run", "model_run", "diagram_run"),
+    keep=("code_run", "grad_run", "weights_run", "model_run", "diagram_run", "ls_run"),
 )
 with tabs[0]:
     if tabs[0].open:
@@ -65,12 +74,15 @@ with tabs[2]:
         views.history_caption(result)
 with tabs[3]:
     if tabs[3].open:
-        views.gradients_tab(result, ("playground", settings), slide)
+        net_landscape.tab(result, ("playground", settings), colors, slide)
 with tabs[4]:
     if tabs[4].open:
-        views.weights_tab(result, ("playground", settings), slide)
+        views.gradients_tab(result, ("playground", settings), slide)
 with tabs[5]:
     if tabs[5].open:
+        views.weights_tab(result, ("playground", settings), slide)
+with tabs[6]:
+    if tabs[6].open:
         model_run = views.pick_run(result, "model_run")
         views.summary_table(summary(result, model_run))
         views.inside_model(result, model_run, ds, ("playground", settings), slide)
@@ -81,8 +93,8 @@ with tabs[5]:
             ("playground", settings),
             lambda name: pg.keras_load_script(settings, ds, name),
         )
-with tabs[6]:
-    if tabs[6].open:
+with tabs[7]:
+    if tabs[7].open:
         run = views.pick_run(result, "code_run")
         try:
             st.code(pg.keras_script(settings, ds, run), language="python")

@@ -70,6 +70,11 @@ with tabs[0]:
             config=settings.chart_config(f"race-{surface.name}"),
         )
         race_views.outcome_table(result, key)
+        st.page_link(
+            "pages/playground.py",
+            label="These surfaces are two-dimensional toys: a real network's loss has valleys "
+            "too. See the one you train in the playground's Landscape tab →",
+        )
 if tabs[1].open or tabs[2].open:
     fig3d, curves = cache.cached_still_figures(key, result, settings.slide)
 with tabs[1]:

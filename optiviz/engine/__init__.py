@@ -12,6 +12,7 @@ from .networks.datasets import (
 )
 from .networks.initializers import INITIALIZERS
 from .networks.keras_export import to_keras
+from .networks.landscape import interpolation, loss_slice, sharpness
 from .networks.mlp import Architecture, ModelSummary
 from .networks.schedules import SCHEDULES
 from .networks.training import Run, TrainResult, summary, train, train_further
@@ -50,12 +51,15 @@ __all__ = [
     "fair_comparison",
     "get_optimizer",
     "get_surface",
+    "interpolation",
     "load_csv",
+    "loss_slice",
     "make_dataset",
     "parse_surface",
     "points_dataset",
     "race",
     "run_batch",
+    "sharpness",
     "summary",
     "sweep",
     "to_keras",

@@ -52,6 +52,7 @@ BUDGETS: dict[str, int] = {
     "training": 7,  # of 18 (3 widths x (5 row buckets + snapshot)); 4 are the core
     "race": 12,  # of 16 surfaces x 5 step buckets
     "landscape": 24,  # of 16 surfaces x 8 optimizers x 3 run blocks
+    "net_landscape": 9,  # all: 3 widths x 3 row buckets (a trained network's landscape)
     "paths": 8,  # run_batch(record=True): the library's, no page uses it
 }
 

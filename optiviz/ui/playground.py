@@ -45,6 +45,7 @@ from optiviz.engine.networks.training import (
     train_further,
 )
 
+from . import net_landscape
 from .controls import SLIDE, schedule_params
 from .further import MAX_FITS
 from .progress import in_background
@@ -131,6 +132,7 @@ def schema() -> tuple[Param, ...]:
         *_network_params(),
         *_training_params(),
         *_optimizer_params(),
+        *net_landscape.params(),
     )
 
 
@@ -455,7 +457,11 @@ def _optimizer_boxes() -> None:
 def sidebar() -> None:
     with st.sidebar:
         draw(
-            [p for p in schema() if p.key.split(".")[0] not in OPTIMIZERS],
+            [
+                p
+                for p in schema()
+                if p.key.split(".")[0] not in OPTIMIZERS and p.section != net_landscape.SECTION
+            ],
             after={"data": _data_extras, "opts": _optimizer_boxes},
         )  # slide mode last, like every page's
 

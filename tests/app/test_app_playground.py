@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import math
 
 import numpy as np
@@ -567,7 +568,10 @@ def test_drawn_points_train_and_travel_in_the_link() -> None:
     assert len(at.dataframe[0].value) == 1  # trained: the final table has Adam's row
     open_tab(at, "pg_tab", "Keras code")
     code = at.code[-1].value
-    assert "from optiviz import points_dataset" in code and "(-2.0, -2.0, 0.0), (0.1, -2.0, 1.0)" in code
+    assert (
+        "from optiviz import points_dataset" in code
+        and "(-2.0, -2.0, 0.0), (0.1, -2.0, 1.0)" in code
+    )
     ns: dict = {}
     exec(code.split("\nmodel = ")[0].split("import keras\n")[1], ns)  # test only: the data part
     assert ns["ds"].n_train + ns["ds"].n_val == 12
@@ -602,3 +606,57 @@ def test_a_csv_with_a_numeric_target_trains_a_regression_network() -> None:
     table = at.dataframe[0].value
     assert any("mae" in c for c in table.columns), list(table.columns)
     assert any("the value the network predicts" in c.value for c in at.caption)
+
+
+def test_the_landscape_tab_shows_the_networks_loss_surface_and_its_sharpness() -> None:
+    """Issue #22: the playground's current network as a loss surface with both paths,
+    the honesty readout, the straight lines and the sharpness with its verdicts."""
+    at = playground({"ls_grid": "25"})
+    clean(at)
+    open_tab(at, "pg_tab", "Landscape")
+    clean(at)
+    figs = specs(at)
+    # contour map (animated), 3D surface, honesty, lines, sharpness
+    assert len(figs) == 5
+    contour = figs[0]
+    assert len(contour["layout"]["images"]) == 1 and len(contour["frames"]) >= 10  # the map
+    assert {t.get("name") for t in contour["data"]} >= {"GD", "Adam"}
+    assert figs[1]["data"][0]["type"] == "surface"
+    sharp = figs[4]
+    assert any("stability line" in (t.get("name") or "") for t in sharp["data"])
+    text = " ".join(m.value for m in at.markdown)
+    assert "**GD**:" in text and ("edge" in text or "Below" in text or "Above" in text)
+    assert "no single stability line" in text  # Adam
+    for fig in figs:
+        assert finite_numbers(fig["layout"])
+    # random directions: the axes say so (PCA, the default, names its variance shares)
+    at.selectbox(key="ls_dir").set_value("shared").run()
+    clean(at)
+    assert "filter norms" in json.dumps(specs(at)[0]["layout"])
+    assert at.query_params["ls_dir"] == "shared"
+
+
+def test_landscape_captions_say_what_the_numbers_show() -> None:
+    """The sentences beside the charts are computed from the data they describe."""
+    from types import SimpleNamespace
+
+    from optiviz.ui import net_landscape as ui
+
+    t = np.linspace(-0.25, 1.25, 61)
+    inside = (t >= 0) & (t <= 1)
+    falling = 2.0 - t
+    bump = np.where(inside, 0.5 + np.sin(np.pi * np.clip(t, 0, 1)), 0.5)
+    result = SimpleNamespace(n_runs=2, labels=["GD", "Adam"])
+    text = ui.line_caption(t, {"start": falling, "1": bump}, result, 0)
+    assert "falls all the way" in text and "rises by 1" in text and "a barrier" in text
+    text = ui.line_caption(t, {"start": bump, "1": np.full(61, 0.5)}, result, 0)
+    assert "rises somewhere" in text and "no barrier" in text
+    s = SimpleNamespace(
+        epochs=np.array([0, 10, 20]),
+        off_plane_share=np.array([[0.9, 0.5, 0.0], [0.01, 0.02, 0.0]]),
+        plane_loss=np.array([[1.0, 0.5, 0.1], [1.0, 0.5, 0.1]]),
+        true_loss=np.array([[2.0, 0.5, 0.1], [1.0, 0.5, 0.1]]),
+    )
+    text = ui.honesty_caption(s, ["GD", "Adam"])
+    assert "**GD**'s path lies up to 90% off the plane" in text and "×2 of its true" in text
+    assert "**Adam**'s path lies in the plane" in text and "×1 of its true" in text

@@ -213,3 +213,27 @@ def test_drawing_your_own_points(page, server) -> None:
     shoot(page, "playground-drawn")
     assert real_errors(page) == []
     assert page.outside == []
+
+
+def test_the_landscape_tab_in_the_browser(page, server) -> None:
+    """Issue #22: the playground's network as a loss surface with both optimizers'
+    paths; ▶ Play walks them; the honesty readout and the sharpness chart render."""
+    page.goto(f"{server}/playground?n=1000&epochs=200", wait_until="domcontentloaded")
+    wait_rendered(page, timeout=240_000)
+    page.get_by_role("tab", name="Landscape").click()
+    page.get_by_text("Can the picture be trusted?").wait_for(timeout=120_000)
+    wait_rendered(page, timeout=120_000)
+    charts = page.locator('[data-testid="stPlotlyChart"] .js-plotly-plot')
+    assert charts.count() >= 4
+    first = charts.first
+    # the map is a picture under the paths: it stays while ▶ Play animates them
+    painted = "gd => gd.querySelectorAll('image').length"
+    assert first.evaluate(painted) == 1
+    shoot(page, "playground-landscape")
+    page.get_by_text("▶ Play", exact=True).first.click()
+    page.wait_for_timeout(2500)
+    shoot(page, "playground-landscape-playing")
+    assert first.evaluate(painted) == 1
+    assert first.evaluate("gd => gd._fullLayout.sliders[0].active") > 0
+    assert real_errors(page) == []
+    assert page.outside == []

@@ -16,7 +16,16 @@ from typing import Any
 import pytest
 from jax import monitoring
 
-from optiviz.engine import _store, kernels, make_dataset, train, train_further
+from optiviz.engine import (
+    _store,
+    interpolation,
+    kernels,
+    loss_slice,
+    make_dataset,
+    sharpness,
+    train,
+    train_further,
+)
 from optiviz.engine.networks import gradients as grad_lab
 from optiviz.engine.networks.datasets import DATASETS
 from optiviz.engine.networks.lr_range import STEP_CHOICES, lr_range_test
@@ -158,4 +167,26 @@ def test_no_schedules_regularization_or_transfer_control_compiles(warmed: None) 
         part = subsample(digits, n, seed=0)
         r = train(part, hidden=(64, 64), epochs=10, batch_size=min(16, n), runs=[Run(epochs=5)])
         evaluate(r.arch, r.params[0], part.X_val, part.y_val)
+    assert len(_compiles) == before
+
+
+@pytest.mark.slow
+def test_no_landscape_request_compiles(warmed: None) -> None:
+    """Issue #22: the landscape of any network the playground trains (every width and
+    row bucket), in every direction, its interpolations and its sharpness."""
+    before = len(_compiles)
+    compiled = []
+    scenes = [((4,), 100), ((16, 16), 1000), ((64,), 2000), ((128,), 300), ((3,) * 8, 5000)]
+    for hidden, n in scenes:
+        ds = make_dataset("moons", n=n, seed=0, val_split=0.2)
+        r = train(ds, hidden=hidden, epochs=10, optimizers={"sgd": {}, "adam": {}})
+        k = len(_compiles)
+        for directions in ("filter", "shared", "pca"):
+            loss_slice(r, 1, directions, grid=11)
+        interpolation(r, 0)
+        interpolation(r, 0, to=1)
+        sharpness(r)
+        if len(_compiles) > k:
+            compiled.append(f"hidden={hidden} n={n}")
+    assert not compiled, f"compiled on request: {compiled}"
     assert len(_compiles) == before

@@ -87,11 +87,22 @@ MAP_CELLS = (np.arange(0, GRID, 2)[:, None] * GRID + np.arange(0, GRID, 2)[None,
 MAP_SNAPSHOTS = 26
 
 
-def map_snapshots(n: int) -> np.ndarray:
-    """Which of ``n`` snapshots keep their unit maps and link weights."""
-    if n <= MAP_SNAPSHOTS:
+def map_snapshots(n: int, limit: int = MAP_SNAPSHOTS) -> np.ndarray:
+    """Which of ``n`` snapshots keep their unit maps and link weights (at most
+    ``limit``, evenly spread, the first and the last among them)."""
+    if n <= limit:
         return np.arange(n)
-    return np.unique(np.linspace(0, n - 1, MAP_SNAPSHOTS).round().astype(int))
+    return np.unique(np.linspace(0, n - 1, limit).round().astype(int))
+
+
+#: the recorded weights a result keeps per run, in float32 numbers (1 MB): every
+#: snapshot of a network of up to ~5,000 weights, fewer for a larger one
+WEIGHT_BUDGET = 1 << 18
+
+
+def weight_snapshots(n: int, n_weights: int) -> np.ndarray:
+    """Which of ``n`` snapshots keep a network's weights (``TrainResult.weights``)."""
+    return map_snapshots(n, max(2, WEIGHT_BUDGET // max(n_weights, 1)))
 
 
 MAX_RUNS = 64
@@ -881,6 +892,15 @@ class TrainResult:
     #: padded weights and batch-norm statistics, its own optimizer's state flattened);
     #: None for results joined from several calls
     resume: dict[str, np.ndarray] | None = None
+    #: every real weight at ``weight_snapshots`` (indices into ``snapshot_epochs``):
+    #: float32 (runs, kept snapshots, weights), the flat vector in the padded frame's
+    #: order (:meth:`~.padded.Layout.real_mask`); all snapshots for a network of up to
+    #: WEIGHT_BUDGET // 52 weights, fewer (evenly spread, the first and last kept) above
+    weights: np.ndarray | None = None
+    weight_snapshots: np.ndarray | None = None
+    #: the training loss's sharpness (the Hessian's top eigenvalue) at
+    #: ``weight_snapshots`` (``train(sharpness=True)``, :func:`.landscape.sharpness`)
+    sharpness: np.ndarray | None = None
 
     @property
     def n_runs(self) -> int:
@@ -985,6 +1005,7 @@ def train(
     deep: Sequence[int] | None = None,
     aux_weight: float = 0.0,
     features: Sequence[str] | None = None,
+    sharpness: bool = False,
     **options: Any,
 ) -> TrainResult:
     """Train one small MLP per run, all in one compiled call.
@@ -1012,6 +1033,8 @@ def train(
             weighted as ``compile(loss_weights=(1 - w, w))``.
         features: 2D data's inputs computed from its coordinates (``x1``, ``x1^2``,
             ``x1*x2``, ``sin(x1)``, … :mod:`.features`); ``hidden=()``: no hidden layer.
+        sharpness: also the training loss's sharpness (the Hessian's top eigenvalue) at
+            the snapshots whose weights are kept (:func:`.landscape.sharpness`).
         snapshots: the decision function and the activation and gradient histograms at
             :data:`N_CHECKPOINTS` epochs (what the playground animates). ``False`` takes
             them at the first and last epoch only, and trains in calls of up to
@@ -1050,6 +1073,10 @@ def train(
     result.features = names
     result.batch_size = bs
     result.horizon = max_epochs
+    if sharpness:
+        from .landscape import sharpness as top_eigenvalues  # (it imports this module)
+
+        result.sharpness = top_eigenvalues(result)
     return result
 
 
@@ -1116,7 +1143,6 @@ def _joined(first: TrainResult, later: TrainResult) -> TrainResult:
     epochwise = ("grad_norms", "bias_grad_norms", "weight_norms", "update_ratios",
                  "activation_mean", "activation_std", "saturated", "dead")  # fmt: skip
     snapwise = ("boundary", "act_hist", "act_range", "grad_hist", "grad_range")
-    n1 = len(first.snapshot_epochs)
     out: dict[str, Any] = {k: cat(k) for k in epochwise}
     out.update({k: cat(k, 1) for k in snapwise})
     out["history"] = {
@@ -1124,17 +1150,29 @@ def _joined(first: TrainResult, later: TrainResult) -> TrainResult:
     }
     out["snapshot_epochs"] = np.concatenate([first.snapshot_epochs, e1 + later.snapshot_epochs[1:]])
     if first.map_snapshots is not None:
-        tail = later.map_snapshots > 0
-        at = np.concatenate([first.map_snapshots, n1 - 1 + later.map_snapshots[tail]])
-        keep = map_snapshots(len(at))
-        out["map_snapshots"] = at[keep].astype(np.int32)
-        for k in ("unit_maps", "unit_scale", "link_weights"):
-            both = np.concatenate([getattr(first, k), getattr(later, k)[:, tail]], axis=1)
-            out[k] = np.ascontiguousarray(both[:, keep])
+        maps = ("unit_maps", "unit_scale", "link_weights")
+        out.update(_join_kept(first, later, "map_snapshots", maps, MAP_SNAPSHOTS))
+    if first.weights is not None and later.weights is not None:
+        limit = len(weight_snapshots(1 << 30, first.weights.shape[2]))
+        out.update(_join_kept(first, later, "weight_snapshots", ("weights",), limit))
     return dataclasses.replace(
         later, **out, epochs=e1 + later.epochs, init_params=first.init_params,
         features=first.features, batch_size=first.batch_size, horizon=first.horizon,
     )  # fmt: skip
+
+
+def _join_kept(first, later, index: str, names: tuple[str, ...], limit: int) -> dict[str, Any]:
+    """Arrays kept at some snapshots only (``index``: which), joined as :func:`_joined`
+    joins the snapshots, at most ``limit`` of them kept, evenly spread."""
+    n1 = len(first.snapshot_epochs)
+    tail = getattr(later, index) > 0
+    at = np.concatenate([getattr(first, index), n1 - 1 + getattr(later, index)[tail]])
+    keep = map_snapshots(len(at), limit)
+    out = {index: at[keep].astype(np.int32)}
+    for k in names:
+        both = np.concatenate([getattr(first, k), getattr(later, k)[:, tail]], axis=1)
+        out[k] = np.ascontiguousarray(both[:, keep])
+    return out
 
 
 def _thin(result: TrainResult, limit: int) -> TrainResult:
@@ -1151,7 +1189,25 @@ def _thin(result: TrainResult, limit: int) -> TrainResult:
     out["snapshot_epochs"] = result.snapshot_epochs[keep]
     if maps:
         out["map_snapshots"] = np.searchsorted(keep, maps).astype(np.int32)
+    if result.weights is not None:  # the weights at the snapshots still kept
+        kept = np.isin(result.weight_snapshots, keep)
+        out["weight_snapshots"] = np.searchsorted(keep, result.weight_snapshots[kept])
+        out["weights"] = np.ascontiguousarray(result.weights[:, kept])
     return dataclasses.replace(result, **out)
+
+
+def run_settings(result: TrainResult) -> tuple[int, RunArrays]:
+    """The frame width a result's network trained in and every run's kernel settings
+    (activation parameters, penalties, ...), as :func:`train` built them."""
+    arch = result.arch
+    resolved = [
+        _resolve_run(dataclasses.replace(r, epochs=None), arch.n_dense, len(arch.hidden),
+                     result.epochs)
+        for r in result.runs
+    ]  # fmt: skip
+    p = padded.width_bucket(arch)
+    theta0 = np.zeros((len(resolved), padded.Layout(p).size), np.float32)
+    return p, _runs_in(arch, resolved, theta0)
 
 
 def _run_options(options: dict[str, Any]) -> Any:
@@ -1346,12 +1402,14 @@ def _train_group(bucket, data, grid, runs, plan, max_epochs, progress, done, sha
     from epoch ``start["epoch"]``; None: from the initial weights, from epoch 0."""
     k = _kernels(*bucket)
     checkpoints, per, between = plan
+    real = np.flatnonzero(np.asarray(data.real))  # the real weights, recorded per snapshot
     data, grid, runs = jax.device_put((data, grid, runs))
     states = k["init"](runs.theta0, runs)
     e_first = 0
     if start is not None:
         states, e_first = _resumed(states, start, runs.kind), start["epoch"]
     snaps = [k["snapshot"](data, grid, states.theta, states.bn, runs)]
+    weights = [np.asarray(states.theta)[:, real]]
     history = []
     final = None
     for c in range(checkpoints):
@@ -1368,10 +1426,12 @@ def _train_group(bucket, data, grid, runs, plan, max_epochs, progress, done, sha
             final = final_c
         elif between and e0 + n < max_epochs:
             snaps.append(k["snapshot"](data, grid, states.theta, states.bn, runs))
+            weights.append(np.asarray(states.theta)[:, real])
         if progress is not None:
             progress(done + share * 0.95 * (e0 + n - e_first) / (max_epochs - e_first))
     theta_f, bn_f = final[0], final[1]
     snaps.append(k["snapshot"](data, grid, theta_f, bn_f, runs))
+    weights.append(np.asarray(theta_f)[:, real])
     history, snaps, states, final = jax.device_get((history, snaps, states, final))
     out = {
         "history": np.concatenate([h[:, :n] for h, n in history], axis=1),
@@ -1385,6 +1445,7 @@ def _train_group(bucket, data, grid, runs, plan, max_epochs, progress, done, sha
         "stopped_epoch": np.asarray(states.stopped_epoch),
         "best_epoch": np.asarray(states.best_epoch),
         **_resume_parts(states, np.asarray(runs.kind)),
+        "weights": np.stack(weights, axis=1),
     }
     for name in snaps[0]:
         out[name] = np.stack([s[name] for s in snaps], axis=1)
@@ -1611,7 +1672,17 @@ def _result(arch, layout, run_list, resolved, out, plan, max_epochs, gx, gy, ds,
             "epochs_run": out["epochs_run"],
         },
         **_maps(out, n_hidden, n_dense, len(gx) > 0),
+        **_weights(out),
     )
+
+
+def _weights(out: dict) -> dict[str, np.ndarray]:
+    """The recorded weights a result keeps (within WEIGHT_BUDGET per run)."""
+    keep = weight_snapshots(out["weights"].shape[1], out["weights"].shape[2])
+    return {
+        "weight_snapshots": keep.astype(np.int32),
+        "weights": np.ascontiguousarray(out["weights"][:, keep]),
+    }
 
 
 #: the buckets the pages' opening scenes train in (2D data, widths up to 16: full batch,

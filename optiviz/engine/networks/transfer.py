@@ -194,8 +194,13 @@ _PER_RUN = (
     "unit_maps",
     "unit_scale",
     "link_weights",
+    "weights",
+    "sharpness",
 )
 _LISTS = ("labels", "optimizers", "runs", "params", "bn_state")
+#: per-run fields whose size is the network's (weights of a network with batch norm
+#: outnumber those of one without)
+_OWN_SIZE = ("weights", "sharpness")
 
 
 def select_runs(result: Any, runs: Sequence[int]) -> Any:
@@ -236,8 +241,13 @@ def concat_results(first: Any, *more: Any) -> Any:
     out = {
         k: np.concatenate([getattr(r, k) for r in (first, *more)])
         for k in _PER_RUN
-        if getattr(first, k) is not None
+        if k not in _OWN_SIZE and getattr(first, k) is not None
     }
+    # each network's own weights: joined only where the networks are the same size
+    for k in _OWN_SIZE:
+        parts = [getattr(r, k) for r in (first, *more)]
+        same = all(p is not None and p.shape[1:] == parts[0].shape[1:] for p in parts)
+        out[k] = np.concatenate(parts) if same else None
     for k in _LISTS:
         out[k] = [x for r in (first, *more) for x in getattr(r, k)]
     out["history"] = {
