@@ -52,7 +52,7 @@ PAGES = (
 )
 OPT_NAMES = tuple(OPTIMIZERS)
 #: the built-in data sets a query can name (a CSV needs an upload)
-DATA = tuple(k for k in DATASETS if k != pg.CSV)
+DATA = tuple(k for k in DATASETS if k not in (pg.CSV, pg.DRAW))
 
 
 def _q(values: dict) -> str:
@@ -97,6 +97,14 @@ def diverse(page: str, rng: random.Random) -> str:
         for i in range(layers):
             q[f"u{i}"] = rng.randint(1, 64)
             q[f"a{i}"] = rng.choice(tuple(ACTIVATIONS))
+        if rng.random() < 0.25:  # trained further (Step, "Train +N")
+            q["more"] = ",".join(
+                str(rng.choice((1, 10, 50, 100))) for _ in range(rng.randint(1, 3))
+            )
+        if rng.random() < 0.15:  # points of their own, drawn on the canvas
+            pts = [(rng.randint(-20, 20) / 10, rng.randint(-20, 20) / 10, rng.randint(0, 1))
+                   for _ in range(rng.randint(4, 60))]  # fmt: skip
+            q["data"], q["pts"] = pg.DRAW, pg.POINTS.format(pts)
         return _q(q)
     if page == "gradients":
         return _q(
