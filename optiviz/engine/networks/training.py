@@ -95,9 +95,10 @@ def map_snapshots(n: int, limit: int = MAP_SNAPSHOTS) -> np.ndarray:
     return np.unique(np.linspace(0, n - 1, limit).round().astype(int))
 
 
-#: the recorded weights a result keeps per run, in float32 numbers (1 MB): every
-#: snapshot of a network of up to ~5,000 weights, fewer for a larger one
-WEIGHT_BUDGET = 1 << 18
+#: the recorded weights a result keeps per run, in float32 numbers (256 KB): every
+#: snapshot of a network of up to ~1,300 weights, fewer for a larger one (a classroom's
+#: cached scenes hold them: at 1 MB a run, a 4 x 64 network's three runs kept 3 MB)
+WEIGHT_BUDGET = 1 << 16
 
 
 def weight_snapshots(n: int, n_weights: int) -> np.ndarray:
@@ -895,7 +896,7 @@ class TrainResult:
     #: every real weight at ``weight_snapshots`` (indices into ``snapshot_epochs``):
     #: float32 (runs, kept snapshots, weights), the flat vector in the padded frame's
     #: order (:meth:`~.padded.Layout.real_mask`); all snapshots for a network of up to
-    #: WEIGHT_BUDGET // 52 weights, fewer (evenly spread, the first and last kept) above
+    #: WEIGHT_BUDGET // 51 weights, fewer (evenly spread, the first and last kept) above
     weights: np.ndarray | None = None
     weight_snapshots: np.ndarray | None = None
     #: the training loss's sharpness (the Hessian's top eigenvalue) at
