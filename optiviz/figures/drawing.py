@@ -16,10 +16,6 @@ import plotly.graph_objects as go
 from .networks import CLASS_COLORS, VALUE_SCALE
 from .style import apply_style
 
-#: which trace a click landed on: the grid of empty spots, else a drawn point
-GRID_TRACE = 0
-
-
 Box = tuple[tuple[float, float], tuple[float, float]]
 
 

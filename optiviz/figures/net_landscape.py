@@ -30,12 +30,6 @@ from .style import (
     style_for,
 )
 
-DIRECTION_WORDS = {
-    "filter": "two random filter-normalized directions",
-    "shared": "two random filter-normalized directions shared by every run",
-    "pca": "the trajectory's two principal directions",
-}
-
 
 def _log(values: np.ndarray) -> np.ndarray:
     """log10 of a loss, NaN where it overflowed (a gap in the map)."""

@@ -25,6 +25,12 @@ from .networks import pick_run
 from .url_state import Param, draw
 
 SECTION = "Landscape"
+#: the directions, as the map's caption names them
+DIRECTION_WORDS = {
+    "filter": "two random filter-normalized directions",
+    "shared": "two random filter-normalized directions shared by every run",
+    "pca": "the trajectory's two principal directions",
+}
 GRIDS = (25, 51, 101)
 #: one sentence on what each choice of directions means
 DIRECTION_HELP = {
@@ -111,7 +117,7 @@ def _map_caption(result: Any, s: ls.Slice, directions: str) -> str:
     text = (
         f"The training loss (log scale) on a {n} × {n} grid of the plane through "
         f"{result.labels[s.run]}'s final weights θ* (×), spanned by "
-        f"{nl.DIRECTION_WORDS[directions]}; every run's path is projected onto it "
+        f"{DIRECTION_WORDS[directions]}; every run's path is projected onto it "
         "(the large dot: where it ended). The loss is measured as `model.evaluate` on the "
         "training data does: dropout off, batch norm's moving statistics, L1/L2 "
         "penalties included. ▶ Play walks the paths."

@@ -365,10 +365,9 @@ def interpolation(result: TrainResult, run: int = 0, to: int | None = None) -> n
     if result.weights is None:
         raise ValueError("this result did not record its weights along training")
     ctx = _context(result, run, _rows_within(result, len(INTERP)))
-    end = result.weights[run, -1]
-    start = result.weights[run, 0] if to is None else end
+    start, end = result.weights[run, 0], result.weights[run, -1]
     if to is not None:
-        end = result.weights[checks.whole("to", to, 0, result.n_runs - 1), -1]
+        start, end = end, result.weights[checks.whole("to", to, 0, result.n_runs - 1), -1]
     line = start[None, :] + INTERP[:, None].astype(np.float32) * (end - start)[None, :]
     return losses(ctx, line.astype(np.float32))
 
