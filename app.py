@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from optiviz.ui import transport
+from optiviz.ui import classroom, teach, transport
 
 # figures travel to the browser through optiviz's encoder (made once per cached figure)
 transport.install()
@@ -32,6 +32,10 @@ def sections() -> dict[str, list[st.Page]]:
             page("pages/regularization.py", "Regularization", "tune", "regularization"),
             page("pages/transfer.py", "Transfer learning", "move_up", "transfer"),
         ],
+        "Class": [
+            page("pages/teach.py", "Teach", "co_present", "teach"),
+            page("pages/join.py", "Join a class", "group_add", "join"),
+        ],
     }
 
 
@@ -40,4 +44,11 @@ def sections() -> dict[str, list[st.Page]]:
 # (Not shared between sessions: a page object carries per-run state.)
 if "_pages" not in st.session_state:
     st.session_state["_pages"] = sections()
-st.navigation(st.session_state["_pages"]).run()
+current = st.navigation(st.session_state["_pages"])
+# a lesson or a live class draws its bar above the page, and hides the page's chart
+# while its question waits for the reveal
+shown = classroom.frame(current.url_path)
+if shown:
+    current.run()
+classroom.after_page(current.url_path, shown)
+teach.add_scene_button(current.url_path)

@@ -13,6 +13,7 @@ Flags that are not optiviz's own are handed to ``streamlit run`` unchanged;
 from __future__ import annotations
 
 import gc
+import os
 import sys
 import threading
 import time
@@ -235,6 +236,12 @@ def main(argv: list[str] | None = None) -> None:
     # so a shared link to /race opened first on a fresh server would skip the router.
     PagesManager.uses_pages_directory = False
 
+    if "--public-url" in args:  # where students reach the server (a live class's join link)
+        i = args.index("--public-url")
+        if i + 1 >= len(args):
+            sys.exit("optiviz: --public-url needs an address, e.g. http://192.168.1.20:8501")
+        os.environ["OPTIVIZ_PUBLIC_URL"] = args[i + 1]
+        del args[i : i + 2]
     sys.argv = build_argv(args)
     # Import pandas here, in the main thread, before any session or the warm-up can:
     # two threads importing it at once saw a half-initialised module

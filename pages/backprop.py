@@ -36,6 +36,7 @@ stage = bp.stepper(trace)
 url_state.publish(bp.schema(), page=bp.PAGE)
 if trace is None:
     st.stop()
+bp.record_facts(trace)
 
 fig = bp.figure(trace, stage, slide)
 st.plotly_chart(fig, key="bp_chart", config=export_config("optiviz-backprop", slide))

@@ -28,6 +28,7 @@ except ValueError as err:
     st.error(str(err))
     url_state.publish(gl.schema(), page=gl.PAGE)
     st.stop()
+gl.record_facts(lab)
 # the verdict sits above the charts; in slide mode below them (the chart first, above the
 # fold of a 1280×720 projector)
 head = st.container()

@@ -6,7 +6,9 @@ from optiviz.engine import CLASSIC, get_surface
 from optiviz.engine.plane.presets import race_hparams
 from optiviz.figures.style import export_config
 from optiviz.ui import cache
+from optiviz.ui.controls import PHONE_CSS
 
+st.html(PHONE_CSS)  # (the other pages get it with their page_intro)
 st.title("optiviz — see how neural networks learn")
 st.markdown(
     "Training a network means walking downhill on a loss surface. Each optimizer walks "

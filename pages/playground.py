@@ -5,7 +5,7 @@ import streamlit as st
 from optiviz.engine import DatasetError, summary
 from optiviz.figures import networks as nf
 from optiviz.figures.style import export_config, optimizer_color
-from optiviz.ui import drawing, net_landscape, url_state
+from optiviz.ui import drawing, facts, net_landscape, url_state
 from optiviz.ui import networks as views
 from optiviz.ui import playground as pg
 from optiviz.ui.cache import shared_table
@@ -36,6 +36,7 @@ except (DatasetError, ValueError) as err:
 colors = [optimizer_color(name) for name, _ in settings.optimizers]
 further_controls(settings)
 views.status_line(result)
+facts.training("playground", result)
 tabs = lazy_tabs(
     [
         "Decision boundary",

@@ -37,6 +37,7 @@ except ValueError as err:
     st.error(str(err))
     st.stop()
 grid = cache.cached_grid(surface.key, surface)
+race_views.record_facts(result)
 
 # in slide mode the surface's text folds away, so the chart sits above a projector's fold
 about = st.expander(f"About {surface.title}") if settings.slide else st.container()

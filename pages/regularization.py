@@ -44,6 +44,7 @@ if any(tab.open for tab in tabs[:4]):  # all but the Keras code show the trained
             st.stop()
         status_line(result)
     colors = ui.colors()
+    ui.record_facts(result, scores)
 with tabs[0]:
     if tabs[0].open:
         fig = history(result, colors, ("regularization", s), slide)

@@ -7,8 +7,8 @@ from optiviz.engine.networks import findings
 from optiviz.figures import networks as nf
 from optiviz.figures import schedules as sf
 from optiviz.figures.style import export_config
+from optiviz.ui import facts, url_state
 from optiviz.ui import schedules as ui
-from optiviz.ui import url_state
 from optiviz.ui.cache import shared_figure, shared_table
 from optiviz.ui.controls import lazy_tabs, page_intro
 from optiviz.ui.networks import export_box, history, keras_export_box, status_line
@@ -42,6 +42,7 @@ if tabs[0].open or tabs[1].open:  # the six runs: the performance curve and the 
         except ValueError as err:
             st.error(str(err))
             st.stop()
+    facts.training("schedules", result)
 with tabs[0]:
     if tabs[0].open:
         fig = shared_figure(

@@ -5,8 +5,8 @@ import streamlit as st
 from optiviz.engine.networks.training import summary
 from optiviz.figures import networks as nf
 from optiviz.figures.style import export_config
+from optiviz.ui import facts, url_state
 from optiviz.ui import transfer as ui
-from optiviz.ui import url_state
 from optiviz.ui.cache import shared_table
 from optiviz.ui.controls import lazy_tabs, page_intro, table
 from optiviz.ui.networks import history, keras_export_box, status_line, summary_table
@@ -29,6 +29,7 @@ except ValueError as err:
     st.stop()
 
 ds_b = ui.task_b(s.task, s.n, s.seed)
+facts.training("transfer", result)
 cols = st.columns(len(result.labels) + 1)
 cols[0].metric(f"A on {pair.a_short}", f"{float(a.final_accuracy[0]):.1%}")
 for col, label, acc in zip(cols[1:], result.labels, result.final_accuracy, strict=True):

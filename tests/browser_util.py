@@ -88,17 +88,8 @@ def chromium():
 @pytest.fixture
 def page(chromium, server):
     context = chromium.new_context(viewport={"width": 1500, "height": 1000})
-    pg = context.new_page()
-    pg.errors, pg.outside = [], []
-    pg.on(
-        "console",
-        lambda m: (
-            pg.errors.append(f"{m.text} @ {m.location.get('url', '')}")
-            if m.type == "error"
-            else None
-        ),
-    )
-    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
+    pg = watched(context.new_page())
+    pg.outside = []
 
     def record(request) -> None:
         host = request.url.split("/")[2] if "://" in request.url else ""
@@ -108,6 +99,21 @@ def page(chromium, server):
     pg.on("request", record)
     yield pg
     context.close()
+
+
+def watched(pg):
+    """The page, recording its console errors and uncaught exceptions in ``pg.errors``."""
+    pg.errors = []
+    pg.on(
+        "console",
+        lambda m: (
+            pg.errors.append(f"{m.text} @ {m.location.get('url', '')}")
+            if m.type == "error"
+            else None
+        ),
+    )
+    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
+    return pg
 
 
 def wait_rendered(pg, timeout: float = 90_000) -> None:

@@ -160,13 +160,10 @@ def activation_curves(
     if not panels:
         fig.update_yaxes(title_text="f(z) solid, f′(z) dashed")
     apply_style(fig, slide)
-    fig.update_layout(
-        legend={"orientation": "v", "x": 1.02, "y": 1, "groupclick": "togglegroup"},
-        hovermode="closest",
-    )
+    fig.update_layout(hovermode="closest")
     if panels:
         fig.update_annotations(font_size=s.font)
-    return fig
+    return legend_below(fig, slide, groupclick="togglegroup")
 
 
 def _add_curve(fig, c: Curve, panels: bool, shade: bool, s, cell_f: dict, cell_d: dict):

@@ -17,7 +17,7 @@ import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from .style import legend_margin
+from .style import axis_band, colorbar_band, legend_margin
 
 
 def standalone_html(fig: go.Figure) -> bytes:
@@ -88,8 +88,15 @@ def slide_figure(fig: go.Figure) -> dict:
         titled = any(
             (layout[k].get("title") or {}).get("text") for k in layout if k.startswith("xaxis")
         )
-        bottom = legend_margin(SLIDE_FONT, SLIDE_FONT, titled, names, width)
+        flat = _flat_bars(still)
+        bottom = legend_margin(SLIDE_FONT, SLIDE_FONT, titled, names, width, colorbar=bool(flat))
         layout["margin"]["b"] = bottom
+        if legend.get("yanchor") == "top":  # laid under the plot for a screen: again here
+            top = axis_band(SLIDE_FONT, titled)
+            for b in flat:
+                b["y"] = (bottom - top) / height
+            top += colorbar_band(SLIDE_FONT) if flat else 0
+            legend["y"] = max(0.0, (bottom - top) / height)
     for key in list(layout):  # every axis: ticks and titles at the slide's size
         if key.startswith(("xaxis", "yaxis")):
             axis = dict(layout[key])
@@ -101,6 +108,25 @@ def slide_figure(fig: go.Figure) -> dict:
     for a in layout.get("annotations", []) or []:  # subplot titles
         a["font"] = {**a.get("font", {}), "size": SLIDE_FONT}
     return {"data": still["data"], "layout": layout}
+
+
+def _flat_bars(still: dict) -> list[dict]:
+    """The colour bars laid flat under the plot (:func:`~.style.legend_below`), as copies
+    put in a copy of ``still``'s trace list (a frozen figure's dicts are shared)."""
+    out, data = [], list(still["data"])
+    for i, t in enumerate(data):
+        marker = t.get("marker") or {}
+        bar = marker.get("colorbar") if "colorbar" in marker else t.get("colorbar")
+        if not (isinstance(bar, dict) and bar.get("orientation") == "h"):
+            continue
+        bar = dict(bar)
+        if "colorbar" in marker:
+            data[i] = {**t, "marker": {**marker, "colorbar": bar}}
+        else:
+            data[i] = {**t, "colorbar": bar}
+        out.append(bar)
+    still["data"] = data
+    return out
 
 
 def slide_image(fig: go.Figure, fmt: str = "png") -> bytes:

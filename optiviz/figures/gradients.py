@@ -117,7 +117,7 @@ def histograms(r: Any, *, slide: bool = False) -> go.Figure:
     title = f"{r.activation} + {_init_label(r)}, depth {depth}: distributions at initialization"
     apply_style(fig, slide, title)
     fig.update_annotations(font_size=s.font)
-    return fig
+    return legend_below(fig, slide)
 
 
 def _init_label(r: Any) -> str:
@@ -512,4 +512,4 @@ def matrix(m: Any, *, slide: bool = False) -> go.Figure:
         slide,
         f"Gradient ratio first / last layer, depth {m.depth} × width {m.width}{sigma}{bn}",
     )
-    return fig
+    return legend_below(fig, slide)

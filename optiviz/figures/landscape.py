@@ -13,7 +13,14 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from .race import GLOBAL_COLOR, minima_traces
-from .style import apply_style, colorbar_title, fmt_number, legend_below, style_for
+from .style import (
+    apply_style,
+    colorbar_title,
+    fmt_number,
+    legend_below,
+    panel_columns,
+    style_for,
+)
 
 DIVERGED_COLOR = "#3B0A0A"
 #: on maps, diverged cells are neutral grey: viridis has no grey, while its dark end
@@ -251,7 +258,7 @@ def basins_figure(
     surface = result.surface
     n = len(result.optimizers)
     labels = labels or list(result.optimizers)
-    cols = min(n, 4)
+    cols = panel_columns(n, slide)
     rows = -(-n // cols)
     # beside each other (3 or 4 a row) a subtitle has a quarter of the width: short form
     said = "of starts reach the global minimum" if cols <= 2 else "→ global minimum"
@@ -307,7 +314,8 @@ def basins_figure(
         f"Basins of attraction on {surface.title}: where each start ends, {result.steps} steps",
     )
     # size the figure to the panels' true aspect ratio (width as on a wide page)
-    width = style_for(slide).width or 1200
+    # (a screen's two panels a row: ~320 px each, beside each other on a wide page)
+    width = style_for(slide).width or (1200 if slide else 640)
     panel = width / cols * (y1 - y0) / (x1 - x0)
     height = int(np.clip(rows * (panel + 110) + 150, 350, 1600))
     fig.update_layout(height=height, margin={"t": 130})

@@ -22,6 +22,7 @@ from .style import (
     colorbar_title,
     fmt_number,
     legend_below,
+    panel_columns,
     play_controls,
     style_for,
     typed,
@@ -49,8 +50,10 @@ def _mix(hex_color: str, amount: float) -> str:
     return f"rgb({out[0]},{out[1]},{out[2]})"
 
 
-def _grid_shape(n: int, max_cols: int) -> tuple[int, int]:
-    cols = min(n, max_cols)
+def _grid_shape(n: int, max_cols: int, slide: bool = True) -> tuple[int, int]:
+    """Rows and columns for ``n`` panels: up to ``max_cols`` a row on a slide, two on a
+    screen (:func:`~.style.panel_columns`: a phone's panels stay usable)."""
+    cols = min(max(1, n), max_cols, panel_columns(n, slide, max_cols))
     return math.ceil(n / cols), cols
 
 
@@ -112,7 +115,7 @@ def boundary_animation(
             runs=runs, slide=slide, max_cols=max_cols, title=title, titles=titles,
         )  # fmt: skip
     s = style_for(slide)
-    fig, runs, rows, cols = _panels(result, runs, max_cols, titles)
+    fig, runs, rows, cols = _panels(result, runs, max_cols, titles, slide)
     n_classes = max(2, int(result.boundary.shape[-1])) if result.boundary.shape[-1] > 1 else 2
     colors = [CLASS_COLORS[k % len(CLASS_COLORS)] for k in range(n_classes)]
     last = len(result.snapshot_epochs) - 1
@@ -148,11 +151,13 @@ def boundary_animation(
     return animated(fig, frames, controls, slide)
 
 
-def _panels(result: Any, runs: Sequence[int] | None, max_cols: int, titles=None) -> tuple:
+def _panels(
+    result: Any, runs: Sequence[int] | None, max_cols: int, titles=None, slide: bool = True
+) -> tuple:
     """One square panel per run, titled with its label (or ``titles[run]``):
     ``(fig, runs, rows, cols)``."""
     runs = list(range(result.boundary.shape[0])) if runs is None else list(runs)
-    rows, cols = _grid_shape(len(runs), max_cols)
+    rows, cols = _grid_shape(len(runs), max_cols, slide)
     fig = make_subplots(
         rows=rows,
         cols=cols,
@@ -169,7 +174,7 @@ def _value_animation(result, *, X, y, X_val, y_val, feature_names, runs, slide, 
     predicts over the plane, animated over training, with the data coloured by value on
     the same scale."""
     s = style_for(slide)
-    fig, runs, rows, cols = _panels(result, runs, max_cols, titles)
+    fig, runs, rows, cols = _panels(result, runs, max_cols, titles, slide)
     values = [np.asarray(v, np.float64) for v in (y, y_val) if v is not None and len(v)]
     top = float(max(np.abs(v).max() for v in values)) if values else 1.0
     scale = {"colorscale": VALUE_SCALE, "cmin": -top, "cmax": top}
@@ -282,13 +287,14 @@ def _points(parts, colors: list[str], names: list[str], slide: bool, legend: boo
 
 
 def _panel_layout(fig, n: int, rows: int, cols: int, feature_names, s, slide: bool) -> None:
-    """Square panels of one plane, y ticks once per row, the legend above."""
-    height = max(s.height, 300 * rows + 160) if not slide else s.height
-    fig.update_layout(
-        height=height,
-        margin={"b": 110},
-        legend={"orientation": "h", "y": 1.02 + 0.04 * rows, "yanchor": "bottom", "x": 0},
-    )
+    """Square panels of one plane, y ticks once per row; the legend above them on a
+    slide, under them (with the controls and colour bar) on a screen."""
+    if slide:
+        fig.update_layout(
+            height=s.height,
+            margin={"b": 110},
+            legend={"orientation": "h", "y": 1.02 + 0.04 * rows, "yanchor": "bottom", "x": 0},
+        )
     fig.update_xaxes(showgrid=False, zeroline=False, constrain="domain")
     fig.update_yaxes(showgrid=False, zeroline=False, scaleanchor="x", constrain="domain")
     for p in range(n):
@@ -299,6 +305,13 @@ def _panel_layout(fig, n: int, rows: int, cols: int, feature_names, s, slide: bo
         fig.layout[f"yaxis{axis}"].showticklabels = p % cols == 0
     fig.update_xaxes(title_text=feature_names[0], row=rows, col=1)
     fig.update_yaxes(title_text=feature_names[1], row=rows, col=1)
+    if not slide:  # two panels a row, ~380 px wide each on a wide screen, at the plane's
+        # aspect (a phone's are ~170 px wide: they take less of the height)
+        maps = [t for t in fig.data if t.type == "heatmap" and t.x is not None]
+        x, y = (np.asarray(maps[0].x), np.asarray(maps[0].y)) if maps else ((0, 1), (0, 1))
+        aspect = float(np.ptp(y) / np.ptp(x)) if np.ptp(x) > 0 else 1.0
+        row = float(np.clip(360 * aspect + 50, 180, 400))
+        legend_below(fig, slide, controls=True, plot_height=row * rows)
 
 
 def _stop_marks(result: Any, i: int) -> list[tuple[int, str]]:
@@ -440,7 +453,7 @@ def grad_norm_heatmaps(
     the first layers, exploding ones as a bright one."""
     style_for(slide)
     runs = list(range(len(result.labels))) if runs is None else list(runs)
-    rows, cols = _grid_shape(len(runs), max_cols)
+    rows, cols = _grid_shape(len(runs), max_cols, slide)
     fig = make_subplots(
         rows=rows,
         cols=cols,
@@ -485,7 +498,7 @@ def grad_norm_heatmaps(
     apply_style(fig, slide, title)
     if not slide:
         fig.update_layout(height=max(300, 260 * rows + 80))
-    return fig
+    return legend_below(fig, slide)
 
 
 def layer_lines(
@@ -527,7 +540,7 @@ def layer_lines(
     apply_style(fig, slide, title)
     if not slide:
         fig.update_layout(height=420)
-    return fig
+    return legend_below(fig, slide)
 
 
 def weight_histograms(
@@ -542,7 +555,7 @@ def weight_histograms(
     given, at initialization (outline) — how far training moved them."""
     style_for(slide)
     n = len(params)
-    rows, cols = _grid_shape(n, 4)
+    rows, cols = _grid_shape(n, 4, slide)
     names = layer_names(n)
     fig = make_subplots(rows=rows, cols=cols, subplot_titles=names, horizontal_spacing=0.06)
     for j, layer in enumerate(params):
@@ -686,7 +699,7 @@ def weight_heatmaps(
     style_for(slide)
     kernels = [np.nan_to_num(np.asarray(layer["w"], np.float64)) for layer in params]
     n = len(kernels)
-    rows, cols = _grid_shape(n, 3)
+    rows, cols = _grid_shape(n, 3, slide)
     names = [
         f"{name} — kernel {k.shape}"
         for name, k in zip(names or layer_names(n), kernels, strict=True)
@@ -727,4 +740,4 @@ def weight_heatmaps(
     apply_style(fig, slide, title)
     if not slide:
         fig.update_layout(height=max(340, 300 * rows + 80))
-    return fig
+    return legend_below(fig, slide)

@@ -14,7 +14,14 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .style import apply_style, fmt_number, legend_below, play_controls, style_for
+from .style import (
+    apply_style,
+    fmt_number,
+    legend_below,
+    place_controls,
+    play_controls,
+    style_for,
+)
 
 #: class colours (Okabe–Ito blue / orange, told apart by shape too)
 POSITIVE = "#0072B2"
@@ -303,14 +310,18 @@ def perceptron_animation(
         **play_controls([str(int(k)) for k in shown], "update ", s.font, labels=labels)
     )
     apply_style(fig, slide, _frame_title(run, last, title))
-    fig.update_layout(
-        title={"font": {"size": s.font}},
-        margin={"b": 120},
-        legend={"orientation": "v", "x": 1.01, "y": 1.0, "xanchor": "left"},
-        dragmode="pan",
-    )
+    fig.update_layout(title={"font": {"size": s.font}})
+    if slide:
+        fig.update_layout(
+            margin={"b": 120}, legend={"orientation": "v", "x": 1.01, "y": 1.0, "xanchor": "left"}
+        )
     fig.update_xaxes(title=axis_names[0], range=list(box[0]), showgrid=False, zeroline=False)
     fig.update_yaxes(title=axis_names[1], range=list(box[1]), showgrid=False, zeroline=False)
+    if not slide:  # legend, then the controls, under the plot (as animated() places them)
+        legend_below(fig, slide, controls=True)
+        layout = fig.layout.to_plotly_json()
+        place_controls(layout)
+        fig.update_layout(updatemenus=layout["updatemenus"], sliders=layout["sliders"])
     return fig
 
 

@@ -40,6 +40,9 @@ GLOBAL_COLOR = "#F5C400"
 #: the colourbar sits just right of the plot; the legend goes beyond it (LEGEND_X)
 _COLORBAR = {"x": 1.0, "xanchor": "left", "thickness": 14, "len": 0.9}
 LEGEND_X = 1.16
+#: screen mode: the race's plot is at most this many pixels high (a square: on a phone
+#: the width is less, and the plot is as wide as the phone)
+RACE_PLOT = 380
 LOCAL_COLOR = "#444444"
 
 
@@ -417,12 +420,14 @@ def _fingerprint(a: Any) -> tuple:
 
 def _static_base(
     grid: Grid, surface: Any, slide: bool, quiver: tuple | None, clickable: bool, title: str,
-    memo: Any = None,
+    memo: Any = None, entries: tuple[int, ...] = (),
 ) -> dict:  # fmt: skip
     """What a race animation draws under the runs (contour, click grid, arrows, minima) and
     its layout, built and validated by plotly, as a dict; kept in ``memo`` (if given) per
-    scene setting."""
-    key = (surface.key, slide, clickable, title, _fingerprint(grid), _fingerprint(quiver))
+    scene setting. ``entries``: the lengths of the legend's names that the runs bring
+    (the legend's rows under the plot, and so the layout, depend on them)."""
+    key = (surface.key, slide, clickable, title, _fingerprint(grid), _fingerprint(quiver),
+           entries)  # fmt: skip
     kept = None if memo is None else memo.get(key)
     if kept is not None:
         return kept
@@ -434,16 +439,19 @@ def _static_base(
         static.append(quiver_trace(*quiver, slide=slide))
     static += minima_traces(surface, slide)
     fig = go.Figure(data=static)
-    fig.update_layout(
-        images=[image],
-        legend={"orientation": "v", "x": LEGEND_X, "y": 1.0, "xanchor": "left"},
-        hovermode="closest",
-        clickmode="event+select",
-        dragmode="pan",
-    )
+    fig.update_layout(images=[image], hovermode="closest", clickmode="event+select")
     apply_style(fig, slide, title, template=False)
-    fig.update_layout(margin={"b": 120})
     _axes(fig, surface)
+    if slide:  # a projector is wide and its 460 px high: the legend beside the plot
+        fig.update_layout(
+            legend={"orientation": "v", "x": LEGEND_X, "y": 1.0, "xanchor": "left"},
+            margin={"b": 120},
+        )
+    else:  # any screen, a phone's too: the plot the chart's width, all else under it
+        # (the legend's entries that come with the runs: names as long as theirs)
+        names = [t.name for t in fig.data if t.showlegend is not False and t.name]
+        names += ["x" * n for n in entries]
+        legend_below(fig, slide, controls=True, names=names, plot_height=RACE_PLOT)
     base = go.Figure.to_dict(fig)
     if memo is not None:
         memo.put(key, base)
@@ -557,7 +565,9 @@ def race_animation(
     # Validated once per surface setting and cached; the runs' traces, the frames and the
     # controls are plain dicts (plotly's validation of 16 traces and 80 frames was most
     # of the time of a new scene: every slider move in a classroom).
-    base = _static_base(grid, surface, slide, quiver, clickable, title or surface.title, bases)
+    entries = tuple(len(str(n)) for n in ("start", *result.labels))
+    base = _static_base(grid, surface, slide, quiver, clickable, title or surface.title, bases,
+                        entries)  # fmt: skip
     start = {
         "type": "scatter",
         "x": [float(result.start[0])],
@@ -735,7 +745,7 @@ def progress_curves(result: Any, distance: np.ndarray, *, slide: bool = False) -
         )
     apply_style(fig, slide, "How fast each optimizer gets there")
     fig.update_layout(height=style_for(slide).height * 0.75, hovermode="x unified")
-    return fig
+    return legend_below(fig, slide)
 
 
 def _step_vectors(result: Any, run: int, step: int) -> list[tuple[str, np.ndarray, str]]:

@@ -148,7 +148,19 @@ def apply_style(
         paper_bgcolor="white",
         plot_bgcolor="white",
         height=s.height,
-        margin={"l": 60, "r": 30, "t": 70 if title else 30, "b": 60},
+        # (y axes grow the left margin to their ticks and title: automargin; nothing sits
+        # beside the plot on a screen, so a phone gives the plot its whole width)
+        margin={
+            "l": 60 if slide else 2,
+            "r": 30 if slide else 8,
+            "t": 70 if title else 30,
+            "b": 60,
+            "pad": 8 if slide else 0,
+        },
+        # a finger dragging over a chart scrolls the page: on a phone a chart fills the
+        # screen's width, and a drag that zoomed or panned left no place to scroll from.
+        # Taps still show the hover readout and click; zoom and pan are a modebar click away
+        dragmode=False,
         # (a race's legend has up to 13 entries: at slide size they must fit 460 px)
         legend={"font": {"size": s.font - 4 if slide else s.font}},
     )
@@ -160,47 +172,199 @@ def apply_style(
     # so slide mode's ticks and subplot titles grow with the rest
     fig.update_xaxes(tickfont_size=s.font, title_font_size=s.font)
     fig.update_yaxes(tickfont_size=s.font, title_font_size=s.font)
+    if not slide:  # the y title close to its ticks (plotly left ~40 px between them)
+        fig.update_yaxes(title_standoff=4)
     fig.for_each_annotation(lambda a: _subplot_title_font(a, s.font))
     return fig
 
 
-def legend_below(fig: go.Figure, slide: bool, **legend: Any) -> go.Figure:
-    """A horizontal legend at the bottom of the figure, under the x axis's ticks and title.
+#: the narrowest chart a screen-mode figure is laid out for: a phone held upright (390 px)
+#: less the page's padding. A legend's rows are counted at this width, so they fit a phone;
+#: on a wider screen the legend takes fewer rows and leaves a little room under it.
+PHONE_WIDTH = 350
+#: a horizontal colour bar's thickness, pixels
+BAR_THICKNESS = 12
 
-    The legend is anchored to the figure's bottom edge (``yref="container"``) and the
-    bottom margin is made tall enough, in pixels, for the axis's ticks and title and the
-    legend's rows (estimated from its entries' text): a legend placed at a fraction of the
-    plot's height sat on the axis title once slide mode's type grew, and moved when an
-    export changed the figure's height. Call it once the figure's traces and axis titles
-    are in; ``legend`` adds settings (``groupclick``, ``traceorder``, ...)."""
+
+def controls_band(font: float) -> float:
+    """Pixels that an animation's controls take under the x axis in screen mode: the
+    buttons on one row, the step slider (its label above it) on the next."""
+    return 2 * font + 16 + 1.4 * font + 40
+
+
+def colorbar_band(font: float) -> float:
+    """Pixels that a horizontal colour bar takes: the bar, its tick labels, its title
+    under them (plotly drew a title on top of a flat bar over the bar)."""
+    return 1.5 * font + BAR_THICKNESS + 1.5 * font + 14
+
+
+def axis_band(font: float, titled: bool) -> float:
+    """Pixels under the plot that an x axis's ticks (and title, if ``titled``) take."""
+    return 1.5 * font * (2 if titled else 1) + 10
+
+
+def legend_below(
+    fig: go.Figure,
+    slide: bool,
+    *,
+    controls: bool = False,
+    names: list[str] | None = None,
+    plot_height: float | None = None,
+    **legend: Any,
+) -> go.Figure:
+    """Everything that explains the plot goes under it: a horizontal legend and (in
+    screen mode) every colour bar, laid flat, so the plot takes the chart's whole width on
+    any screen (the server cannot know it: a legend and colour bar beside the plot left a
+    phone's race ~90 px of plot).
+
+    From the top, under the x axis's ticks and title: the animation's controls (with
+    ``controls=True``; :func:`animated` places them there), the colour bar, then the
+    legend. The bottom margin is made tall enough for all of them in pixels, the
+    legend's rows counted at a phone's width in screen mode (:data:`PHONE_WIDTH`, from its
+    entries' text) and at a projector's in slide mode, where colour bars stay upright
+    beside the plot (a projector is wide, and a slide's 460 px of height are scarce).
+    A legend placed at a fraction of the plot's height sat on the axis title once slide
+    mode's type grew, and moved when an export changed the figure's height. Call it
+    once the figure's traces, axis titles and height are in; ``names``: the legend's
+    entries, if traces added later will make it (default: the figure's own);
+    ``plot_height`` (screen mode): make the figure as tall as this many pixels of plot
+    and what is above and under it; ``legend`` adds settings (``groupclick``,
+    ``traceorder``, ...)."""
     s = style_for(slide)
     layout = fig.layout
-    names = [t.name for t in fig.data if t.showlegend is not False and t.name]
+    if names is None:
+        names = _legend_names(fig)
     titled = any(ax.title.text for ax in fig.select_xaxes())
     font = layout.legend.font.size or s.font
     # (on a page the chart is as wide as the page's column: ~820 px on a 1280-px
     # projector with the sidebar open; assume a little less, so rows are not undercounted)
-    width = layout.width or (800 if slide else 700)
-    bottom = legend_margin(s.font, font, titled, names, width)
-    below = {"orientation": "h", "x": 0, "yref": "container", "y": 0, "yanchor": "bottom"}
+    width = layout.width or (800 if slide else PHONE_WIDTH)
+    bars = [] if slide else _colorbars(fig)
+    bottom = legend_margin(
+        s.font, font, titled, names, width, colorbar=bool(bars), controls=controls and not slide
+    )
+    if slide:  # as before: the legend sits on the figure's bottom edge
+        below = {"orientation": "h", "x": 0, "yref": "container", "y": 0, "yanchor": "bottom"}
+        fig.update_layout(legend=below | legend, margin={"b": bottom})
+        return fig
+    height = layout.height or s.height
+    if plot_height is None:  # the plot keeps its height: what goes under it adds to the figure
+        height = int(height + max(0, bottom - (layout.margin.b or 60)))
+    else:
+        height = int(plot_height + (layout.margin.t or 0) + bottom)
+    fig.update_layout(height=height)
+    top = axis_band(s.font, titled) + (controls_band(s.font) if controls else 0)
+    for bar in bars:
+        text = bar.title.text or ""
+        bar.update(
+            orientation="h", x=0.5, xanchor="center", xref="paper", len=1, lenmode="fraction",
+            thickness=BAR_THICKNESS, yref="container", y=(bottom - top) / height,
+            yanchor="top", title={"text": _flat(text), "side": "bottom"},
+        )  # fmt: skip
+    if bars:
+        top += colorbar_band(s.font)
+    below = {
+        "orientation": "h",
+        "xref": "container",
+        "x": 0,
+        "xanchor": "left",
+        "yref": "container",
+        "y": max(0.0, (bottom - top) / height),
+        "yanchor": "top",
+    }
     fig.update_layout(legend=below | legend, margin={"b": bottom})
     return fig
 
 
+def panel_columns(n: int, slide: bool, most: int = 4) -> int:
+    """How many of ``n`` panels sit side by side: at most 2 on a screen (a phone shows
+    two panels of ~170 px; four were thumbnails), up to ``most`` on a wide slide."""
+    return max(1, min(n, most if slide else 2))
+
+
+def _legend_names(fig: go.Figure) -> list:
+    """The legend's entries (traces' and shapes'); those of a legend group with more
+    than one, as a list (plotly stacks a group's entries: :func:`legend_rows`)."""
+    entries = [(t.legendgroup, t.name) for t in fig.data if t.showlegend is not False and t.name]
+    # (shapes can have legend entries too: the activations' shaded saturation bands)
+    entries += [(sh.legendgroup, sh.name) for sh in fig.layout.shapes if sh.showlegend and sh.name]
+    sizes: dict = {}
+    for group, _ in entries:
+        sizes[group] = sizes.get(group, 0) + 1
+    out: list = []
+    seen: dict = {}
+    for group, name in entries:
+        if group and sizes[group] > 1:
+            if group not in seen:
+                seen[group] = []
+                out.append(seen[group])
+            seen[group].append(name)
+        else:
+            out.append(name)
+    return out
+
+
+def _flat(text: str) -> str:
+    """A colour bar's title on one line (:func:`colorbar_title` wrote it for a bar
+    standing beside the plot)."""
+    return re.sub(r"\s*<br>\s*", " ", text.replace("<br>&nbsp;", "")).strip()
+
+
+def _colorbars(fig: go.Figure) -> list:
+    """The colour bars a figure shows: its traces' (heatmaps, contours, surfaces show
+    one unless told not to; markers only when asked) and its colour axes'."""
+    out = []
+    for t in fig.data:
+        if t.type in ("heatmap", "contour", "histogram2d", "histogram2dcontour", "surface"):
+            if t.showscale is not False:
+                out.append(t.colorbar)
+        elif getattr(t, "marker", None) is not None and getattr(t.marker, "showscale", None):
+            out.append(t.marker.colorbar)
+    for name in fig.layout:
+        if name.startswith("coloraxis") and fig.layout[name].showscale is not False:
+            out.append(fig.layout[name].colorbar)
+    return out
+
+
+def legend_rows(names: list, font: float, width: float) -> int:
+    """How many rows a horizontal legend of ``names`` takes, wrapped to ``width``
+    pixels (a symbol and gap of 40 px an entry, then ~0.55 em a character). An item
+    that is a list is a legend group: plotly stacks its entries in a block as wide as
+    its widest, and lays the blocks side by side (one row more for the gap between
+    rows of blocks)."""
+    rows, used, tallest = 0, 0.0, 0
+    for name in names:
+        group = name if isinstance(name, list) else [name]
+        entry = max(40 + 0.55 * font * len(str(n)) for n in group)
+        if used and used + entry > width - 20:
+            rows, used, tallest = rows + tallest, 0.0, 0
+        used += entry
+        tallest = max(tallest, len(group))
+    rows += tallest
+    blocks = sum(isinstance(n, list) for n in names)
+    return rows + (1 if blocks > 1 and rows > tallest else 0)
+
+
 def legend_margin(
-    axis_font: float, legend_font: float, titled: bool, names: list[str], width: float
+    axis_font: float,
+    legend_font: float,
+    titled: bool,
+    names: list[str],
+    width: float,
+    *,
+    colorbar: bool = False,
+    controls: bool = False,
 ) -> int:
     """The bottom margin, in pixels, that holds an x axis's ticks (and title, if
-    ``titled``) and under them a horizontal legend of ``names`` wrapped to ``width``
+    ``titled``), an animation's controls (``controls``), a horizontal colour bar
+    (``colorbar``) and under them a horizontal legend of ``names`` wrapped to ``width``
     (a symbol and gap of 40 px an entry, then ~0.55 em a character)."""
-    rows, used = 1, 0.0
-    for name in names:
-        entry = 40 + 0.55 * legend_font * len(str(name))
-        if used and used + entry > width - 20:
-            rows, used = rows + 1, 0.0
-        used += entry
-    axis = 1.5 * axis_font * (2 if titled else 1) + 10
-    return int(axis + rows * 1.55 * legend_font + 12)
+    rows = legend_rows(names, legend_font, width)
+    band = axis_band(axis_font, titled)
+    band += controls_band(axis_font) if controls else 0
+    band += colorbar_band(axis_font) if colorbar else 0
+    # (a row is as tall as its largest symbol: a race's star made rows of ~2.3 em)
+    return int(band + rows * (1.6 * legend_font + 8) + 12)
 
 
 def _subplot_title_font(a: Any, size: int) -> None:
@@ -262,8 +426,34 @@ def animated(
         stored["frames"] = frames
     layout = stored.setdefault("layout", {})
     layout.update(controls)
+    if not slide:
+        place_controls(layout)
     layout.setdefault("template", _template_dict(style_for(slide).template))
     return _freeze(fig, stored, frames_json)
+
+
+def place_controls(layout: dict) -> None:
+    """Screen mode: an animation's ▶ buttons on a row under the x axis and its step
+    slider on the next, the page's whole width (side by side they overlapped on a
+    phone), in the band :func:`legend_below` keeps for them (``controls=True``)."""
+    menus, sliders = layout.get("updatemenus") or [], layout.get("sliders") or []
+    margin = layout.get("margin") or {}
+    height = layout.get("height") or SCREEN.height
+    plot = height - margin.get("t", 30) - margin.get("b", 60)
+    if not (menus or sliders) or plot <= 0:
+        return
+    font = (layout.get("font") or {}).get("size") or SCREEN.font
+    titled = any(
+        ((layout[k] or {}).get("title") or {}).get("text")
+        for k in layout
+        if k.startswith("xaxis") and isinstance(layout[k], dict)
+    )
+    top = axis_band(font, titled)
+    buttons = 2 * font + 16
+    layout["updatemenus"] = [{**m, "x": 0.0, "y": -top / plot} for m in menus]
+    layout["sliders"] = [
+        {**sl, "x": 0.0, "len": 1.0, "y": -(top + buttons) / plot} for sl in sliders
+    ]
 
 
 _TEMPLATES: dict[str, dict] = {}

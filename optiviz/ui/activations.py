@@ -14,6 +14,7 @@ from optiviz.engine.networks.activations import ACTIVATIONS, curves
 from optiviz.figures import activations as figs
 from optiviz.figures.activations import Curve, DyingLine, color_of
 
+from . import facts
 from .cache import shared_figure, shared_table
 from .controls import SLIDE, slide_toggle
 from .url_state import Param, draw
@@ -287,6 +288,17 @@ def epochs_figure(lines: list[DyingLine], lrs: np.ndarray, index: int, slide: bo
         repr(("dead over epochs", experiment_key(lrs), int(index), slide)),
         lambda: figs.dead_over_epochs(lines, index, slide=slide),
     )
+
+
+def record_facts(lines: list[DyingLine], index: int) -> None:
+    """The experiment's facts at the inspected rate ``index``: ``activations.most_dead``
+    (the activation with the largest share of dead units at the end; "" if none died)
+    and ``activations.dead.<name>`` (that share, 0–1)."""
+    ends = [float(ln.dead[index, -1]) for ln in lines]
+    most = facts.best_of([ln.display for ln in lines], ends)
+    facts.record("activations.most_dead", most if max(ends, default=0.0) > 0 else "")
+    for ln, share in zip(lines, ends, strict=True):
+        facts.record(f"activations.dead.{ln.name}", share)
 
 
 def _summary_rows(lines: list[DyingLine], index: int) -> list[dict]:

@@ -20,6 +20,7 @@ from optiviz.engine.teaching.backprop import (
 )
 from optiviz.figures.backprop import network_figure, num
 
+from . import facts
 from .cache import shared_figure
 from .controls import SLIDE, table
 from .url_state import Param, draw
@@ -168,6 +169,18 @@ def current_trace() -> Trace:
         ss["bo"],
     )
     return backprop([ss["x1"], ss["x2"]], ss["y"], net, eta=float(ss["eta"]), activation=ss["act"])
+
+
+def record_facts(t: Trace) -> None:
+    """The scene's facts: ``backprop.loss_falls`` (does one step lower this example's
+    loss?) and ``backprop.larger_gradients`` (which layer's weights get the largest
+    gradient in size: the output weights v or the hidden weights w)."""
+    facts.record("backprop.loss_falls", facts.yes_no(t.new_loss < t.loss))
+    out = float(np.max(np.abs(t.dw_o)))
+    hidden = float(np.max(np.abs(t.dW_h)))
+    facts.record(
+        "backprop.larger_gradients", "output weights v" if out >= hidden else "hidden weights w"
+    )
 
 
 def figure(trace: Trace, stage: int, slide: bool) -> go.Figure:

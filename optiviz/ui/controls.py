@@ -40,6 +40,17 @@ SLIDE_CSS = """<style>
 </style>"""
 
 
+#: Every page on a phone: a chart fills the screen's width (plotly's plot spans the chart,
+#: its legend and colour bars sit under it), so the page's side padding shrinks to a
+#: sliver there; a wide formula or table scrolls inside its own box, never the page.
+PHONE_CSS = """<style>
+@media (max-width: 640px) {
+  [data-testid="stMainBlockContainer"] {padding-left: 0.5rem; padding-right: 0.5rem;}
+  .katex-display {overflow-x: auto; overflow-y: hidden;}
+}
+</style>"""
+
+
 def is_slide() -> bool:
     """Slide mode, known before a page restores its settings: from the toggle once the
     session has one, else from the link (``slide=1``)."""
@@ -54,6 +65,7 @@ def page_intro(title: str, caption: str) -> None:
     main chart sits above the fold of a 1280×720 projector. It also installs the
     figures' transport (:func:`optiviz.ui.transport.install`) for pages run alone."""
     transport.install()
+    st.html(PHONE_CSS)
     if is_slide():
         st.html(SLIDE_CSS)
         st.title(title)

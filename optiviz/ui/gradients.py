@@ -14,6 +14,7 @@ from optiviz.engine.networks.activations import ACTIVATIONS
 from optiviz.engine.networks.initializers import INITIALIZERS
 from optiviz.figures import gradients as figs
 
+from . import facts
 from .cache import shared_figure
 from .controls import SLIDE
 from .url_state import Param, draw, typed
@@ -154,6 +155,21 @@ def training_spread(r: eng.LabResult) -> float:
     if not np.all(np.isfinite(norms)) or norms.min() <= 0:
         return 0.0
     return float(norms.max() / norms.min())
+
+
+def record_facts(r: eng.LabResult) -> None:
+    """The lab's facts: ``gradients.verdict`` (vanishing / healthy / exploding /
+    exploded (overflow) / no gradient), ``gradients.ratio`` (‖∂L/∂z₁‖ / ‖∂L/∂z_last‖ at
+    initialization), ``gradients.largest`` ("first layer", "last layer" or "a middle
+    layer": where ‖∂L/∂z‖ is largest at initialization) and ``gradients.diverged``
+    (whether the short training run overflowed)."""
+    facts.record("gradients.verdict", r.label)
+    facts.record("gradients.ratio", float(r.ratio))
+    norms = np.where(np.asarray(r.z_overflow, bool), np.inf, np.asarray(r.z_norm, float))
+    top = int(np.argmax(norms)) if len(norms) else 0
+    where = "first layer" if top == 0 else "last layer" if top == len(norms) - 1 else ""
+    facts.record("gradients.largest", where or "a middle layer")
+    facts.record("gradients.diverged", facts.yes_no(r.diverged_epoch))
 
 
 def verdict(r: eng.LabResult) -> None:

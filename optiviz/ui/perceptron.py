@@ -32,6 +32,7 @@ from optiviz.engine.teaching.perceptron import (
 from optiviz.figures import perceptron as figs
 from optiviz.figures.style import export_config, frozen
 
+from . import facts
 from .cache import shared_figure
 from .controls import SLIDE, slide_toggle, table
 from .export import export_buttons
@@ -139,6 +140,7 @@ def mcp_view(slide: bool) -> None:
     theta = int(ss["theta"])
     inputs = tuple(int(bool(ss[f"in{i + 1}"])) for i in range(gate.n_inputs))
     out = mcp_output(inputs, gate, theta)
+    facts.record("perceptron.fires", "Fires (1)" if out else "Stays silent (0)")
     with c2:
         fig = shared_figure(
             repr(("mcp", inputs, gate.inhibitory, theta, out, slide)),

@@ -15,6 +15,7 @@ from optiviz.engine.optimizers import initial_moments, step_equations
 from optiviz.engine.plane.outcomes import DEFINITION, race_outcomes
 from optiviz.figures import race as race_figures
 
+from . import facts
 from .cache import shared_table
 from .export import export_buttons
 
@@ -45,6 +46,26 @@ def _outcome_rows(result: RaceResult) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def record_facts(result: RaceResult) -> None:
+    """What the race shows, as facts (:mod:`optiviz.ui.facts`): ``race.lowest`` the
+    optimizer whose run ends lowest (diverged runs left out), ``race.diverged`` whether
+    any run blew up, and ``race.end.<racer>`` where each run ends, as [x, y] (a second
+    copy's racer is ``<name>_2``; a diverged run's last finite point, as the chart shows)."""
+    diverged = np.asarray(result.diverged_at) >= 0
+    final = np.asarray(result.loss[:, -1], float)
+    ended = np.where(diverged, np.nan, final)
+    facts.record("race.lowest", facts.best_of(result.labels, ended, lowest=True))
+    facts.record("race.diverged", facts.yes_no(diverged.any()))
+    seen: set[str] = set()
+    for i, name in enumerate(result.optimizers):
+        racer = name if name not in seen else f"{name}_2"
+        seen.add(name)
+        path = np.asarray(result.path[i], float)
+        ok = np.flatnonzero(np.isfinite(path).all(axis=1))
+        x, y = path[ok[-1]] if len(ok) else (np.nan, np.nan)
+        facts.record(f"race.end.{racer}", [round(float(x), 4), round(float(y), 4)])
 
 
 def outcome_table(result: RaceResult, key: str) -> None:

@@ -13,6 +13,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import streamlit as st
 
 from optiviz.engine import Dataset, make_dataset
@@ -20,6 +21,7 @@ from optiviz.engine.networks.training import Run, TrainResult, train
 from optiviz.engine.networks.transfer import concat_results, evaluate, select_runs
 from optiviz.figures.regularization import REG_COLORS
 
+from . import facts
 from .controls import SLIDE
 from .progress import in_background
 from .url_state import Param, draw, typed
@@ -183,6 +185,34 @@ def _scores(s: Settings, _main: TrainResult, _bn: TrainResult) -> list[dict[str,
             vl, va = evaluate(r.arch, r.params[i], ds.X_val, ds.y_val, **kw)
             out.append({"train_loss": tl, "train_acc": ta, "val_loss": vl, "val_acc": va})
     return out
+
+
+def record_facts(result: Any, scores: list[dict[str, float]]) -> None:
+    """The scene's facts: ``regularization.best`` (the run whose final network scores
+    the highest validation accuracy, dropout off), ``regularization.lowest_val_loss``
+    (the same by validation loss), ``regularization.overfits`` (whether the plain run's
+    validation loss ends more than 10 % above its lowest while its training loss kept
+    falling: the rule the page's caption states) and ``regularization.early_stop``
+    (whether early stopping ended its run before the last epoch)."""
+    from optiviz.engine.networks.findings import OVERFIT_RISE
+
+    labels = list(result.labels)
+    facts.record("regularization.best", facts.best_of(labels, [s["val_acc"] for s in scores]))
+    facts.record(
+        "regularization.lowest_val_loss",
+        facts.best_of(labels, [s["val_loss"] for s in scores], lowest=True),
+    )
+    n = max(int(result.epochs_run[0]), 1)
+    train = np.asarray(result.history["loss"][0, :n], float)
+    val = np.asarray(result.history["val_loss"][0, :n], float)
+    over = False
+    if np.isfinite(train).all() and np.isfinite(val).all():
+        best = int(np.argmin(val))
+        over = bool(val[-1] > OVERFIT_RISE * val[best] and best < n - 1 and train[-1] < train[best])
+    facts.record("regularization.overfits", facts.yes_no(over))
+    es = labels.index(LABELS["early_stopping"]) if LABELS["early_stopping"] in labels else None
+    stopped = es is not None and int(result.stopped_epoch[es]) > 0
+    facts.record("regularization.early_stop", facts.yes_no(stopped))
 
 
 def colors() -> list[str]:

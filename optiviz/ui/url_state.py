@@ -21,6 +21,11 @@ _SEEN = "_url_state_seen"
 _OWNER = "_url_state_owner"
 NOTICES = "_url_state_notices"
 _OPENED = "_url_state_opened"
+#: link keys of no page but of the visit: a live class's code and the student tab
+#: (``class``, ``you``), the class a teacher's tab runs (``teaching``; its key is never
+#: in a link), a lesson (``lesson``, ``at``). Every page
+#: keeps them in the address as it writes its own settings there.
+KEEP = ("class", "you", "teaching", "lesson", "at")
 
 
 @dataclass(frozen=True)
@@ -200,13 +205,27 @@ def restore(params: Iterable[Param], *, page: str) -> None:
     st.session_state[_OWNER] = owners
     st.session_state[_OPENED] = page if fresh else None
     if fresh:
-        unknown = [k for k in query if k not in known and k != "page"]
+        unknown = [k for k in query if k not in known and k != "page" and k not in KEEP]
         if unknown:
             notices.append(f"Unknown link setting(s) ignored: {', '.join(sorted(unknown))[:200]}.")
         st.session_state[NOTICES] = notices
         seen = dict(seen)
         seen[page] = query
         st.session_state[_SEEN] = seen
+
+
+def forget(page: str) -> None:
+    """Drop every setting ``page`` has in the session, so that its next run takes all of
+    them from the link (a lesson's scene is exactly its link, whatever was moved before)."""
+    owners = dict(st.session_state.get(_OWNER, {}))
+    for key, owner in list(owners.items()):
+        if owner == page:
+            st.session_state.pop(key, None)
+            owners.pop(key)
+    st.session_state[_OWNER] = owners
+    seen = dict(st.session_state.get(_SEEN, {}))
+    seen.pop(page, None)
+    st.session_state[_SEEN] = seen
 
 
 def just_opened(page: str) -> bool:
@@ -238,12 +257,13 @@ def _sent_by_browser() -> set[str]:
 
 def publish(params: Iterable[Param], *, page: str) -> None:
     """Write every non-default setting to the URL (defaults are left out to keep links short)."""
-    out: dict[str, str] = {}
+    current = _current_query()
+    out: dict[str, str] = {k: current[k] for k in KEEP if k in current}
     for p in params:
         value = st.session_state.get(p.key, p.default)
         if value != p.default and (p.in_link is None or p.in_link(value)):
             out[p.key] = p.format(value)
-    if out != _current_query():
+    if out != current:
         st.query_params.from_dict(out)
     seen = dict(st.session_state.get(_SEEN, {}))
     seen[page] = out

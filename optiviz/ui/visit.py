@@ -41,6 +41,9 @@ class Visit:
     bytes: int = 0
     errors: list[str] = field(default_factory=list)  # st.error texts (shown, not failures)
     warnings: list[str] = field(default_factory=list)  # st.warning texts
+    texts: list[str] = field(default_factory=list)  # markdown, captions and alerts, in order
+    buttons: list[str] = field(default_factory=list)  # keys of the buttons drawn
+    page: str = ""  # the url path of the page the run ended on
 
 
 @dataclass
@@ -70,6 +73,9 @@ class Session:
         self.pages: dict[str, str] = {}  # url path -> page_script_hash (from `navigation`)
         self.sliders: dict[str, Slider] = {}  # widget key -> slider
         self.widgets: dict[str, str] = {}  # widget key -> widget id (every keyed widget seen)
+        #: fragments the page asked to rerun on a timer (st.fragment(run_every=…)):
+        #: fragment id -> seconds, the latest last; a browser reruns them by itself
+        self.auto_reruns: dict[str, float] = {}
 
     async def connect(self, cookie: str = "") -> None:
         """GET the page first, as a browser does (a load balancer may set a sticky cookie).
@@ -104,13 +110,29 @@ class Session:
         if self.ws is not None:
             await self.ws.close()
 
+    @property
+    def page(self) -> str:
+        """The url path of the page on screen."""
+        return next((p for p, h in self.pages.items() if h == self.page_hash), "")
+
     async def run(
-        self, page: str, widgets: dict[str, float | str] | None = None, query: str | None = None
+        self,
+        page: str | None,
+        widgets: dict[str, float | str] | None = None,
+        query: str | None = None,
+        *,
+        clicks: tuple[str, ...] = (),
+        fragment: str = "",
     ) -> Visit:
-        """Rerun ``page`` (its url path, e.g. "race") with widget values; wait for the end.
+        """Rerun ``page`` (its url path, e.g. "race"; None: the page on screen) with widget
+        values; wait for the end.
 
         ``widgets`` maps widget ids to values: a number for a slider, text for a text input.
+        ``clicks``: keys of buttons pressed in this run. ``fragment``: rerun only that
+        fragment (as a browser does for a fragment's own widgets and timer).
         """
+        if page is None:
+            page = self.page
         msg = BackMsg()
         rs = msg.rerun_script
         rs.page_name = page
@@ -118,6 +140,9 @@ class Session:
         if query is not None:  # a new address: the page may rewrite it (page_info_changed)
             self.query = query
         rs.query_string = self.query
+        if fragment:
+            rs.fragment_id = fragment
+            rs.is_auto_rerun = not clicks and not widgets
         for wid, value in (widgets or {}).items():
             w = rs.widget_states.widgets.add()
             w.id = wid
@@ -125,6 +150,10 @@ class Session:
                 w.string_value = value
             else:
                 w.double_array_value.data.append(float(value))
+        for key in clicks:
+            w = rs.widget_states.widgets.add()
+            w.id = self.widgets[key]
+            w.trigger_value = True
         t0 = time.perf_counter()
         await self.ws.send(msg.SerializeToString())
         return await asyncio.wait_for(self._read_until_finished(t0), self.timeout)
@@ -146,6 +175,11 @@ class Session:
                 self.page_hash = fm.navigation.page_script_hash or self.page_hash
             elif kind == "page_info_changed":
                 self.query = fm.page_info_changed.query_string
+            elif kind == "auto_rerun":
+                self.auto_reruns.pop(fm.auto_rerun.fragment_id, None)  # the latest comes last
+                self.auto_reruns[fm.auto_rerun.fragment_id] = fm.auto_rerun.interval
+            elif kind == "stop_auto_rerun":
+                self.auto_reruns.clear()
             elif kind == "page_not_found":
                 crashed.append(f"page not found: {fm.page_not_found.page_name!r}")
             elif kind == "delta" and fm.delta.WhichOneof("type") == "new_element":
@@ -161,6 +195,12 @@ class Session:
                     visit.errors.append(el.alert.body[:300])
                 elif ek == "alert" and el.alert.format == 2:  # WARNING
                     visit.warnings.append(el.alert.body[:600])
+                if ek == "markdown":
+                    visit.texts.append(el.markdown.body)
+                elif ek == "alert":
+                    visit.texts.append(el.alert.body)
+                elif ek == "button":
+                    visit.buttons.append(el.button.id.rsplit("-", 1)[-1])
                 inner = getattr(el, ek, None) if ek else None
                 wid = getattr(inner, "id", "") if inner is not None else ""
                 if isinstance(wid, str) and wid.startswith("$$ID-"):
@@ -178,6 +218,7 @@ class Session:
                 if status == 2:  # superseded by a newer rerun: keep reading
                     continue
                 visit.seconds = time.perf_counter() - t0
+                visit.page = self.page
                 if status not in (0, 3):
                     crashed.append(f"script finished: {FINISHED.get(status, status)}")
                 if crashed:

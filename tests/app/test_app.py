@@ -226,6 +226,8 @@ PAGES_WITH_QUERY = {
     "pages/schedules.py": {},
     "pages/regularization.py": {},
     "pages/transfer.py": {},
+    "pages/teach.py": {},
+    "pages/join.py": {},
 }
 
 
@@ -242,12 +244,31 @@ def test_every_page_that_takes_typed_text_shows_it_verbatim() -> None:
         at.run()
         clean(at)
         typed[page] = sorted(t.key for t in at.text_input)
-    assert {p: k for p, k in typed.items() if k} == {"pages/race.py": ["formula"]}
+    assert {p: k for p, k in typed.items() if k} == {
+        "pages/race.py": ["formula"],
+        "pages/teach.py": ["ed_title"],
+        "pages/join.py": ["join_code"],
+    }
+    from optiviz.ui.text import literal
+
+    at = fresh()
+    at.switch_page("pages/teach.py")
+    at.run()
+    at.text_input(key="ed_title").input("x**2 _my_ <b>lesson</b>").run()
+    at.radio(key="teach_pick").set_value("My lesson (edited below)").run()
+    clean(at)
+    captions = [c.value for c in at.caption]
+    assert any(literal("x**2 _my_ <b>lesson</b>") in c for c in captions), captions
+    at = fresh({"code": "<b>*zz*</b>"})
+    at.switch_page("pages/join.py")
+    at.run()
+    clean(at)
+    assert [e.value for e in at.error] == [
+        "No class has the code BZZB. Check it with your teacher (it is on the projector)."
+    ]
     for formula in ("x**2 + 10*y**2", "exp(x**2)*100 + y", "x_1"):
         at = race_page({"surface": "custom", "formula": formula})
         clean(at)
         shown = [m.value for m in (*at.markdown, *at.error, *at.caption)]
-        from optiviz.ui.text import literal
-
         assert any(literal(formula) in v for v in shown), shown[:4]
         assert not any(formula in v for v in shown if "*" in formula), "unescaped Markdown"

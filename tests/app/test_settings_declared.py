@@ -65,6 +65,9 @@ ALLOWED = {
     "optiviz/ui/export.py": "an export's file format (not a setting of the scene)",
     "optiviz/ui/further.py": "train further's step size (the fits it adds are the setting)",
     "optiviz/ui/drawing.py": "the pen: which class a click adds (the points are the setting)",
+    "optiviz/ui/teach.py": "the lesson picker and editor (a lesson is a file, not a scene)",
+    "optiviz/ui/classroom.py": "a reloaded teacher's key box (a key is never in a link)",
+    "pages/join.py": "the class code a student types (joining is not a scene)",
 }
 WIDGETS = {
     "slider", "select_slider", "selectbox", "number_input", "toggle", "checkbox",

@@ -17,7 +17,7 @@ import time
 import urllib.request
 
 import pytest
-from browser_util import BROWSER, ROOT, _free_port, real_errors, shoot, wait_rendered
+from browser_util import BROWSER, ROOT, _free_port, real_errors, shoot, wait_rendered, watched
 
 pytestmark = BROWSER
 
@@ -147,16 +147,7 @@ def restart(chromium):
         return cond()
 
     page.on("websocket", opened)
-    page.errors = []  # as the `page` fixture records them, for real_errors()
-    page.on(
-        "console",
-        lambda m: (
-            page.errors.append(f"{m.text} @ {m.location.get('url', '')}")
-            if m.type == "error"
-            else None
-        ),
-    )
-    page.on("pageerror", lambda e: page.errors.append(str(e)))
+    watched(page)  # as the `page` fixture records them, for real_errors()
     out: dict = {}
     try:
         page.goto(url)

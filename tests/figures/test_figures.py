@@ -178,7 +178,12 @@ def test_race_surface_is_a_picture_that_survives_animation(race8, grid) -> None:
     assert pixel(best.x, best.y).sum() > pixel(x0, y0).sum() + 60  # lighter in the well
     bars = [t for t in d["data"] if t.get("marker", {}).get("showscale")]
     title = bars[0]["marker"]["colorbar"]["title"]
-    assert len(bars) == 1 and title["text"].startswith("loss<br>") and title["side"] == "top"
+    # on a screen the bar lies flat under the plot, its title on one line under it (a
+    # phone's plot takes the chart's width); a slide keeps it upright beside the plot
+    bar = bars[0]["marker"]["colorbar"]
+    assert len(bars) == 1 and title == {"text": "loss", "side": "bottom"}
+    assert (bar["orientation"], bar["yref"], bar["yanchor"]) == ("h", "container", "top")
+    assert d["layout"]["legend"]["orientation"] == "h"
     clicks = next(t for t in d["data"] if t.get("name") == "click to set the start")
     assert "loss" in clicks["hovertemplate"] and len(clicks["customdata"]) == len(clicks["x"])
     assert d["layout"]["xaxis"]["zeroline"] is False  # no line drawn over the picture
@@ -348,7 +353,16 @@ def test_slide_figure_is_a_still_at_16_9_with_text_for_a_projector(race8, grid) 
     layout = d["layout"]
     assert "updatemenus" not in layout and "sliders" not in layout
     assert (layout["width"], layout["height"]) == SLIDE_SIZE == (1600, 900)
-    assert layout["margin"]["b"] <= 80  # no empty band where the controls were
+    # no empty band where the controls were: the bottom holds the axis, the flat colour
+    # bar and the legend, at the slide's size (their places worked out again for it)
+    from optiviz.figures.export import SLIDE_FONT
+    from optiviz.figures.style import legend_margin
+
+    names = [t["name"] for t in d["data"] if t.get("showlegend") is not False and t.get("name")]
+    want = legend_margin(SLIDE_FONT, SLIDE_FONT, True, names, 1600, colorbar=True)
+    assert layout["margin"]["b"] == want
+    bar = next(t["marker"]["colorbar"] for t in d["data"] if t.get("marker", {}).get("showscale"))
+    assert bar["y"] > layout["legend"]["y"] > 0
     axes = [k for k in layout if k.startswith(("xaxis", "yaxis"))]
     assert axes and all(layout[k]["tickfont"]["size"] >= 900 / 60 for k in axes)
     assert layout["font"]["size"] >= 900 / 60
@@ -489,9 +503,12 @@ def test_a_legend_under_the_plot_gets_room_below_the_axis_title_at_every_size() 
     for slide in (False, True):
         fig = sf.lr_curves(curves, labels=names, slide=slide)
         legend, bottom = fig.layout.legend, fig.layout.margin.b
-        assert (legend.yref, legend.y, legend.yanchor, legend.orientation) == (
-            "container", 0, "bottom", "h",
+        # a slide's legend sits on the figure's bottom edge; a screen's right under the
+        # axis (its rows counted at a phone's width: on a wide screen room is left under it)
+        assert (legend.yref, legend.yanchor, legend.orientation) == (
+            "container", "bottom" if slide else "top", "h",
         )  # fmt: skip
+        assert legend.y == 0 if slide else 0 < legend.y * fig.layout.height < bottom
         font = fig.layout.font.size
         rows = 2  # six long names do not fit one row at either width
         assert bottom >= 1.5 * font * 2 + 10 + rows * 1.5 * legend.font.size, (slide, bottom)
