@@ -81,22 +81,7 @@ def slide_figure(fig: go.Figure) -> dict:
     legend = dict(layout.get("legend") or {})
     legend["font"] = {**legend.get("font", {}), "size": SLIDE_FONT}
     layout["legend"] = legend
-    if legend.get("yref") == "container":  # a legend under the plot: room for it at this size
-        names = [
-            t["name"] for t in still["data"] if t.get("showlegend") is not False and t.get("name")
-        ]
-        titled = any(
-            (layout[k].get("title") or {}).get("text") for k in layout if k.startswith("xaxis")
-        )
-        flat = _flat_bars(still)
-        bottom = legend_margin(SLIDE_FONT, SLIDE_FONT, titled, names, width, colorbar=bool(flat))
-        layout["margin"]["b"] = bottom
-        if legend.get("yanchor") == "top":  # laid under the plot for a screen: again here
-            top = axis_band(SLIDE_FONT, titled)
-            for b in flat:
-                b["y"] = (bottom - top) / height
-            top += colorbar_band(SLIDE_FONT) if flat else 0
-            legend["y"] = max(0.0, (bottom - top) / height)
+    _lay_below(still, layout, SLIDE_FONT, width, height)
     for key in list(layout):  # every axis: ticks and titles at the slide's size
         if key.startswith(("xaxis", "yaxis")):
             axis = dict(layout[key])
@@ -108,6 +93,31 @@ def slide_figure(fig: go.Figure) -> dict:
     for a in layout.get("annotations", []) or []:  # subplot titles
         a["font"] = {**a.get("font", {}), "size": SLIDE_FONT}
     return {"data": still["data"], "layout": layout}
+
+
+def _lay_below(still: dict, layout: dict, font: float, width: int, height: int) -> None:
+    """A legend under the plot (and colour bars laid flat there) placed again for a
+    picture of ``width`` × ``height`` px with text of ``font`` px, without the band a
+    screen's play controls took (``layout`` is the still's, changed in place)."""
+    legend = layout.get("legend") or {}
+    if legend.get("yref") != "container":
+        return
+    names = [t["name"] for t in still["data"] if t.get("showlegend") is not False and t.get("name")]
+    titled = any(
+        (layout[k].get("title") or {}).get("text") for k in layout if k.startswith("xaxis")
+    )
+    flat = _flat_bars(still)
+    bottom = legend_margin(font, font, titled, names, width, colorbar=bool(flat))
+    if bottom > 0.45 * height:  # a small picture: the plot before the legend
+        layout["showlegend"] = False
+        bottom = legend_margin(font, font, titled, [], width, colorbar=bool(flat))
+    layout["margin"] = {**layout.get("margin", {}), "b": bottom}
+    if legend.get("yanchor") == "top":  # laid under the plot for a screen: again here
+        top = axis_band(font, titled)
+        for b in flat:
+            b["y"] = (bottom - top) / height
+        top += colorbar_band(font) if flat else 0
+        layout["legend"] = {**legend, "y": max(0.0, (bottom - top) / height)}
 
 
 def _flat_bars(still: dict) -> list[dict]:
@@ -248,6 +258,8 @@ def _fast_gif(
 
     layout = dict(stills[-1]["layout"])  # no play controls: a picture has no use for them
     layout["margin"] = {**layout.get("margin", {}), "b": 60}  # nor for the band they took
+    font = (layout.get("font") or {}).get("size") or 12
+    _lay_below(stills[-1], layout, font, width, height)  # (a legend under the plot)
     xr, yr = (layout.get(a, {}).get("range") for a in ("xaxis", "yaxis"))
     if not (xr and yr) or layout.get("xaxis", {}).get("type") == "log":
         return None
