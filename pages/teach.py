@@ -4,6 +4,7 @@ import streamlit as st
 
 from optiviz.ui import classroom, teach
 from optiviz.ui.controls import page_intro
+from optiviz.ui.text import literal
 
 page_intro(
     "Teach with lessons",
@@ -19,7 +20,7 @@ if all(resume) and st.session_state.get("_resumed") != resume:  # the teacher's 
         st.error(failed)
 problem = teach.lesson_from_link()
 if problem:
-    st.error(f"The lesson in this link could not be used: {problem}")
+    st.error(f"The lesson in this link could not be used: {literal(problem)}")
 if st.session_state.pop("_class_ended", None):
     st.info("The class has ended.")
 

@@ -37,6 +37,15 @@ def set_my_lesson(lesson: Lesson) -> None:
     st.session_state[MINE] = lesson
 
 
+def replace_my_lesson(lesson: Lesson) -> None:
+    """A whole other lesson in the editor (copied, uploaded, from a link): the editor's
+    boxes show it afresh, not the texts typed for the one before, and the picker shows it."""
+    set_my_lesson(lesson)
+    for k in [k for k in st.session_state if str(k).startswith("ed_")]:
+        del st.session_state[k]
+    st.session_state[PICK_MINE] = True
+
+
 def add_scene_button(page: str) -> None:
     """The sidebar's button on every page: the scene on screen joins "my lesson"."""
     r = classroom.role()
@@ -63,10 +72,9 @@ def lesson_from_link() -> str | None:
         return None
     st.session_state["_lesson_link_done"] = value
     try:
-        set_my_lesson(checked(from_link(value)))
+        replace_my_lesson(checked(from_link(value)))
     except LessonError as err:
         return str(err)
-    st.session_state[PICK_MINE] = True
     return None
 
 
@@ -86,8 +94,7 @@ def choose() -> Lesson | None:
     if name:
         lesson = load(name)
         if st.button("Copy it into my lesson to edit it", key="teach_copy"):
-            set_my_lesson(lesson)
-            st.session_state[PICK_MINE] = True
+            replace_my_lesson(lesson)
             st.rerun()
         return lesson
     return mine if mine.scenes else None
@@ -145,11 +152,10 @@ def files(lesson: Lesson) -> None:
     if up is not None and st.session_state.get("_teach_uploaded") != up.file_id:
         st.session_state["_teach_uploaded"] = up.file_id
         try:
-            set_my_lesson(checked(parse(up.getvalue())))
-            st.session_state[PICK_MINE] = True
+            replace_my_lesson(checked(parse(up.getvalue())))
             st.rerun()
         except LessonError as err:
-            st.error(f"{literal(up.name)} could not be used: {err}")
+            st.error(f"{literal(up.name)} could not be used: {literal(str(err))}")
     link = to_link(lesson)
     st.caption("The lesson as a link (opens it on this page):")
     st.code(f"{classroom.public_origin()[0]}/teach?lesson={link}", language=None, wrap_lines=True)
