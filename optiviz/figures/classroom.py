@@ -11,11 +11,13 @@ import numpy as np
 import plotly.graph_objects as go
 
 from . import race
-from .style import style_for
+from .style import legend_below, style_for
 
 RIGHT = "#1a9850"  # the right answer, once revealed
 OTHER = "#7f8c9a"
 ANSWER = "#3b6fd4"  # answers before the reveal: one colour, no hint
+#: from this many clicked points on, the teacher's chart shades where they pile up
+DENSITY_FROM = 5
 
 
 def choice_counts(choices: Sequence[str], answers: Sequence[Any]) -> list[int]:
@@ -72,7 +74,6 @@ def point_question(
     fig = go.Figure([race.surface_contour(grid, surface, slide), race.click_grid(grid)])
     fig.data[1].hovertemplate = "(%{x:.2f}, %{y:.2f})<br>click: my answer<extra></extra>"
     fig.data[1].name = "click to answer"
-    fig.data[0].colorbar = {"orientation": "h", "y": -0.18, "thickness": 12, "len": 0.9}
     fig.add_traces(race.minima_traces(surface, slide))
     fig.add_trace(
         go.Scatter(
@@ -82,6 +83,18 @@ def point_question(
         )
     )  # fmt: skip
     pts = np.asarray([p for p in answers if len(p) == 2], float).reshape(-1, 2)
+    if len(pts) >= DENSITY_FROM:  # where the class's clicks pile up, as a 2D histogram
+        (x0, x1), (y0, y1) = surface.domain
+        fig.add_trace(
+            go.Histogram2dContour(
+                x=pts[:, 0], y=pts[:, 1], name="clicks per area", showscale=False,
+                xbins={"start": x0, "end": x1, "size": (x1 - x0) / 16},
+                ybins={"start": y0, "end": y1, "size": (y1 - y0) / 16},
+                colorscale=[[0, "rgba(59,111,212,0)"], [1, "rgba(59,111,212,0.55)"]],
+                contours={"coloring": "fill", "showlines": False}, ncontours=6,
+                hoverinfo="skip", showlegend=True,
+            )
+        )  # fmt: skip
     if len(pts):
         fig.add_trace(
             go.Scatter(
@@ -121,13 +134,12 @@ def point_question(
     fig.update_layout(
         template=s.template,
         font={"size": s.font},
-        height=520,
-        margin={"l": 10, "r": 10, "t": 10, "b": 10},
-        legend={"orientation": "h", "yanchor": "top", "y": -0.32, "x": 0},
+        height=460,
+        margin={"l": 10, "r": 10, "t": 10},
         clickmode="event+select",
         dragmode=False,
     )
-    return fig
+    return legend_below(fig, slide)
 
 
 def within(points: Sequence[Sequence[float]], truth: Sequence[float], radius: float) -> int:

@@ -605,6 +605,10 @@ def _student_question(r: Role) -> None:
                 + (f" · yours: {literal(str(mine))}" if mine is not None else "")
             )
         else:
+            x, y = pred.answer
+            st.markdown(
+                f"Answer: **({x:.2f}, {y:.2f})**; a click within {pred.radius:g} counts as right."
+            )
             _point_chart(r, mine=mine, truth=True, key="cls_point_done")
         if pred.reveal:
             st.markdown(literal(pred.reveal))
