@@ -72,8 +72,44 @@ async def until_every_screen(
     return took, len(class_) - len(took)
 
 
-async def run_class(url: str, students: int, scenes: int, lesson: str, seed: int = 0) -> dict:
-    """One class; returns the latencies (seconds) and counts."""
+async def explore(s: Student, rng: random.Random) -> bool:
+    """A student moves a slider of the revealed scene to a value of their own, so that
+    their screen leaves the class's scene (the class must not pull them back). A slider
+    that changes nothing of the scene (one greyed out, say) is left for the next one."""
+    for key in [k for k in (s.last.sliders if s.last else []) if k in s.s.sliders][:4]:
+        sl = s.s.sliders[key]
+        steps = max(1, round((sl.high - sl.low) / (sl.step or 1)))
+        value = sl.low + (sl.step or 1) * rng.randint(0, steps)
+        if value == sl.value:
+            value = sl.high if sl.value != sl.high else sl.low
+        before = s.s.query
+        async with s.lock:
+            await s.s.run(None, widgets={sl.id: value})
+        if s.s.query != before:
+            return True
+    return False
+
+
+async def come_back(s: Student, scene: int, timeout: float = 15) -> float | None:
+    """An exploring student sees the bar "the class moved on" and follows it: seconds
+    from their click to the class's scene on their screen (None: no bar came)."""
+    deadline = time.perf_counter() + timeout
+    while "cls_follow" not in s.s.widgets and time.perf_counter() < deadline:
+        await asyncio.sleep(0.1)
+    if "cls_follow" not in s.s.widgets:
+        return None
+    async with s.lock:
+        t0 = time.perf_counter()
+        s._saw(await s.s.run(None, clicks=("cls_follow",)))
+    s.s.widgets.pop("cls_follow", None)
+    return s.seen_at[scene] - t0 if scene in s.seen_at else None
+
+
+async def run_class(
+    url: str, students: int, scenes: int, lesson: str, seed: int = 0, explorers: int = 0
+) -> dict:
+    """One class; returns the latencies (seconds) and counts. ``explorers``: how many
+    students move a slider of each revealed scene before the teacher moves on."""
     rng = random.Random(seed)
     teacher = Teacher(url)
     code = await teacher.start(lesson)
@@ -92,6 +128,9 @@ async def run_class(url: str, students: int, scenes: int, lesson: str, seed: int
         await asyncio.sleep(0.05)
     polls = [asyncio.create_task(s.poll()) for s in class_]
     follow: list[float] = []
+    back: list[float] = []
+    pulled = 0  # explorers the class took away from their own settings (must stay 0)
+    away: list[Student] = []
     answers: list[float] = []
     reveals: list[float] = []
     missed = 0
@@ -99,13 +138,23 @@ async def run_class(url: str, students: int, scenes: int, lesson: str, seed: int
     try:
         for scene in range(1, scenes + 1):
             if scene > 1:
-                took, left = await until_every_screen(teacher.next, teacher_lock, class_,
+                followers = [s for s in class_ if s not in away]
+                took, left = await until_every_screen(teacher.next, teacher_lock, followers,
                                                       "seen_at", scene)  # fmt: skip
                 follow += took
                 missed += left
+                pulled += sum(scene in s.seen_at for s in away)
+                for s in away:  # a look at the bar, then "Back to the class"
+                    t = await come_back(s, scene)
+                    if t is None:
+                        missed += 1
+                    else:
+                        back.append(t)
+                away = []
             has_question = any(b.startswith("cls_reveal") for b in teacher.last.buttons)
             if not has_question:
                 await asyncio.sleep(1.0)
+                away = [s for s in class_[len(class_) - explorers :] if await explore(s, rng)]
                 continue
             # students think, then answer; the teacher's panel ticks every 0.5 s
             seen_counts: list[tuple[float, int]] = []
@@ -146,6 +195,7 @@ async def run_class(url: str, students: int, scenes: int, lesson: str, seed: int
             reveals += took
             missed += left
             await asyncio.sleep(1.0)
+            away = [s for s in class_[len(class_) - explorers :] if await explore(s, rng)]
     finally:
         for s in class_:
             s.stop = True
@@ -155,7 +205,8 @@ async def run_class(url: str, students: int, scenes: int, lesson: str, seed: int
         for s in class_:
             await s.close()
         await teacher.close()
-    return {"follow": follow, "answers": answers, "reveals": reveals, "missed": missed,
+    return {"follow": follow, "back": back, "pulled": pulled,
+            "answers": answers, "reveals": reveals, "missed": missed,
             "errors": errors, "prepare_s": prepare_s, "code": code}  # fmt: skip
 
 
@@ -173,6 +224,12 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--students", type=int, default=40)
     ap.add_argument("--scenes", type=int, default=10)
     ap.add_argument("--lesson", default="module9")
+    ap.add_argument(
+        "--explorers",
+        type=int,
+        default=4,
+        help="students who move a slider of each revealed scene (their own scene)",
+    )
     ap.add_argument(
         "--replicas", type=int, default=0, help="K processes behind nginx (0: one, direct)"
     )
@@ -206,7 +263,9 @@ def main(argv: list[str] | None = None) -> None:
             wait_warmed_up([Path(procs[0].stdout.name)] if procs[0].stdout else [])
         before = usage(roots) if roots else None
         t0 = time.perf_counter()
-        res = asyncio.run(run_class(url, args.students, args.scenes, args.lesson))
+        res = asyncio.run(
+            run_class(url, args.students, args.scenes, args.lesson, explorers=args.explorers)
+        )
         wall = time.perf_counter() - t0
         after = usage(roots) if roots else None
         where = (f"{args.replicas} processes behind nginx" if args.replicas
@@ -219,6 +278,8 @@ def main(argv: list[str] | None = None) -> None:
         print(line("follow", res["follow"], 2.0))
         print(line("answers", res["answers"], 1.0))
         print(line("reveal", res["reveals"], 2.0))
+        print(line("back", res["back"], None) + f"   (explorers: {args.explorers}; "
+              f"pulled away from their own settings: {res['pulled']})")  # fmt: skip
         print(f"screens that never showed a scene or reveal: {res['missed']}; "
               f"socket errors: {len(res['errors'])} {res['errors'][:2]}")  # fmt: skip
         if before and after:

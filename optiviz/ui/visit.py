@@ -43,6 +43,7 @@ class Visit:
     warnings: list[str] = field(default_factory=list)  # st.warning texts
     texts: list[str] = field(default_factory=list)  # markdown, captions and alerts, in order
     buttons: list[str] = field(default_factory=list)  # keys of the buttons drawn
+    sliders: list[str] = field(default_factory=list)  # keys of the plain sliders drawn
     page: str = ""  # the url path of the page the run ended on
 
 
@@ -213,6 +214,7 @@ class Session:
                         self.sliders[key] = Slider(
                             s.id, s.label, value[0] if value else s.min, s.min, s.max, s.step
                         )
+                        visit.sliders.append(key)
             elif kind == "script_finished":
                 status = fm.script_finished
                 if status == 2:  # superseded by a newer rerun: keep reading
