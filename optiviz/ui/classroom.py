@@ -441,7 +441,9 @@ def _teacher_live() -> None:
     _question_text(pred, r.revealed)
     if pred.kind == "choice":
         st.plotly_chart(
-            answers_bar(pred.choices, answers, right=pred.answer if r.revealed else None),
+            answers_bar(
+                pred.choices, answers, right=pred.answer if r.revealed else None, slide=True
+            ),
             key="cls_answers",
             config={"displayModeBar": False},
         )

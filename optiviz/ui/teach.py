@@ -55,7 +55,8 @@ def add_scene_button(page: str) -> None:
         st.divider()
         mine = my_lesson()
         if st.button(
-            f"➕ Add this scene to my lesson ({len(mine.scenes)})",
+            f"Add this scene to my lesson ({len(mine.scenes)})",
+            icon=":material/playlist_add:",
             key="add_scene",
             help="Keeps this page with its settings as a scene of your lesson; "
             "edit, present or start a class from it on the Teach page.",
@@ -171,7 +172,7 @@ def editor() -> None:
     if not lesson.scenes:
         st.info(
             "Your lesson has no scenes yet. On any page, set the scene up and press "
-            "“➕ Add this scene to my lesson” in the sidebar, or copy a built-in lesson."
+            "“Add this scene to my lesson” in the sidebar, or copy a built-in lesson."
         )
         return
     scenes = list(lesson.scenes)
