@@ -233,6 +233,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument(
         "--replicas", type=int, default=0, help="K processes behind nginx (0: one, direct)"
     )
+    ap.add_argument("--rounds", type=int, default=2, help="classes one after another")
     ap.add_argument("--url", default="", help="a server already running (nothing is started)")
     ap.add_argument("--port", type=int, default=8590)
     args = ap.parse_args(argv)
@@ -261,32 +262,33 @@ def main(argv: list[str] | None = None) -> None:
             roots = [p.pid for p in procs]
             wait_healthy(url)
             wait_warmed_up([Path(procs[0].stdout.name)] if procs[0].stdout else [])
-        before = usage(roots) if roots else None
-        t0 = time.perf_counter()
-        res = asyncio.run(
-            run_class(url, args.students, args.scenes, args.lesson, explorers=args.explorers)
-        )
-        wall = time.perf_counter() - t0
-        after = usage(roots) if roots else None
         where = (f"{args.replicas} processes behind nginx" if args.replicas
                  else "1 process" if not args.url else args.url)  # fmt: skip
-        print(f"\nlive class: {args.students} students, {args.scenes} scenes of '{args.lesson}', "
-              f"{where}, {os.cpu_count()} cores")  # fmt: skip
-        print(
-            f"scenes prepared {res['prepare_s']:.1f} s after the class started; class {wall:.0f} s"
-        )
-        print(line("follow", res["follow"], 2.0))
-        print(line("answers", res["answers"], 1.0))
-        print(line("reveal", res["reveals"], 2.0))
-        print(line("back", res["back"], None) + f"   (explorers: {args.explorers}; "
-              f"pulled away from their own settings: {res['pulled']})")  # fmt: skip
-        print(f"screens that never showed a scene or reveal: {res['missed']}; "
-              f"socket errors: {len(res['errors'])} {res['errors'][:2]}")  # fmt: skip
-        if before and after:
-            print(f"server CPU during the class {after.cpu - before.cpu:.1f} s "
-                  f"({(after.cpu - before.cpu) / wall:.2f} cores on average); "
-                  f"RSS {mib(before.rss)} -> {mib(after.rss)} "
-                  f"({len(process_tree(roots))} processes)")  # fmt: skip
+        for rnd in range(1, args.rounds + 1):  # each round a new class, the same server
+            before = usage(roots) if roots else None
+            t0 = time.perf_counter()
+            res = asyncio.run(
+                run_class(url, args.students, args.scenes, args.lesson, seed=rnd,
+                          explorers=args.explorers)
+            )  # fmt: skip
+            wall = time.perf_counter() - t0
+            after = usage(roots) if roots else None
+            print(f"\nround {rnd}: live class of {args.students} students, {args.scenes} scenes "
+                  f"of '{args.lesson}', {where}, {os.cpu_count()} cores")  # fmt: skip
+            print(f"scenes prepared {res['prepare_s']:.1f} s after the class started; "
+                  f"class {wall:.0f} s")  # fmt: skip
+            print(line("follow", res["follow"], 2.0))
+            print(line("answers", res["answers"], 1.0))
+            print(line("reveal", res["reveals"], 2.0))
+            print(line("back", res["back"], None) + f"   (explorers: {args.explorers}; "
+                  f"pulled away from their own settings: {res['pulled']})")  # fmt: skip
+            print(f"screens that never showed a scene or reveal: {res['missed']}; "
+                  f"socket errors: {len(res['errors'])} {res['errors'][:2]}")  # fmt: skip
+            if before and after:
+                print(f"server CPU during the class {after.cpu - before.cpu:.1f} s "
+                      f"({(after.cpu - before.cpu) / wall:.2f} cores on average); "
+                      f"RSS {mib(before.rss)} -> {mib(after.rss)} "
+                      f"({len(process_tree(roots))} processes)")  # fmt: skip
     finally:
         for p in procs:
             os.killpg(p.pid, 15)
