@@ -95,10 +95,14 @@ def slide_figure(fig: go.Figure) -> dict:
     return {"data": still["data"], "layout": layout}
 
 
-def _lay_below(still: dict, layout: dict, font: float, width: int, height: int) -> None:
+def _lay_below(
+    still: dict, layout: dict, font: float, width: int, height: int, *, upright: bool = False
+) -> None:
     """A legend under the plot (and colour bars laid flat there) placed again for a
     picture of ``width`` × ``height`` px with text of ``font`` px, without the band a
-    screen's play controls took (``layout`` is the still's, changed in place)."""
+    screen's play controls took (``layout`` is the still's, changed in place).
+    ``upright``: colour bars stand beside the plot instead, as on a slide (a wide
+    picture's height is what is scarce: an animation for a slide)."""
     legend = layout.get("legend") or {}
     if legend.get("yref") != "container":
         return
@@ -107,6 +111,18 @@ def _lay_below(still: dict, layout: dict, font: float, width: int, height: int) 
         (layout[k].get("title") or {}).get("text") for k in layout if k.startswith("xaxis")
     )
     flat = _flat_bars(still)
+    if upright:
+        for b in flat:
+            title = b.get("title") if isinstance(b.get("title"), dict) else {}
+            b.update(
+                orientation="v", x=1.02, xanchor="left", xref="paper", y=0.5, yanchor="middle",
+                yref="paper", len=1.0, title={**title, "side": "right"},
+            )  # fmt: skip
+        layout["margin"] = {
+            **layout.get("margin", {}),
+            "r": max(90, (layout.get("margin") or {}).get("r", 0)),
+        }
+        flat = []
     bottom = legend_margin(font, font, titled, names, width, colorbar=bool(flat))
     if bottom > 0.45 * height:  # a small picture: the plot before the legend
         layout["showlegend"] = False
@@ -259,7 +275,7 @@ def _fast_gif(
     layout = dict(stills[-1]["layout"])  # no play controls: a picture has no use for them
     layout["margin"] = {**layout.get("margin", {}), "b": 60}  # nor for the band they took
     font = (layout.get("font") or {}).get("size") or 12
-    _lay_below(stills[-1], layout, font, width, height)  # (a legend under the plot)
+    _lay_below(stills[-1], layout, font, width, height, upright=True)  # (as on a slide)
     xr, yr = (layout.get(a, {}).get("range") for a in ("xaxis", "yaxis"))
     if not (xr and yr) or layout.get("xaxis", {}).get("type") == "log":
         return None

@@ -205,8 +205,14 @@ def test_basins_subtitles_fit_four_panels() -> None:
     from optiviz.figures import landscape as figs
 
     b = optiviz.basins("two_wells", ["sgd", "momentum", "rmsprop", "adam"], grid=20, steps=50)
-    titles = [a["text"] for a in figs.basins_figure(b).to_dict()["layout"]["annotations"]]
+    # a slide has the four panels in a row: a subtitle has a quarter of the width
+    titles = [
+        a["text"] for a in figs.basins_figure(b, slide=True).to_dict()["layout"]["annotations"]
+    ]
     assert len(titles) == 4 and all(len(t.split("<br>")[1]) <= 22 for t in titles), titles
+    # a screen (a phone too) has two a row: the long form fits half the width
+    titles = [a["text"] for a in figs.basins_figure(b).to_dict()["layout"]["annotations"]]
+    assert all(t.split("<br>")[1].endswith("of starts reach the global minimum") for t in titles)
 
 
 def test_a_cell_past_the_race_sliders_range_still_links() -> None:
