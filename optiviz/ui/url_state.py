@@ -23,9 +23,9 @@ NOTICES = "_url_state_notices"
 _OPENED = "_url_state_opened"
 #: link keys of no page but of the visit: a live class's code and the student tab
 #: (``class``, ``you``), the class a teacher's tab runs (``teaching``; its key is never
-#: in a link), a lesson (``lesson``, ``at``). Every page
+#: in a link), a lesson to open (``lesson``). Every page
 #: keeps them in the address as it writes its own settings there.
-KEEP = ("class", "you", "teaching", "lesson", "at")
+KEEP = ("class", "you", "teaching", "lesson")
 
 
 @dataclass(frozen=True)
