@@ -94,6 +94,18 @@ cards = [
         "Reuse the hidden layers of a network trained on one task to learn a related task "
         "from a few examples, frozen or fine-tuned.",
     ),
+    (
+        "pages/teach.py",
+        "Teach",
+        "The module as a lesson of 20 scenes, or your own: present it, or run a live class "
+        "where students predict each result on their phones before you reveal it.",
+    ),
+    (
+        "pages/join.py",
+        "Join a class",
+        "Type the code your teacher shows (or scan the QR code) to follow the class and "
+        "answer its questions.",
+    ),
 ]
 cols = st.columns(3)
 for i, (page, title, text) in enumerate(cards):
