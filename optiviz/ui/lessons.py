@@ -95,9 +95,19 @@ def check(page: str, settings: Mapping[str, str]) -> list[str]:
     return problems
 
 
+#: pages a point question can be answered on (its chart is the scene's loss surface)
+POINT_PAGES = ("race",)
+
+
 def checked(lesson: Lesson) -> Lesson:
     """The lesson, after checking every scene against the app (raises LessonError)."""
     validate(lesson, check, list(PAGES))
+    for i, s in enumerate(lesson.scenes, 1):
+        if s.prediction is not None and s.prediction.kind == "point" and s.page not in POINT_PAGES:
+            raise LessonError(
+                f"scene {i} ({s.title[:40]!r}): a point question is answered on a loss surface; "
+                f"its page must be one of {', '.join(POINT_PAGES)}, not {s.page!r}."
+            )
     return lesson
 
 

@@ -96,6 +96,13 @@ def test_bad_setting_value_names_the_scene_and_the_key(page: str, settings: str,
     assert "scene 1 ('Bad')" in msg and f"`{key} = " in msg
 
 
+def test_a_point_question_needs_a_loss_surface() -> None:
+    point = 'kind = "point"\nquestion = "Where?"\nanswer = [0, 0]\nradius = 0.5'
+    msg = errors(scene('page = "gradients"', point), check=True)
+    assert "scene 1 ('Bad')" in msg and "point question" in msg and "'gradients'" in msg
+    assert checked(L.parse(scene('page = "race"', point))).scenes[0].prediction.kind == "point"
+
+
 def test_a_scene_without_a_title_or_page_is_named_by_its_number() -> None:
     text = 'title = "T"\n[[scenes]]\ntitle = "A"\npage = "race"\n[[scenes]]\npage = "race"\n'
     msg = errors(text)
