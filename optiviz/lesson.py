@@ -149,9 +149,13 @@ def _settings(raw: Any, where: str) -> dict[str, str]:
 def _number(value: Any, where: str, key: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise LessonError(f"{where}: `{key}` should be a number.")
-    if not math.isfinite(value):
+    try:
+        number = float(value)  # (an integer too large for a float overflows here)
+    except OverflowError:
+        number = math.inf
+    if not math.isfinite(number):
         raise LessonError(f"{where}: `{key}` should be a finite number.")
-    return float(value)
+    return number
 
 
 def _prediction(raw: Any, where: str) -> Prediction | None:
@@ -247,6 +251,8 @@ def parse(text: str | bytes) -> Lesson:
         raise LessonError(f"lesson: the file is larger than {MAX_BYTES // 1024} KB.")
     try:
         data = tomllib.loads(text)
+    except RecursionError as err:
+        raise LessonError("lesson: the file nests too deeply to be a lesson.") from err
     except tomllib.TOMLDecodeError as err:
         raise LessonError(f"lesson: not valid TOML ({err}).") from err
     return from_data(data)
@@ -372,7 +378,7 @@ def from_link(value: str) -> Lesson:
         packed = base64.urlsafe_b64decode(value[1:] + "=" * (-len(value[1:]) % 4))
         raw = zlib.decompressobj().decompress(packed, MAX_BYTES)
         data = json.loads(raw)
-    except (ValueError, zlib.error) as err:
+    except (ValueError, zlib.error, RecursionError) as err:
         raise LessonError("lesson: the link's lesson could not be read (cut off?).") from err
     if not isinstance(data, Mapping):
         raise LessonError("lesson: the link's lesson could not be read.")

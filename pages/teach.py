@@ -15,6 +15,8 @@ page_intro(
 resume = st.query_params.get("resume"), st.query_params.get("key")
 if all(resume) and st.session_state.get("_resumed") != resume:  # the teacher's private link
     st.session_state["_resumed"] = resume
+    del st.query_params["key"]  # (out of the address bar at once, whatever follows)
+    del st.query_params["resume"]
     failed = classroom.resume(*resume)
     if failed:
         st.error(failed)

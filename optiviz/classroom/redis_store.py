@@ -52,10 +52,29 @@ class RedisStore:
         except self._redis.exceptions.RedisError as err:
             raise StoreDown(f"the class store ({self.describe}) failed: {err}") from err
 
-    def _touch(self, pipe: Any, code: str, now: float) -> None:
+    def _touch(self, pipe: Any, code: str, now: float, scenes: Any = ()) -> None:
+        """Queue the class's "last activity" and renew the expiry of all its keys (the
+        answers of ``scenes`` too: a class's answers live as long as the class)."""
         pipe.hset(self._k(code), "touched", now)
-        for k in (self._k(code), self._k(code, "members"), self._k(code, "scenes")):
+        keys = [self._k(code), self._k(code, "members"), self._k(code, "scenes")]
+        for k in keys + [self._k(code, "answers", sc) for sc in scenes]:
             pipe.expire(k, QUIET)
+
+    def _checked(self, code: str, write: Any) -> Any:
+        """Run ``write(pipe, class hash, scenes)`` in one transaction with the class's
+        existence checked inside it (WATCH/MULTI): a class ended meanwhile is not
+        brought back as a half hash, and a check and its write see the same state."""
+        key = self._k(code)
+
+        def go(pipe: Any) -> Any:
+            h = pipe.hgetall(key)
+            if not h or "lesson" not in h:
+                raise UnknownClass(f"no class with the code {normal_code(code)!r} (ended?)")
+            scenes = pipe.smembers(self._k(code, "scenes"))
+            pipe.multi()
+            return write(pipe, h, scenes)
+
+        return self._call(lambda: self.r.transaction(go, key, value_from_callable=True))
 
     def create(self, lesson: dict[str, Any]) -> tuple[str, str]:
         import secrets
@@ -99,13 +118,12 @@ class RedisStore:
         if not self.is_teacher(code, key):
             raise NotTeacher("only the class's teacher can do this")
 
-        def go(pipe: Any) -> None:
-            pipe.multi()
+        def write(pipe: Any, h: dict, scenes: Any) -> None:
             pipe.hset(self._k(code), mapping=fields)
             pipe.hincrby(self._k(code), "version", 1)
-            self._touch(pipe, code, time.time())
+            self._touch(pipe, code, time.time(), scenes)
 
-        self._call(self.r.transaction, go, self._k(code))
+        self._checked(code, write)
         return self.get(code)
 
     def move(self, code: str, key: str, scene: int) -> ClassState:
@@ -125,12 +143,13 @@ class RedisStore:
         self._call(self.r.delete, *keys)
 
     def join(self, code: str, tab: str) -> None:
-        self._hash(code)
         now = time.time()
-        pipe = self.r.pipeline()
-        pipe.hset(self._k(code, "members"), tab[:64], now)
-        self._touch(pipe, code, now)
-        self._call(pipe.execute)
+
+        def write(pipe: Any, h: dict, scenes: Any) -> None:
+            pipe.hset(self._k(code, "members"), tab[:64], now)
+            self._touch(pipe, code, now, scenes)
+
+        self._checked(code, write)
 
     def members(self, code: str) -> tuple[int, int]:
         self._hash(code)
@@ -139,17 +158,20 @@ class RedisStore:
         return len(seen), sum(float(s) > cut for s in seen)
 
     def answer(self, code: str, scene: int, tab: str, value: Any) -> None:
-        h = self._hash(code)
-        if int(h["scene"]) != scene or h["revealed"] == "1":
-            raise PermissionError("this question is closed")
+        """As SQLite's: refused once revealed or moved on, checked in the same
+        transaction as the write (a reveal in between makes the write retry and refuse)."""
         now = time.time()
-        ans = self._k(code, "answers", scene)
-        pipe = self.r.pipeline()
-        pipe.hset(ans, tab[:64], _value(value))
-        pipe.sadd(self._k(code, "scenes"), scene)
-        pipe.expire(ans, QUIET)
-        self._touch(pipe, code, now)
-        self._call(pipe.execute)
+        stored = _value(value)
+
+        def write(pipe: Any, h: dict, scenes: Any) -> None:
+            if int(h["scene"]) != scene or h["revealed"] == "1":
+                pipe.reset()
+                raise PermissionError("this question is closed")
+            pipe.hset(self._k(code, "answers", scene), tab[:64], stored)
+            pipe.sadd(self._k(code, "scenes"), scene)
+            self._touch(pipe, code, now, {*scenes, scene})
+
+        self._checked(code, write)
 
     def answers(self, code: str, scene: int) -> dict[str, Any]:
         self._hash(code)

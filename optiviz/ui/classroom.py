@@ -136,12 +136,21 @@ def after_page(page: str, shown: bool) -> None:
 
 
 # ------------------------------------------------------------------------ starting
+def _playable(lesson: Lesson) -> Lesson:
+    """The lesson as every screen will read it back (raises LessonError: an edited lesson
+    may break a limit, e.g. an empty question, and no student could join it)."""
+    from .lessons import checked
+
+    return checked(from_data(to_data(lesson)))
+
+
 def present(lesson: Lesson, index: int = 0) -> None:
-    go_to(Role("presenter", lesson), index)
+    go_to(Role("presenter", _playable(lesson)), index)
 
 
 def start_class(lesson: Lesson) -> None:
     """Create a live class from the lesson and open its first scene for the teacher."""
+    lesson = _playable(lesson)
     code, key = store().create(to_data(lesson))
     r = Role("teacher", lesson, code=code, key=key)
     _prepare(r)
@@ -162,7 +171,7 @@ def join(code: str) -> str | None:
     except UnknownClass:
         return f"No class has the code {code}. Check it with your teacher (it is on the projector)."
     except (StoreDown, LessonError) as err:
-        return f"The class cannot be reached right now ({err}). Try again in a moment."
+        return f"The class cannot be reached right now ({literal(str(err))}). Try again soon."
     r = Role("student", lesson, code=code, tab=tab, revealed=c.revealed, version=c.version)
     _prepare(r)
     go_to(r, c.scene)
@@ -190,6 +199,13 @@ def _rejoin_from_link() -> None:
         revealed=c.revealed,
         version=c.version,
     )
+    now = {k: str(st.query_params.get(k)) for k in st.query_params if k not in CLASS_KEYS}
+    page = str(st.session_state.get("_class_page", ""))
+    # (a link that is not the class's scene: the student was exploring, or the class moved
+    # while the tab was away; the bar offers to follow instead of the scene's question
+    # standing over another scene's chart)
+    r.moved_on = now != r.current.query() or (bool(page) and page != r.current.page)
+    r.baseline = None if r.moved_on else now
     st.session_state[ROLE] = r
     with contextlib.suppress(UnknownClass, StoreDown):
         store().join(c.code, r.tab)
@@ -295,11 +311,10 @@ def _lost_teacher() -> None:
 def frame(page: str) -> bool:
     """Draw the lesson's bar above the page; False when the page must not be drawn (a
     question before its reveal)."""
+    st.session_state["_class_page"] = page
     _rejoin_from_link()
     _lost_teacher()
-
     r = role()
-    st.session_state["_class_page"] = page
     if r is None or page not in PAGES:
         return True
     if r.kind == "student":
@@ -402,7 +417,7 @@ def _question_text(pred: Any, revealed: bool) -> None:
         )
     if revealed:
         if pred.kind == "choice":
-            st.success(f"Answer: {pred.answer}")
+            st.success(f"Answer: {literal(pred.answer)}")
         if pred.reveal:
             st.markdown(literal(pred.reveal))
 
@@ -418,6 +433,12 @@ def _teacher_live() -> None:
     scene = r.current
     pred = scene.prediction
     try:
+        c = store().get(r.code)
+        if c.version != r.version:  # moved or revealed from another device
+            r.version, r.revealed = c.version, c.revealed
+            if c.scene != r.scene:
+                go_to(r, c.scene)
+            st.rerun()
         joined, here = store().members(r.code)
         answers = list(store().answers(r.code, r.scene).values()) if pred is not None else []
     except UnknownClass:
@@ -591,7 +612,10 @@ def _page_now() -> str:
 
 def _student_question(r: Role) -> None:
     pred = r.current.prediction
-    key = f"cls_mine_{r.scene}"
+    key = f"cls_mine_{r.code}_{r.tab}_{r.scene}"
+    if key not in st.session_state:  # (a reloaded tab: its answer is in the store)
+        with contextlib.suppress(UnknownClass, StoreDown):
+            st.session_state[key] = store().answers(r.code, r.scene).get(r.tab)
     mine = st.session_state.get(key)
     st.markdown(f"#### {literal(pred.question)}")
     if r.revealed:
@@ -620,7 +644,7 @@ def _student_question(r: Role) -> None:
         for i, choice in enumerate(pred.choices):
             chosen = mine == choice
             if cols[i % len(cols)].button(
-                ("✓ " if chosen else "") + choice,
+                ("✓ " if chosen else "") + literal(choice),
                 key=f"cls_choice_{r.scene}_{i}",
                 type="primary" if chosen else "secondary",
                 width="stretch",

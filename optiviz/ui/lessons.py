@@ -103,7 +103,13 @@ def checked(lesson: Lesson) -> Lesson:
     """The lesson, after checking every scene against the app (raises LessonError)."""
     validate(lesson, check, list(PAGES))
     for i, s in enumerate(lesson.scenes, 1):
-        if s.prediction is not None and s.prediction.kind == "point" and s.page not in POINT_PAGES:
+        point = s.prediction is not None and s.prediction.kind == "point"
+        if point and s.settings.get("surface") == "custom":
+            raise LessonError(
+                f"scene {i} ({s.title[:40]!r}): a point question needs one of the app's "
+                "surfaces, not a typed formula."
+            )
+        if point and s.page not in POINT_PAGES:
             raise LessonError(
                 f"scene {i} ({s.title[:40]!r}): a point question is answered on a loss surface; "
                 f"its page must be one of {', '.join(POINT_PAGES)}, not {s.page!r}."

@@ -116,26 +116,32 @@ def overview(lesson: Lesson) -> None:
 
 def start_buttons(lesson: Lesson) -> None:
     a, b = st.columns(2)
-    if a.button(
-        "▶ Present",
-        key="teach_present",
-        width="stretch",
-        help="Play the lesson scene by scene on this screen: slide mode, the "
-        "question first, then the reveal. PageDown / PageUp move.",
-    ):
-        classroom.present(lesson)
-    if b.button(
-        "Start a live class",
-        key="teach_class",
-        type="primary",
-        width="stretch",
-        help="Students join with a code or QR code, answer on their screens, "
-        "and follow you from scene to scene.",
-    ):
-        try:
+    present = a.button(
+        "▶ Present", key="teach_present", width="stretch",
+        help="Play the lesson scene by scene on this screen: slide mode, the question "
+        "first, then the reveal. PageDown / PageUp move.",
+    )  # fmt: skip
+    live = b.button(
+        "Start a live class", key="teach_class", type="primary", width="stretch",
+        help="Students join with a code or QR code, answer on their screens, and follow "
+        "you from scene to scene.",
+    )  # fmt: skip
+    if present or live:
+        start(lesson, live=live)
+
+
+def start(lesson: Lesson, *, live: bool = False, scene: int = 0) -> None:
+    """Present the lesson from ``scene``, or start a live class on it; a lesson that
+    cannot be played (an edit broke a rule) or a store that is down is said here."""
+    try:
+        if live:
             classroom.start_class(lesson)
-        except classroom.StoreDown as err:
-            st.error(f"The class could not be started: {err}")
+        else:
+            classroom.present(lesson, scene)
+    except LessonError as err:
+        st.error(f"The lesson cannot be played yet: {literal(str(err))}")
+    except classroom.StoreDown as err:
+        st.error(f"The class could not be started: {literal(str(err))}")
 
 
 def files(lesson: Lesson) -> None:
@@ -182,7 +188,10 @@ def editor() -> None:
             text = st.text_area("Text on the screen", s.text, key=f"ed_x{i}", max_chars=2000)
             st.caption(
                 "Settings: "
-                + (", ".join(f"{k}={v}" for k, v in s.settings.items()) or "the page's defaults")
+                + (
+                    literal(", ".join(f"{k}={v}" for k, v in s.settings.items()))
+                    or "the page's defaults"
+                )
             )
             pred = s.prediction
             ask = st.toggle("Students predict first", pred is not None, key=f"ed_p{i}")
@@ -240,7 +249,7 @@ def editor() -> None:
                 _save(lesson, scenes)
             if c[3].button("Present from here", key=f"ed_go{i}"):
                 set_my_lesson(lesson.with_scenes(scenes))
-                classroom.present(lesson.with_scenes(scenes), i)
+                start(lesson.with_scenes(scenes), scene=i)
     if tuple(scenes) != lesson.scenes:
         set_my_lesson(lesson.with_scenes(scenes))
 

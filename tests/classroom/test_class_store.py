@@ -212,3 +212,21 @@ def test_open_store_reads_the_environment(tmp_path: Path, monkeypatch: pytest.Mo
     assert open_store(f"sqlite://{tmp_path}/x.sqlite").path == tmp_path / "x.sqlite"
     with pytest.raises(StoreDown, match="expected redis"):
         open_store("mysql://x")
+
+
+def test_redis_keeps_answers_as_long_as_the_class_and_never_revives_an_ended_one(
+    redis_server: tuple[str, subprocess.Popen],
+) -> None:
+    s = open_store(redis_server[0])
+    code, key = s.create(LESSON)
+    s.answer(code, 0, "a", "X")
+    answers = s._k(code, "answers", 0)
+    s.r.expire(answers, 5)  # as if the class had gone on for hours since that answer
+    s.join(code, "b")  # any activity renews every key of the class
+    assert s.r.ttl(answers) > 5
+    s.end(code, key)
+    with pytest.raises(UnknownClass):
+        s.join(code, "c")
+    with pytest.raises(UnknownClass):
+        s.answer(code, 0, "c", "Y")
+    assert not s.r.exists(s._k(code)) and not s.r.exists(s._k(code, "members"))

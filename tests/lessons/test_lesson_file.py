@@ -96,11 +96,25 @@ def test_bad_setting_value_names_the_scene_and_the_key(page: str, settings: str,
     assert "scene 1 ('Bad')" in msg and f"`{key} = " in msg
 
 
+def test_crafted_files_and_links_are_refused_with_a_message() -> None:
+    huge = 'kind = "point"\nquestion = "Where?"\nanswer = [1' + "0" * 400 + ", 0]\nradius = 0.5"
+    assert "finite number" in errors(scene('page = "race"', huge))
+    assert "nests too deeply" in errors("x = " + "[" * 5000 + "]" * 5000)
+    import base64
+    import zlib
+
+    deep = base64.urlsafe_b64encode(zlib.compress(b"[" * 100000 + b"]" * 100000)).decode()
+    with pytest.raises(LessonError, match="could not be read"):
+        L.from_link("z" + deep)
+
+
 def test_a_point_question_needs_a_loss_surface() -> None:
     point = 'kind = "point"\nquestion = "Where?"\nanswer = [0, 0]\nradius = 0.5'
     msg = errors(scene('page = "gradients"', point), check=True)
     assert "scene 1 ('Bad')" in msg and "point question" in msg and "'gradients'" in msg
     assert checked(L.parse(scene('page = "race"', point))).scenes[0].prediction.kind == "point"
+    custom = 'page = "race"\nsettings = { surface = "custom", formula = "x**2 + y**2" }'
+    assert "typed formula" in errors(scene(custom, point), check=True)
 
 
 def test_a_scene_without_a_title_or_page_is_named_by_its_number() -> None:
