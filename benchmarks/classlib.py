@@ -1,7 +1,7 @@
 """A live class without browsers: one teacher and many students as websocket sessions
 (:class:`optiviz.ui.visit.Session`), each doing what its browser would.
 
-A student's browser reruns the page's polling fragment every second on its own
+A student's browser reruns the page's polling fragment on its own timer
 (``st.fragment(run_every=…)``); :class:`Student` does the same in a loop. The teacher
 presses Next / Reveal by their button keys. Times are taken from the teacher's click to
 each student's screen showing the new scene, and from each student's answer to the
@@ -131,11 +131,14 @@ class Student:
         ):
             self.revealed_at[n] = time.perf_counter()
 
-    async def poll(self, every: float = 1.0) -> None:
-        """What the browser does by itself: rerun the polling fragment every second."""
+    async def poll(self) -> None:
+        """What the browser does by itself: rerun the polling fragment at the interval
+        the page announced (``st.fragment(run_every=…)``), a little jittered as timers are."""
         while not self.stop:
-            await asyncio.sleep(every * (0.8 + 0.4 * self.rng.random()))
             frag = next(reversed(self.s.auto_reruns), "")
+            every = self.s.auto_reruns.get(frag, 1.0) or 1.0
+            await asyncio.sleep(every * (0.8 + 0.4 * self.rng.random()))
+            frag = next(reversed(self.s.auto_reruns), "")  # (the page may have changed)
             try:
                 async with self.lock:
                     v = await (self.s.run(None, fragment=frag) if frag else self.s.run(None))

@@ -5,7 +5,7 @@
     .venv/bin/python benchmarks/classroom.py --url http://host:8501   # a running server
 
 Every student is a websocket session doing what its browser does: it joins by the
-code, reruns its polling fragment every second (as ``st.fragment(run_every=1)`` makes
+code, reruns its polling fragment as often as the page asks (``st.fragment(run_every=…)`` makes
 a browser do), and answers each question after a few seconds of thought. The teacher
 starts the class from the built-in lesson, waits until the scenes are prepared, then
 clicks Next through the scenes and Reveal after each question. Figures:

@@ -44,8 +44,11 @@ from . import url_state
 from .lessons import PAGES, page_file
 
 ROLE = "_class_role"
-#: seconds between a student screen's checks of the class (the teacher's: TEACHER_POLL)
-POLL = 1.0
+#: seconds between a student screen's checks of the class (the teacher's: TEACHER_POLL):
+#: a student reaches the teacher's new scene within this plus one page run (1 s gave a
+#: follow p95 of 1.3-2.0 s for 40 students on 2 cores, 0.75 s 1.2-1.6 s, for ~10 % more
+#: server CPU: benchmarks/classroom.py)
+POLL = 0.75
 TEACHER_POLL = 0.5
 #: link keys a class or a lesson adds to a page's own settings
 CLASS_KEYS = url_state.KEEP
