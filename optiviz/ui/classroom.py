@@ -17,9 +17,9 @@ those settings (:func:`go_to`).
 
 How students follow: a small fragment on their screen asks the store every
 :data:`POLL` seconds whether the class moved (5-8 ms of server CPU a check, from the
-classroom benchmark's CPU at two poll rates). A student whose screen still shows the scene as the class left it is taken
-to the new one; one who has changed a control keeps their work and sees a bar "the
-class moved on" with a button that follows it.
+classroom benchmark's CPU at two poll rates). A student whose screen still shows the
+scene as the class left it is taken to the new one; one who has changed a control
+keeps their work and sees a bar "the class moved on" with a button that follows it.
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ from . import url_state
 from .lessons import PAGES, page_file
 
 ROLE = "_class_role"
+PAGE_NOW = "_class_page"
 #: seconds between a student screen's checks of the class (the teacher's: TEACHER_POLL):
 #: a student reaches the teacher's new scene within this plus one page run (1 s gave a
 #: follow p95 of 1.3-2.0 s for 40 students on 2 cores, 0.75 s 1.2-1.6 s, for ~10 % more
@@ -73,10 +74,6 @@ class Role:
     @property
     def current(self) -> Scene:
         return self.lesson.scenes[self.scene]
-
-    @property
-    def live(self) -> bool:
-        return self.kind in ("teacher", "student")
 
 
 @st.cache_resource(show_spinner=False)
@@ -203,7 +200,7 @@ def _rejoin_from_link() -> None:
         version=c.version,
     )
     now = {k: str(st.query_params.get(k)) for k in st.query_params if k not in CLASS_KEYS}
-    page = str(st.session_state.get("_class_page", ""))
+    page = _page_now()
     # (a link that is not the class's scene: the student was exploring, or the class moved
     # while the tab was away; the bar offers to follow instead of the scene's question
     # standing over another scene's chart)
@@ -226,18 +223,17 @@ def _prepare(r: Role) -> None:
     and as students' screens), in the background, so that no reveal waits on a
     computation: what a scene computes stays in the caches every session shares.
     Once per class and process."""
-    ident = r.code or repr(to_data(r.lesson))[:2000]
     with _PREPARING:
-        if ident in _PREPARED:
+        if r.code in _PREPARED:
             return
-        _PREPARED.add(ident)
+        _PREPARED.add(r.code)
     from .warmup import server_url
 
     url = server_url()
     if url is None:
         return
     scenes = list(r.lesson.scenes)
-    status = PREPARE_STATUS.setdefault(ident, [0, 2 * len(scenes)])
+    status = PREPARE_STATUS.setdefault(r.code, [0, 2 * len(scenes)])
 
     def run() -> None:
         import asyncio
@@ -314,7 +310,7 @@ def _lost_teacher() -> None:
 def frame(page: str) -> bool:
     """Draw the lesson's bar above the page; False when the page must not be drawn (a
     question before its reveal)."""
-    st.session_state["_class_page"] = page
+    st.session_state[PAGE_NOW] = page
     _rejoin_from_link()
     _lost_teacher()
     r = role()
@@ -610,7 +606,8 @@ def _student_poll() -> None:
 
 
 def _page_now() -> str:
-    return str(st.session_state.get("_class_page", ""))
+    """The page this session shows (a fragment's rerun runs no page)."""
+    return str(st.session_state.get(PAGE_NOW, ""))
 
 
 def _student_question(r: Role) -> None:
