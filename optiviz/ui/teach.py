@@ -21,6 +21,7 @@ from optiviz.lesson import (
 from optiviz.ui.text import literal
 
 from . import classroom
+from .controls import table
 from .lessons import PAGES, checked, current_scene
 
 MINE = "_my_lesson"
@@ -33,16 +34,19 @@ def my_lesson() -> Lesson:
     return lesson if isinstance(lesson, Lesson) else EMPTY
 
 
-def set_my_lesson(lesson: Lesson) -> None:
+def set_my_lesson(lesson: Lesson, *, afresh: bool = False) -> None:
+    """Keep ``lesson`` as my lesson; ``afresh``: the editor's boxes show it anew, not the
+    texts typed there for the scenes as they were (moved, deleted or another lesson)."""
     st.session_state[MINE] = lesson
+    if afresh:
+        for k in [k for k in st.session_state if str(k).startswith("ed_")]:
+            del st.session_state[k]
 
 
 def replace_my_lesson(lesson: Lesson) -> None:
-    """A whole other lesson in the editor (copied, uploaded, from a link): the editor's
-    boxes show it afresh, not the texts typed for the one before, and the picker shows it."""
-    set_my_lesson(lesson)
-    for k in [k for k in st.session_state if str(k).startswith("ed_")]:
-        del st.session_state[k]
+    """A whole other lesson in the editor (copied, uploaded, from a link), shown by the
+    picker."""
+    set_my_lesson(lesson, afresh=True)
     st.session_state[PICK_MINE] = True
 
 
@@ -111,7 +115,7 @@ def overview(lesson: Lesson) -> None:
         }
         for i, s in enumerate(lesson.scenes)
     ]
-    st.dataframe(rows, hide_index=True, width="stretch")
+    table(rows)
 
 
 def start_buttons(lesson: Lesson) -> None:
@@ -255,7 +259,5 @@ def editor() -> None:
 
 
 def _save(lesson: Lesson, scenes: list) -> None:
-    set_my_lesson(lesson.with_scenes(scenes))
-    for k in [k for k in st.session_state if str(k).startswith("ed_")]:
-        del st.session_state[k]  # the widgets show the moved scenes afresh
+    set_my_lesson(lesson.with_scenes(scenes), afresh=True)
     st.rerun()
